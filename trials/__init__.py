@@ -1,0 +1,1 @@
+"""Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov."""

@@ -1,0 +1,33 @@
+"""Settings read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
+DEFAULT_CACHE_DIR = "cache"
+# robots.txt asks for Crawl-delay: 1; the API documents no rate limit.
+DEFAULT_REQUEST_INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_url: str = DEFAULT_API_URL
+    cache_dir: Path = Path(DEFAULT_CACHE_DIR)
+    request_interval: float = DEFAULT_REQUEST_INTERVAL
+
+    @property
+    def store_path(self) -> Path:
+        return self.cache_dir / "trials.sqlite3"
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(
+            api_url=os.environ.get("TRIALS_API_URL", DEFAULT_API_URL).rstrip("/"),
+            cache_dir=Path(os.environ.get("TRIALS_CACHE_DIR", DEFAULT_CACHE_DIR)),
+            request_interval=float(
+                os.environ.get("TRIALS_REQUEST_INTERVAL", DEFAULT_REQUEST_INTERVAL)
+            ),
+        )
