@@ -1,0 +1,237 @@
+"""The ClinicalTrials.gov API v2 client.
+
+Only what this product needs: ``/version`` for the data timestamp and
+``/studies`` paged to the end. The traps it avoids are documented in
+``shared/ctgov/API.md``: page size defaults to 10, a next-page token can lead
+to an empty page, later pages must repeat the first page's parameters,
+unknown parameters answer 400, some bad ``fields`` answer 500, and a 200 can
+be an HTML error page.
+
+Retries (connection errors, timeouts, 429 honouring ``Retry-After``,
+502/503/504 and 200s that are not JSON) live in the transport, from
+httpx-retries, so every call gets them and no call loops by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+from httpx_retries import Retry, RetryTransport
+
+from .errors import ApiBadResponse, ApiRejected, ApiUnavailable, InputError
+
+USER_AGENT = "ms-stemcell-trials/0.1 (finder for multiple sclerosis stem-cell trials)"
+PAGE_SIZE = 1000  # the API's maximum; its default is only 10
+IDS_PER_REQUEST = 100  # keeps the URL short; one bad id rejects a whole batch
+NCT_ID = re.compile(r"^NCT\d{8}$")
+
+
+def normalise_nct_id(text: str) -> str:
+    """``nct 1234`` or ``NCT00001234`` -> ``NCT00001234``; anything else is an InputError."""
+    cleaned = text.strip().upper().replace(" ", "")
+    match = re.fullmatch(r"NCT0*(\d{1,8})", cleaned)
+    if not match or int(match.group(1)) == 0:
+        raise InputError(
+            f"{text!r} is not a ClinicalTrials.gov id; they look like NCT04047628."
+        )
+    return f"NCT{int(match.group(1)):08d}"
+
+
+@dataclass(frozen=True)
+class Version:
+    api_version: str
+    data_timestamp: str  # UTC, 'yyyy-MM-ddTHH:mm:ss' without offset, as the API sends it
+
+
+@dataclass(frozen=True)
+class Page:
+    studies: list[dict]
+    total_count: int | None
+    next_page_token: str | None
+
+
+@dataclass
+class Traffic:
+    """What a client has sent and received, for progress and benchmarks."""
+
+    requests: int = 0
+    bytes_received: int = 0
+    urls: list[str] = field(default_factory=list)
+
+
+class _NotJson(httpx.HTTPError):
+    """A 200 that is not JSON (an HTML error page, a cut-off body): worth a retry."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _parse_json(response: httpx.Response) -> None:
+    """Retry validator: parse once and keep the result on the response."""
+    if response.status_code != 200:
+        return
+    content_type = response.headers.get("content-type", "")
+    if "json" not in content_type:
+        raise _NotJson(f"a {content_type or 'untyped'} page instead of JSON")
+    try:
+        # Kept on the response so the body is parsed once, not here and again later.
+        response.extensions["parsed_json"] = json.loads(response.read())
+    except ValueError as exc:
+        raise _NotJson(f"JSON that does not parse ({exc.__class__.__name__})") from exc
+
+
+class Client:
+    """A polite, retrying client for ClinicalTrials.gov API v2.
+
+    ``transport`` is for tests and benchmarks; by default requests go over the
+    network through httpx. ``interval`` spaces requests (robots.txt asks for 1 s).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 1.0,
+        interval: float = 1.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.interval = interval
+        self.tries = retries + 1
+        self.traffic = Traffic()
+        self._last_request = 0.0
+        retry = Retry(
+            total=retries,
+            backoff_factor=backoff,
+            max_backoff_wait=30.0,
+            total_timeout=120.0,
+            respect_retry_after_header=True,
+            retry_on_exceptions=[
+                httpx.TimeoutException,
+                httpx.NetworkError,
+                httpx.RemoteProtocolError,
+                _NotJson,
+            ],
+            validate_response=_parse_json,
+        )
+        self._http = httpx.Client(
+            transport=RetryTransport(transport=transport or httpx.HTTPTransport(), retry=retry),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # Old NCT ids answer 301 to their current record.
+            follow_redirects=True,
+        )
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- public calls -------------------------------------------------------
+
+    def version(self) -> Version:
+        data = self._get_json("/version", {})
+        if not isinstance(data, dict) or not data.get("dataTimestamp"):
+            raise ApiBadResponse("ClinicalTrials.gov /version did not say how fresh its data is.")
+        return Version(str(data.get("apiVersion", "")), str(data["dataTimestamp"]))
+
+    def iter_pages(
+        self, params: Mapping[str, str], fields: Sequence[str]
+    ) -> Iterator[Page]:
+        """Every page of ``/studies`` for ``params``, asking only for ``fields``.
+
+        Stops when there is no token, the page is empty (the API mints a token
+        whenever a page is exactly full) or a token comes back a second time.
+        """
+        fixed = {**params, "fields": "|".join(fields), "format": "json"}
+        query: dict[str, str] = {**fixed, "pageSize": str(PAGE_SIZE), "countTotal": "true"}
+        seen: set[str] = set()
+        while True:
+            data = self._get_json("/studies", query)
+            studies = data.get("studies") if isinstance(data, dict) else None
+            if not isinstance(studies, list):
+                raise ApiBadResponse(
+                    "ClinicalTrials.gov answered /studies without a list of studies."
+                )
+            token = data.get("nextPageToken") or None
+            total = data.get("totalCount")
+            yield Page(studies, total if isinstance(total, int) else None, token)
+            if not studies or token is None or token in seen:
+                return
+            seen.add(token)
+            # Later pages must repeat the first page's parameters exactly.
+            query = {**fixed, "pageSize": str(PAGE_SIZE), "pageToken": token}
+
+    def studies_by_ids(self, nct_ids: Iterable[str], fields: Sequence[str]) -> Iterator[dict]:
+        """Full records for ``nct_ids``, ``IDS_PER_REQUEST`` at a time."""
+        ids = sorted({normalise_nct_id(i) for i in nct_ids})
+        for start in range(0, len(ids), IDS_PER_REQUEST):
+            batch = "|".join(ids[start : start + IDS_PER_REQUEST])
+            for page in self.iter_pages({"filter.ids": batch}, fields):
+                yield from page.studies
+
+    # -- one request ----------------------------------------------------------
+
+    def _get_json(self, path: str, params: Mapping[str, str]) -> object:
+        self._wait_turn()
+        url = self.base_url + path
+        try:
+            response = self._http.get(url, params=dict(params))
+        except _NotJson as exc:
+            raise ApiBadResponse(
+                f"ClinicalTrials.gov sent {exc.detail} after {self.tries} tries."
+            ) from None
+        except httpx.TimeoutException:
+            raise ApiUnavailable(
+                f"ClinicalTrials.gov did not answer after {self.tries} tries (last: timed out)."
+            ) from None
+        except httpx.HTTPError as exc:
+            raise ApiUnavailable(
+                f"ClinicalTrials.gov could not be reached after {self.tries} tries "
+                f"(last: {_short(exc)})."
+            ) from None
+        finally:
+            self._last_request = time.monotonic()
+        self.traffic.requests += 1
+        self.traffic.bytes_received += len(response.content)
+        self.traffic.urls.append(str(response.request.url))
+        if response.status_code == 200:
+            return response.extensions["parsed_json"]
+        _raise_for_status(response, self.tries)
+        raise AssertionError("unreachable")  # _raise_for_status always raises
+
+    def _wait_turn(self) -> None:
+        wait = self._last_request + self.interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+
+
+def _raise_for_status(response: httpx.Response, tries: int) -> None:
+    status = response.status_code
+    body = " ".join(response.text.split())[:300]
+    if status in (429, 502, 503, 504):
+        reason = "too many requests" if status == 429 else str(status)
+        raise ApiUnavailable(
+            f"ClinicalTrials.gov did not answer after {tries} tries (last: {reason})."
+        )
+    if status in (400, 404):
+        raise ApiRejected(f"ClinicalTrials.gov rejected the request ({status}): {body}")
+    # A 500 here is the API's known answer to some bad `fields`; retrying would not help.
+    raise ApiRejected(f"ClinicalTrials.gov answered with an error ({status}): {body}")
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text if len(text) < 120 else text[:117] + "..."

@@ -1,0 +1,250 @@
+"""``trials`` on the command line: refresh, search, export, show, import.
+
+Every error a user can cause or meet ends in one readable line on stderr and
+a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import finder, plain
+from .api import normalise_nct_id
+from .config import Settings
+from .errors import ApiError, InputError, TrialsError
+from .export import write_csv
+from .records import read_trial
+from .table import apply, make_filters, summarize
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("filters (repeat an option to allow several values)")
+    group.add_argument("--therapy", action="append", default=[], metavar="TYPE",
+                       help="HSCT, MSC, iPSC or other (default: every stem-cell type)")
+    group.add_argument("--status", action="append", default=[], metavar="VALUE",
+                       help='an API status such as RECRUITING, or a group such as "Recruiting now"')
+    group.add_argument("--phase", action="append", default=[], metavar="PHASE",
+                       help="EARLY_PHASE1, PHASE1 ... PHASE4, NA (or 1-4)")
+    group.add_argument("--type", action="append", default=[], dest="study_type",
+                       metavar="TYPE", help="INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS")
+    group.add_argument("--country", action="append", default=[], metavar="NAME",
+                       help='a country as the registry writes it, e.g. "United States"')
+    group.add_argument("--text", default="", help="words that must all appear (title, "
+                       "conditions, interventions, sponsor, sites)")
+    parser.add_argument("--offline", action="store_true",
+                        help="use the local store only; do not ask ClinicalTrials.gov")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trials",
+        description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov.",
+        epilog="Settings: TRIALS_API_URL (default https://clinicaltrials.gov/api/v2), "
+               "TRIALS_CACHE_DIR (default cache/).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    refresh = commands.add_parser("refresh", help="update the local store from ClinicalTrials.gov",
+                                  description="Update the local store from ClinicalTrials.gov. "
+                                  "Asks only for what changed since the last refresh.")
+    refresh.add_argument("--full", action="store_true",
+                         help="list every MS study again and drop those no longer listed")
+
+    search = commands.add_parser("search", help="print matching studies as a table",
+                                 description="Print the MS stem-cell studies that match.")
+    _add_filters(search)
+
+    export = commands.add_parser("export", help="write matching studies to a CSV file",
+                                 description="Write the matching studies to CSV (UTF-8 with "
+                                 "BOM, safe to open in a spreadsheet).")
+    _add_filters(export)
+    export.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.csv")
+
+    show = commands.add_parser("show", help="print one study in full",
+                               description="Print one or more studies in full.")
+    show.add_argument("nct_ids", nargs="+", metavar="NCT...")
+    show.add_argument("--offline", action="store_true",
+                      help="use the local store only; do not ask ClinicalTrials.gov")
+
+    load = commands.add_parser("import", help="load a ClinicalTrials.gov JSON download",
+                               description="Load a JSON download from ClinicalTrials.gov (the "
+                               "website's Download -> JSON, or an API answer) into the local "
+                               "store, for networks that cannot reach the API.")
+    load.add_argument("file", type=Path)
+    return parser
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _progress(stage: str, done: int, total: int | None) -> None:
+    if not sys.stderr.isatty():
+        return
+    width = 30
+    if total:
+        filled = min(width, width * done // total)
+        bar = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+    else:
+        bar = f"{done}"
+    print(f"\r{stage}: {bar}", end="", file=sys.stderr, flush=True)
+
+
+def _refresh(settings: Settings, full: bool) -> None:
+    result = finder.refresh(settings, full=full, progress=_progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if result.mode == "unchanged":
+        _say(f"Already up to date: ClinicalTrials.gov data of {result.data_timestamp} "
+             f"({result.requests} request).")
+    else:
+        _say(f"Refreshed ({result.mode}): {result.listed} MS studies listed, "
+             f"{result.detailed} stem-cell candidates fetched in full, "
+             f"{result.status_changes} status changes; {result.requests} requests, "
+             f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
+
+
+def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
+    """The stored data, refreshed first when it is over a day old and we may go online."""
+    snapshot = finder.load(settings)
+    if snapshot.notice:
+        _say(snapshot.notice)
+    if offline or not snapshot.is_stale():
+        return snapshot
+    try:
+        finder.refresh(settings)
+    except ApiError as exc:
+        if snapshot.info.is_empty:
+            raise
+        _say(f"{exc} Showing stored data. "
+             + plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+        return snapshot
+    return finder.load(settings)
+
+
+def _filtered(args: argparse.Namespace, settings: Settings) -> tuple[pd.DataFrame, finder.Snapshot]:
+    filters = make_filters(args.therapy, args.status, args.phase, args.study_type,
+                           args.country, args.text)
+    snapshot = _snapshot(settings, args.offline)
+    if snapshot.info.is_empty:
+        raise InputError("No data yet: run `trials refresh`, or `trials import FILE` "
+                         "with a ClinicalTrials.gov JSON download.")
+    return apply(snapshot.table, filters), snapshot
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> None:
+    df, snapshot = _filtered(args, settings)
+    print(plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+    print(summarize(df).text + ".")
+    if df.empty:
+        return
+    width = shutil.get_terminal_size((120, 20)).columns
+    shown = pd.DataFrame({
+        "NCT id": df["nct_id"],
+        "Therapy": df["therapy_types"],
+        "Status": df["status_group"],
+        "Phase": df["phases"].str.replace("PHASE", "", regex=False),
+        "Countries": df["countries"].str.slice(0, 24),
+        "Title": df["title"],
+    })
+    title_room = max(20, width - 80)
+    shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
+    print(shown.to_string(index=False, max_colwidth=title_room))
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> None:
+    df, snapshot = _filtered(args, settings)
+    write_csv(df, args.output)
+    _say(f"Wrote {len(df)} studies to {args.output}. "
+         + plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+
+
+def _show(args: argparse.Namespace, settings: Settings) -> None:
+    ids = [normalise_nct_id(i) for i in args.nct_ids]
+    snapshot = _snapshot(settings, args.offline)
+    store = finder.open_store(settings)
+    for nct_id in ids:
+        stored = store.study(nct_id)
+        if stored is None:
+            raise InputError(f"{nct_id} is not in the local data (it holds the MS studies "
+                             "of ClinicalTrials.gov; run `trials refresh` to update it).")
+        print(describe_study(stored))
+        print()
+    print(plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+
+
+def describe_study(stored) -> str:
+    """One study as readable text: what a patient or a clinician needs to decide."""
+    trial = read_trial(stored.record)
+    wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="  ")
+    lines = [f"{trial.nct_id}  {trial.title}", f"  {trial.url}"]
+    if trial.official_title and trial.official_title != trial.title:
+        lines += wrap.wrap(trial.official_title)
+    lines += [
+        "",
+        f"Therapy type:  {', '.join(stored.labels) or 'not a stem-cell therapy study'}",
+        f"  why: {stored.evidence}",
+        f"Status:        {plain.status_words(trial.overall_status)} ({plain.status_group(trial.overall_status)})",
+        f"  {plain.STATUS_MEANING.get(trial.overall_status, '')}",
+    ]
+    if trial.why_stopped:
+        lines.append(f"  why stopped: {trial.why_stopped}")
+    lines += [
+        f"Phase:         {plain.phase_words(trial.phases)}",
+        f"Study type:    {plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type or 'not stated')}",
+        f"Conditions:    {'; '.join(trial.conditions)}",
+        f"Interventions: {'; '.join(i.label for i in trial.interventions)}",
+        f"Sponsor:       {trial.sponsor}",
+        f"Dates:         start {trial.start_date or '?'}, primary completion "
+        f"{trial.primary_completion_date or '?'}, last update {trial.last_update or '?'}",
+        f"Enrollment:    {trial.enrollment if trial.enrollment is not None else 'not stated'}",
+    ]
+    e = trial.eligibility
+    if e.minimum_age or e.maximum_age or e.sex:
+        lines.append(f"Who can join:  ages {e.minimum_age or 'any'} to {e.maximum_age or 'any'}, "
+                     f"sex {e.sex or 'not stated'}")
+    if e.criteria:
+        lines += ["Eligibility criteria (as published):"]
+        lines += ["  " + line for line in e.criteria.splitlines()]
+    if trial.central_contacts:
+        lines.append("Contacts:")
+        lines += [f"  {', '.join(x for x in (c.name, c.phone, c.email) if x)}"
+                  for c in trial.central_contacts]
+    if trial.sites:
+        lines.append(f"Sites ({len(trial.sites)}):")
+        lines += [f"  {', '.join(x for x in (s.facility, s.place) if x)}"
+                  f"{' - ' + plain.status_words(s.status) if s.status else ''}" for s in trial.sites]
+    if not stored.is_full:
+        lines.append("(Only summary fields are stored for this study; see the registry record.)")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    try:
+        if args.command == "refresh":
+            _refresh(settings, args.full)
+        elif args.command == "search":
+            _search(args, settings)
+        elif args.command == "export":
+            _export(args, settings)
+        elif args.command == "show":
+            _show(args, settings)
+        elif args.command == "import":
+            count = finder.import_file(settings, args.file)
+            _say(f"Imported {count} studies from {args.file}.")
+    except TrialsError as exc:
+        _say(f"trials: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _say("trials: interrupted; the local store is unchanged.")
+        return 130
+    return 0

@@ -1,0 +1,182 @@
+"""Plain words for patients: what a therapy is, what a status or phase means,
+how old the data is, and Markdown escaping for registry text.
+
+The therapy texts are our own summary of the literature (see
+``shared/seed`` for where the product started). They describe, they never
+advise: every card sends the reader to the registry record and to their
+neurologist.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+DISCLAIMER = (
+    "This is information from a public registry, not medical advice. Being listed on "
+    "ClinicalTrials.gov does not mean a study is safe, effective or approved. Discuss any "
+    "trial with your neurologist before you contact a study team."
+)
+
+# The patient's question is "could I join?", so the API's 14 statuses fold into these.
+STATUS_GROUPS: dict[str, tuple[str, ...]] = {
+    "Recruiting now": ("RECRUITING", "AVAILABLE"),
+    "Not yet recruiting": ("NOT_YET_RECRUITING",),
+    "By invitation": ("ENROLLING_BY_INVITATION",),
+    "Closed": (
+        "ACTIVE_NOT_RECRUITING",
+        "TEMPORARILY_NOT_AVAILABLE",
+        "NO_LONGER_AVAILABLE",
+        "APPROVED_FOR_MARKETING",
+        "WITHHELD",
+    ),
+    "Completed": ("COMPLETED",),
+    "Stopped early": ("SUSPENDED", "TERMINATED", "WITHDRAWN"),
+    "Status unknown": ("UNKNOWN",),
+}
+ALL_STATUSES: tuple[str, ...] = tuple(s for group in STATUS_GROUPS.values() for s in group)
+_GROUP_OF = {status: group for group, statuses in STATUS_GROUPS.items() for status in statuses}
+
+STATUS_MEANING = {
+    "RECRUITING": "The study is looking for participants now.",
+    "AVAILABLE": "The treatment can be requested outside a trial (expanded access).",
+    "NOT_YET_RECRUITING": "The study is registered but has not started taking participants.",
+    "ENROLLING_BY_INVITATION": "Only people invited by the study team can join.",
+    "ACTIVE_NOT_RECRUITING": "The study is running but no longer takes new participants.",
+    "TEMPORARILY_NOT_AVAILABLE": "Expanded access is paused for now.",
+    "NO_LONGER_AVAILABLE": "Expanded access has ended.",
+    "APPROVED_FOR_MARKETING": "The treatment has been approved and is sold outside trials.",
+    "WITHHELD": "The registry withholds this study's status.",
+    "COMPLETED": "The study has finished. Results may be in the registry or in journals.",
+    "SUSPENDED": "The study is paused; it may start again.",
+    "TERMINATED": "The study stopped before it was finished.",
+    "WITHDRAWN": "The study stopped before anyone took part.",
+    "UNKNOWN": (
+        "The sponsor has not confirmed the status for over two years, so nobody can say "
+        "from the registry whether it still runs."
+    ),
+}
+
+PHASE_MEANING = {
+    "EARLY_PHASE1": "Early phase 1: a first, very small test in people.",
+    "PHASE1": "Phase 1: tests safety and dose in a small group of people.",
+    "PHASE2": "Phase 2: looks at whether it works, and at side effects, in a larger group.",
+    "PHASE3": "Phase 3: compares it with standard treatment in many people.",
+    "PHASE4": "Phase 4: follows a treatment that is already approved.",
+    "NA": "No phase: phases apply to drug trials; this study is of another kind.",
+}
+
+STUDY_TYPE_WORDS = {
+    "INTERVENTIONAL": "Clinical trial (participants receive a treatment)",
+    "OBSERVATIONAL": "Observational study (follows people; gives no treatment)",
+    "EXPANDED_ACCESS": "Expanded access (treatment outside a trial)",
+}
+
+THERAPY_EXPLAINED = {
+    "HSCT": (
+        "Autologous haematopoietic stem cell transplantation (aHSCT) uses your own "
+        "blood-forming stem cells. They are collected from the blood, then strong "
+        "chemotherapy (often with an antibody treatment) removes much of the immune "
+        "system, and the stored cells are given back to rebuild it. The aim is to "
+        "reset the immune system so that it stops attacking the brain and spinal cord. "
+        "It has been studied most in active relapsing MS.",
+        "Known risks: serious infections, infertility and early menopause, other "
+        "autoimmune illness (for example of the thyroid), and a small but real risk of "
+        "death from the treatment. It means weeks in hospital and months of recovery.",
+    ),
+    "MSC": (
+        "Mesenchymal stem (stromal) cells come from bone marrow, fat tissue, umbilical "
+        "cord or placenta. Given into a vein or into the fluid around the spinal cord, "
+        "they are thought to calm inflammation and may support repair; they do not "
+        "replace lost nerve cells. For MS this is still experimental: most trials so "
+        "far were small and looked mainly at safety.",
+        "Known risks: reactions to the infusion, headache or fever (more often after an "
+        "injection into the spinal fluid) and infection. Long-term effects are not yet "
+        "known.",
+    ),
+    "iPSC": (
+        "Induced pluripotent stem cells are adult cells, for example from skin or blood, "
+        "reprogrammed in a laboratory so that they can become many kinds of cell, such "
+        "as the cells that make myelin. For MS this is early research.",
+        "Risks under study include unwanted cell growth (tumours) and rejection by the "
+        "immune system.",
+    ),
+    "Other stem cell": (
+        "Other stem-cell products: for example neural stem cells, bone-marrow cells, "
+        "cell mixtures from fat tissue (stromal vascular fraction), cord-blood or "
+        "amniotic cells, or products made from stem cells such as exosomes. Most are "
+        "in small, early studies.",
+        "Risks depend on the product and how it is given; many are not yet known.",
+    ),
+}
+
+# Why a search can legitimately come back empty.
+NO_TRIALS_YET = {
+    "iPSC": (
+        "No trial of an iPSC-based therapy for multiple sclerosis is registered on "
+        "ClinicalTrials.gov in this data. Such therapies are still in laboratory and "
+        "early research."
+    ),
+}
+
+
+def status_group(status: str) -> str:
+    """The patient's word for an API status; unknown new values count as unknown."""
+    return _GROUP_OF.get(status, "Status unknown")
+
+
+def status_words(status: str) -> str:
+    return status.replace("_", " ").capitalize() if status else "Not stated"
+
+
+def phase_words(phases: tuple[str, ...] | list[str]) -> str:
+    names = [p.replace("EARLY_PHASE1", "Early phase 1").replace("PHASE", "Phase ")
+             for p in phases if p != "NA"]
+    if not names:
+        return "No phase" if phases else "Not stated"
+    return " / ".join(names)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&])")
+
+
+def md_escape(text: str) -> str:
+    """Registry text made inert for Streamlit Markdown.
+
+    Escapes every Markdown and Streamlit-directive character (``:red[...]``,
+    ``$math$``) and keeps line breaks as hard breaks.
+    """
+    lines = (_MD_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
+    return "  \n".join(lines)
+
+
+def _parse_utc(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    seconds = max(0, int((now - moment).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"
+
+
+def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime | None = None) -> str:
+    """'ClinicalTrials.gov data as of 2025-09-25 09:00 UTC, fetched 2 hours ago'."""
+    now = now or datetime.now(timezone.utc)
+    as_of = _parse_utc(data_timestamp)
+    fetched = _parse_utc(fetched_at)
+    if as_of is None:
+        return "No data yet."
+    text = f"ClinicalTrials.gov data as of {as_of:%Y-%m-%d %H:%M} UTC"
+    if fetched is not None:
+        text += f", fetched {ago(fetched, now)}"
+    return text + "."

@@ -1,0 +1,331 @@
+"""The local store: one SQLite file in the cache folder.
+
+It keeps every multiple sclerosis study the API returned (the raw JSON, its
+last update and status), the classification of each, the API's
+``dataTimestamp`` and when the data was fetched, and a log of status changes
+between refreshes. SQLite from the standard library gives atomic writes: a
+refresh writes inside one transaction, so a refresh that fails halfway leaves
+the previous data as it was (and readers keep seeing it meanwhile, thanks to
+WAL mode).
+
+A file that is not this store (corrupt, foreign, an older layout) is moved
+aside, never deleted, and a fresh store takes its place; ``Store.notice``
+says what happened so the page and the CLI can tell the user.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import StoreError
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE studies (
+    nct_id TEXT PRIMARY KEY,
+    overall_status TEXT NOT NULL,
+    last_update TEXT NOT NULL,
+    record TEXT NOT NULL,           -- the raw v2 Study JSON, as fetched
+    is_full INTEGER NOT NULL,       -- 1: the detail record; 0: the slim first-pass record
+    labels TEXT NOT NULL,           -- therapy types joined with ';'; '' = not stem-cell
+    is_ms INTEGER NOT NULL,
+    evidence TEXT NOT NULL,
+    data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
+CREATE TABLE status_changes (
+    nct_id TEXT NOT NULL,
+    old_status TEXT NOT NULL,
+    new_status TEXT NOT NULL,
+    seen_at TEXT NOT NULL,          -- when the refresh noticed it
+    data_timestamp TEXT NOT NULL
+);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class StoredStudy:
+    nct_id: str
+    record: dict
+    is_full: bool
+    labels: tuple[str, ...]
+    is_ms: bool
+    evidence: str
+    data_timestamp: str
+    fetched_at: str
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    nct_id: str
+    old_status: str
+    new_status: str
+    seen_at: str
+    data_timestamp: str
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What the store holds and how fresh it is."""
+
+    study_count: int
+    stem_cell_count: int
+    data_timestamp: str | None  # the API's, at the last refresh or import
+    fetched_at: str | None  # when that data arrived here
+    checked_at: str | None  # when the API was last asked whether anything changed
+    source: str | None  # "ClinicalTrials.gov API ..." or "import of FILE"
+    classifier_version: str | None
+
+    @property
+    def is_empty(self) -> bool:
+        return self.study_count == 0
+
+
+@dataclass(frozen=True)
+class Classified:
+    """What the store needs to know of a classification (see trials.classify)."""
+
+    labels: tuple[str, ...]
+    is_ms: bool
+    evidence: str
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.notice: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the cache folder {self.path.parent}: {exc.strerror}.") from None
+        self._prepare()
+
+    # -- opening ------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"Cannot open the local store {self.path}: {exc}.") from None
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    def _prepare(self) -> None:
+        try:
+            with closing(self._connect()) as conn:
+                conn.execute("PRAGMA journal_mode=WAL")
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                if not tables:
+                    conn.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+                    conn.execute(
+                        "INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+                    )
+                    return
+                row = conn.execute(
+                    "SELECT value FROM meta WHERE key = 'schema_version'"
+                ).fetchone() if "meta" in tables else None
+                if row is None or row[0] != SCHEMA_VERSION:
+                    raise sqlite3.DatabaseError("not a store of this version of the finder")
+                conn.execute("SELECT count(*) FROM studies").fetchone()
+        except sqlite3.DatabaseError as exc:
+            self._set_aside(str(exc))
+            self._prepare()
+
+    def _set_aside(self, reason: str) -> None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.path) + suffix).unlink(missing_ok=True)
+        try:
+            self.path.rename(aside)
+        except OSError as exc:
+            raise StoreError(
+                f"The local store {self.path} is unreadable ({reason}) and could not be "
+                f"moved aside ({exc.strerror}). Delete it and refresh."
+            ) from None
+        self.notice = (
+            f"The local store could not be read ({reason}). It was kept as {aside.name} "
+            "and a new, empty store was started: refresh from ClinicalTrials.gov or "
+            "import a download to fill it."
+        )
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with closing(self._connect()) as conn:
+                yield conn
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"The local store {self.path} could not be read ({exc}). "
+                "Run `trials refresh --full` to rebuild it."
+            ) from None
+
+    # -- reading ------------------------------------------------------------
+
+    def info(self) -> StoreInfo:
+        with self._reading() as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+            total, stem = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE labels != '' AND is_ms = 1) FROM studies"
+            ).fetchone()
+        return StoreInfo(
+            study_count=total,
+            stem_cell_count=stem,
+            data_timestamp=meta.get("data_timestamp"),
+            fetched_at=meta.get("fetched_at"),
+            checked_at=meta.get("checked_at"),
+            source=meta.get("source"),
+            classifier_version=meta.get("classifier_version"),
+        )
+
+    def stem_cell_studies(self) -> list[StoredStudy]:
+        """Every stored multiple sclerosis stem-cell study."""
+        return self._studies("WHERE labels != '' AND is_ms = 1")
+
+    def study(self, nct_id: str) -> StoredStudy | None:
+        found = self._studies("WHERE nct_id = ?", (nct_id,))
+        return found[0] if found else None
+
+    def _studies(self, where: str, args: tuple = ()) -> list[StoredStudy]:
+        with self._reading() as conn:
+            rows = conn.execute(f"SELECT * FROM studies {where} ORDER BY nct_id", args).fetchall()
+        return [
+            StoredStudy(
+                nct_id=r["nct_id"],
+                record=json.loads(r["record"]),
+                is_full=bool(r["is_full"]),
+                labels=tuple(x for x in r["labels"].split(";") if x),
+                is_ms=bool(r["is_ms"]),
+                evidence=r["evidence"],
+                data_timestamp=r["data_timestamp"],
+                fetched_at=r["fetched_at"],
+            )
+            for r in rows
+        ]
+
+    def records(self) -> Iterator[tuple[str, dict, bool]]:
+        """(nct_id, record, is_full) for every stored study, for re-classifying."""
+        with self._reading() as conn:
+            for r in conn.execute("SELECT nct_id, record, is_full FROM studies"):
+                yield r[0], json.loads(r[1]), bool(r[2])
+
+    def last_updates(self) -> dict[str, tuple[str, bool]]:
+        """nct_id -> (last update date, is the stored record the full one)."""
+        with self._reading() as conn:
+            return {
+                r[0]: (r[1], bool(r[2]))
+                for r in conn.execute("SELECT nct_id, last_update, is_full FROM studies")
+            }
+
+    def status_changes(self, nct_ids: set[str] | None = None) -> list[StatusChange]:
+        """Status changes seen by refreshes, newest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT * FROM status_changes ORDER BY seen_at DESC, nct_id"
+            ).fetchall()
+        return [
+            StatusChange(**dict(r))
+            for r in rows
+            if nct_ids is None or r["nct_id"] in nct_ids
+        ]
+
+    # -- writing ------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator["Writer"]:
+        """One transaction: all of it lands, or none of it does."""
+        conn = self._connect()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield Writer(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+
+class Writer:
+    """Writes inside one open transaction of ``Store.writing``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.seen: set[str] = set()
+        self.changes = 0
+
+    def put(
+        self,
+        record: dict,
+        classified: Classified,
+        *,
+        is_full: bool,
+        data_timestamp: str,
+        fetched_at: str,
+    ) -> None:
+        protocol = record.get("protocolSection") or {}
+        nct_id = str((protocol.get("identificationModule") or {}).get("nctId") or "")
+        if not nct_id:
+            raise ValueError("a study record without an NCT id")
+        status_module = protocol.get("statusModule") or {}
+        status = str(status_module.get("overallStatus") or "")
+        last_update = str((status_module.get("lastUpdatePostDateStruct") or {}).get("date") or "")
+        old = self._conn.execute(
+            "SELECT overall_status FROM studies WHERE nct_id = ?", (nct_id,)
+        ).fetchone()
+        if old is not None and old[0] != status and old[0] and status:
+            self._conn.execute(
+                "INSERT INTO status_changes VALUES (?, ?, ?, ?, ?)",
+                (nct_id, old[0], status, fetched_at, data_timestamp),
+            )
+            self.changes += 1
+        self._conn.execute(
+            "INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                nct_id,
+                status,
+                last_update,
+                json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+                int(is_full),
+                ";".join(classified.labels),
+                int(classified.is_ms),
+                classified.evidence,
+                data_timestamp,
+                fetched_at,
+            ),
+        )
+        self.seen.add(nct_id)
+
+    def reclassify(self, nct_id: str, classified: Classified) -> None:
+        self._conn.execute(
+            "UPDATE studies SET labels = ?, is_ms = ?, evidence = ? WHERE nct_id = ?",
+            (";".join(classified.labels), int(classified.is_ms), classified.evidence, nct_id),
+        )
+
+    def keep_only_seen(self) -> int:
+        """Drop studies this transaction did not write (after a full rebuild)."""
+        self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen (nct_id TEXT PRIMARY KEY)")
+        self._conn.execute("DELETE FROM seen")
+        self._conn.executemany("INSERT INTO seen VALUES (?)", ((i,) for i in self.seen))
+        cursor = self._conn.execute(
+            "DELETE FROM studies WHERE nct_id NOT IN (SELECT nct_id FROM seen)"
+        )
+        return cursor.rowcount
+
+    def set_meta(self, **values: str) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items())
+        )
