@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import httpx
 from httpx_retries import Retry, RetryTransport
@@ -190,9 +191,7 @@ class Client:
         try:
             response = self._http.get(url, params=dict(params))
         except _NotJson as exc:
-            raise ApiBadResponse(
-                f"ClinicalTrials.gov sent {exc.detail} after {self.tries} tries."
-            ) from None
+            raise self._not_json(exc) from None
         except httpx.TimeoutException:
             raise ApiUnavailable(
                 f"ClinicalTrials.gov did not answer after {self.tries} tries (last: timed out)."
@@ -207,10 +206,18 @@ class Client:
         self.traffic.requests += 1
         self.traffic.bytes_received += len(response.content)
         self.traffic.urls.append(str(response.request.url))
-        if response.status_code == 200:
-            return response.extensions["parsed_json"]
-        _raise_for_status(response, self.tries)
-        raise AssertionError("unreachable")  # _raise_for_status always raises
+        if response.status_code != 200:
+            _raise_for_status(response, self.tries)
+        if "parsed_json" not in response.extensions:
+            # The transport skips the validator on its last try.
+            try:
+                _parse_json(response)
+            except _NotJson as exc:
+                raise self._not_json(exc) from None
+        return response.extensions["parsed_json"]
+
+    def _not_json(self, exc: _NotJson) -> ApiBadResponse:
+        return ApiBadResponse(f"ClinicalTrials.gov sent {exc.detail} after {self.tries} tries.")
 
     def _wait_turn(self) -> None:
         wait = self._last_request + self.interval - time.monotonic()
@@ -218,7 +225,7 @@ class Client:
             time.sleep(wait)
 
 
-def _raise_for_status(response: httpx.Response, tries: int) -> None:
+def _raise_for_status(response: httpx.Response, tries: int) -> NoReturn:
     status = response.status_code
     body = " ".join(response.text.split())[:300]
     if status in (429, 502, 503, 504):
