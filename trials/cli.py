@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from .api import normalise_nct_id
 from .config import Settings
 from .errors import ApiError, InputError, TrialsError
 from .export import write_csv
-from .records import read_trial
+from .detail import card_text, study_card
 from .table import apply, make_filters, summarize
 
 
@@ -175,55 +174,9 @@ def _show(args: argparse.Namespace, settings: Settings) -> None:
         if stored is None:
             raise InputError(f"{nct_id} is not in the local data (it holds the MS studies "
                              "of ClinicalTrials.gov; run `trials refresh` to update it).")
-        print(describe_study(stored))
+        print(card_text(study_card(stored)))
         print()
     print(plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
-
-
-def describe_study(stored) -> str:
-    """One study as readable text: what a patient or a clinician needs to decide."""
-    trial = read_trial(stored.record)
-    wrap = textwrap.TextWrapper(width=100, initial_indent="  ", subsequent_indent="  ")
-    lines = [f"{trial.nct_id}  {trial.title}", f"  {trial.url}"]
-    if trial.official_title and trial.official_title != trial.title:
-        lines += wrap.wrap(trial.official_title)
-    lines += [
-        "",
-        f"Therapy type:  {', '.join(stored.labels) or 'not a stem-cell therapy study'}",
-        f"  why: {stored.evidence}",
-        f"Status:        {plain.status_words(trial.overall_status)} ({plain.status_group(trial.overall_status)})",
-        f"  {plain.STATUS_MEANING.get(trial.overall_status, '')}",
-    ]
-    if trial.why_stopped:
-        lines.append(f"  why stopped: {trial.why_stopped}")
-    lines += [
-        f"Phase:         {plain.phase_words(trial.phases)}",
-        f"Study type:    {plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type or 'not stated')}",
-        f"Conditions:    {'; '.join(trial.conditions)}",
-        f"Interventions: {'; '.join(i.label for i in trial.interventions)}",
-        f"Sponsor:       {trial.sponsor}",
-        f"Dates:         start {trial.start_date or '?'}, primary completion "
-        f"{trial.primary_completion_date or '?'}, last update {trial.last_update or '?'}",
-        f"Enrollment:    {trial.enrollment if trial.enrollment is not None else 'not stated'}",
-    ]
-    e = trial.eligibility
-    if e.minimum_age or e.maximum_age or e.sex:
-        lines.append(f"Who can join:  ages {e.minimum_age or 'any'} to {e.maximum_age or 'any'}, "
-                     f"sex {e.sex or 'not stated'}")
-    if e.criteria:
-        lines += ["Eligibility criteria (as published):"]
-        lines += ["  " + line for line in e.criteria.splitlines()]
-    if trial.central_contacts:
-        lines.append("Contacts:")
-        lines += [f"  {', '.join(x for x in (c.name, c.phone, c.email) if x)}"
-                  for c in trial.central_contacts]
-    if trial.sites:
-        lines.append(f"Sites ({len(trial.sites)}):")
-        lines += [f"  {', '.join(x for x in (s.facility, s.place) if x)}"
-                  f"{' - ' + plain.status_words(s.status) if s.status else ''}" for s in trial.sites]
-    if not stored.is_full:
-        lines.append("(Only summary fields are stored for this study; see the registry record.)")
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,166 @@
+"""One study's detail card: what a patient asks ("what is it, can I join, where,
+who do I contact?") and what a neurologist checks (eligibility, evidence).
+
+The card is plain data; ``card_markdown`` renders it for the page (registry
+text escaped) and ``card_text`` for the terminal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import plain
+from .records import Trial, read_trial
+from .store import StoredStudy
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    items: tuple[tuple[str, str], ...] = ()  # (label, value); a "" label is a paragraph
+    verbatim: str = ""  # registry text shown as published (eligibility criteria)
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    facility: str
+    place: str
+    status: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Card:
+    nct_id: str
+    title: str
+    url: str
+    sections: tuple[Section, ...]
+    sites: tuple[SiteRow, ...]
+    is_full: bool
+
+
+def _contact_text(name: str, phone: str, email: str, role: str = "") -> str:
+    who = f"{name} ({role.replace('_', ' ').lower()})" if name and role else name
+    return ", ".join(part for part in (who, phone, email) if part)
+
+
+def _therapy_section(trial: Trial, stored: StoredStudy) -> Section:
+    items: list[tuple[str, str]] = []
+    for label in stored.labels:
+        what, risks = plain.THERAPY_EXPLAINED.get(label, ("", ""))
+        items += [(label, what), ("", risks)]
+    if trial.interventions:
+        items.append(("Interventions", "; ".join(i.label for i in trial.interventions)))
+    items.append(("Why it is listed as stem-cell therapy", stored.evidence or "not classified"))
+    return Section("What is being tested", tuple((k, v) for k, v in items if v))
+
+
+def _status_section(trial: Trial) -> Section:
+    status = trial.overall_status
+    items = [
+        ("Status", f"{plain.status_group(status)} ({plain.status_words(status)}). "
+                   f"{plain.STATUS_MEANING.get(status, '')}".strip()),
+    ]
+    if status == "UNKNOWN" and trial.last_known_status:
+        items.append(("Last status reported", plain.status_words(trial.last_known_status)))
+    if trial.why_stopped:
+        items.append(("Why it stopped", trial.why_stopped))
+    items += [(plain.phase_words((p,)), plain.PHASE_MEANING.get(p, "")) for p in trial.phases]
+    items.append(("Kind of study",
+                  plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type or "not stated")))
+    if trial.enrollment is not None:
+        kind = " (planned)" if trial.enrollment_type == "ESTIMATED" else ""
+        items.append(("Participants", f"{trial.enrollment}{kind}"))
+    return Section("Can I join?", tuple((k, v) for k, v in items if v))
+
+
+def _eligibility_section(trial: Trial) -> Section:
+    e = trial.eligibility
+    items = []
+    if e.minimum_age or e.maximum_age:
+        items.append(("Ages", f"{e.minimum_age or 'no minimum'} to {e.maximum_age or 'no maximum'}"))
+    if e.sex:
+        items.append(("Sex", {"ALL": "All", "FEMALE": "Women only", "MALE": "Men only"}.get(e.sex, e.sex)))
+    if e.healthy_volunteers is not None:
+        items.append(("Healthy volunteers", "Accepted" if e.healthy_volunteers else "Not accepted"))
+    if not items and not e.criteria:
+        items.append(("", "The stored record does not include eligibility; see the registry record."))
+    return Section("Who can take part", tuple(items), verbatim=e.criteria)
+
+
+def _contacts_section(trial: Trial) -> Section:
+    items = [("Contact", _contact_text(c.name, c.phone, c.email)) for c in trial.central_contacts]
+    items += [("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p))
+              for c in trial.officials]
+    items.append(("Sponsor", trial.sponsor or "not stated"))
+    if trial.collaborators:
+        items.append(("Collaborators", "; ".join(trial.collaborators)))
+    if not trial.central_contacts:
+        items.append(("", "No central contact is listed: use the site contacts below or the "
+                          "registry record."))
+    return Section("Who to contact", tuple((k, v) for k, v in items if v))
+
+
+def _dates_section(trial: Trial) -> Section:
+    items = (
+        ("Start", trial.start_date),
+        ("Primary completion", trial.primary_completion_date),
+        ("Completion", trial.completion_date),
+        ("First posted", trial.first_posted),
+        ("Last update", trial.last_update),
+    )
+    return Section("Dates (as registered)", tuple((k, v) for k, v in items if v))
+
+
+def study_card(stored: StoredStudy) -> Card:
+    trial = read_trial(stored.record)
+    sites = tuple(
+        SiteRow(
+            facility=s.facility,
+            place=s.place,
+            status=plain.status_words(s.status) if s.status else "",
+            contact="; ".join(_contact_text(c.name, c.phone, c.email) for c in s.contacts),
+        )
+        for s in trial.sites
+    )
+    return Card(
+        nct_id=trial.nct_id,
+        title=trial.title,
+        url=trial.url,
+        sections=(
+            _therapy_section(trial, stored),
+            _status_section(trial),
+            _eligibility_section(trial),
+            _contacts_section(trial),
+            _dates_section(trial),
+        ),
+        sites=sites,
+        is_full=stored.is_full,
+    )
+
+
+def section_markdown(section: Section) -> str:
+    """A section's items as Markdown, every piece of registry text escaped."""
+    lines = [
+        f"**{plain.md_escape(label)}:** {plain.md_escape(value)}" if label
+        else plain.md_escape(value)
+        for label, value in section.items
+    ]
+    return "\n\n".join(lines)
+
+
+def card_text(card: Card) -> str:
+    """The card for a terminal."""
+    out = [f"{card.nct_id}  {card.title}", card.url]
+    for section in card.sections:
+        out += ["", section.title.upper()]
+        out += [f"  {label}: {value}" if label else f"  {value}" for label, value in section.items]
+        if section.verbatim:
+            out += ["  Criteria as published:"] + [f"    {line}" for line in section.verbatim.splitlines()]
+    if card.sites:
+        out += ["", f"SITES ({len(card.sites)})"]
+        out += [f"  {' - '.join(p for p in (s.facility, s.place, s.status, s.contact) if p)}"
+                for s in card.sites]
+    if not card.is_full:
+        out += ["", "Only summary fields are stored for this study; see the registry record."]
+    return "\n".join(out)
