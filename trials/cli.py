@@ -20,7 +20,7 @@ from .config import Settings
 from .errors import ApiError, InputError, TrialsError
 from .export import write_csv
 from .detail import card_text, study_card
-from .table import apply, make_filters, summarize
+from .table import Filters, apply, explain_empty, make_filters, summarize
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -128,21 +128,24 @@ def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
     return finder.load(settings)
 
 
-def _filtered(args: argparse.Namespace, settings: Settings) -> tuple[pd.DataFrame, finder.Snapshot]:
+def _filtered(
+    args: argparse.Namespace, settings: Settings
+) -> tuple[pd.DataFrame, Filters, finder.Snapshot]:
     filters = make_filters(args.therapy, args.status, args.phase, args.study_type,
                            args.country, args.text)
     snapshot = _snapshot(settings, args.offline)
     if snapshot.info.is_empty:
         raise InputError("No data yet: run `trials refresh`, or `trials import FILE` "
                          "with a ClinicalTrials.gov JSON download.")
-    return apply(snapshot.table, filters), snapshot
+    return apply(snapshot.table, filters), filters, snapshot
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> None:
-    df, snapshot = _filtered(args, settings)
+    df, filters, snapshot = _filtered(args, settings)
     print(plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
     print(summarize(df).text + ".")
     if df.empty:
+        print(explain_empty(snapshot.table, filters))
         return
     width = shutil.get_terminal_size((120, 20)).columns
     shown = pd.DataFrame({
@@ -159,8 +162,10 @@ def _search(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> None:
-    df, snapshot = _filtered(args, settings)
+    df, filters, snapshot = _filtered(args, settings)
     write_csv(df, args.output)
+    if df.empty:
+        _say(explain_empty(snapshot.table, filters))
     _say(f"Wrote {len(df)} studies to {args.output}. "
          + plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
 

@@ -65,7 +65,7 @@ def _status_section(trial: Trial) -> Section:
         items.append(("Last status reported", plain.status_words(trial.last_known_status)))
     if trial.why_stopped:
         items.append(("Why it stopped", trial.why_stopped))
-    items += [(plain.phase_words((p,)), plain.PHASE_MEANING.get(p, "")) for p in trial.phases]
+    items += [("Phase", plain.PHASE_MEANING.get(p, plain.phase_words((p,)))) for p in trial.phases]
     items.append(("Kind of study",
                   plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type or "not stated")))
     if trial.enrollment is not None:

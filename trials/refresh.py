@@ -32,6 +32,13 @@ from .store import Classified, Store, Writer, utc_now
 
 MS_QUERY = {"query.cond": "multiple sclerosis"}
 
+# The listing pass: what the stem-cell pre-filter reads, plus what the store
+# tracks for every MS study (status changes, incremental refresh). The MS check
+# needs the conditions, but only candidates need it, and they get full records.
+LIST_FIELDS = tuple(dict.fromkeys((
+    "NCTId", "OverallStatus", "LastUpdatePostDate", *classify.CANDIDATE_FIELDS,
+)))
+
 # What the page and the export show of a stem-cell study (API piece names).
 DETAIL_FIELDS = (
     "IdentificationModule",
@@ -47,6 +54,9 @@ DETAIL_FIELDS = (
     "ConditionMeshId",
     "HasResults",
 )
+
+# The pre-filter has full recall, so what it passes over is no stem-cell study.
+NOT_STEM_CELL = Classified((), False, "")
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -124,7 +134,7 @@ def refresh(
         if stale_rules:
             _reclassify_all(store, writer)
         listed, to_detail = 0, []
-        for page in client.iter_pages(params, classify.CANDIDATE_FIELDS):
+        for page in client.iter_pages(params, LIST_FIELDS):
             for study in page.studies:
                 nct_id = _nct_id(study)
                 if not nct_id:
@@ -135,9 +145,10 @@ def refresh(
                 if stored and stored[0] == _last_update(study) and (stored[1] or not candidate):
                     writer.seen.add(nct_id)  # unchanged: keep what is stored
                     continue
-                writer.put(study, classified(study), is_full=False, **stamp)
                 if candidate:
                     to_detail.append(nct_id)
+                writer.put(study, classified(study) if candidate else NOT_STEM_CELL,
+                           is_full=False, **stamp)
             progress("Listing multiple sclerosis studies", listed, page.total_count)
         detailed = 0
         for study in client.studies_by_ids(to_detail, DETAIL_FIELDS):

@@ -1,0 +1,238 @@
+"""The query plan against the local stand-in (real HTTP on 127.0.0.1) and respx.
+
+Counts requests and what they asked for: a cold refresh lists MS studies with
+few fields and fetches full records only for stem-cell candidates; a repeat
+refresh with nothing new costs one request; a changed study travels alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+
+import httpx
+import pytest
+
+from trials import classify, refresh as plan
+from trials.api import Client
+from trials.errors import ApiUnavailable, InputError
+from trials.refresh import import_download, refresh
+from trials.standin import StandIn, load_corpus
+from trials.store import Store
+
+from .conftest import BASE, CTGOV, FULL_RECORDS, MS_2025, MSC_2022, by_id, needs_shared
+
+VERSION = {"apiVersion": "2.0.5", "dataTimestamp": "2025-09-25T00:00:00"}
+
+
+def labelled_ms_stem_cell(ids: set[str]) -> set[str]:
+    with open(CTGOV / "labels-public.csv", encoding="utf-8") as fh:
+        return {r["nct_id"] for r in csv.DictReader(fh)
+                if r["labels"] and r["is_ms"] == "true" and r["nct_id"] in ids}
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    if not MS_2025.exists():
+        pytest.skip(f"real records not found at {MS_2025}")
+    return load_corpus(MS_2025)
+
+
+@pytest.fixture
+def standin(corpus):
+    with StandIn(copy.deepcopy(corpus)) as server:
+        yield server
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "trials.sqlite3")
+
+
+def run(store, server, **kwargs):
+    with Client(server.url, interval=0, backoff=0) as client:
+        return refresh(store, client, **kwargs)
+
+
+@needs_shared
+def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, corpus):
+    result = run(store, standin)
+    lists = [r for r in standin.requests if r.path.endswith("/studies") and "filter.ids" not in r.query]
+    details = [r for r in standin.requests if "filter.ids" in r.query]
+    assert result.mode == "full" and result.listed == len(corpus)
+    assert len(lists) <= math.ceil(len(corpus) / 1000) + 1
+    assert all(r.query["fields"].split("|") == list(plan.LIST_FIELDS) for r in lists)
+    assert all(r.query["query.cond"] == "multiple sclerosis" for r in lists)
+    candidates = sum(classify.is_candidate(s) for s in corpus)
+    assert result.detailed == candidates and len(details) == math.ceil(candidates / 100)
+    assert result.requests == len(standin.requests) == 1 + len(lists) + len(details)
+    # What the table holds is what the labels say (the classifier's own accuracy is
+    # measured in test_classify; here every labelled MS stem-cell study must arrive).
+    expected = labelled_ms_stem_cell({s["protocolSection"]["identificationModule"]["nctId"] for s in corpus})
+    stored = {s.nct_id for s in store.stem_cell_studies()}
+    assert len(stored & expected) >= 0.97 * len(expected)
+    info = store.info()
+    assert info.data_timestamp == "2025-09-25T00:00:00" and info.study_count == len(corpus)
+    assert all(s.is_full for s in store.stem_cell_studies())
+
+
+@needs_shared
+def test_repeat_refresh_with_nothing_new_is_one_request(store, standin):
+    run(store, standin)
+    before = len(standin.requests)
+    result = run(store, standin)
+    assert result.mode == "unchanged"
+    assert [r.path for r in standin.requests[before:]] == ["/api/v2/version"]
+
+
+@needs_shared
+def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
+    run(store, standin)
+    newest = max(s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] for s in corpus)
+    # Built from the real BEAT-MS record: it stops recruiting in a later data release.
+    changed = copy.deepcopy(by_id(standin.studies, "NCT04047628"))
+    changed["protocolSection"]["statusModule"]["overallStatus"] = "ACTIVE_NOT_RECRUITING"
+    changed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-10-02"
+    standin.studies = [changed if s is by_id(standin.studies, "NCT04047628") else s for s in standin.studies]
+    standin.data_timestamp = "2025-10-03T00:00:00"
+    before = len(standin.requests)
+    result = run(store, standin)
+    new = standin.requests[before:]
+    assert result.mode == "incremental"
+    listing = [r for r in new if r.path.endswith("/studies") and "filter.ids" not in r.query]
+    assert listing[0].query["filter.advanced"] == f"AREA[LastUpdatePostDate]RANGE[{newest},MAX]"
+    details = [r for r in new if "filter.ids" in r.query]
+    assert [r.query["filter.ids"] for r in details] == ["NCT04047628"]
+    assert result.status_changes == 1
+    [change] = store.status_changes()
+    assert (change.old_status, change.new_status) == ("RECRUITING", "ACTIVE_NOT_RECRUITING")
+    assert store.study("NCT04047628").data_timestamp == "2025-10-03T00:00:00"
+    assert store.info().data_timestamp == "2025-10-03T00:00:00"
+
+
+@needs_shared
+def test_full_refresh_drops_studies_no_longer_listed(store, standin):
+    run(store, standin)
+    standin.studies = [s for s in standin.studies
+                       if s["protocolSection"]["identificationModule"]["nctId"] != "NCT04047628"]
+    run(store, standin, full=True)
+    assert store.study("NCT04047628") is None
+
+
+@needs_shared
+def test_api_down_leaves_the_store_as_it_was(store, standin):
+    run(store, standin)
+    before = [(s.nct_id, s.fetched_at) for s in store.stem_cell_studies()]
+    standin.data_timestamp = "2025-10-03T00:00:00"
+    standin.fail_next(503, count=40)
+    with pytest.raises(ApiUnavailable):
+        run(store, standin)
+    assert [(s.nct_id, s.fetched_at) for s in store.stem_cell_studies()] == before
+    assert store.info().data_timestamp == "2025-09-25T00:00:00"
+
+
+# A hematopoietic stem-cell study in the shape of the ms-2025-09 records (built from BEAT-MS).
+def hsct_study(nct_id: str) -> dict:
+    return {"protocolSection": {
+        "identificationModule": {"nctId": nct_id,
+                                 "briefTitle": "Autologous Hematopoietic Stem Cell Transplant for MS"},
+        "statusModule": {"overallStatus": "RECRUITING",
+                         "lastUpdatePostDateStruct": {"date": "2025-08-29"}},
+        "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
+        "armsInterventionsModule": {"interventions": [
+            {"type": "PROCEDURE", "name": "Autologous Hematopoietic Stem Cell Transplantation"}]},
+    }}
+
+
+def test_failure_while_fetching_details_rolls_back(respx_mock, tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(200, json=VERSION))
+
+    def studies(request):
+        if "filter.ids" in request.url.params:
+            return httpx.Response(503, text="down")
+        return httpx.Response(200, json={"studies": [hsct_study("NCT00000001")]})
+
+    respx_mock.get(f"{BASE}/studies").mock(side_effect=studies)
+    with Client(BASE, interval=0, backoff=0) as client, pytest.raises(ApiUnavailable):
+        refresh(store, client)
+    assert store.info().is_empty
+
+
+def test_refresh_with_respx_stores_the_detail_record(respx_mock, tmp_path):
+    store = Store(tmp_path / "s.sqlite3")
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(200, json=VERSION))
+    detail = hsct_study("NCT00000001")
+    detail["protocolSection"]["eligibilityModule"] = {"minimumAge": "18 Years"}
+
+    def studies(request):
+        if "filter.ids" in request.url.params:
+            assert request.url.params["fields"].split("|") == list(plan.DETAIL_FIELDS)
+            return httpx.Response(200, json={"studies": [detail]})
+        return httpx.Response(200, json={"studies": [hsct_study("NCT00000001")]})
+
+    respx_mock.get(f"{BASE}/studies").mock(side_effect=studies)
+    with Client(BASE, interval=0, backoff=0) as client:
+        result = refresh(store, client)
+    assert (result.listed, result.detailed) == (1, 1)
+    [stored] = store.stem_cell_studies()
+    assert stored.labels == ("HSCT",) and stored.is_full
+    assert stored.record["protocolSection"]["eligibilityModule"]["minimumAge"] == "18 Years"
+
+
+@needs_shared
+def test_import_of_a_website_download(store):
+    count = import_download(store, FULL_RECORDS)
+    assert count == 128
+    info = store.info()
+    assert info.study_count == 128 and info.stem_cell_count == 0  # digital therapeutics only
+    assert info.source == "import of studies.json"
+    assert info.data_timestamp.startswith("2025-05-07")
+
+
+@needs_shared
+def test_import_of_json_lines_finds_the_stem_cell_studies(store):
+    import_download(store, MSC_2022)
+    ids = {s.nct_id for s in store.stem_cell_studies()}
+    assert "NCT01854957" in ids  # MESEMS, MSC
+    assert "NCT00962923" not in ids  # MSC in systemic sclerosis: not MS
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json at all {", "does not parse"),
+    ('{"hello": "world"}', "holds no ClinicalTrials.gov study records"),
+    ("[]", "holds no ClinicalTrials.gov study records"),
+])
+def test_import_rejects_what_is_not_a_download(store, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        import_download(store, path)
+    assert store.info().is_empty
+
+
+def test_import_of_a_missing_file(store, tmp_path):
+    with pytest.raises(InputError, match="Cannot read"):
+        import_download(store, tmp_path / "nope.json")
+
+
+def test_import_accepts_an_api_list_answer(store, tmp_path):
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({"studies": [hsct_study("NCT00000001")], "totalCount": 1}))
+    assert import_download(store, path) == 1
+    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000001"]
+
+
+def test_stored_labels_follow_a_new_classifier(store, tmp_path, monkeypatch):
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps([hsct_study("NCT00000001")]))
+    import_download(store, path)
+    with store.writing() as w:
+        w.set_meta(classifier_version="an older version")
+        w.reclassify("NCT00000001", plan.Classified((), False, ""))
+    assert store.stem_cell_studies() == []
+    plan.ensure_current_classification(store)
+    assert [s.labels for s in store.stem_cell_studies()] == [("HSCT",)]
+    assert store.info().classifier_version == classify.CLASSIFIER_VERSION
