@@ -121,7 +121,8 @@ def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
         finder.refresh(settings)
     except ApiError as exc:
         if snapshot.info.is_empty:
-            raise
+            raise ApiError(f"{exc} No data is stored yet: try again later, or load a "
+                           "ClinicalTrials.gov JSON download with `trials import FILE`.") from None
         _say(f"{exc} Showing stored data. "
              + plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
         return snapshot

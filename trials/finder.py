@@ -57,7 +57,9 @@ def load(settings: Settings) -> Snapshot:
 
 
 def client(settings: Settings) -> Client:
-    return Client(settings.api_url, interval=settings.request_interval)
+    # One knob for politeness: the pause between requests is also the backoff base.
+    interval = settings.request_interval
+    return Client(settings.api_url, interval=interval, backoff=interval)
 
 
 def refresh(settings: Settings, *, full: bool = False, progress: Progress | None = None) -> RefreshResult:

@@ -1,0 +1,120 @@
+"""The `trials` command as a user runs it: against the local stand-in API
+serving real records, then offline, then with bad input."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from trials.cli import main
+from trials.standin import StandIn, load_corpus
+
+from .conftest import MS_2025, by_id, needs_shared
+
+
+def trials(*args, env):
+    return subprocess.run([sys.executable, "-m", "trials", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {**os.environ, "TRIALS_CACHE_DIR": str(tmp_path / "cache"),
+            "TRIALS_REQUEST_INTERVAL": "0"}
+
+
+def make_stale(cache_dir):
+    with sqlite3.connect(cache_dir / "trials.sqlite3") as conn:
+        conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'checked_at'")
+
+
+@needs_shared
+def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
+    with StandIn(load_corpus(MS_2025)) as api:
+        env["TRIALS_API_URL"] = api.url
+        done = trials("refresh", env=env)
+        assert done.returncode == 0, done.stderr
+        assert "Refreshed (full): 2435 MS studies listed" in done.stderr
+
+        found = trials("search", "--therapy", "HSCT", "--status", "Recruiting now", env=env)
+        assert found.returncode == 0, found.stderr
+        assert "ClinicalTrials.gov data as of 2025-09-25 00:00 UTC" in found.stdout
+        assert "NCT04047628" in found.stdout  # BEAT-MS recruits in this data
+        assert "recruiting now" in found.stdout
+
+        out = tmp_path / "hsct.csv"
+        exported = trials("export", "--therapy", "hsct", "--output", str(out), env=env)
+        assert exported.returncode == 0, exported.stderr
+        raw = out.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+        assert rows and all("HSCT" in r["therapy_types"].split(";") for r in rows)
+        assert {r["data_timestamp"] for r in rows} == {"2025-09-25T00:00:00"}
+        beat = next(r for r in rows if r["nct_id"] == "NCT04047628")
+        assert beat["url"] == "https://clinicaltrials.gov/study/NCT04047628"
+        assert beat["enrollment"] == "156" and beat["phases"] == "PHASE3"
+
+        shown = trials("show", "nct04047628", env=env)
+        assert shown.returncode == 0, shown.stderr
+        assert "BEAT-MS" in shown.stdout and "Palo Alto" in shown.stdout
+
+        # A later data release: BEAT-MS stops recruiting.
+        changed = copy.deepcopy(by_id(api.studies, "NCT04047628"))
+        changed["protocolSection"]["statusModule"]["overallStatus"] = "ACTIVE_NOT_RECRUITING"
+        changed["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-10-02"
+        api.studies = [changed if s["protocolSection"]["identificationModule"]["nctId"] == "NCT04047628"
+                       else s for s in api.studies]
+        api.data_timestamp = "2025-10-03T00:00:00"
+        again = trials("refresh", env=env)
+        assert again.returncode == 0, again.stderr
+        assert "Refreshed (incremental)" in again.stderr and "1 stem-cell candidates" in again.stderr
+        assert "1 status changes" in again.stderr
+
+    # The API is gone now: stored data is used, and the user is told.
+    make_stale(tmp_path / "cache")
+    offline = trials("search", "--therapy", "HSCT", "--status", "ACTIVE_NOT_RECRUITING", env=env)
+    assert offline.returncode == 0, offline.stderr
+    assert "could not be reached" in offline.stderr and "Showing stored data" in offline.stderr
+    assert "NCT04047628" in offline.stdout
+    assert "Traceback" not in offline.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["search", "--status", "BOGUS"], "Unknown status 'BOGUS'"),
+    (["search", "--therapy", "CAR-T"], "Unknown therapy type 'CAR-T'"),
+    (["search", "--phase", "7"], "Unknown phase '7'"),
+    (["show", "NCT12", "--offline"], "NCT00000012 is not in the local data"),
+    (["show", "banana"], "'banana' is not a ClinicalTrials.gov id"),
+    (["import", "/nonexistent/file.json"], "Cannot read /nonexistent/file.json"),
+    (["search", "--offline"], "No data yet"),
+])
+def test_bad_input_gets_one_clear_line(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")  # nothing listens there
+    monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("trials: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_no_data_and_no_api_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")  # nothing listens there
+    monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
+    assert main(["search"]) == 1
+    err = capsys.readouterr().err
+    assert "could not be reached after 4 tries" in err and "trials import FILE" in err
+
+
+def test_help_for_every_command():
+    for command in ("refresh", "search", "export", "show", "import"):
+        with pytest.raises(SystemExit) as exit_:
+            main([command, "--help"])
+        assert exit_.value.code == 0
