@@ -19,7 +19,7 @@ from trials import classify, refresh as plan
 from trials.api import Client
 from trials.errors import ApiUnavailable, InputError
 from trials.refresh import import_download, refresh
-from trials.standin import StandIn, load_corpus
+from trials.standin import StandIn, load_corpus, project
 from trials.store import Store
 
 from .conftest import BASE, CTGOV, FULL_RECORDS, MS_2025, MSC_2022, by_id, needs_shared
@@ -65,7 +65,7 @@ def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, cor
     assert len(lists) <= math.ceil(len(corpus) / 1000) + 1
     assert all(r.query["fields"].split("|") == list(plan.LIST_FIELDS) for r in lists)
     assert all(r.query["query.cond"] == "multiple sclerosis" for r in lists)
-    candidates = sum(classify.is_candidate(s) for s in corpus)
+    candidates = sum(classify.is_candidate(project(s, plan.LIST_FIELDS)) for s in corpus)
     assert result.detailed == candidates and len(details) == math.ceil(candidates / 100)
     assert result.requests == len(standin.requests) == 1 + len(lists) + len(details)
     # What the table holds is what the labels say (the classifier's own accuracy is

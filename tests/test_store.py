@@ -72,6 +72,13 @@ def test_status_changes_are_recorded(store):
     assert store.status_changes({"NCT00000002"}) == []
 
 
+def test_an_older_record_is_no_status_change(store):
+    with store.writing() as w:
+        w.put(study("NCT00000001", status="COMPLETED", updated="2025-08-01"), STEM, is_full=True, **STAMP)
+        w.put(study("NCT00000001", status="RECRUITING", updated="2022-10-06"), STEM, is_full=True, **STAMP)
+    assert store.status_changes() == []
+
+
 def test_keep_only_seen_drops_vanished_studies(store):
     with store.writing() as w:
         w.put(study("NCT00000001"), STEM, is_full=True, **STAMP)

@@ -132,3 +132,10 @@ def test_empty_result_explains_itself(df):
     assert text.startswith("No study matches all of these filters.")
     assert "country filter, 2 would match" in text and "therapy type filter, 1 would match" in text
     assert explain_empty(df.iloc[:0], Filters()) == "There are no studies in the local data yet."
+
+
+def test_display_table_says_phases_in_words(df):
+    shown = table.for_display(df).set_index("url")
+    assert shown.loc["https://clinicaltrials.gov/study/NCT00000002", "phases"] == "Phase 1 / Phase 2"
+    assert shown.loc["https://clinicaltrials.gov/study/NCT00000004", "phases"] == "Not stated"
+    assert list(shown.columns) == list(table.DISPLAY_COLUMNS[1:])

@@ -15,7 +15,7 @@ from .api import Client
 from .config import Settings
 from .refresh import Progress, RefreshResult, ensure_current_classification, import_download
 from .refresh import refresh as _refresh
-from .store import StatusChange, Store, StoreInfo
+from .store import StatusChange, Store, StoredStudy, StoreInfo
 from .table import build_table
 
 STALE_AFTER = timedelta(hours=24)  # ClinicalTrials.gov publishes new data daily
@@ -54,6 +54,10 @@ def load(settings: Settings) -> Snapshot:
         changes=tuple(store.status_changes(ids)),
         notice=store.notice,
     )
+
+
+def study(settings: Settings, nct_id: str) -> StoredStudy | None:
+    return open_store(settings).study(nct_id)
 
 
 def client(settings: Settings) -> Client:

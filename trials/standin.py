@@ -314,6 +314,11 @@ def _project(value: Any, selection: Selection | None) -> Any:
     return None  # a scalar where the selection expects an object: nothing to keep
 
 
+def project(study: Study, fields: Iterable[str]) -> Study:
+    """``study`` as the API returns it for ``fields=...`` (for tests and benchmarks)."""
+    return _project(study, _selection("|".join(fields)))
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or value == {} or value == []
 

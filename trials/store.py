@@ -284,9 +284,10 @@ class Writer:
         status = str(status_module.get("overallStatus") or "")
         last_update = str((status_module.get("lastUpdatePostDateStruct") or {}).get("date") or "")
         old = self._conn.execute(
-            "SELECT overall_status FROM studies WHERE nct_id = ?", (nct_id,)
+            "SELECT overall_status, last_update FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
-        if old is not None and old[0] != status and old[0] and status:
+        # An older record (an import of an old download) is no change in the study.
+        if old and old[0] and status and old[0] != status and last_update >= old[1]:
             self._conn.execute(
                 "INSERT INTO status_changes VALUES (?, ?, ?, ?, ?)",
                 (nct_id, old[0], status, fetched_at, data_timestamp),

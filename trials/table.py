@@ -86,6 +86,17 @@ def build_table(studies: Iterable[StoredStudy]) -> pd.DataFrame:
     return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
 
 
+DISPLAY_COLUMNS = ("url", "title", "therapy_types", "status_group", "phases", "countries",
+                   "recruiting_sites", "last_update")
+
+
+def for_display(df: pd.DataFrame) -> pd.DataFrame:
+    """The page's columns, with phases in words ("Phase 1 / Phase 2")."""
+    shown = df[list(DISPLAY_COLUMNS)].copy()
+    shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
+    return shown
+
+
 def split(cell: str, separator: str = LIST_SEPARATOR) -> set[str]:
     return {part for part in cell.split(separator) if part} if cell else set()
 

@@ -1,0 +1,183 @@
+"""The Streamlit page, run in-process by AppTest; the network is mocked by respx."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from trials import plain
+from trials.refresh import import_download
+from trials.store import Store, utc_now
+
+from .conftest import BASE, MS_2025, MSC_2022, REPO, needs_shared
+
+APP = str(REPO / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def settings(tmp_path, monkeypatch):
+    st.cache_data.clear()  # the page's cache outlives a test
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRIALS_API_URL", BASE)
+    monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
+    yield
+    st.cache_data.clear()
+
+
+def fill_store(tmp_path, *paths, fresh=True):
+    store = Store(tmp_path / "cache" / "trials.sqlite3")
+    for path in paths:
+        import_download(store, path)
+    with store.writing() as w:
+        w.set_meta(checked_at=utc_now() if fresh else "2025-01-01T00:00:00Z",
+                   data_timestamp="2025-09-25T00:00:00")
+    return store
+
+
+def run(**query):
+    at = AppTest.from_file(APP, default_timeout=30)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def subheader(at) -> str:
+    return next(t for t in texts(at.subheader) if "studies" in t or "study" in t)
+
+
+@needs_shared
+def test_filters_change_the_table(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run()
+    assert not at.exception
+    everything = at.dataframe[0].value
+    assert subheader(at).startswith(f"{len(everything)} studies")
+    at.multiselect(key="therapy").set_value(["HSCT"]).run()
+    hsct = at.dataframe[0].value
+    assert 0 < len(hsct) < len(everything)
+    assert all("HSCT" in t.split(";") for t in hsct["therapy_types"])
+    at.multiselect(key="status").set_value(["Recruiting now"]).run()
+    recruiting = at.dataframe[0].value
+    assert set(recruiting["status_group"]) == {"Recruiting now"}
+    assert subheader(at) == f"{len(recruiting)} studies, {len(recruiting)} recruiting now, " \
+        f"in {len(set('; '.join(recruiting['countries']).split('; ')))} countries"
+    assert "https://clinicaltrials.gov/study/NCT04047628" in set(recruiting["url"])
+
+
+@needs_shared
+def test_url_parameters_restore_a_search(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    # Bound widgets keep the words the page shows in the URL ("Phase 2").
+    at = run(therapy="MSC", phase="Phase 2", q="umbilical")
+    assert not at.exception
+    assert at.multiselect(key="therapy").value == ["MSC"]
+    assert at.multiselect(key="phase").value == ["PHASE2"]
+    assert at.text_input(key="q").value == "umbilical"
+    shown = at.dataframe[0].value
+    assert len(shown) >= 1
+    assert all("MSC" in t for t in shown["therapy_types"])
+    assert all("Phase 2" in p for p in shown["phases"])
+
+
+@needs_shared
+def test_offline_banner_keeps_the_last_good_data(tmp_path, respx_mock):
+    fill_store(tmp_path, MS_2025, fresh=False)
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(503, text="down"))
+    at = run()
+    assert not at.exception
+    [banner] = [w for w in texts(at.warning) if "Showing the last good data" in w]
+    assert "did not answer after 4 tries (last: 503)" in banner
+    assert "data as of 2025-09-25" in banner
+    assert len(at.dataframe[0].value) > 0  # the stored studies are still on screen
+
+
+def test_empty_store_and_no_api_offers_an_import(tmp_path, respx_mock):
+    respx_mock.get(f"{BASE}/version").mock(side_effect=httpx.ConnectError("refused"))
+    at = run()
+    assert not at.exception
+    assert any("no trial data on this computer yet" in w for w in texts(at.warning))
+    assert any("could not be reached" in e for e in texts(at.error))
+    assert at.get("file_uploader")  # the JSON download can be imported instead
+
+
+@needs_shared
+def test_empty_result_explains_itself(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(therapy="iPSC")
+    assert not at.exception
+    assert subheader(at).startswith("0 studies")
+    [info] = [i for i in texts(at.info) if "iPSC" in i]
+    assert "No trial of an iPSC-based therapy for multiple sclerosis is registered" in info
+    assert not at.dataframe  # no empty grid
+
+
+@needs_shared
+def test_detail_view_of_a_study(tmp_path):
+    fill_store(tmp_path, MS_2025, MSC_2022)
+    at = run()
+    at.selectbox(key="study").set_value("NCT01854957").run()
+    assert not at.exception
+    assert "MEsenchymal StEm Cells for Multiple Sclerosis" in texts(at.header)[0].replace("\\", "")
+    body = "\n".join(texts(at.markdown)).replace("\\", "")
+    assert "[NCT01854957 on ClinicalTrials.gov](https://clinicaltrials.gov/study/NCT01854957)" in body
+    assert "Mesenchymal stem (stromal) cells" in body  # the plain-language card
+    assert "Known risks" in body
+    assert "Ages:** 18 Years to 50 Years" in body
+    assert "MESEMS@unige.it" in body  # who to contact
+    assert any("Inclusion Criteria" in t for t in texts(at.text))  # criteria as published
+    [sites] = [d.value for d in at.dataframe if "place" in d.value.columns]
+    assert "Genova" in "; ".join(sites["place"])
+
+
+def test_registry_text_is_never_markup(tmp_path, respx_mock):
+    # Built from a real record's shape, with a hostile title and sponsor.
+    study = {"protocolSection": {
+        "identificationModule": {"nctId": "NCT00000001",
+                                 "briefTitle": "<img src=x onerror=alert(1)> **Stem** [cell](http://evil) :red[HSCT]"},
+        "statusModule": {"overallStatus": "RECRUITING", "lastUpdatePostDateStruct": {"date": "2025-01-01"}},
+        "sponsorCollaboratorsModule": {"leadSponsor": {"name": "$x$ <b>Clinic</b>"}},
+        "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
+        "armsInterventionsModule": {"interventions": [
+            {"type": "PROCEDURE", "name": "Autologous hematopoietic stem cell transplantation"}]}}}
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps([study]))
+    fill_store(tmp_path, path)
+    at = run(study="NCT00000001")
+    assert not at.exception
+    assert texts(at.header)[0] == plain.md_escape(study["protocolSection"]["identificationModule"]["briefTitle"])
+    rendered = "\n".join(texts(at.header) + texts(at.markdown))
+    # Every character that Markdown, HTML or a Streamlit directive would act on is escaped.
+    for unescaped in (r"(?<!\\)<", r"(?<!\\)\$", r"(?<!\\)\[cell", r"(?<!\\):red", r"(?<!\\)\*\*Stem"):
+        assert not re.search(unescaped, rendered), unescaped
+    assert "Clinic" in rendered and "Stem" in rendered
+
+
+def test_a_corrupt_store_is_explained_and_replaced(tmp_path, respx_mock):
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(503))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "trials.sqlite3").write_bytes(b"garbage" * 1000)
+    at = run()
+    assert not at.exception
+    assert any("could not be read" in w for w in texts(at.warning))
+
+
+@needs_shared
+def test_update_button_refreshes_with_progress(tmp_path, respx_mock):
+    store = fill_store(tmp_path, MS_2025)
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(
+        200, json={"apiVersion": "2.0.5", "dataTimestamp": "2025-09-25T00:00:00"}))
+    respx_mock.get(f"{BASE}/studies").mock(return_value=httpx.Response(200, json={"studies": []}))
+    at = run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert store.info().source.startswith("ClinicalTrials.gov API")  # refreshed over the import
+    assert "refresh_error" not in at.session_state

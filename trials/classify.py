@@ -1,0 +1,394 @@
+"""Which stem-cell therapy a ClinicalTrials.gov study tests, and whether it studies MS.
+
+Everything here reads one API v2 ``Study`` object (sparse or full) and answers from the
+study's own words, so every label comes with the phrase that caused it.
+
+Therapy rules are regular expressions tried in a fixed order over the fields that say what
+participants receive (titles, interventions, arms). Each match blanks out the text it used,
+so a later, looser rule cannot reuse it: "mesenchymal stem cell-derived exosomes" is read
+once, as an exosome product, and never again as mesenchymal stem cells.
+
+Matches differ in how much they say. Specific ones name a kind of cell or procedure
+("mesenchymal", "hematopoietic stem cell", "neural stem cells", a product code); others name
+only a tissue ("bone marrow-derived stem cells") or nothing ("stem cell transplantation").
+Only the most specific kind found counts, and when no kind is named the keywords and brief
+summary may name it. Eligibility criteria are never read: drug trials list earlier
+transplants there as exclusions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+THERAPY_TYPES: tuple[str, ...] = ("HSCT", "MSC", "iPSC", "Other stem cell")
+
+# Bump whenever a rule changes, so stored classifications are recomputed.
+CLASSIFIER_VERSION = "1"
+
+# API v2 piece names for the cheap first pass over all MS studies. Titles and intervention
+# names name the therapy of every labelled stem-cell study; other names explain product
+# codes; the type spots a biologic known only by its code. Keywords and summaries cannot make
+# a study a candidate (they only refine a stem-cell mention found elsewhere), and summaries
+# and descriptions are long: bench/classify.py measures each choice.
+CANDIDATE_FIELDS: tuple[str, ...] = (
+    "NCTId",
+    "BriefTitle",
+    "OfficialTitle",
+    "InterventionType",
+    "InterventionName",
+    "InterventionOtherName",
+)
+
+MS = "MS"
+HSCT, MSC, IPSC, OTHER = THERAPY_TYPES
+
+
+@dataclass(frozen=True)
+class Evidence:
+    label: str  # a therapy type, or "MS"
+    field: str  # human-readable field name, e.g. "intervention name"
+    phrase: str  # the exact text matched, as it appears in the record
+
+
+@dataclass(frozen=True)
+class Classification:
+    labels: tuple[str, ...]  # subset of THERAPY_TYPES in that order; () = not a stem-cell study
+    evidence: tuple[Evidence, ...]  # why each label (at least one per label)
+    is_ms: bool
+    ms_evidence: Evidence | None
+
+
+# ---------------------------------------------------------------------------
+# Reading the record. Every module and key is optional.
+
+_Field = tuple[str, str]  # (human-readable field name, text)
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def _items(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _texts(name: str, values: Iterable[Any]) -> list[_Field]:
+    return [(name, v) for v in values if isinstance(v, str) and v.strip()]
+
+
+def _protocol(study: dict, *path: str) -> Any:
+    return _get(study, "protocolSection", *path)
+
+
+def _title_fields(study: dict) -> list[_Field]:
+    ident = _protocol(study, "identificationModule") or {}
+    return _texts("brief title", [ident.get("briefTitle")]) + _texts(
+        "official title", [ident.get("officialTitle")]
+    )
+
+
+def _treatment_fields(study: dict) -> list[_Field]:
+    """Fields that say what participants receive, most concrete first."""
+    arms = _protocol(study, "armsInterventionsModule") or {}
+    interventions = [i for i in _items(arms.get("interventions")) if isinstance(i, dict)]
+    groups = [g for g in _items(arms.get("armGroups")) if isinstance(g, dict)]
+    other_names = (name for i in interventions for name in _items(i.get("otherNames")))
+    return (
+        _texts("intervention name", (i.get("name") for i in interventions))
+        + _texts("intervention other name", other_names)
+        + _texts("intervention description", (i.get("description") for i in interventions))
+        + _texts("arm group label", (g.get("label") for g in groups))
+        + _texts("arm group description", (g.get("description") for g in groups))
+        + _title_fields(study)
+        + _texts("acronym", [_protocol(study, "identificationModule", "acronym")])
+    )
+
+
+def _keyword_fields(study: dict) -> list[_Field]:
+    return _texts("keyword", _items(_protocol(study, "conditionsModule", "keywords")))
+
+
+def _context_fields(study: dict) -> list[_Field]:
+    """Fields that describe the topic, read only to name the kind of a generic mention."""
+    return _keyword_fields(study) + _texts(
+        "brief summary", [_protocol(study, "descriptionModule", "briefSummary")]
+    )
+
+
+def _condition_fields(study: dict) -> list[_Field]:
+    return _texts("condition", _items(_protocol(study, "conditionsModule", "conditions")))
+
+
+# ---------------------------------------------------------------------------
+# Therapy rules, tried in this order.
+
+# How much a match says about the kind of cell. Only the strongest kind present in the
+# treatment fields counts: "autologous bone marrow-derived stem cells" in an arm of a study
+# titled "mesenchymal stem cells" is the MSCs described loosely, not a second product.
+_BARE = 0  # "stem cells", "stem cell transplantation"
+_SOURCE = 1  # a tissue but no kind: "bone marrow-derived stem cells", "amniotic fluid stem cells"
+_SPECIFIC = 2  # a kind: "mesenchymal", "hematopoietic", "neural stem cells", a product code
+
+
+@dataclass(frozen=True)
+class _Rule:
+    label: str | None  # None: a phrase known not to be a stem-cell therapy
+    pattern: re.Pattern[str]
+    rank: int
+
+
+def _rule(label: str | None, regex: str, rank: int = _SPECIFIC) -> _Rule:
+    return _Rule(label, re.compile(regex, re.IGNORECASE), rank)
+
+
+# Abbreviations are matched case-sensitively, with word boundaries, so "MSC" never
+# matches inside "MSCopilot", "MSCQI" or "MSC2358825A".
+_CELLS = r"(?:[\s-]+cells?)?"
+_TRANSPLANT = r"transplan\w*"  # also the registry's "Transplanataion"
+_ORIGIN = r"(?:(?:autologous|allogeneic|allogenic|syngeneic|human)[\s,]+)*"
+_MSC_NAME = r"(?:mesenchymal[\s-]+(?:stem|stromal)[\s-]+cells?|(?-i:\bMSCs?\b))"
+_MSC_ABBR = r"(?-i:\b(?:h?UC|BM|h?AD|ad|AT|WJ|hP)?-?MSCs?\b)"
+_IPSC_NAME = r"(?:induced[\s-]+pluripotent(?:[\s-]+stem)?" + _CELLS + r"|(?-i:\bh?iPS(?:Cs?)?\b))"
+_ACELLULAR = (
+    r"(?:small\s+)?(?:extracellular\s+)?"
+    r"(?:exosomes?|vesicles?|(?-i:s?EVs?)|secretomes?|conditioned\s+medi(?:um|a))"
+)
+_NEURAL = r"neur(?:al|onal)[\s-]+(?:stem|progenitor|precursor)s?" + _CELLS
+_ABBREVIATED = r"\)?[\s-]*(?:\([A-Za-z]+\)\s*)?"  # "MSCs)" or "stem cells (MSCs)" before "-derived"
+_MADE_INTO = r"(?:-?derived|differentiated\s+into)\s+"
+_NEURAL_ABBR = r"(?:\s*\(?(?-i:h?NSCs?|MSC-NPs?)\)?)?"
+
+_RULES: tuple[_Rule, ...] = (
+    # Not stem-cell therapies, though they use the words.
+    _rule(None, r"endogenous\s+" + _NEURAL),
+    # Products made from stem cells. Acellular ones are "Other stem cell" and the cells are
+    # only their source; neural cells grown from MSCs (MSC-NP) or iPSCs keep their source's class.
+    _rule(OTHER, r"(?:" + _MSC_NAME + r"|stem[\s-]+cells?)" + _ABBREVIATED + r"(?:-?derived\s+)?"
+          + _ACELLULAR),
+    _rule(OTHER, _MSC_ABBR + r"-(?-i:s?EVs?|Exos?)\b"),  # "hUC-MSC-sEV-001"
+    _rule(MSC, _MSC_NAME + _ABBREVIATED + _MADE_INTO + _NEURAL + _NEURAL_ABBR),
+    _rule(IPSC, _IPSC_NAME + _ABBREVIATED + _MADE_INTO + _NEURAL + _NEURAL_ABBR),
+    # Product codes whose record may not say what they are.
+    _rule(MSC, r"\bSCM-010\b"),  # Stem Cell Medicine: adipose-derived expanded mesenchymal cells
+    _rule(MSC, r"\bNurOwn\b|(?-i:\bMSC-NTF\b)"),  # BrainStorm: MSCs secreting neurotrophic factors
+    _rule(MSC, r"\bHB-adMSCs?\b"),  # Hope Biosciences: adipose-derived MSCs
+    _rule(MSC, r"\bXCEL-MC-ALPHA\b"),  # Banc de Sang i Teixits: bone-marrow mesenchymal stromal cells
+    _rule(HSCT, r"\bFCR001\b"),  # Talaris: allogeneic HSC graft after mild conditioning
+    # HSCT.
+    _rule(HSCT, _ORIGIN + r"ha?ematopoi?etic[\s-]+(?:(?:stem|progenitor)[\s-]+)?(?:cells?|graft\w*|"
+          + _TRANSPLANT + r")(?:[\s-]+(?:" + _TRANSPLANT + r"|infusion|therapy))?"),
+    _rule(HSCT, r"(?-i:\b[aA]?HSCTs?\b|\bHCTs?\b|\bPBSCT?s?\b|\bBMT\b)"),
+    _rule(HSCT, _ORIGIN + r"peripheral[\s-]+blood[\s-]+(?:stem|progenitor)" + _CELLS
+          + r"(?:[\s-]+" + _TRANSPLANT + r")?"),
+    _rule(HSCT, _ORIGIN + r"(?:bone[\s-]+)?marrow[\s-]+(?:" + _TRANSPLANT + r"|rescue)"),
+    _rule(HSCT, r"\bCD34\+?[\s-]+(?:selected|enriched|selection)"),
+    _rule(HSCT, r"(?:autologous|allogeneic|allogenic|syngeneic)\s+" + _TRANSPLANT),
+    # MSC.
+    _rule(MSC, _ORIGIN + r"mesenchymal(?![\s-]+transition)(?:[\s-]+(?:stem|stromal|progenitor))*" + _CELLS),
+    _rule(MSC, _MSC_ABBR),
+    _rule(MSC, r"(?:bone[\s-]+marrow|multipotent)[\s-]+stromal" + _CELLS),
+    # iPSC.
+    _rule(IPSC, _IPSC_NAME),
+    # Other stem cells.
+    _rule(OTHER, r"(?:(?:fetal|human)[\s-]+)*" + _NEURAL + r"|(?-i:\bh?NSCs?\b)"),
+    _rule(OTHER, r"(?:bone[\s-]+)?marrow[\s-]*(?:-?derived\s+)?mono[\s-]?nuclear(?:[\s-]+stem)?" + _CELLS
+          + r"|(?-i:\bBM-?MNCs?\b)"),
+    _rule(OTHER, r"(?:infusion|injection)\s+of\s+(?:autologous\s+)?(?:bone\s+)?marrow\b"),
+    _rule(OTHER, r"stromal[\s-]+vascular[\s-]+fraction|(?-i:\b(?:AD-)?c?SVF\b)"),
+    _rule(OTHER, r"adipose(?:[\s-]+tissue)?[\s-]+derived[\s-]+stromal" + _CELLS),
+    _rule(OTHER, r"embryonic\s+stem" + _CELLS),
+    _rule(OTHER, r"(?:amniotic(?:\s+fluid)?|amnion|placenta\w*|(?:umbilical\s+)?cord\s+blood)[\w\s-]{0,40}?"
+          + r"(?:stem|progenitor)" + _CELLS, rank=_SOURCE),
+    _rule(OTHER, r"bone[\s-]+marrow[\s-]*(?:-?derived\s+)?(?:stem\s+)?cell(?:s|ular)?(?:\s+therapy)?"
+          + r"|(?-i:\bBMSCs?\b)", rank=_SOURCE),
+    # In MS, a stem cell transplant without a named kind is an HSCT.
+    _rule(HSCT, _ORIGIN + r"stem[\s-]+cells?[\s-]+(?:" + _TRANSPLANT + r"|rescue)|autologous\s+stem\s+cells?",
+          rank=_BARE),
+    _rule(OTHER, r"stem[\s-]+cells?(?:[\s-]+therapy)?", rank=_BARE),
+)
+
+# Every rule above needs one of these words. Most texts (drug names, titles of other
+# studies) contain none and skip the rules, which keeps a pass over thousands of studies
+# fast. A new rule needs its word here.
+_RULE_WORDS = (
+    "stem", "progenitor", "precursor", "mesench", "msc", "stromal", "marrow", "ematopo", "hsct", "hct",
+    "pbsc", "bmt", "cd34", "transplant", "pluripotent", "ips", "nsc", "mnc", "svf", "nurown", "scm-010",
+    "xcel-mc", "fcr001",
+)
+
+# Stands in for text a rule has used: not a word character and not whitespace, so later
+# patterns can neither match it nor bridge across it.
+_USED = "\x00"
+
+
+@dataclass(frozen=True)
+class _Match:
+    evidence: Evidence
+    rank: int
+
+
+def _matches(fields: list[_Field]) -> list[_Match]:
+    found: list[_Match] = []
+    for field, original in fields:
+        lowered = original.lower()
+        if not any(word in lowered for word in _RULE_WORDS):
+            continue
+        text = original
+        for rule in _RULES:
+            spans = [m.span() for m in rule.pattern.finditer(text)]
+            for start, end in spans:
+                if rule.label is not None:
+                    phrase = original[start:end].strip(" ,-")
+                    found.append(_Match(Evidence(rule.label, field, phrase), rule.rank))
+                text = text[:start] + _USED * (end - start) + text[end:]
+    return found
+
+
+def _therapy_evidence(study: dict) -> list[Evidence]:
+    treatment = _matches(_treatment_fields(study))
+    if not treatment:
+        return []
+    strongest = max(m.rank for m in treatment)
+    evidence = [m.evidence for m in treatment if m.rank == strongest]
+    if strongest < _SPECIFIC:
+        # The treatment fields name no kind of cell: the keywords or summary may.
+        evidence += [m.evidence for m in _matches(_context_fields(study)) if m.rank == _SPECIFIC]
+    return evidence
+
+
+def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    return tuple(dict.fromkeys(evidence))
+
+
+# ---------------------------------------------------------------------------
+# The MS filter.
+
+_MS_NAME = re.compile(
+    r"multiple[\s-]+sc(?:le|el)rosis|sclerosis,\s*multiple|disseminated\s+sclerosis", re.IGNORECASE
+)
+_MS_ABBREVIATION = re.compile(r"\b(?:RR|SP|PP)?MS\b")  # case-sensitive on purpose
+_MS_MESH_ID = "D009103"
+
+# Mentions of MS that are not the condition studied: a virus named after it, rating scales
+# named after it, and people who care for or treat people with MS.
+_NOT_MS_MENTION = re.compile(
+    r"(?:" + _MS_NAME.pattern + r")[\s-]+associated\s+retrovirus"
+    r"|(?:" + _MS_NAME.pattern + r")(?:\s+[\w-]+){0,2}\s+(?:scale|questionnaire|inventory|composite)\b"
+    r"|(?:carers?|caregivers?|care\s+partners?|famil(?:y|ies)|relatives|providers|professionals|nurses|staff)"
+    r"\s+(?:of|for|working\s+with|caring\s+for)\s+(?:people|persons|patients|individuals)"
+    r"\s+(?:living\s+)?with\s+(?:" + _MS_NAME.pattern + r")",
+    re.IGNORECASE,
+)
+# Conditions that come with MS in titles and keywords without being MS.
+_MS_LOOKALIKE = re.compile(
+    r"optic\s+neuritis|neuromyelitis|\bNMO|\bMOG|leukoencephalopathy|amyotrophic|systemic\s+sclerosis"
+    r"|scleroderma|tuberous|^healthy",
+    re.IGNORECASE,
+)
+_HEALTHY_PARTICIPANTS = re.compile(
+    r"healthy\s+(?:volunteers?|subjects?|participants?|controls?)", re.IGNORECASE
+)
+
+
+def _first_ms_match(fields: list[_Field], allow_abbreviation: bool) -> Evidence | None:
+    for field, text in fields:
+        text = _NOT_MS_MENTION.sub(lambda m: _USED * len(m.group()), text)
+        match = _MS_NAME.search(text)
+        if match is None and allow_abbreviation:
+            match = _MS_ABBREVIATION.search(text)
+        if match:
+            return Evidence(MS, field, match.group().strip())
+    return None
+
+
+def _ms_mesh_evidence(study: dict) -> Evidence | None:
+    meshes = _items(_get(study, "derivedSection", "conditionBrowseModule", "meshes"))
+    for mesh in meshes:
+        if not isinstance(mesh, dict):
+            continue
+        term = mesh.get("term") if isinstance(mesh.get("term"), str) else ""
+        if mesh.get("id") == _MS_MESH_ID or _MS_NAME.search(term):
+            return Evidence(MS, "condition MeSH term", term or _MS_MESH_ID)
+    return None
+
+
+def _mentions_are_context(study: dict) -> bool:
+    """True when titles and keywords naming MS describe the setting, not the participants."""
+    conditions = [text for _, text in _condition_fields(study)]
+    if conditions and all(_MS_LOOKALIKE.search(c) for c in conditions):
+        return True
+    return any(_HEALTHY_PARTICIPANTS.search(text) for _, text in _title_fields(study))
+
+
+def _ms_evidence(study: dict) -> Evidence | None:
+    declared = _first_ms_match(_condition_fields(study), allow_abbreviation=True) or _ms_mesh_evidence(study)
+    if declared or _mentions_are_context(study):
+        return declared
+    # The conditions list is free text and sometimes names only a symptom ("Spasticity");
+    # then keywords or the title say whose symptom it is.
+    return _first_ms_match(_keyword_fields(study), allow_abbreviation=True) or _first_ms_match(
+        _title_fields(study), allow_abbreviation=False
+    )
+
+
+# ---------------------------------------------------------------------------
+# Public API.
+
+
+def classify(study: dict) -> Classification:
+    """Therapy labels and MS flag of one API v2 Study object, with the phrases behind them."""
+    evidence = _therapy_evidence(study)
+    labels = tuple(t for t in THERAPY_TYPES if any(e.label == t for e in evidence))
+    ms_evidence = _ms_evidence(study)
+    return Classification(
+        labels=labels,
+        evidence=_unique(e for e in evidence if e.label in labels),
+        is_ms=ms_evidence is not None,
+        ms_evidence=ms_evidence,
+    )
+
+
+# A product code: one token with letters and digits ("SCM-010", "DUOC-01", "MB-CART2019.1").
+_PRODUCT_CODE = re.compile(r"(?=\S*\d)(?=\S*[A-Za-z])[\w.+-]+")
+
+
+def _has_coded_biologic(study: dict) -> bool:
+    """A biologic named only by a code may be a cell product that only its descriptions
+    explain, and the first pass does not fetch descriptions."""
+    interventions = _items(_protocol(study, "armsInterventionsModule", "interventions"))
+    return any(
+        isinstance(i, dict)
+        and i.get("type") == "BIOLOGICAL"
+        and isinstance(i.get("name"), str)
+        and _PRODUCT_CODE.fullmatch(i["name"].strip()) is not None
+        for i in interventions
+    )
+
+
+def is_candidate(study: dict) -> bool:
+    """Whether a study projected to CANDIDATE_FIELDS may be a stem-cell therapy study.
+
+    True means "fetch the full record and classify it"; the full record decides.
+    """
+    return bool(classify(study).labels) or _has_coded_biologic(study)
+
+
+def describe(c: Classification) -> str:
+    """One line for a neurologist: each label with its first piece of evidence, then MS."""
+    parts = []
+    for label in c.labels:
+        first = next(e for e in c.evidence if e.label == label)
+        parts.append(f'{label}: {first.field} "{first.phrase}"')
+    if not parts:
+        parts.append("no stem-cell therapy found")
+    if c.ms_evidence:
+        parts.append(f'{MS}: {c.ms_evidence.field} "{c.ms_evidence.phrase}"')
+    else:
+        parts.append("not an MS study")
+    return "; ".join(parts)
