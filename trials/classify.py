@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from .records import dig
+
 THERAPY_TYPES: tuple[str, ...] = ("HSCT", "MSC", "iPSC", "Other stem cell")
 
 # Bump whenever a rule changes, so stored classifications are recomputed.
@@ -66,14 +68,6 @@ class Classification:
 _Field = tuple[str, str]  # (human-readable field name, text)
 
 
-def _get(obj: Any, *path: str) -> Any:
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
 def _items(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
@@ -83,7 +77,7 @@ def _texts(name: str, values: Iterable[Any]) -> list[_Field]:
 
 
 def _protocol(study: dict, *path: str) -> Any:
-    return _get(study, "protocolSection", *path)
+    return dig(study, "protocolSection", *path)
 
 
 def _title_fields(study: dict) -> list[_Field]:
@@ -308,7 +302,7 @@ def _first_ms_match(fields: list[_Field], allow_abbreviation: bool) -> Evidence 
 
 
 def _ms_mesh_evidence(study: dict) -> Evidence | None:
-    meshes = _items(_get(study, "derivedSection", "conditionBrowseModule", "meshes"))
+    meshes = _items(dig(study, "derivedSection", "conditionBrowseModule", "meshes"))
     for mesh in meshes:
         if not isinstance(mesh, dict):
             continue

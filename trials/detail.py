@@ -39,9 +39,8 @@ class Card:
     is_full: bool
 
 
-def _contact_text(name: str, phone: str, email: str, role: str = "") -> str:
-    who = f"{name} ({role.replace('_', ' ').lower()})" if name and role else name
-    return ", ".join(part for part in (who, phone, email) if part)
+def _contact_text(name: str, phone: str, email: str) -> str:
+    return ", ".join(part for part in (name, phone, email) if part)
 
 
 def _therapy_section(trial: Trial, stored: StoredStudy) -> Section:

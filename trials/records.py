@@ -25,6 +25,18 @@ def dig(obj: Any, *path: str) -> Any:
     return obj
 
 
+def nct_id_of(study: dict) -> str:
+    return _text(dig(study, "protocolSection", "identificationModule", "nctId"))
+
+
+def status_of(study: dict) -> str:
+    return _text(dig(study, "protocolSection", "statusModule", "overallStatus"))
+
+
+def last_update_of(study: dict) -> str:
+    return _text(dig(study, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date"))
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from . import classify
 from .api import Client
 from .errors import InputError
+from .records import last_update_of, nct_id_of
 from .store import Classified, Store, Writer, utc_now
 
 MS_QUERY = {"query.cond": "multiple sclerosis"}
@@ -81,17 +82,6 @@ def classified(study: dict) -> Classified:
     return Classified(result.labels, result.is_ms, classify.describe(result))
 
 
-def _nct_id(study: dict) -> str:
-    return str(
-        ((study.get("protocolSection") or {}).get("identificationModule") or {}).get("nctId") or ""
-    )
-
-
-def _last_update(study: dict) -> str:
-    status = (study.get("protocolSection") or {}).get("statusModule") or {}
-    return str((status.get("lastUpdatePostDateStruct") or {}).get("date") or "")
-
-
 def _reclassify_all(store: Store, writer: Writer) -> None:
     for nct_id, record, _ in store.records():
         writer.reclassify(nct_id, classified(record))
@@ -136,13 +126,13 @@ def refresh(
         listed, to_detail = 0, []
         for page in client.iter_pages(params, LIST_FIELDS):
             for study in page.studies:
-                nct_id = _nct_id(study)
+                nct_id = nct_id_of(study)
                 if not nct_id:
                     continue
                 listed += 1
                 candidate = classify.is_candidate(study)
                 stored = known.get(nct_id)
-                if stored and stored[0] == _last_update(study) and (stored[1] or not candidate):
+                if stored and stored[0] == last_update_of(study) and (stored[1] or not candidate):
                     writer.seen.add(nct_id)  # unchanged: keep what is stored
                     continue
                 if candidate:
@@ -198,7 +188,7 @@ def read_download(path: Path) -> list[dict]:
             ) from None
     if isinstance(data, dict):
         data = data.get("studies") if "studies" in data else [data]
-    studies = [s for s in data if isinstance(s, dict) and _nct_id(s)] if isinstance(data, list) else []
+    studies = [s for s in data if isinstance(s, dict) and nct_id_of(s)] if isinstance(data, list) else []
     if not studies:
         raise InputError(f"{path} holds no ClinicalTrials.gov study records.")
     return studies

@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import StoreError
+from .records import last_update_of, nct_id_of, status_of
 
 SCHEMA_VERSION = "1"
 
@@ -276,13 +277,9 @@ class Writer:
         data_timestamp: str,
         fetched_at: str,
     ) -> None:
-        protocol = record.get("protocolSection") or {}
-        nct_id = str((protocol.get("identificationModule") or {}).get("nctId") or "")
+        nct_id, status, last_update = nct_id_of(record), status_of(record), last_update_of(record)
         if not nct_id:
             raise ValueError("a study record without an NCT id")
-        status_module = protocol.get("statusModule") or {}
-        status = str(status_module.get("overallStatus") or "")
-        last_update = str((status_module.get("lastUpdatePostDateStruct") or {}).get("date") or "")
         old = self._conn.execute(
             "SELECT overall_status, last_update FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
