@@ -20,6 +20,7 @@ from trials.config import Settings
 from trials.detail import section_markdown, study_card
 from trials.errors import TrialsError
 from trials.export import csv_bytes
+from trials.store import StoreInfo
 
 SETTINGS = Settings.from_env()
 URL = "query-params"
@@ -111,7 +112,7 @@ def pick_from_grid() -> None:
         st.session_state.study = st.session_state.view_ids[rows[0]]
 
 
-def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, age: str) -> None:
+def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, info: StoreInfo) -> None:
     st.subheader(tbl.summarize(view).text)
     if view.empty:
         st.info(tbl.explain_empty(df, filters))
@@ -135,12 +136,13 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, age: str
     )
     st.download_button(
         f"Download these {len(view)} studies as CSV", csv_bytes(view),
-        file_name="ms-stem-cell-trials.csv", mime="text/csv", icon=":material/download:",
-        help="Every column, for a spreadsheet. " + age,
+        file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
+        icon=":material/download:",
+        help="Every column, for a spreadsheet. "
+             + plain.data_age(info.data_timestamp, info.fetched_at),
     )
-    with st.expander("Chart: studies by therapy type and status"):
-        st.bar_chart(tbl.therapy_status_counts(view), x="therapy_type", y="studies",
-                     color="status", horizontal=True, x_label="Studies", y_label="")
+    st.bar_chart(tbl.therapy_status_counts(view), x="therapy_type", y="studies",
+                 color="status", horizontal=True, x_label="", y_label="Studies", height=220)
 
 
 def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
@@ -215,7 +217,7 @@ def page() -> None:
     df = snapshot.table
     filters = sidebar_filters(df)
     view = tbl.apply(df, filters)
-    results(df, view, filters, age)
+    results(df, view, filters, info)
     detail(df, view)
     status_changes(snapshot)
     with st.expander("Data from a download instead"):
