@@ -135,7 +135,7 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, info: St
         },
     )
     st.download_button(
-        f"Download these {len(view)} studies as CSV", csv_bytes(view),
+        f"Download these {len(view)} studies as CSV", lambda: csv_bytes(view),  # built on click
         file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
         icon=":material/download:",
         help="Every column, for a spreadsheet. "
@@ -146,7 +146,8 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, info: St
 
 
 def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
-    ids = list(view["nct_id"]) + [i for i in df["nct_id"] if i not in set(view["nct_id"])]
+    shown = set(view["nct_id"])
+    ids = list(view["nct_id"]) + [i for i in df["nct_id"] if i not in shown]
     nct_id = st.selectbox("Read about one study (choose its NCT number, or select a row above)",
                           ids, index=None, key="study", bind=URL, placeholder="Choose a study")
     stored = finder.study(SETTINGS, nct_id) if nct_id else None

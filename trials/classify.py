@@ -370,7 +370,7 @@ def is_candidate(study: dict) -> bool:
 
     True means "fetch the full record and classify it"; the full record decides.
     """
-    return bool(classify(study).labels) or _has_coded_biologic(study)
+    return bool(_therapy_evidence(study)) or _has_coded_biologic(study)
 
 
 def describe(c: Classification) -> str:

@@ -147,7 +147,9 @@ def apply(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         keep &= _any_of(df["countries"], filters.countries)
     words = filters.text.split()
     if words:
-        haystack = df[list(SEARCHED)].fillna("").agg(" ".join, axis=1).str.casefold()
+        text = df[list(SEARCHED)].fillna("")
+        # Vectorised join: a per-row Python join costs ~0.5 s at 6,000 rows.
+        haystack = text[SEARCHED[0]].str.cat([text[c] for c in SEARCHED[1:]], sep=" ").str.casefold()
         for word in words:
             # Plain substring search: any character a user types is just text.
             keep &= haystack.str.contains(word.casefold(), regex=False)
