@@ -197,7 +197,9 @@ def page() -> None:
     age = plain.data_age(info.data_timestamp, info.fetched_at)
 
     top = st.columns([4, 1], vertical_alignment="center")
-    top[0].caption(age + (f" Source: {info.source}." if info.source else ""))
+    # The data's age is shown at reading size, not as a grey caption: it matters.
+    top[0].markdown(":material/schedule: " + plain.md_escape(
+        age + (f" Source: {info.source}." if info.source else "")))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
         if refresh_now():
             st.rerun()
