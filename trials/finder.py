@@ -70,8 +70,6 @@ def refresh(settings: Settings, *, full: bool = False, progress: Progress | None
     """Update the store from the API; on ApiError the store is left as it was."""
     store = open_store(settings)
     with client(settings) as api:
-        if progress is None:
-            return _refresh(store, api, full=full)
         return _refresh(store, api, full=full, progress=progress)
 
 

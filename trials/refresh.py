@@ -62,10 +62,6 @@ NOT_STEM_CELL = Classified((), False, "")
 Progress = Callable[[str, int, int | None], None]
 
 
-def _no_progress(stage: str, done: int, total: int | None) -> None:
-    pass
-
-
 @dataclass(frozen=True)
 class RefreshResult:
     mode: str  # "unchanged", "incremental" or "full"
@@ -97,10 +93,11 @@ def ensure_current_classification(store: Store) -> None:
 
 
 def refresh(
-    store: Store, client: Client, *, full: bool = False, progress: Progress = _no_progress
+    store: Store, client: Client, *, full: bool = False, progress: Progress | None = None
 ) -> RefreshResult:
     """Bring the store up to date with ClinicalTrials.gov. Raises ApiError on failure,
     in which case the store is exactly as it was."""
+    progress = progress or (lambda stage, done, total: None)
     info = store.info()
     version = client.version()
     now = utc_now()
