@@ -18,7 +18,7 @@ import json
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NoReturn
 
 import httpx
@@ -62,7 +62,6 @@ class Traffic:
 
     requests: int = 0
     bytes_received: int = 0
-    urls: list[str] = field(default_factory=list)
 
 
 class _NotJson(httpx.HTTPError):
@@ -205,7 +204,6 @@ class Client:
             self._last_request = time.monotonic()
         self.traffic.requests += 1
         self.traffic.bytes_received += len(response.content)
-        self.traffic.urls.append(str(response.request.url))
         if response.status_code != 200:
             _raise_for_status(response, self.tries)
         if "parsed_json" not in response.extensions:
