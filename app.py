@@ -82,6 +82,10 @@ def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
     counts = summary.counts_by(df, "therapy_types")
     with st.sidebar:
         st.header("Find a trial")
+        gives = st.toggle(
+            "Only trials that give the therapy", value=True, key="gives", bind=URL,
+            help="Off: also studies that only follow people who already had a stem-cell "
+                 "treatment (registries, long-term follow-ups).")
         therapies = st.multiselect(
             "Therapy type", THERAPY_TYPES, key="therapy", bind=URL, placeholder="All types",
             help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
@@ -100,7 +104,7 @@ def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
                                    format_func=lambda t: t.replace("_", " ").capitalize())
             statuses = st.multiselect("Registry status (exact)", flt.ALL_STATUSES,
                                       key="registry_status", bind=URL)
-    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text)
+    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text, gives)
 
 
 def pick_from_grid() -> None:
@@ -124,6 +128,7 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: St
                 help="Opens the record on ClinicalTrials.gov"),
             "title": st.column_config.TextColumn("Title", width="large"),
             "therapy_types": "Therapy",
+            "study_role": "Study role",
             "status_group": "Status",
             "phases": "Phase",
             "countries": "Countries",

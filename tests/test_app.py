@@ -68,8 +68,9 @@ def test_filters_change_the_table(tmp_path):
     at.multiselect(key="status").set_value(["Recruiting now"]).run()
     recruiting = at.dataframe[0].value
     assert set(recruiting["status_group"]) == {"Recruiting now"}
-    assert subheader(at) == f"{len(recruiting)} studies, {len(recruiting)} recruiting now, " \
-        f"in {len(set('; '.join(recruiting['countries']).split('; ')))} countries"
+    n, countries = len(recruiting), len(set('; '.join(recruiting['countries']).split('; ')))
+    assert subheader(at) == f"{n} stud{'y' if n == 1 else 'ies'}, {n} recruiting now, " \
+        f"in {countries} countr{'y' if countries == 1 else 'ies'}"
     assert "https://clinicaltrials.gov/study/NCT04047628" in set(recruiting["url"])
 
 
@@ -181,3 +182,32 @@ def test_update_button_refreshes_with_progress(tmp_path, respx_mock):
     assert not at.exception
     assert store.info().source.startswith("ClinicalTrials.gov API")  # refreshed over the import
     assert "refresh_error" not in at.session_state
+
+
+@needs_shared
+def test_only_trials_that_give_the_therapy_by_default(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run()
+    assert not at.exception
+    assert at.toggle(key="gives").value is True
+    given = at.dataframe[0].value
+    assert set(given["study_role"]) == {"gives therapy"}
+    at.toggle(key="gives").set_value(False).run()
+    everything = at.dataframe[0].value
+    assert "follows treated people" in set(everything["study_role"])
+    assert len(everything) > len(given)
+    # The switch is bound to the URL like every filter.
+    assert run(gives="False").toggle(key="gives").value is False
+
+
+@needs_shared
+def test_the_card_of_a_follow_up_says_it_gives_no_treatment_first(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(gives="False")
+    at.selectbox(key="study").set_value("NCT06567197").run()  # an observational aHSCT cohort
+    assert not at.exception
+    assert "What the study is about" in texts(at.subheader)
+    first = texts(at.markdown)[texts(at.markdown).index(next(
+        t for t in texts(at.markdown) if "follows people" in t))]
+    assert first.replace("\\", "").startswith(
+        "This study follows people who already had HSCT; it does not give the treatment.")

@@ -58,6 +58,13 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         assert {r["data_timestamp"] for r in rows} == {"2025-09-25T00:00:00"}
         beat = next(r for r in rows if r["nct_id"] == "NCT04047628")
         assert beat["url"] == "https://clinicaltrials.gov/study/NCT04047628"
+        assert beat["study_role"] == "gives therapy"
+        assert {r["study_role"] for r in rows} == {"gives therapy", "follows treated people"}
+        given = trials("export", "--therapy", "hsct", "--gives-therapy", "--output", str(out), env=env)
+        assert given.returncode == 0, given.stderr
+        given_rows = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
+        assert 0 < len(given_rows) < len(rows)
+        assert {r["study_role"] for r in given_rows} == {"gives therapy"}
         assert beat["enrollment"] == "156" and beat["phases"] == "PHASE3"
 
         shown = trials("show", "nct04047628", env=env)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import finder, plain
 from .api import normalise_nct_id
+from .classify import FOLLOWS, GIVES, LAB_ONLY
 from .config import Settings
 from .errors import ApiError, InputError, TrialsError
 from .export import write_csv
@@ -38,6 +39,9 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                        help='a country as the registry writes it, e.g. "United States"')
     group.add_argument("--text", default="", help="words that must all appear (title, "
                        "conditions, interventions, sponsor, sites)")
+    group.add_argument("--gives-therapy", action="store_true",
+                       help="only studies whose participants receive the therapy (not follow-ups "
+                            "of people treated before)")
     parser.add_argument("--offline", action="store_true",
                         help="use the local store only; do not ask ClinicalTrials.gov")
 
@@ -134,12 +138,16 @@ def _filtered(
     args: argparse.Namespace, settings: Settings
 ) -> tuple[pd.DataFrame, Filters, finder.Snapshot]:
     filters = make_filters(args.therapy, args.status, args.phase, args.study_type,
-                           args.country, args.text)
+                           args.country, args.text, args.gives_therapy)
     snapshot = _snapshot(settings, args.offline)
     if snapshot.info.is_empty:
         raise InputError("No data yet: run `trials refresh`, or `trials import FILE` "
                          "with a ClinicalTrials.gov JSON download.")
     return apply(snapshot.table, filters), filters, snapshot
+
+
+# Short words for the terminal table; the CSV keeps the full role.
+ROLE_SHORT = {GIVES: "gives", FOLLOWS: "follow-up", LAB_ONLY: "lab"}
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> None:
@@ -153,6 +161,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> None:
     shown = pd.DataFrame({
         "NCT id": df["nct_id"],
         "Therapy": df["therapy_types"],
+        "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"],
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import plain
+from .classify import GIVES, study_role
 from .filters import status_group
 from .records import Trial, read_trial
 from .store import StoredStudy
@@ -45,14 +46,16 @@ def _contact_text(name: str, phone: str, email: str) -> str:
 
 
 def _therapy_section(trial: Trial, stored: StoredStudy) -> Section:
-    items: list[tuple[str, str]] = []
+    role = study_role(stored.record)
+    items: list[tuple[str, str]] = [("", plain.role_sentence(role, stored.labels))]
     for label in stored.labels:
         what, risks = plain.THERAPY_EXPLAINED.get(label, ("", ""))
         items += [(label, what), ("", risks)]
     if trial.interventions:
         items.append(("Interventions", "; ".join(i.label for i in trial.interventions)))
     items.append(("Why it is listed as stem-cell therapy", stored.evidence or "not classified"))
-    return Section("What is being tested", tuple((k, v) for k, v in items if v))
+    title = "What is being tested" if role == GIVES else "What the study is about"
+    return Section(title, tuple((k, v) for k, v in items if v))
 
 
 def _status_section(trial: Trial) -> Section:

@@ -91,6 +91,29 @@ THERAPY_EXPLAINED = {
     ),
 }
 
+# The first thing a patient reads about a study: does it give the treatment at all?
+ROLE_SENTENCE = {
+    "gives therapy": "Participants in this study receive {therapy}.",
+    "follows treated people": (
+        "This study follows people who already had {therapy}; it does not give the treatment."
+    ),
+    "lab only": (
+        "This is a laboratory study: participants give samples such as blood or skin, and "
+        "no treatment is given to them."
+    ),
+}
+ROLE_WORDS = {
+    "gives therapy": "Gives the therapy",
+    "follows treated people": "Follows people already treated",
+    "lab only": "Laboratory study only",
+}
+
+
+def role_sentence(role: str, labels: tuple[str, ...] | list[str]) -> str:
+    therapy = " and ".join(labels) or "a stem-cell therapy"
+    return ROLE_SENTENCE[role].format(therapy=therapy) if role in ROLE_SENTENCE else ""
+
+
 # Why a search can legitimately come back empty.
 NO_TRIALS_YET = {
     "iPSC": (

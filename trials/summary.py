@@ -69,6 +69,7 @@ _FILTER_NAMES = {
     "study_types": "study type",
     "countries": "country",
     "text": "search text",
+    "gives_therapy": '"only trials that give the therapy"',
 }
 
 

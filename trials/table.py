@@ -11,6 +11,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from . import plain
+from .classify import study_role
 from .filters import LIST_SEPARATOR, status_group
 from .records import Trial, read_trial
 from .store import StoredStudy
@@ -20,6 +21,7 @@ COLUMNS = (
     "title",
     "therapy_types",
     "therapy_evidence",
+    "study_role",
     "overall_status",
     "status_group",
     "phases",
@@ -51,6 +53,7 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "title": trial.title,
         "therapy_types": LIST_SEPARATOR.join(stored.labels),
         "therapy_evidence": stored.evidence,
+        "study_role": study_role(stored.record),
         "overall_status": trial.overall_status,
         "status_group": status_group(trial.overall_status),
         "phases": LIST_SEPARATOR.join(trial.phases),
@@ -80,7 +83,7 @@ def build_table(studies: Iterable[StoredStudy]) -> pd.DataFrame:
     return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
 
 
-DISPLAY_COLUMNS = ("url", "title", "therapy_types", "status_group", "phases", "countries",
+DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group", "phases", "countries",
                    "recruiting_sites", "last_update")
 
 
