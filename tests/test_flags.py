@@ -14,7 +14,12 @@ from datetime import date
 import pytest
 
 from trials.classify import classify
+from trials.detail import study_card
+from trials.export import csv_bytes
+from trials.filters import LIST_SEPARATOR
 from trials.flags import COMPANY, NO_RESULTS, PAY, STALE, Flag, flags_for
+from trials.store import StoredStudy
+from trials.table import build_table
 
 from .conftest import FULL_RECORDS, MS_2025, MSC_2022, by_id, load_jsonl, needs_shared
 
@@ -226,3 +231,42 @@ def test_flags_are_frozen_and_every_reason_is_plain_text(ms):
 def test_a_record_without_an_id_is_refused():
     with pytest.raises(ValueError):
         flags_for({"protocolSection": {}}, MS_DATE, ("MSC",))
+
+
+# -- in the table, the CSV and the card ---------------------------------------------------
+
+def stored_study(study: dict, data_timestamp: str):
+    found = classify(study)
+    nct_id = study["protocolSection"]["identificationModule"]["nctId"]
+    return StoredStudy(nct_id, study, True, found.labels, found.is_ms, "evidence", data_timestamp,
+                       "2025-09-25T10:00:00Z")
+
+
+def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):
+    df = build_table([stored_study(by_id(ms, n), "2025-09-25T00:00:00")
+                      for n in ("NCT02157064", "NCT06267781")])  # StemGenex; San Raffaele
+    cells = df.set_index("nct_id")["flags"]
+    assert cells["NCT02157064"] == LIST_SEPARATOR.join(
+        ["status not confirmed for years", "ended long ago, no results posted"])
+    assert cells["NCT06267781"] == ""
+    assert "status not confirmed for years; ended long ago" in csv_bytes(df).decode("utf-8-sig")
+
+
+def test_the_card_explains_the_flag_and_lists_every_source_with_its_date(msc):
+    card = study_card(stored_study(by_id(msc, "NCT02326935"), "2022-10-06T00:00:00"))
+    titles = [s.title for s in card.sections]
+    assert titles[:3] == ["Warning: questions about this listing", "What is being tested", "Sources"]
+    warning = dict(card.sections[0].items)
+    assert "Patient Sponsored" in warning["Asks participants to pay"]
+    assert "does not mean" in warning["What it does not mean"]
+    assert "accredited" in warning["Advice: National MS Society"]
+    sources = card.sections[2].items
+    cited = {int(n) for text in (v for _, v in card.sections[0].items + card.sections[1].items)
+             for n in re.findall(r"\[(\d+)\]", text)}
+    assert cited == set(range(1, len(sources) + 1))  # every number cited is listed, and only those
+    assert all("Checked on 2026-11-25" in value and "https://" in value for _, value in sources)
+
+
+def test_an_unflagged_card_has_no_warning(ms):
+    card = study_card(stored_study(by_id(ms, "NCT06267781"), "2025-09-25T00:00:00"))
+    assert card.sections[0].title == "What is being tested"

@@ -300,11 +300,20 @@ def _results_flag(trial: Trial, sponsor: _Sponsor, data_date: date) -> Flag | No
         f"no results."))
 
 
-def flags_for(study: dict, data_date: date, therapy_labels: tuple[str, ...]) -> tuple[Flag, ...]:
+def data_date_of(data_timestamp: str | None) -> date | None:
+    """The date of a registry data version ('2025-09-25T00:00:00' -> 2025-09-25)."""
+    try:
+        return date.fromisoformat(data_timestamp[:10]) if data_timestamp else None
+    except ValueError:
+        return None
+
+
+def flags_for(study: dict, data_date: date | None, therapy_labels: tuple[str, ...]) -> tuple[Flag, ...]:
     """Every flag the record earns, in a fixed order; () for most studies.
 
     ``data_date`` is the date of the registry data (not today's clock): "long ago" and
-    "not verified for years" are measured from it. ``therapy_labels`` are the study's
+    "not verified for years" are measured from it, and without one they are not judged.
+    ``therapy_labels`` are the study's
     stem-cell labels (trials.classify): the sponsor rules describe clinics selling cell
     treatments, so a drug company's old trial without posted results is not their business.
     Payment wording is flagged in any study.
@@ -314,9 +323,8 @@ def flags_for(study: dict, data_date: date, therapy_labels: tuple[str, ...]) -> 
     lead = dig(study, "protocolSection", "sponsorCollaboratorsModule", "leadSponsor", "class")
     sponsor = _Sponsor(trial.sponsor, lead.strip() if isinstance(lead, str) else "")
     if therapy_labels and sponsor.is_company and len(trial.sites) <= MAX_SITES:
-        found += [
-            _company_flag(study, trial, sponsor),
-            _stale_flag(study, trial, sponsor, data_date),
-            _results_flag(trial, sponsor, data_date),
-        ]
+        found.append(_company_flag(study, trial, sponsor))
+        if data_date is not None:
+            found += [_stale_flag(study, trial, sponsor, data_date),
+                      _results_flag(trial, sponsor, data_date)]
     return tuple(f for f in found if f is not None)
