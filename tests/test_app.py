@@ -130,13 +130,30 @@ def test_detail_view_of_a_study(tmp_path):
     assert "MEsenchymal StEm Cells for Multiple Sclerosis" in texts(at.header)[0].replace("\\", "")
     body = "\n".join(texts(at.markdown)).replace("\\", "")
     assert "[NCT01854957 on ClinicalTrials.gov](https://clinicaltrials.gov/study/NCT01854957)" in body
-    assert "Mesenchymal stem (stromal) cells" in body  # the plain-language card
-    assert "Known risks" in body
+    assert "Mesenchymal stem (stromal) cells" in body  # the plain-language card, from the facts file
+    assert "did not meet its primary efficacy endpoint" in body
+    assert "Sources" in texts(at.subheader)
+    assert "Lancet Neurology, 2021" in body and "Checked on 2026-11-25" in body
+    assert "Warning" not in " ".join(texts(at.subheader))  # an academic trial: no flag
     assert "Ages:** 18 Years to 50 Years" in body
     assert "MESEMS@unige.it" in body  # who to contact
     assert any("Inclusion Criteria" in t for t in texts(at.text))  # criteria as published
     [sites] = [d.value for d in at.dataframe if "place" in d.value.columns]
     assert "Genova" in "; ".join(sites["place"])
+
+
+@needs_shared
+def test_a_flagged_study_shows_the_marker_and_the_warning(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(therapy="Other stem cell")
+    [grid] = [d.value for d in at.dataframe if "flags" in d.value.columns]
+    assert any(cell.startswith("⚠ company treating") for cell in grid["flags"])
+    at.selectbox(key="study").set_value("NCT02939859").run()  # adipose SVF, a company, 1 site
+    assert not at.exception
+    assert "Warning: questions about this listing" in texts(at.subheader)
+    body = "\n".join(texts(at.markdown)).replace("\\", "")
+    assert "Healeon Medical Inc (registry class INDUSTRY)" in body
+    assert "What it does not mean" in body and "National MS Society" in body
 
 
 def test_registry_text_is_never_markup(tmp_path, respx_mock):

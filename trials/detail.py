@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import plain
+from . import facts, flags, plain
 from .classify import GIVES, study_role
+from .facts import Claim
 from .filters import status_group
+from .flags import Flag
 from .records import Trial, read_trial
 from .store import StoredStudy
 
@@ -45,17 +47,44 @@ def _contact_text(name: str, phone: str, email: str) -> str:
     return ", ".join(part for part in (name, phone, email) if part)
 
 
-def _therapy_section(trial: Trial, stored: StoredStudy) -> Section:
+def _therapy_section(trial: Trial, stored: StoredStudy, cited: list[Claim]) -> Section:
+    """What the study does with the therapy, then each label's reviewed claims, numbered by
+    source ([1], [2] ...) for 'Sources'."""
     role = study_role(stored.record)
     items: list[tuple[str, str]] = [("", plain.role_sentence(role, stored.labels))]
     for label in stored.labels:
-        what, risks = plain.THERAPY_EXPLAINED.get(label, ("", ""))
-        items += [(label, what), ("", risks)]
+        therapy = facts.load_facts().for_label(label)
+        for claim in therapy.claims if therapy else ():
+            items.append((f"{label}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]"))
     if trial.interventions:
         items.append(("Interventions", "; ".join(i.label for i in trial.interventions)))
     items.append(("Why it is listed as stem-cell therapy", stored.evidence or "not classified"))
     title = "What is being tested" if role == GIVES else "What the study is about"
     return Section(title, tuple((k, v) for k, v in items if v))
+
+
+def _cite(claim: Claim, cited: list[Claim]) -> int:
+    """The claim's source number, adding the source to ``cited`` on first use."""
+    for number, seen in enumerate(cited, start=1):
+        if seen.url == claim.url:
+            return number
+    cited.append(claim)
+    return len(cited)
+
+
+def _sources_section(cited: list[Claim]) -> Section:
+    return Section("Sources", tuple(
+        (f"[{number}]", f"{c.citation} Checked on {c.checked_on.isoformat()}.")
+        for number, c in enumerate(cited, start=1)))
+
+
+def _flag_section(found: tuple[Flag, ...], cited: list[Claim]) -> Section:
+    """Every reason, what a flag means and does not mean, and what MS societies advise."""
+    items = [(f.title.capitalize(), f.reason) for f in found]
+    items += [("What this means", flags.MEANS), ("What it does not mean", flags.DOES_NOT_MEAN)]
+    items += [(f"Advice: {c.topic}", f"{c.text} [{_cite(c, cited)}]")
+              for c in facts.load_facts().clinic_guidance]
+    return Section("Warning: questions about this listing", tuple(items))
 
 
 def _status_section(trial: Trial) -> Section:
@@ -126,12 +155,18 @@ def study_card(stored: StoredStudy) -> Card:
         )
         for s in trial.sites
     )
+    cited: list[Claim] = []  # sources in the order the card cites them
+    found = flags.flags_for(stored.record, flags.data_date_of(stored.data_timestamp), stored.labels)
+    warning = (_flag_section(found, cited),) if found else ()
+    therapy = _therapy_section(trial, stored, cited)
     return Card(
         nct_id=trial.nct_id,
         title=trial.title,
         url=trial.url,
         sections=(
-            _therapy_section(trial, stored),
+            *warning,
+            therapy,
+            _sources_section(cited),
             _status_section(trial),
             _eligibility_section(trial),
             _contacts_section(trial),

@@ -13,6 +13,7 @@ import pandas as pd
 from . import plain
 from .classify import study_role
 from .filters import LIST_SEPARATOR, status_group
+from .flags import data_date_of, flags_for
 from .records import Trial, read_trial
 from .store import StoredStudy
 
@@ -29,6 +30,7 @@ COLUMNS = (
     "conditions",
     "interventions",
     "sponsor",
+    "flags",
     "start_date",
     "primary_completion_date",
     "enrollment",
@@ -61,6 +63,9 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "conditions": LIST_SEPARATOR.join(trial.conditions),
         "interventions": LIST_SEPARATOR.join(i.label for i in trial.interventions),
         "sponsor": trial.sponsor,
+        "flags": LIST_SEPARATOR.join(
+            f.title for f in flags_for(stored.record, data_date_of(stored.data_timestamp),
+                                       stored.labels)),
         "start_date": trial.start_date,
         "primary_completion_date": trial.primary_completion_date,
         "enrollment": trial.enrollment,
@@ -83,12 +88,15 @@ def build_table(studies: Iterable[StoredStudy]) -> pd.DataFrame:
     return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
 
 
+FLAG_MARKER = "⚠"  # the table's sign for "read the warning on this study's card"
 DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group", "phases", "countries",
-                   "recruiting_sites", "last_update")
+                   "recruiting_sites", "flags", "last_update")
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """The page's columns, with phases in words ("Phase 1 / Phase 2")."""
+    """The page's columns, with phases in words ("Phase 1 / Phase 2") and a warning marker
+    in front of a flagged study's reasons."""
     shown = df[list(DISPLAY_COLUMNS)].copy()
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
+    shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
     return shown
