@@ -24,6 +24,7 @@ Conventions:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -130,7 +131,7 @@ _HEADING = re.compile(
     re.I,
 )
 _BULLET = re.compile(r"^\s*(?:(?:[-*•·]|\(?(?:\d{1,2}|[a-hj-z]|[ivx]{1,4})[.)])\s*)+")
-_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z(\d•])")
+_SENTENCE_END = re.compile(r"(?<=[.;!?])(?<!e\.g\.)(?<!i\.e\.)(?<!\bvs\.)(?<!\bDr\.)\s+(?=[A-Z(\d•])")
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,7 @@ _EDSS = re.compile(
 )
 _EDSS_FILLER = re.compile(
     r"^(?:\s|:|,|-(?=\s)|\([^()\d]*\)|\b(?:scores?|scale|of|is|was|between|range|ranging|from|level|value|"
-    r"must|should|be|an?|the|at|screening|inclusive|within)\b)*",
+    r"must|should|be|an?|the|at\s+(?:screening|baseline|entry|inclusion|enrol?lment)|inclusive|within)\b)*",
     re.I,
 )
 _CHANGE = re.compile(
@@ -458,14 +459,14 @@ def ms_types(parsed: list[Sentence]) -> tuple[tuple[str, ...], tuple[str, ...], 
 
 _DURATION = re.compile(
     r"(?:disease|illness|\bms)\s+duration|duration\s+of\s+(?:the\s+)?(?:disease|illness|ms\b|multiple sclerosis)|"
-    r"(?:diagnos\w*|diagnosis)\b[^.;]{0,60}?\b(?:for at least|at least|between|more than|less than|within|since|for)\b"
+    r"(?:diagnos\w*|diagnosis)\b[^.;]{0,60}?\b(?:for at least|at least|between|more than|less than|since|for)\b"
     r"[^.;]{0,15}?\d+\s*(?:years?|months?)|(?:years?|months?) since (?:the )?(?:diagnosis|onset|disease)",
     re.I,
 )
 _RELAPSE = re.compile(r"relapse|outbreak|exacerbation|\b(?:ms|acute|clinical)\s+attack|attack phase", re.I)
 _MRI_ACTIVITY = re.compile(r"gadolinium|\bGd\b|\bGEL\b|enhancing lesion|new T2|T2 new|MRI activity|active lesion", re.I)
 _COUNT_OR_TIME = re.compile(r"\d|\bone\b|\btwo\b|at least|or more", re.I)
-_NONE = re.compile(r"\b(?:no|not|without|lack of|free|absence|stable|stabilized)\b", re.I)
+_NONE = re.compile(r"\b(?:no|not|without|lack of|free of|absence of|after the last|since the last)\b", re.I)
 _FAILED = re.compile(
     r"not respond|non-?respon|no response|did not respond|lack of response|inadequate response|poor response|"
     r"fail|resistan|refractory|breakthrough|intoleran|despite|attempted therapy",
@@ -486,10 +487,12 @@ _DRUGS = (
 def _duration_text(sentence: Sentence) -> str:
     text = sentence.text[_DURATION.search(sentence.text).start():]
     for match in _BOUNDS.finditer(text):
-        if re.match(r"\s*(?:years?|months?)\b", text[match.end():], re.I) or match.group("a"):
+        unit = re.match(r"\s*(years?|months?)\b", text[match.end():], re.I)
+        if unit or match.group("a"):
             limit = _limit(_bounds(match), sentence.part, sentence.text)
             if limit:
-                return "Time since diagnosis or disease onset: " + range_words(limit, "years")
+                words = "months" if unit and unit.group(1).lower().startswith("month") else "years"
+                return "Time since diagnosis or disease onset: " + range_words(limit, words)
     return "Limit on how long you have had the disease"
 
 
@@ -502,9 +505,11 @@ def other_items(parsed: list[Sentence]) -> list[Item]:
         has_types = bool(types_named(text))
         relapse, mri = _RELAPSE.search(text), _MRI_ACTIVITY.search(text)
         if s.part == INCLUSION and (relapse or mri) and _COUNT_OR_TIME.search(text):
-            if _NONE.search(text) and not re.search(r"≥|at least|or more|one or more", text):
+            first = min(m.start() for m in (relapse, mri) if m)
+            # "no evidence of relapse", "a lack of gadolinium-enhancing lesions": stability, not activity
+            if _NONE.search(text[max(0, first - 40):first]):
                 items.append(Item("no_recent_relapse", "No recent relapse or new MRI activity", text, s.part))
-            elif not _CHANGE.search(text[:20]) or relapse or mri:
+            else:
                 items.append(Item("activity", "Recent relapses or MRI activity required", text, s.part))
         elif s.part == EXCLUSION and relapse and not has_types and _COUNT_OR_TIME.search(text) \
                 and not _NEGATED.search(text):
@@ -606,10 +611,12 @@ def read_criteria(trial: Trial) -> Criteria:
 
 
 def _ages_differ(structured: Limit, text: Limit) -> bool:
+    """Compared in completed years: "< 13" is "12", "17.99" is "17"."""
     if text.low is not None and structured.low is not None and text.low != structured.low:
         return True
     text_high = _completed_years_high(text)
-    return text_high is not None and structured.high is not None and text_high != structured.high
+    return (text_high is not None and structured.high is not None
+            and math.floor(text_high) != math.floor(structured.high))
 
 
 def criteria_of(study: dict) -> Criteria:
