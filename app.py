@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from trials import finder, plain
+from trials import filters as flt
+from trials import finder, plain, summary
 from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
@@ -77,8 +78,8 @@ def offer_import() -> None:
         import_upload(upload)
 
 
-def sidebar_filters(df: pd.DataFrame) -> tbl.Filters:
-    counts = tbl.counts_by(df, "therapy_types", ";")
+def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
+    counts = summary.counts_by(df, "therapy_types")
     with st.sidebar:
         st.header("Find a trial")
         therapies = st.multiselect(
@@ -86,24 +87,20 @@ def sidebar_filters(df: pd.DataFrame) -> tbl.Filters:
             help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
                  "iPSC: induced pluripotent stem cells.")
         st.caption("Studies in the data: " + " · ".join(f"{t} {counts.get(t, 0)}" for t in THERAPY_TYPES))
-        groups = st.multiselect("Recruitment status", list(plain.STATUS_GROUPS), key="status",
+        groups = st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status",
                                 bind=URL, placeholder="Any status")
         text = st.text_input("Search words", key="q", bind=URL,
                              placeholder="e.g. intrathecal, Sheffield, cord")
-        countries = st.multiselect("Country", sorted(tbl.counts_by(df, "countries")),
+        countries = st.multiselect("Country", sorted(summary.counts_by(df, "countries")),
                                    key="country", bind=URL, placeholder="Any country")
         with st.expander("More filters (for clinicians)"):
-            phases = st.multiselect("Phase", tbl.PHASES, key="phase", bind=URL,
+            phases = st.multiselect("Phase", flt.PHASES, key="phase", bind=URL,
                                     format_func=lambda p: plain.phase_words((p,)))
-            types = st.multiselect("Study type", tbl.STUDY_TYPES, key="type", bind=URL,
+            types = st.multiselect("Study type", flt.STUDY_TYPES, key="type", bind=URL,
                                    format_func=lambda t: t.replace("_", " ").capitalize())
-            statuses = st.multiselect("Registry status (exact)", plain.ALL_STATUSES,
+            statuses = st.multiselect("Registry status (exact)", flt.ALL_STATUSES,
                                       key="registry_status", bind=URL)
-    return tbl.Filters(
-        therapies=tuple(therapies), status_groups=tuple(groups), statuses=tuple(statuses),
-        phases=tuple(phases), study_types=tuple(types), countries=tuple(countries),
-        text=tbl.clean_text(text),
-    )
+    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text)
 
 
 def pick_from_grid() -> None:
@@ -112,10 +109,10 @@ def pick_from_grid() -> None:
         st.session_state.study = st.session_state.view_ids[rows[0]]
 
 
-def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, info: StoreInfo) -> None:
-    st.subheader(tbl.summarize(view).text)
+def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: StoreInfo) -> None:
+    st.subheader(summary.summarize(view).text)
     if view.empty:
-        st.info(tbl.explain_empty(df, filters))
+        st.info(summary.explain_empty(df, filters))
         return
     st.session_state.view_ids = list(view["nct_id"])
     st.dataframe(
@@ -141,7 +138,7 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: tbl.Filters, info: St
         help="Every column, for a spreadsheet. "
              + plain.data_age(info.data_timestamp, info.fetched_at),
     )
-    st.bar_chart(tbl.therapy_status_counts(view), x="therapy_type", y="studies",
+    st.bar_chart(summary.therapy_status_counts(view), x="therapy_type", y="studies",
                  color="status", horizontal=True, x_label="", y_label="Studies", height=220)
 
 
@@ -219,7 +216,7 @@ def page() -> None:
 
     df = snapshot.table
     filters = sidebar_filters(df)
-    view = tbl.apply(df, filters)
+    view = flt.apply(df, filters)
     results(df, view, filters, info)
     detail(df, view)
     status_changes(snapshot)

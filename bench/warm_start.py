@@ -32,7 +32,7 @@ from common import (
 from trials import finder
 from trials.config import Settings
 from trials.standin import StandIn
-from trials.table import Filters, apply
+from trials.filters import Filters, apply
 
 TYPICAL = Filters(therapies=("HSCT",), status_groups=("Recruiting now",))
 # One visitor's session on the page: each step changes one filter, and the page filters the
@@ -130,7 +130,7 @@ def report_warm_start(scales: list[int], builds: dict, starts: dict, runs: int) 
             duration(builds[scale]["seconds"]), duration(builds[scale]["client_cpu"]),
         ])
     print_table(
-        f"Warm start: finder.load + table.apply(HSCT, Recruiting now), median of {runs} fresh processes",
+        f"Warm start: finder.load + filters.apply(HSCT, Recruiting now), median of {runs} fresh processes",
         ["scale", "MS studies", "table rows", "median", "range", f"vs {smallest}x", "refresh (build)",
          "its client CPU"],
         rows,
@@ -147,7 +147,7 @@ def report_warm_start(scales: list[int], builds: dict, starts: dict, runs: int) 
 
 def report_filters(scale: int, latency: list[tuple[str, float, int]], rows: int) -> None:
     print_table(
-        f"Filter changes on the {scale}x table ({rows:,} rows): table.apply, median per change",
+        f"Filter changes on the {scale}x table ({rows:,} rows): filters.apply, median per change",
         ["change", "time", "rows shown", f"< {duration(FILTER_TARGET_S)}"],
         [[name, duration(seconds), f"{shown:,}", verdict(seconds < FILTER_TARGET_S)]
          for name, seconds, shown in latency],

@@ -64,7 +64,7 @@ def test_filters_change_the_table(tmp_path):
     at.multiselect(key="therapy").set_value(["HSCT"]).run()
     hsct = at.dataframe[0].value
     assert 0 < len(hsct) < len(everything)
-    assert all("HSCT" in t.split(";") for t in hsct["therapy_types"])
+    assert all("HSCT" in t.split("; ") for t in hsct["therapy_types"])
     at.multiselect(key="status").set_value(["Recruiting now"]).run()
     recruiting = at.dataframe[0].value
     assert set(recruiting["status_group"]) == {"Recruiting now"}

@@ -54,7 +54,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         raw = out.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
-        assert rows and all("HSCT" in r["therapy_types"].split(";") for r in rows)
+        assert rows and all("HSCT" in r["therapy_types"].split("; ") for r in rows)
         assert {r["data_timestamp"] for r in rows} == {"2025-09-25T00:00:00"}
         beat = next(r for r in rows if r["nct_id"] == "NCT04047628")
         assert beat["url"] == "https://clinicaltrials.gov/study/NCT04047628"

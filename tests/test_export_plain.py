@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from trials import plain
+from trials import filters, plain
 from trials.export import csv_bytes, write_csv
 from trials.errors import InputError
 
@@ -44,11 +44,11 @@ def test_md_escape_makes_markdown_and_directives_inert():
 
 
 def test_every_status_has_a_group_and_meaning():
-    assert len(plain.ALL_STATUSES) == 14 == len(set(plain.ALL_STATUSES))
-    assert set(plain.STATUS_MEANING) == set(plain.ALL_STATUSES)
-    assert plain.status_group("RECRUITING") == "Recruiting now"
-    assert plain.status_group("TERMINATED") == "Stopped early"
-    assert plain.status_group("SOMETHING_NEW") == "Status unknown"
+    assert len(filters.ALL_STATUSES) == 14 == len(set(filters.ALL_STATUSES))
+    assert set(plain.STATUS_MEANING) == set(filters.ALL_STATUSES)
+    assert filters.status_group("RECRUITING") == "Recruiting now"
+    assert filters.status_group("TERMINATED") == "Stopped early"
+    assert filters.status_group("SOMETHING_NEW") == "Status unknown"
 
 
 def test_phase_words():

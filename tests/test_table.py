@@ -8,7 +8,10 @@ import pytest
 from trials import table
 from trials.errors import InputError
 from trials.store import StoredStudy
-from trials.table import Filters, apply, build_table, explain_empty, make_filters, summarize
+from trials import filters, summary
+from trials.filters import Filters, apply, make_filters
+from trials.summary import explain_empty, summarize
+from trials.table import build_table
 
 
 def stored(nct_id, labels, status, phases=(), country="", study_type="INTERVENTIONAL",
@@ -56,7 +59,7 @@ def test_table_has_the_documented_columns_and_values(df):
     assert first["enrollment"] == 156 and first["recruiting_sites"] == 1
     assert first["locations"] == "Hospital, Town, United States (RECRUITING)"
     assert pd.isna(df.set_index("nct_id").loc["NCT00000004", "enrollment"])  # 99999999 = unknown
-    assert df.set_index("nct_id").loc["NCT00000003", "therapy_types"] == "MSC;Other stem cell"
+    assert df.set_index("nct_id").loc["NCT00000003", "therapy_types"] == "MSC; Other stem cell"
     assert list(df["nct_id"][:2]) == ["NCT00000005", "NCT00000004"]  # newest update first
 
 
@@ -109,7 +112,7 @@ def test_make_filters_rejects_unknown_values(kwargs):
 
 
 def test_long_search_text_is_cut():
-    assert len(make_filters(text="x" * 5000).text) == table.MAX_TEXT
+    assert len(make_filters(text="x" * 5000).text) == filters.MAX_TEXT
 
 
 def test_summary(df):
@@ -119,8 +122,8 @@ def test_summary(df):
 
 
 def test_counts_for_the_sidebar_and_chart(df):
-    assert table.counts_by(df, "therapy_types", ";") == {"HSCT": 2, "MSC": 2, "Other stem cell": 2}
-    chart = table.therapy_status_counts(df)
+    assert summary.counts_by(df, "therapy_types") == {"HSCT": 2, "MSC": 2, "Other stem cell": 2}
+    chart = summary.therapy_status_counts(df)
     assert chart["studies"].sum() == 6  # the two-label study counts once per label
     assert set(chart.columns) == {"therapy_type", "status", "studies"}
 

@@ -20,7 +20,8 @@ from .config import Settings
 from .errors import ApiError, InputError, TrialsError
 from .export import write_csv
 from .detail import card_text, study_card
-from .table import Filters, apply, explain_empty, make_filters, summarize
+from .filters import Filters, apply, make_filters
+from .summary import explain_empty, summarize
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:

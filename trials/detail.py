@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import plain
+from .filters import status_group
 from .records import Trial, read_trial
 from .store import StoredStudy
 
@@ -57,7 +58,7 @@ def _therapy_section(trial: Trial, stored: StoredStudy) -> Section:
 def _status_section(trial: Trial) -> Section:
     status = trial.overall_status
     items = [
-        ("Status", f"{plain.status_group(status)} ({plain.status_words(status)}). "
+        ("Status", f"{status_group(status)} ({plain.status_words(status)}). "
                    f"{plain.STATUS_MEANING.get(status, '')}".strip()),
     ]
     if status == "UNKNOWN" and trial.last_known_status:

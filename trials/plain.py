@@ -18,25 +18,6 @@ DISCLAIMER = (
     "trial with your neurologist before you contact a study team."
 )
 
-# The patient's question is "could I join?", so the API's 14 statuses fold into these.
-STATUS_GROUPS: dict[str, tuple[str, ...]] = {
-    "Recruiting now": ("RECRUITING", "AVAILABLE"),
-    "Not yet recruiting": ("NOT_YET_RECRUITING",),
-    "By invitation": ("ENROLLING_BY_INVITATION",),
-    "Closed": (
-        "ACTIVE_NOT_RECRUITING",
-        "TEMPORARILY_NOT_AVAILABLE",
-        "NO_LONGER_AVAILABLE",
-        "APPROVED_FOR_MARKETING",
-        "WITHHELD",
-    ),
-    "Completed": ("COMPLETED",),
-    "Stopped early": ("SUSPENDED", "TERMINATED", "WITHDRAWN"),
-    "Status unknown": ("UNKNOWN",),
-}
-ALL_STATUSES: tuple[str, ...] = tuple(s for group in STATUS_GROUPS.values() for s in group)
-_GROUP_OF = {status: group for group, statuses in STATUS_GROUPS.items() for status in statuses}
-
 STATUS_MEANING = {
     "RECRUITING": "The study is looking for participants now.",
     "AVAILABLE": "The treatment can be requested outside a trial (expanded access).",
@@ -118,11 +99,6 @@ NO_TRIALS_YET = {
         "early research."
     ),
 }
-
-
-def status_group(status: str) -> str:
-    """The patient's word for an API status; unknown new values count as unknown."""
-    return _GROUP_OF.get(status, "Status unknown")
 
 
 def status_words(status: str) -> str:
