@@ -278,3 +278,44 @@ def test_profile_input_errors_say_what_to_type(kwargs, message):
 def test_profile_parsing_accepts_plain_answers():
     assert make_profile("42", "Female", "rrms", "3,5") == Profile(42, "female", "RRMS", 3.5)
     assert make_profile().is_empty
+
+
+# -- the card and the table --------------------------------------------------------------
+
+@needs_shared
+def test_card_says_who_can_take_part_and_how_the_study_is_done_in_plain_words():
+    from trials.detail import card_text, study_card
+    from trials.store import StoredStudy
+    from trials.table import build_table
+
+    record = next(s for s in load_jsonl(MSC_2022)
+                  if s["protocolSection"]["identificationModule"]["nctId"] == "NCT04749667")
+    stored = StoredStudy("NCT04749667", record, True, ("MSC",), True, "MSCs", "2022-10-06T00:00:00",
+                         "2022-10-07T00:00:00Z")
+    text = card_text(study_card(stored))
+    assert 'Disability (EDSS): EDSS 4.0 to 7.0 (from: "An EDSS score of 4 to 7")' in text
+    assert "MS type: For: primary progressive MS, secondary progressive MS" in text
+    assert "Groups: Randomised" in text and "Crossover" in text
+    assert "Blinded: participants" in text and "How many people: 18 (planned)" in text
+    row = build_table([stored]).iloc[0]
+    assert (row["ms_types"], row["edss_min"], row["edss_max"]) == ("PPMS;SPMS", 4.0, 7.0)
+    assert (row["min_age"], row["max_age"], row["sex"]) == (18, 55, "ALL")
+    assert row["eligibility_criteria"].startswith("Inclusion Criteria")
+
+
+def test_placebo_saline_and_best_available_therapy_are_explained():
+    from trials.detail import _design_section
+    from trials.records import read_trial
+
+    record = {"protocolSection": {
+        "identificationModule": {"nctId": "NCT00000003"},
+        "designModule": {"designInfo": {"allocation": "RANDOMIZED", "maskingInfo": {"masking": "NONE"}}},
+        "armsInterventionsModule": {"armGroups": [
+            {"label": "Placebo", "type": "PLACEBO_COMPARATOR", "interventionNames": ["Drug: Saline"]},
+            {"label": "Best Available Therapy", "type": "ACTIVE_COMPARATOR",
+             "interventionNames": ["Drug: Best Available Therapy"]}]}}}
+    texts = [v for _, v in _design_section(read_trial(record)).items]
+    assert texts[0].startswith("Randomised")
+    assert any("saline (salt water)" in t for t in texts)
+    assert any("best approved MS medicine" in t for t in texts)
+    assert any("open label" in t for t in texts)

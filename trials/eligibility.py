@@ -28,14 +28,14 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .records import Trial, dig, read_trial
+from .records import Eligibility, Trial, read_trial
 
 INCLUSION = "inclusion"
 EXCLUSION = "exclusion"
 STRUCTURED = "registry fields"
 
-MS_TYPES = ("CIS", "PPMS", "RMS", "RRMS", "SPMS")
 MAIN_TYPES = frozenset({"RRMS", "SPMS", "PPMS"})
 TYPE_WORDS = {
     "RRMS": "relapsing-remitting MS",
@@ -96,10 +96,6 @@ class Criteria:
     def max_age(self) -> float | None:
         limit = self.age_structured or self.age_text
         return limit.high if limit else None
-
-    @property
-    def age_disagrees(self) -> bool:
-        return any(i.kind == "note" and i.text.startswith("Age:") for i in self.items)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -553,7 +549,11 @@ def edss_words(limit: Limit) -> str:
 # -- the whole study ---------------------------------------------------------------------
 
 def read_criteria(trial: Trial) -> Criteria:
-    e = trial.eligibility
+    return _read(trial.nct_id, trial.eligibility)
+
+
+@lru_cache(maxsize=16_384)  # the table and the pre-screen read the same studies; the work is the regexes
+def _read(nct_id: str, e: Eligibility) -> Criteria:
     parsed = sentences(e.criteria)
     items: list[Item] = []
 
@@ -596,7 +596,7 @@ def read_criteria(trial: Trial) -> Criteria:
 
     items += other_items(parsed)
     return Criteria(
-        nct_id=trial.nct_id,
+        nct_id=nct_id,
         has_text=bool(parsed),
         sex=e.sex,
         age_structured=age_structured,
@@ -622,7 +622,3 @@ def _ages_differ(structured: Limit, text: Limit) -> bool:
 def criteria_of(study: dict) -> Criteria:
     """Criteria of one v2 Study object (see trials.records)."""
     return read_criteria(read_trial(study))
-
-
-def last_verified(study: dict) -> str:
-    return dig(study, "protocolSection", "statusModule", "statusVerifiedDate") or ""

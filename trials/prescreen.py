@@ -17,7 +17,10 @@ as "to check" for the neurologist; they do not change the verdict.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import pandas as pd
 
 from .eligibility import TYPE_WORDS, Criteria, Limit, edss_words, range_words
 from .errors import InputError
@@ -80,7 +83,8 @@ class Fit:
 
     @property
     def text(self) -> str:
-        return " | ".join(r.text for r in self.reasons)
+        """One reason a line (the CSV cell and the page both show it so)."""
+        return "\n".join(r.text for r in self.reasons)
 
 
 # -- validating what a person typed -------------------------------------------------
@@ -258,3 +262,31 @@ def assess(c: Criteria, profile: Profile) -> Fit:
     reasons += [Reason(_TO_CHECK[i.kind], TO_CHECK, i.text, i.source)
                 for i in c.items if i.kind in _TO_CHECK]
     return Fit(verdict, tuple(reasons))
+
+
+def add_fit(df: pd.DataFrame, criteria: Mapping[str, Criteria], profile: Profile) -> pd.DataFrame:
+    """``df`` with ``fit`` and ``fit_reasons`` columns, likely fits first (rows are never dropped)."""
+    fits = [assess(criteria[n], profile) if n in criteria else None for n in df["nct_id"]]
+    out = df.copy()
+    out["fit"] = [f.verdict if f else ASK for f in fits]
+    out["fit_reasons"] = [f.text if f else "The stored record could not be read." for f in fits]
+    order = out["fit"].map({v: i for i, v in enumerate(VERDICTS)})
+    return out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+
+
+def without_does_not_fit(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows a "hide studies that do not fit" switch keeps."""
+    return df[df["fit"] != DOES_NOT_FIT] if "fit" in df else df
+
+
+SHARED_PARAMS = ("age", "sex", "ms_type", "edss")  # URL parameters, only when the patient asks
+
+
+def profile_from_params(params: Mapping[str, str]) -> Profile:
+    """A profile from a shared link; InputError when a value cannot be used."""
+    return make_profile(*(params.get(name) for name in SHARED_PARAMS))
+
+
+def profile_params(profile: Profile) -> dict[str, str]:
+    values = {"age": profile.age, "sex": profile.sex, "ms_type": profile.ms_type, "edss": profile.edss}
+    return {k: str(v) for k, v in values.items() if v is not None}
