@@ -228,3 +228,32 @@ def test_the_card_of_a_follow_up_says_it_gives_no_treatment_first(tmp_path):
         t for t in texts(at.markdown) if "follows people" in t))]
     assert first.replace("\\", "").startswith(
         "This study follows people who already had HSCT; it does not give the treatment.")
+
+
+@needs_shared
+def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path):
+    fill_store(tmp_path, MSC_2022)
+    at = run()
+    assert not at.exception
+    assert "fit" not in at.dataframe[0].value  # no answers, no verdicts
+    at.number_input(key="pre_age").set_value(35)
+    at.selectbox(key="pre_type").set_value("RRMS")
+    at.selectbox(key="pre_edss").set_value(3.0).run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    order = list(shown["fit"])
+    assert order[0] == "likely fits" and "does not fit" in order
+    assert order == sorted(order, key=["likely fits", "ask your neurologist", "does not fit"].index)
+    page_text = " ".join(texts(at.markdown) + texts(at.caption))
+    assert "only the study team decides" in page_text
+    assert "eligible" not in page_text.lower()
+    assert not {"age", "ms_type", "edss"} & set(at.query_params)  # kept in the session only
+
+    at.selectbox(key="study").set_value("NCT03799718").run()  # progressive MS only
+    assert "Your pre-screen: does not fit" in texts(at.subheader)
+    assert any("MS type: does not fit" in t.replace("\\", "") for t in texts(at.markdown))
+
+    at.toggle(key="hide_no_fit").set_value(True).run()
+    assert "does not fit" not in set(at.dataframe[0].value["fit"])
+    at.checkbox(key="pre_share").check().run()
+    assert (at.query_params["age"], at.query_params["ms_type"]) == ("35", "RRMS")

@@ -5,13 +5,15 @@ The CLI and the page call these and nothing lower, so both behave alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
 
 from .api import Client
+from .eligibility import Criteria, criteria_of
 from .config import Settings
 from .refresh import Progress, RefreshResult, ensure_current_classification, import_download
 from .refresh import refresh as _refresh
@@ -29,6 +31,7 @@ class Snapshot:
     info: StoreInfo
     changes: tuple[StatusChange, ...]
     notice: str | None  # something the user must be told about the store itself
+    criteria: Mapping[str, Criteria] = field(default_factory=dict)  # for the pre-screen, by NCT id
 
     def is_stale(self, now: datetime | None = None) -> bool:
         checked = self.info.checked_at or self.info.fetched_at
@@ -53,6 +56,7 @@ def load(settings: Settings) -> Snapshot:
         info=store.info(),
         changes=tuple(store.status_changes(ids)),
         notice=store.notice,
+        criteria={s.nct_id: criteria_of(s.record) for s in studies},
     )
 
 

@@ -98,6 +98,23 @@ class Intervention:
 
 
 @dataclass(frozen=True)
+class Arm:
+    label: str
+    type: str  # EXPERIMENTAL, ACTIVE_COMPARATOR, PLACEBO_COMPARATOR, SHAM_COMPARATOR, NO_INTERVENTION, OTHER
+    description: str
+    interventions: tuple[str, ...]  # "Drug: Saline", as the record names them
+
+
+@dataclass(frozen=True)
+class Design:
+    allocation: str  # RANDOMIZED, NON_RANDOMIZED, NA
+    intervention_model: str  # SINGLE_GROUP, PARALLEL, CROSSOVER ...
+    masking: str  # NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE
+    who_masked: tuple[str, ...]  # PARTICIPANT, CARE_PROVIDER, INVESTIGATOR, OUTCOMES_ASSESSOR
+    arms: tuple[Arm, ...]
+
+
+@dataclass(frozen=True)
 class Trial:
     nct_id: str
     title: str
@@ -126,6 +143,8 @@ class Trial:
     central_contacts: tuple[Contact, ...]
     officials: tuple[Contact, ...]
     has_results: bool
+    last_verified: str = ""  # statusVerifiedDate: when the sponsor last confirmed the record
+    design: Design = Design("", "", "", (), ())
 
     @property
     def url(self) -> str:
@@ -169,6 +188,21 @@ def _enrollment(design: Any) -> int | None:
     if count < 0 or count >= UNKNOWN_ENROLLMENT:
         return None
     return int(count)
+
+
+def _design(design: Any, arms: Any) -> Design:
+    info = dig(design, "designInfo") or {}
+    return Design(
+        allocation=_text(dig(info, "allocation")),
+        intervention_model=_text(dig(info, "interventionModel")),
+        masking=_text(dig(info, "maskingInfo", "masking")),
+        who_masked=_texts(dig(info, "maskingInfo", "whoMasked")),
+        arms=tuple(
+            Arm(label=_text(a.get("label")), type=_text(a.get("type")),
+                description=_text(a.get("description")), interventions=_texts(a.get("interventionNames")))
+            for a in _dicts(dig(arms, "armGroups"))
+        ),
+    )
 
 
 def read_trial(study: dict) -> Trial:
@@ -231,4 +265,6 @@ def read_trial(study: dict) -> Trial:
         central_contacts=tuple(_contact(c) for c in _dicts(contacts.get("centralContacts"))),
         officials=tuple(_contact(c) for c in _dicts(contacts.get("overallOfficials"))),
         has_results=study.get("hasResults") is True,
+        last_verified=_text(status.get("statusVerifiedDate")),
+        design=_design(design, arms),
     )

@@ -13,8 +13,9 @@ import pandas as pd
 from . import plain
 from .classify import study_role
 from .filters import LIST_SEPARATOR, status_group
+from .eligibility import read_criteria
 from .flags import data_date_of, flags_for
-from .records import Trial, read_trial
+from .records import Contact, Trial, read_trial
 from .store import StoredStudy
 
 COLUMNS = (
@@ -38,6 +39,16 @@ COLUMNS = (
     "locations",
     "recruiting_sites",
     "last_update",
+    "min_age",
+    "max_age",
+    "sex",
+    "ms_types",
+    "edss_min",
+    "edss_max",
+    "eligibility_notes",
+    "central_contact",
+    "eligibility_criteria",
+    "last_verified",
     "url",
     "data_timestamp",
     "fetched_at",
@@ -47,6 +58,26 @@ COLUMNS = (
 def _site_text(site) -> str:
     place = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
     return f"{place} ({site.status})" if site.status else place
+
+
+def contact_text(contact: Contact) -> str:
+    return ", ".join(p for p in (contact.name, contact.phone, contact.email) if p)
+
+
+def _eligibility(trial: Trial) -> dict:
+    c = read_criteria(trial)
+    return {
+        "min_age": c.min_age,
+        "max_age": c.max_age,
+        "sex": c.sex,
+        "ms_types": ";".join(c.ms_types),  # alphabetical codes; empty = not restricted
+        "edss_min": c.edss.low if c.edss else None,
+        "edss_max": c.edss.high if c.edss else None,
+        "eligibility_notes": " ".join(c.notes),
+        "central_contact": LIST_SEPARATOR.join(contact_text(x) for x in trial.central_contacts),
+        "eligibility_criteria": trial.eligibility.criteria,
+        "last_verified": trial.last_verified,
+    }
 
 
 def row(trial: Trial, stored: StoredStudy) -> dict:
@@ -73,6 +104,7 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "locations": LIST_SEPARATOR.join(_site_text(s) for s in trial.sites),
         "recruiting_sites": sum(s.status == "RECRUITING" for s in trial.sites),
         "last_update": trial.last_update,
+        **_eligibility(trial),
         "url": trial.url,
         "data_timestamp": stored.data_timestamp,
         "fetched_at": stored.fetched_at,
@@ -85,6 +117,8 @@ def build_table(studies: Iterable[StoredStudy]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df["enrollment"] = df["enrollment"].astype("Int64")
     df["recruiting_sites"] = df["recruiting_sites"].astype("int64")
+    for column in ("min_age", "max_age", "edss_min", "edss_max"):
+        df[column] = df[column].astype("Float64")
     return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
 
 
@@ -94,9 +128,9 @@ DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group"
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """The page's columns, with phases in words ("Phase 1 / Phase 2") and a warning marker
-    in front of a flagged study's reasons."""
-    shown = df[list(DISPLAY_COLUMNS)].copy()
+    """The page's columns (the pre-screen's fit first, when there is one), phases in words
+    and a warning marker in front of a flagged study's reasons."""
+    shown = df[(["fit"] if "fit" in df else []) + list(DISPLAY_COLUMNS)].copy()
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
     return shown
