@@ -1,7 +1,9 @@
 """The Streamlit page: multiple sclerosis stem-cell trials, for patients and neurologists.
 
 It only lays things out. What it shows is computed in ``trials/`` (and tested
-there); every filter is bound to the URL so a search can be shared as a link.
+there); the filters live in the URL so a search can be shared as a link. Filters sit
+at the top of the main column (a phone hides the sidebar), and a phone gets a compact
+list instead of the table (``trials.views``: both are sent, CSS shows one).
 Run it with ``python -m streamlit run app.py``.
 """
 
@@ -14,7 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from trials import filters as flt
-from trials import finder, plain, prescreen, summary
+from trials import finder, plain, prescreen, summary, views
 from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
@@ -24,9 +26,8 @@ from trials.export import csv_bytes
 from trials.store import StoreInfo
 
 SETTINGS = Settings.from_env()
-URL = "query-params"
-
-st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", layout="wide")
+st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", layout="wide",
+                   initial_sidebar_state="collapsed")
 
 
 @st.cache_data(show_spinner=False)
@@ -65,7 +66,7 @@ def import_upload(upload) -> None:
         except TrialsError as exc:
             st.error(str(exc))
             return
-    st.success(f"Imported {count} studies from {upload.name}.")
+    st.success(f"Imported {plain.count(count, 'study', 'studies')} from {upload.name}.")
     st.rerun()
 
 
@@ -78,76 +79,122 @@ def offer_import() -> None:
         import_upload(upload)
 
 
-def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
+def start_from_link(df: pd.DataFrame) -> flt.Link:
+    """On a session's first run, the link's filters become the widgets' values (read
+    forgivingly; what cannot be used is kept as a notice)."""
+    if "link" not in st.session_state:
+        params = {name: st.query_params.get_all(name) for name in st.query_params}
+        link = flt.parse_link(params, sorted(summary.counts_by(df, "countries")),
+                              summary.recruiting_countries(df), df["nct_id"])
+        st.session_state.update(flt.widget_values(link.filters, link.study), link=link)
+    return st.session_state.link
+
+
+def current_filters() -> flt.Filters:
+    state = st.session_state
+    return flt.make_filters(state.therapy, [*state.status, *state.registry_status], state.phase,
+                            state.type, state.country, state.q, state.gives)
+
+
+def keep_link_in_step(filters: flt.Filters) -> None:
+    """The URL always holds the filters in force, spelled canonically, so it can be shared."""
+    wanted = flt.link_params(filters, st.session_state.study)
+    for name in [*flt.PARAM_OF.values(), flt.STUDY_PARAM]:
+        if st.query_params.get_all(name) != wanted.get(name, []):
+            if name in wanted:
+                st.query_params[name] = wanted[name]
+            else:
+                del st.query_params[name]
+
+
+def filter_panels(df: pd.DataFrame) -> None:
+    """Filters at the top of the main column, where a phone shows them too."""
+    now = current_filters()
+    patient = summary.active_count(now) - summary.active_count(now, summary.CLINICIAN_FILTERS)
+    clinician = summary.active_count(now, summary.CLINICIAN_FILTERS)
     counts = summary.counts_by(df, "therapy_types")
-    with st.sidebar:
-        st.header("Find a trial")
-        gives = st.toggle(
-            "Only trials that give the therapy", value=True, key="gives", bind=URL,
-            help="Off: also studies that only follow people who already had a stem-cell "
-                 "treatment (registries, long-term follow-ups).")
-        therapies = st.multiselect(
-            "Therapy type", THERAPY_TYPES, key="therapy", bind=URL, placeholder="All types",
-            help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
-                 "iPSC: induced pluripotent stem cells.")
-        st.caption("Studies in the data: " + " · ".join(f"{t} {counts.get(t, 0)}" for t in THERAPY_TYPES))
-        groups = st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status",
-                                bind=URL, placeholder="Any status")
-        text = st.text_input("Search words", key="q", bind=URL,
-                             placeholder="e.g. intrathecal, Sheffield, cord")
-        countries = st.multiselect("Country", sorted(summary.counts_by(df, "countries")),
-                                   key="country", bind=URL, placeholder="Any country")
-        with st.expander("More filters (for clinicians)"):
-            phases = st.multiselect("Phase", flt.PHASES, key="phase", bind=URL,
-                                    format_func=lambda p: plain.phase_words((p,)))
-            types = st.multiselect("Study type", flt.STUDY_TYPES, key="type", bind=URL,
-                                   format_func=lambda t: t.replace("_", " ").capitalize())
-            statuses = st.multiselect("Registry status (exact)", flt.ALL_STATUSES,
-                                      key="registry_status", bind=URL)
-    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text, gives)
+    left, middle, right = st.columns(3)
+    with left.expander(f"Filters ({patient} active)", icon=":material/filter_list:", key="filters_open"):
+        st.toggle("Only trials that give the therapy", key="gives",
+                  help="Off: also studies that only follow people who already had a stem-cell "
+                       "treatment (registries, long-term follow-ups).")
+        st.multiselect("Therapy type", THERAPY_TYPES, key="therapy", placeholder="All types",
+                       help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
+                            "iPSC: induced pluripotent stem cells.")
+        st.markdown("Studies in the data: " + " · ".join(f"{t} {counts.get(t, 0)}" for t in THERAPY_TYPES))
+        st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status", placeholder="Any status")
+        st.text_input("Search words", key="q", placeholder="e.g. intrathecal, Sheffield, cord")
+        st.multiselect("Country", sorted(summary.counts_by(df, "countries")), key="country",
+                       placeholder="Any country")
+    with middle.expander(f"For clinicians ({clinician} active)", expanded=clinician > 0,
+                         icon=":material/stethoscope:", key="clinician_open"):
+        st.multiselect("Phase", flt.PHASES, key="phase", format_func=lambda p: plain.phase_words((p,)))
+        st.multiselect("Study type", flt.STUDY_TYPES, key="type",
+                       format_func=lambda t: t.replace("_", " ").capitalize())
+        st.multiselect("Registry status (exact)", flt.ALL_STATUSES, key="registry_status")
+    with right:
+        pre_screen_answers()
 
 
 EDSS_STEPS = [x / 2 for x in range(21)]
 
 
-def pre_screen_answers() -> prescreen.Profile:
+def pre_screen_answers() -> None:
     """The patient's answers, kept in this browser session only; in the link only if they ask."""
     params = st.query_params
     if "pre_age" not in st.session_state and any(k in params for k in prescreen.SHARED_PARAMS):
         try:  # a shared link: start from its answers
             shared = prescreen.profile_from_params({k: params.get(k) for k in prescreen.SHARED_PARAMS})
         except TrialsError as exc:
-            st.sidebar.warning(f"The answers in this link were not used: {exc}")
+            st.warning(f"The answers in this link were not used: {exc}")
         else:
             st.session_state.update(pre_age=shared.age, pre_sex=shared.sex, pre_type=shared.ms_type,
                                     pre_edss=shared.edss, pre_share=True)
-    with st.sidebar.expander("Could I take part? A pre-screen", expanded=False):
-        st.caption("Answer what you know; every answer is optional. Your answers stay in this "
-                   "browser tab: they are not stored, logged or sent anywhere.")
-        age = st.number_input("Your age (years)", min_value=0, max_value=prescreen.MAX_AGE, value=None,
-                              step=1, key="pre_age", placeholder="e.g. 42")
-        sex = st.selectbox("Sex", prescreen.SEXES, index=None, key="pre_sex", placeholder="Not given",
-                           format_func=str.capitalize)
-        ms_type = st.selectbox("Type of MS", prescreen.PATIENT_TYPES, index=None, key="pre_type",
-                               placeholder="Not given",
-                               format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}")
-        edss = st.selectbox("EDSS score", EDSS_STEPS, index=None, key="pre_edss", placeholder="Not given",
-                            format_func=lambda x: f"{x:.1f}")
-        st.caption(prescreen.EDSS_EXPLAINED)
-        share = st.checkbox("Include my answers in the link", key="pre_share",
-                            help="Only then can someone you send this page's link see your answers.")
-    profile = prescreen.make_profile(age, sex, ms_type, edss)
+    with st.expander("Could I take part? A pre-screen", icon=":material/checklist:", key="prescreen_open"):
+        st.markdown("Answer what you know; every answer is optional. Your answers stay in this "
+                    "browser tab: they are not stored, logged or sent anywhere.")
+        st.number_input("Your age (years)", min_value=0, max_value=prescreen.MAX_AGE, value=None,
+                        step=1, key="pre_age", placeholder="e.g. 42")
+        st.selectbox("Sex", prescreen.SEXES, index=None, key="pre_sex", placeholder="Not given",
+                     format_func=str.capitalize)
+        st.selectbox("Type of MS", prescreen.PATIENT_TYPES, index=None, key="pre_type",
+                     placeholder="Not given", format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}")
+        st.selectbox("EDSS score", EDSS_STEPS, index=None, key="pre_edss", placeholder="Not given",
+                     format_func=lambda x: f"{x:.1f}")
+        st.markdown(prescreen.EDSS_EXPLAINED)
+        st.checkbox("Include my answers in the link", key="pre_share",
+                    help="Only then can someone you send this page's link see your answers.")
+        st.toggle("Hide studies that do not fit", key="hide_no_fit")
+
+
+def pre_screen_profile() -> prescreen.Profile:
+    state = st.session_state
+    profile = prescreen.make_profile(state.pre_age, state.pre_sex, state.pre_type, state.pre_edss)
     for name in prescreen.SHARED_PARAMS:
-        params.pop(name, None)
-    if share:
-        params.update(prescreen.profile_params(profile))
+        st.query_params.pop(name, None)
+    if state.pre_share:
+        st.query_params.update(prescreen.profile_params(profile))
     return profile
 
 
+def choose(nct_id: str) -> None:
+    st.session_state.study = nct_id
+
+
 def pick_from_grid() -> None:
-    rows = st.session_state.grid.selection.rows
+    rows = st.session_state[grid_key()].selection.rows
     if rows:
-        st.session_state.study = st.session_state.view_ids[rows[0]]
+        choose(st.session_state.view_ids[rows[0]])
+
+
+def grid_key() -> str:
+    # A new key after each closed card clears the row's tick, so the same row opens it again.
+    return f"grid_{st.session_state.get('cards_closed', 0)}"
+
+
+def close_card() -> None:
+    st.session_state.study = None
+    st.session_state.cards_closed = st.session_state.get("cards_closed", 0) + 1
 
 
 def fit_explained(view: pd.DataFrame) -> None:
@@ -158,44 +205,64 @@ def fit_explained(view: pd.DataFrame) -> None:
                 "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
     for verdict in prescreen.VERDICTS:
         st.markdown(f"- **{verdict}** ({counts.get(verdict, 0)}): {prescreen.VERDICT_MEANING[verdict]}")
-    st.caption("Choose a study below to read its reasons, criterion by criterion, with the sentence "
-               "each rests on.")
+    st.markdown("Choose a study below to read its reasons, criterion by criterion, with the sentence "
+                "each rests on.")
+
+
+def phone_list(view: pd.DataFrame) -> None:
+    """The compact list a phone shows instead of the table (hidden on wider screens by CSS)."""
+    show_all = st.session_state.get("show_all", False)
+    items = views.phone_list(view, limit=len(view) if show_all else views.MAX_PHONE_ITEMS)
+    with st.container(key="phone_list"):
+        for item in items:
+            st.button(plain.md_escape(item.title), key=f"open_{item.nct_id}", type="tertiary",
+                      on_click=choose, args=(item.nct_id,), help="Read about this study")
+            st.markdown(item.details)
+        if len(items) < len(view):
+            st.button(f"Show all {plain.count(len(view), 'study', 'studies')}", key="show_all_button",
+                      on_click=lambda: st.session_state.update(show_all=True))
+
+
+def desktop_table(view: pd.DataFrame) -> None:
+    st.session_state.view_ids = list(view["nct_id"])
+    with st.container(key="desktop_table"):
+        st.dataframe(
+            tbl.for_display(view), hide_index=True, width="stretch", key=grid_key(),
+            on_select=pick_from_grid, selection_mode="single-row",
+            column_config={
+                "url": st.column_config.LinkColumn(
+                    "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)",
+                    help="Opens the record on ClinicalTrials.gov"),
+                "title": st.column_config.TextColumn("Title", width="large"),
+                "therapy_types": "Therapy",
+                "study_role": "Study role",
+                "status_group": "Status",
+                "phases": "Phase",
+                "countries": "Countries",
+                "recruiting_sites": st.column_config.TextColumn(
+                    "Sites recruiting", help="unknown: the record gives no status for its sites"),
+                "last_update": "Last update",
+                "fit": "Pre-screen",
+            },
+        )
 
 
 def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: StoreInfo) -> None:
-    st.subheader(summary.summarize(view).text)
+    st.header(summary.summarize(view).text, anchor=False)
     if view.empty:
         st.info(summary.explain_empty(df, filters))
         return
     fit_explained(view)
-    st.session_state.view_ids = list(view["nct_id"])
-    st.dataframe(
-        tbl.for_display(view), hide_index=True, width="stretch", key="grid",
-        on_select=pick_from_grid, selection_mode="single-row",
-        column_config={
-            "url": st.column_config.LinkColumn(
-                "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)",
-                help="Opens the record on ClinicalTrials.gov"),
-            "title": st.column_config.TextColumn("Title", width="large"),
-            "therapy_types": "Therapy",
-            "study_role": "Study role",
-            "status_group": "Status",
-            "phases": "Phase",
-            "countries": "Countries",
-            "recruiting_sites": st.column_config.NumberColumn("Sites recruiting"),
-            "last_update": "Last update",
-            "fit": "Pre-screen",
-        },
-    )
+    phone_list(view)
+    desktop_table(view)
+    noun = "this study" if len(view) == 1 else f"these {len(view)} studies"
     st.download_button(
-        f"Download these {len(view)} studies as CSV", lambda: csv_bytes(view),  # built on click
+        f"Download {noun} as CSV", lambda: csv_bytes(view),  # built on click
         file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
         icon=":material/download:",
-        help="Every column, for a spreadsheet. "
-             + plain.data_age(info.data_timestamp, info.fetched_at),
+        help="Every column, for a spreadsheet. " + plain.data_age(info.data_timestamp, info.fetched_at),
     )
-    st.bar_chart(summary.therapy_status_counts(view), x="therapy_type", y="studies",
-                 color="status", horizontal=True, x_label="", y_label="Studies", height=220)
+    st.altair_chart(views.status_chart(summary.therapy_status_counts(view)), width="stretch")
 
 
 def fit_reasons(view: pd.DataFrame, nct_id: str) -> None:
@@ -208,33 +275,37 @@ def fit_reasons(view: pd.DataFrame, nct_id: str) -> None:
         st.markdown("- " + plain.md_escape(reason))
 
 
-def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
+def study_picker(df: pd.DataFrame, view: pd.DataFrame) -> None:
     shown = set(view["nct_id"])
     ids = list(view["nct_id"]) + [i for i in df["nct_id"] if i not in shown]
-    nct_id = st.selectbox("Read about one study (choose its NCT number, or select a row above)",
-                          ids, index=None, key="study", bind=URL, placeholder="Choose a study")
-    stored = finder.study(SETTINGS, nct_id) if nct_id else None
+    st.selectbox("Read about one study (choose its NCT number, or a study above)",
+                 ids, index=None, key="study", placeholder="Choose a study")
+
+
+@st.dialog("About this study", width="large", on_dismiss=close_card)
+def study_card_dialog(view: pd.DataFrame, nct_id: str) -> None:
+    stored = finder.study(SETTINGS, nct_id)
     if stored is None:
+        st.warning(f"{nct_id} is not in the data on this computer.")
         return
     card = study_card(stored)
-    with st.container(border=True):
-        st.header(plain.md_escape(card.title), anchor=False)
-        st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
-                    "with the full description and any results")
-        fit_reasons(view, card.nct_id)
-        for section in card.sections:
-            st.subheader(section.title, anchor=False)
-            st.markdown(section_markdown(section))
-            if section.verbatim:
-                with st.expander("Eligibility criteria, as published"):
-                    st.text(section.verbatim)
-        if card.sites:
-            st.subheader(f"Where ({len(card.sites)} sites)", anchor=False)
-            st.dataframe(pd.DataFrame(card.sites), hide_index=True, width="stretch",
-                         column_config={"facility": "Site", "place": "Place",
-                                        "status": "Site status", "contact": "Contact"})
-        if not card.is_full:
-            st.caption("Only summary fields are stored for this study; see the registry record.")
+    st.header(plain.md_escape(card.title), anchor=False)
+    st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
+                "with the full description and any results")
+    fit_reasons(view, card.nct_id)
+    for section in card.sections:
+        st.subheader(section.title, anchor=False)
+        st.markdown(section_markdown(section))
+        if section.verbatim:
+            with st.expander("Eligibility criteria, as published"):
+                st.text(section.verbatim)
+    if card.sites:
+        st.subheader(f"Where ({plain.count(len(card.sites), 'site', 'sites')})", anchor=False)
+        st.dataframe(pd.DataFrame(card.sites), hide_index=True, width="stretch",
+                     column_config={"facility": "Site", "place": "Place",
+                                    "status": "Site status", "contact": "Contact"})
+    if not card.is_full:
+        st.markdown("Only summary fields are stored for this study; see the registry record.")
 
 
 def status_changes(snapshot: finder.Snapshot) -> None:
@@ -244,11 +315,17 @@ def status_changes(snapshot: finder.Snapshot) -> None:
         st.dataframe(pd.DataFrame(snapshot.changes), hide_index=True, width="stretch")
 
 
+def about_the_data(info: StoreInfo) -> None:
+    st.divider()
+    st.markdown("**About the data.** " + plain.md_escape(
+        f"{plain.DISCLAIMER} {plain.data_age(info.data_timestamp, info.fetched_at)}"
+        + (f" Source: {info.source}." if info.source else "")))
+
+
 def page() -> None:
-    st.title("Stem-cell therapy trials for multiple sclerosis")
-    st.markdown("Every multiple sclerosis study of a stem-cell therapy registered on "
-                "ClinicalTrials.gov, by therapy type and by whether it is recruiting.")
-    st.info(plain.DISCLAIMER, icon=":material/info:")
+    st.title("Stem-cell therapy trials for multiple sclerosis", anchor=False)
+    st.html(views.LAYOUT_CSS)
+    st.markdown(f":material/info: {plain.SHORT_DISCLAIMER}")
 
     store = finder.open_store(SETTINGS)
     if store.notice:
@@ -262,11 +339,12 @@ def page() -> None:
 
     top = st.columns([4, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
-    top[0].markdown(":material/schedule: " + plain.md_escape(
-        age + (f" Source: {info.source}." if info.source else "")))
+    top[0].markdown(":material/schedule: " + plain.md_escape(age))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
         if refresh_now():
             st.rerun()
+    if stale := plain.stale_warning(info.data_timestamp):
+        st.warning(stale, icon=":material/history:")
     if "refresh_error" in st.session_state:
         if info.is_empty:
             st.error(st.session_state.refresh_error)
@@ -278,22 +356,33 @@ def page() -> None:
         st.warning("There is no trial data on this computer yet. Use **Update** "
                    "to fetch it from ClinicalTrials.gov.")
         offer_import()
+        about_the_data(info)
         auto_refresh(snapshot)
         return
 
     df = snapshot.table
-    filters = sidebar_filters(df)
-    profile = pre_screen_answers()
+    link = start_from_link(df)
+    filter_panels(df)
+    filters = current_filters()
+    profile = pre_screen_profile()
+    keep_link_in_step(filters)
+    st.markdown(plain.md_escape(summary.active_filters(filters)))
+    if filters == link.filters:  # until the reader changes the filters the link set
+        for notice in link.notices:
+            st.warning(plain.md_escape(notice), icon=":material/link_off:")
     view = flt.apply(df, filters)
     if not profile.is_empty:
         view = prescreen.add_fit(view, snapshot.criteria, profile)
-        if st.sidebar.toggle("Hide studies that do not fit", key="hide_no_fit"):
+        if st.session_state.hide_no_fit:
             view = prescreen.without_does_not_fit(view)
     results(df, view, filters, info)
-    detail(df, view)
+    study_picker(df, view)
+    if st.session_state.study:
+        study_card_dialog(view, st.session_state.study)
     status_changes(snapshot)
     with st.expander("Data from a download instead"):
         offer_import()
+    about_the_data(info)
     auto_refresh(snapshot)
 
 

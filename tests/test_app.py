@@ -50,8 +50,12 @@ def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
-def subheader(at) -> str:
-    return next(t for t in texts(at.subheader) if "studies" in t or "study" in t)
+def summary_line(at) -> str:
+    return next(t for t in texts(at.header) if re.match(r"\d+ stud", t))
+
+
+def card_title(at) -> str:
+    return next(t for t in texts(at.header) if not re.match(r"\d+ stud", t))
 
 
 @needs_shared
@@ -60,7 +64,7 @@ def test_filters_change_the_table(tmp_path):
     at = run()
     assert not at.exception
     everything = at.dataframe[0].value
-    assert subheader(at).startswith(f"{len(everything)} studies")
+    assert summary_line(at).startswith(f"{len(everything)} studies")
     at.multiselect(key="therapy").set_value(["HSCT"]).run()
     hsct = at.dataframe[0].value
     assert 0 < len(hsct) < len(everything)
@@ -69,7 +73,7 @@ def test_filters_change_the_table(tmp_path):
     recruiting = at.dataframe[0].value
     assert set(recruiting["status_group"]) == {"Recruiting now"}
     n, countries = len(recruiting), len(set('; '.join(recruiting['countries']).split('; ')))
-    assert subheader(at) == f"{n} stud{'y' if n == 1 else 'ies'}, {n} recruiting now, " \
+    assert summary_line(at) == f"{n} stud{'y' if n == 1 else 'ies'}, {n} recruiting now, " \
         f"in {countries} countr{'y' if countries == 1 else 'ies'}"
     assert "https://clinicaltrials.gov/study/NCT04047628" in set(recruiting["url"])
 
@@ -115,7 +119,7 @@ def test_empty_result_explains_itself(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(therapy="iPSC")
     assert not at.exception
-    assert subheader(at).startswith("0 studies")
+    assert summary_line(at).startswith("0 studies")
     [info] = [i for i in texts(at.info) if "iPSC" in i]
     assert "No trial of an iPSC-based therapy for multiple sclerosis is registered" in info
     assert not at.dataframe  # no empty grid
@@ -127,7 +131,7 @@ def test_detail_view_of_a_study(tmp_path):
     at = run()
     at.selectbox(key="study").set_value("NCT01854957").run()
     assert not at.exception
-    assert "MEsenchymal StEm Cells for Multiple Sclerosis" in texts(at.header)[0].replace("\\", "")
+    assert "MEsenchymal StEm Cells for Multiple Sclerosis" in card_title(at).replace("\\", "")
     body = "\n".join(texts(at.markdown)).replace("\\", "")
     assert "[NCT01854957 on ClinicalTrials.gov](https://clinicaltrials.gov/study/NCT01854957)" in body
     assert "Mesenchymal stem (stromal) cells" in body  # the plain-language card, from the facts file
@@ -171,7 +175,7 @@ def test_registry_text_is_never_markup(tmp_path, respx_mock):
     fill_store(tmp_path, path)
     at = run(study="NCT00000001")
     assert not at.exception
-    assert texts(at.header)[0] == plain.md_escape(study["protocolSection"]["identificationModule"]["briefTitle"])
+    assert card_title(at) == plain.md_escape(study["protocolSection"]["identificationModule"]["briefTitle"])
     rendered = "\n".join(texts(at.header) + texts(at.markdown))
     # Every character that Markdown, HTML or a Streamlit directive would act on is escaped.
     for unescaped in (r"(?<!\\)<", r"(?<!\\)\$", r"(?<!\\)\[cell", r"(?<!\\):red", r"(?<!\\)\*\*Stem"):

@@ -24,6 +24,7 @@ class Section:
     title: str
     items: tuple[tuple[str, str], ...] = ()  # (label, value); a "" label is a paragraph
     verbatim: str = ""  # registry text shown as published (eligibility criteria)
+    link: tuple[str, str] = ()  # (text, url) of a link we build, shown after the items
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,12 @@ def _contacts_section(trial: Trial) -> Section:
     items.append(("Sponsor", trial.sponsor or "not stated"))
     if trial.collaborators:
         items.append(("Collaborators", "; ".join(trial.collaborators)))
-    if not trial.central_contacts:
+    if not trial.central_contacts and any(c for s in trial.sites for c in s.contacts):
         items.append(("", "No central contact is listed: use the site contacts below or the "
                           "registry record."))
+    elif not trial.central_contacts:
+        return Section("Who to contact", tuple((k, v) for k, v in items if v), link=(
+            "No contact is published for this study: ask via the registry record", trial.url))
     return Section("Who to contact", tuple((k, v) for k, v in items if v))
 
 
@@ -238,7 +242,8 @@ def study_card(stored: StoredStudy) -> Card:
             facility=s.facility,
             place=s.place,
             status=plain.status_words(s.status) if s.status else "",
-            contact="; ".join(_contact_text(c.name, c.phone, c.email) for c in s.contacts),
+            contact="; ".join(_contact_text(c.name, c.phone, c.email) for c in s.contacts)
+            or "none published",
         )
         for s in trial.sites
     )
@@ -272,6 +277,9 @@ def section_markdown(section: Section) -> str:
         else plain.md_escape(value)
         for label, value in section.items
     ]
+    if section.link:
+        text, url = section.link
+        lines.append(f"[{plain.md_escape(text)}]({url})")
     return "\n\n".join(lines)
 
 
@@ -281,6 +289,8 @@ def card_text(card: Card) -> str:
     for section in card.sections:
         out += ["", section.title.upper()]
         out += [f"  {label}: {value}" if label else f"  {value}" for label, value in section.items]
+        if section.link:
+            out.append(f"  {section.link[0]}: {section.link[1]}")
         if section.verbatim:
             out += ["  Criteria as published:"] + [f"    {line}" for line in section.verbatim.splitlines()]
     if card.sites:

@@ -7,7 +7,8 @@ question is "could I join?", so the API's statuses fold into a few groups.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 
 import pandas as pd
@@ -152,7 +153,7 @@ def parse_phase(value: str) -> str:
     text = value.strip().upper().replace(" ", "").replace("_", "")
     aliases = {p.replace("_", ""): p for p in PHASES}
     aliases.update({str(n): f"PHASE{n}" for n in range(1, 5)})
-    aliases.update({"EARLY1": "EARLY_PHASE1", "0": "EARLY_PHASE1", "N/A": "NA"})
+    aliases.update({"EARLY1": "EARLY_PHASE1", "0": "EARLY_PHASE1", "N/A": "NA", "NOPHASE": "NA"})
     if text in aliases:
         return aliases[text]
     raise InputError(f"Unknown phase {value!r}. Use one of {', '.join(PHASES)} (or 1-4).")
@@ -186,3 +187,148 @@ def make_filters(
         text=clean_text(text),
         gives_therapy=bool(gives_therapy),
     )
+
+
+# -- the page's link: URL parameters <-> filters -------------------------------------------------
+
+# One URL parameter per filter; the page's widgets use the same names as keys.
+PARAM_OF = {
+    "therapies": "therapy",
+    "status_groups": "status",
+    "statuses": "registry_status",
+    "phases": "phase",
+    "study_types": "type",
+    "countries": "country",
+    "text": "q",
+    "gives_therapy": "gives",
+}
+STUDY_PARAM = "study"
+MAX_VALUES = 20  # values read per parameter: a link holds a handful, and this bounds the work
+_SHOWN_CHARS = 60  # how much of a value a notice repeats
+_NCT_ID = re.compile(r"NCT\d{8}")
+_YES = {"true", "yes", "on", "1"}
+_NO = {"false", "no", "off", "0"}
+# Short names people write for countries the registry spells out.
+_COUNTRY_ALIASES = {"uk": "United Kingdom", "great britain": "United Kingdom", "usa": "United States",
+                    "us": "United States", "u.s.": "United States", "america": "United States"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a link asks for, read forgivingly: the filters, the study to open, and a notice
+    for every value that could not be used (never dropped silently)."""
+
+    filters: Filters
+    study: str | None
+    notices: tuple[str, ...]
+
+
+def _shown(value: str) -> str:
+    value = clean_text(value)
+    return f"“{value[:_SHOWN_CHARS]}{'…' if len(value) > _SHOWN_CHARS else ''}”"
+
+
+def _country(value: str, known: Iterable[str]) -> str | None:
+    wanted = " ".join(value.split()).casefold()
+    wanted = _COUNTRY_ALIASES.get(wanted, wanted).casefold()
+    return next((c for c in known if c.casefold() == wanted), None)
+
+
+def parse_link(params: Mapping[str, Sequence[str]], countries: Sequence[str],
+               recruiting_countries: Sequence[str] = (), studies: Iterable[str] = ()) -> Link:
+    """The page's URL parameters (every value of each, as ``st.query_params.get_all`` gives
+    them) read as the CLI reads its options: any case, an API value or a plain label, phase
+    ``2`` or ``PHASE2``. ``countries`` are those in the data; ``recruiting_countries`` are
+    offered when a country is not; ``studies`` are the known NCT ids.
+
+    Without a ``gives`` parameter only trials that give the therapy are shown, as on the page.
+    """
+    notices: list[str] = []
+
+    def values(name: str) -> list[str]:
+        return [v for v in list(params.get(name, ()))[:MAX_VALUES] if v.strip()]
+
+    def read(name: str, what: str, parse, choices: str) -> list:
+        found, unknown = [], []
+        for value in values(name):
+            try:
+                found.append(parse(value))
+            except InputError:
+                unknown.append(value)
+        if unknown:
+            rest = "showing the others" if found else f"showing every {what}"
+            notices.append(f"This link asks for {what} {', '.join(_shown(v) for v in unknown)}, which "
+                           f"this page does not know; {rest}. Choose from: {choices}.")
+        return found
+
+    therapies = read("therapy", "therapy type", parse_therapy, ", ".join(THERAPY_TYPES))
+    statuses = read("status", "status", parse_status, ", ".join(STATUS_GROUPS))
+    statuses += read("registry_status", "registry status", parse_status, ", ".join(ALL_STATUSES))
+    phases = read("phase", "phase", parse_phase, "1, 2, 3, 4, early phase 1, no phase")
+    types = read("type", "study type", parse_study_type, ", ".join(STUDY_TYPES).lower())
+
+    chosen, missing = [], []
+    for value in values("country"):
+        match = _country(value, countries)
+        (chosen.append(match) if match else missing.append(value))
+    if missing:
+        rest = "showing the other countries asked for" if chosen else "showing all countries"
+        offer = (f" Countries with a study recruiting now: {', '.join(recruiting_countries)}."
+                 if recruiting_countries else "")
+        notices.append(f"No study lists {', '.join(_shown(v) for v in missing)}; {rest}.{offer}")
+
+    gives = True
+    for value in values("gives")[:1]:
+        if value.strip().casefold() in _YES | _NO:
+            gives = value.strip().casefold() in _YES
+        else:
+            notices.append(f"This link asks for {_shown(value)} for “only trials that give the "
+                           "therapy”, which is neither yes nor no; showing only trials that give it.")
+
+    study = None
+    for value in values(STUDY_PARAM)[:1]:
+        nct_id = value.strip().upper()
+        if _NCT_ID.fullmatch(nct_id) and nct_id in set(studies):
+            study = nct_id
+        else:
+            notices.append(f"This link asks for study {_shown(value)}, which is not in the data on "
+                           "this page; choose a study from the list.")
+
+    # A registry status that is a whole group on its own ("RECRUITING") is that group.
+    groups = [v for kind, v in statuses if kind == "group"]
+    groups += [status_group(v) for kind, v in statuses if kind == "status" and STATUS_GROUPS[status_group(v)] == (v,)]
+    exact = [v for kind, v in statuses if kind == "status" and STATUS_GROUPS[status_group(v)] != (v,)]
+    text = " ".join(values("q"))
+    filters = Filters(
+        therapies=tuple(dict.fromkeys(therapies)),
+        status_groups=tuple(dict.fromkeys(groups)),
+        statuses=tuple(dict.fromkeys(exact)),
+        phases=tuple(dict.fromkeys(phases)),
+        study_types=tuple(dict.fromkeys(types)),
+        countries=tuple(dict.fromkeys(chosen)),
+        text=clean_text(text),
+        gives_therapy=gives,
+    )
+    return Link(filters, study, tuple(notices))
+
+
+def link_params(filters: Filters, study: str | None = None) -> dict[str, list[str]]:
+    """The canonical URL parameters of ``filters`` (what ``parse_link`` reads back as the same
+    filters); the default, only trials that give the therapy, is left out."""
+    params = {PARAM_OF[f.name]: list(getattr(filters, f.name)) for f in fields(filters)
+              if f.name not in ("text", "gives_therapy") and getattr(filters, f.name)}
+    if filters.text:
+        params["q"] = [filters.text]
+    if not filters.gives_therapy:
+        params["gives"] = ["false"]
+    if study:
+        params[STUDY_PARAM] = [study]
+    return params
+
+
+def widget_values(filters: Filters, study: str | None = None) -> dict[str, object]:
+    """The page's widget values (by URL parameter name, which is also the widget key)."""
+    values: dict[str, object] = {PARAM_OF[f.name]: list(getattr(filters, f.name)) for f in fields(filters)
+                                 if f.name not in ("text", "gives_therapy")}
+    values.update(q=filters.text, gives=filters.gives_therapy, study=study)
+    return values

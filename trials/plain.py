@@ -18,6 +18,10 @@ DISCLAIMER = (
     "trial with your neurologist before you contact a study team."
 )
 
+# The line every visitor sees above the results; DISCLAIMER is in "About the data".
+SHORT_DISCLAIMER = ("Information from a public registry, not medical advice: discuss any trial "
+                    "with your neurologist.")
+
 STATUS_MEANING = {
     "RECRUITING": "The study is looking for participants now.",
     "AVAILABLE": "The treatment can be requested outside a trial (expanded access).",
@@ -109,6 +113,37 @@ def _parse_utc(text: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def count(number: int, singular: str, plural: str) -> str:
+    """'1 study', '3 studies'."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def age_words(moment: datetime, now: datetime) -> str:
+    """How old something is, in the largest whole unit: '4 years', '2 months', '45 days'."""
+    days = max(0, (now - moment).days)
+    years = days // 365
+    months = days // 30
+    if years:
+        return count(years, "year", "years")
+    if months >= 2:
+        return count(months, "month", "months")
+    return count(days, "day", "days")
+
+
+STALE_DAYS = 30  # older data gets a warning: statuses and contacts change within weeks
+
+
+def stale_warning(data_timestamp: str | None, now: datetime | None = None) -> str | None:
+    """A warning when the registry data is more than STALE_DAYS old, with its age in words."""
+    now = now or datetime.now(timezone.utc)
+    as_of = _parse_utc(data_timestamp)
+    if as_of is None or (now - as_of).days <= STALE_DAYS:
+        return None
+    return (f"This data is {age_words(as_of, now)} old (ClinicalTrials.gov data as of "
+            f"{as_of:%Y-%m-%d}). Studies may have opened, closed or changed their contacts since: "
+            "use Update, and check each study's registry record.")
 
 
 def ago(moment: datetime, now: datetime) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import facts
+from . import facts, plain
 from .filters import Filters, apply, split
 
 
@@ -19,10 +19,9 @@ class Summary:
 
     @property
     def text(self) -> str:
-        noun = "study" if self.studies == 1 else "studies"
-        where = f", in {self.countries} {'country' if self.countries == 1 else 'countries'}"
+        where = f", in {plain.count(self.countries, 'country', 'countries')}"
         return (
-            f"{self.studies} {noun}, {self.recruiting} recruiting now"
+            f"{plain.count(self.studies, 'study', 'studies')}, {self.recruiting} recruiting now"
             + (where if self.countries else "")
         )
 
@@ -45,6 +44,11 @@ def counts_by(df: pd.DataFrame, column: str) -> dict[str, int]:
         for value in split(cell):
             counts[value] = counts.get(value, 0) + 1
     return dict(sorted(counts.items()))
+
+
+def recruiting_countries(df: pd.DataFrame) -> list[str]:
+    """Countries with at least one study recruiting now."""
+    return list(counts_by(df[df["status_group"] == "Recruiting now"], "countries"))
 
 
 def therapy_status_counts(df: pd.DataFrame) -> pd.DataFrame:
@@ -89,3 +93,25 @@ def explain_empty(df: pd.DataFrame, filters: Filters) -> str:
     if hints:
         text += " " + "; ".join(hints).capitalize() + "."
     return text
+
+
+def active_filters(filters: Filters) -> str:
+    """Every filter in force, in the page's words, for the line above the results."""
+    parts = [*filters.therapies, *filters.status_groups,
+             *(f"registry status {plain.status_words(s)}" for s in filters.statuses),
+             *(plain.phase_words((p,)) for p in filters.phases),
+             *(plain.STUDY_TYPE_WORDS.get(t, t).split(" (")[0] for t in filters.study_types),
+             *filters.countries]
+    if filters.text:
+        parts.append(f"words “{filters.text}”")
+    if filters.gives_therapy:
+        parts.append("only trials that give the therapy")
+    return "Filters: " + (" · ".join(parts) if parts else "none, every study is shown")
+
+
+CLINICIAN_FILTERS = ("statuses", "phases", "study_types")
+
+
+def active_count(filters: Filters, names: tuple[str, ...] | None = None) -> int:
+    """How many filters are in force, of ``names`` (all when None)."""
+    return sum(1 for name in filters.active() if names is None or name in names)

@@ -102,7 +102,9 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "enrollment": trial.enrollment,
         "countries": LIST_SEPARATOR.join(trial.countries),
         "locations": LIST_SEPARATOR.join(_site_text(s) for s in trial.sites),
-        "recruiting_sites": sum(s.status == "RECRUITING" for s in trial.sites),
+        # Unknown (None), not 0, when no site reports a status of its own.
+        "recruiting_sites": (sum(s.status == "RECRUITING" for s in trial.sites)
+                             if any(s.status for s in trial.sites) else None),
         "last_update": trial.last_update,
         **_eligibility(trial),
         "url": trial.url,
@@ -116,7 +118,7 @@ def build_table(studies: Iterable[StoredStudy]) -> pd.DataFrame:
     rows = [row(read_trial(s.record), s) for s in studies]
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df["enrollment"] = df["enrollment"].astype("Int64")
-    df["recruiting_sites"] = df["recruiting_sites"].astype("int64")
+    df["recruiting_sites"] = df["recruiting_sites"].astype("Int64")
     for column in ("min_age", "max_age", "edss_min", "edss_max"):
         df[column] = df[column].astype("Float64")
     return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
@@ -133,4 +135,5 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
     shown = df[(["fit"] if "fit" in df else []) + list(DISPLAY_COLUMNS)].copy()
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
+    shown["recruiting_sites"] = shown["recruiting_sites"].map(lambda n: "unknown" if pd.isna(n) else str(n))
     return shown
