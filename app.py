@@ -216,7 +216,7 @@ def phone_list(view: pd.DataFrame) -> None:
     with st.container(key="phone_list"):
         for item in items:
             st.button(plain.md_escape(item.title), key=f"open_{item.nct_id}", type="tertiary",
-                      on_click=choose, args=(item.nct_id,), help="Read about this study")
+                      on_click=choose, args=(item.nct_id,))
             st.markdown(item.details)
         if len(items) < len(view):
             st.button(f"Show all {plain.count(len(view), 'study', 'studies')}", key="show_all_button",
@@ -337,14 +337,15 @@ def page() -> None:
                                                          info.study_count, info.classifier_version))
     age = plain.data_age(info.data_timestamp, info.fetched_at)
 
-    top = st.columns([4, 1], vertical_alignment="center")
+    top = st.columns([5, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
-    top[0].markdown(":material/schedule: " + plain.md_escape(age))
+    if stale := plain.stale_warning(info.data_timestamp):
+        top[0].warning(plain.md_escape(f"{age} {stale}"), icon=":material/history:")
+    else:
+        top[0].markdown(":material/schedule: " + plain.md_escape(age))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
         if refresh_now():
             st.rerun()
-    if stale := plain.stale_warning(info.data_timestamp):
-        st.warning(stale, icon=":material/history:")
     if "refresh_error" in st.session_state:
         if info.is_empty:
             st.error(st.session_state.refresh_error)
@@ -362,14 +363,14 @@ def page() -> None:
 
     df = snapshot.table
     link = start_from_link(df)
+    if current_filters() == link.filters:  # until the reader changes the filters the link set
+        for notice in link.notices:
+            st.warning(plain.md_escape(notice), icon=":material/link_off:")
     filter_panels(df)
     filters = current_filters()
     profile = pre_screen_profile()
     keep_link_in_step(filters)
     st.markdown(plain.md_escape(summary.active_filters(filters)))
-    if filters == link.filters:  # until the reader changes the filters the link set
-        for notice in link.notices:
-            st.warning(plain.md_escape(notice), icon=":material/link_off:")
     view = flt.apply(df, filters)
     if not profile.is_empty:
         view = prescreen.add_fit(view, snapshot.criteria, profile)

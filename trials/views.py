@@ -35,8 +35,15 @@ PHONE_MAX_WIDTH = 640  # px; Streamlit stacks columns below this width too
 LAYOUT_CSS = f"""<style>
 @media (max-width: {PHONE_MAX_WIDTH}px) {{ .st-key-desktop_table {{ display: none; }} }}
 @media (min-width: {PHONE_MAX_WIDTH + 1}px) {{ .st-key-phone_list {{ display: none; }} }}
-.st-key-phone_list button {{ text-align: left; justify-content: flex-start; }}
+.st-key-phone_list button {{ text-align: left; justify-content: flex-start; padding: 0.25rem 0; }}
 .st-key-phone_list button p {{ font-weight: 600; text-decoration: underline; }}
+h1 {{ font-size: 2.25rem !important; }}
+h2 {{ font-size: 1.6rem !important; }}
+@media (max-width: {PHONE_MAX_WIDTH}px) {{
+  h1 {{ font-size: 1.6rem !important; padding-top: 0 !important; }}
+  h2 {{ font-size: 1.3rem !important; }}
+  .stMainBlockContainer {{ padding-top: 3.25rem !important; }}
+}}
 </style>"""
 
 MAX_PHONE_ITEMS = 50  # the list's length before "show all": a phone scrolls, but not forever
@@ -98,4 +105,6 @@ def status_chart(counts: pd.DataFrame) -> alt.Chart:
     )
     labels = bars.mark_text(align="left", dx=4, color=TEXT_COLOUR, fontSize=13).encode(
         text="studies:Q", color=alt.value(TEXT_COLOUR))
-    return (bars + labels).properties(height=24 * len(rows) + 40)
+    return (bars + labels).properties(
+        height=24 * len(rows) + 40,
+        title=alt.TitleParams("Studies by therapy type and status", color=TEXT_COLOUR, anchor="start"))
