@@ -24,7 +24,8 @@ import pytest
 from trials import finder
 from trials.config import Settings
 from trials.standin import StandIn, load_corpus
-from trials.table import make_filters, apply, summarize
+from trials.filters import apply, make_filters
+from trials.summary import summarize
 
 from .conftest import MS_2025, MSC_2022, REPO, needs_shared
 
@@ -101,7 +102,8 @@ def test_shared_link_summary_detail_and_csv(served, page):
     url, settings = served
     OUTPUT.mkdir(parents=True, exist_ok=True)
     expected = apply(finder.load(settings).table,
-                     make_filters(therapies=["HSCT"], statuses=["Recruiting now"]))
+                     make_filters(therapies=["HSCT"], statuses=["Recruiting now"],
+                                  gives_therapy=True))  # the page's default
     assert len(expected) > 0
 
     page.goto(f"{url}/?therapy=HSCT&status=Recruiting+now")
