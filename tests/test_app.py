@@ -261,3 +261,76 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
     assert "does not fit" not in set(at.dataframe[0].value["fit"])
     at.checkbox(key="pre_share").check().run()
     assert (at.query_params["age"], at.query_params["ms_type"]) == ("35", "RRMS")
+
+
+def expander(at, starts: str):
+    return next(e for e in at.expander if e.label.startswith(starts))
+
+
+@needs_shared
+def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(therapy="hsct", status="RECRUITING", phase="3", type="interventional")
+    assert not at.exception
+    # The widgets hold the values, and the URL now says them in the page's own spelling.
+    assert at.multiselect(key="therapy").value == ["HSCT"]
+    assert at.multiselect(key="status").value == ["Recruiting now"]
+    assert at.multiselect(key="phase").value == ["PHASE3"]
+    assert at.multiselect(key="type").value == ["INTERVENTIONAL"]
+    assert at.query_params["therapy"] == "HSCT" and at.query_params["phase"] == "PHASE3"
+    assert at.query_params["status"] == "Recruiting now"
+    shown = at.dataframe[0].value
+    assert len(shown) >= 1 and set(shown["status_group"]) == {"Recruiting now"}
+    assert "Filters: HSCT · Recruiting now · Phase 3 · Clinical trial · only trials that give the therapy" \
+        in [m.replace("\\", "") for m in texts(at.markdown)]
+    assert not [w for w in texts(at.warning) if "This link asks" in w or "No study lists" in w]
+    # Clinician filters from a link are in force, so their panel is open and says so.
+    clinician = expander(at, "For clinicians")
+    assert clinician.label == "For clinicians (2 active)" and clinician.proto.expanded
+    assert expander(at, "Filters").label == "Filters (3 active)"
+
+
+@needs_shared
+def test_a_value_that_matches_nothing_is_named(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(country="Germany", therapy=["HSCT", "stem cells please"])
+    assert not at.exception
+    notices = [w.replace("\\", "") for w in texts(at.warning) if "link" in w or "lists" in w]
+    assert any(n.startswith("No study lists “Germany”; showing all countries. Countries with a "
+                            "study recruiting now: ") for n in notices), notices
+    assert any("therapy type “stem cells please”" in n for n in notices), notices
+    assert at.multiselect(key="country").value == [] and "country" not in at.query_params
+    assert at.multiselect(key="therapy").value == ["HSCT"]
+    # Once the reader changes the filters, the link's notices have done their job.
+    at.multiselect(key="country").set_value(["Italy"]).run()
+    assert not [w for w in texts(at.warning) if "Germany" in w]
+
+
+@needs_shared
+def test_old_data_is_dated_in_plain_words_and_the_api_url_sits_in_the_footer(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run()
+    [stale] = [w for w in texts(at.warning) if "This data is" in w]
+    assert re.search(r"This data is \d+ (year|years|month|months|day|days) old", stale.replace("\\", ""))
+    about = [m for m in texts(at.markdown) if m.startswith("**About the data.**")]
+    assert len(about) == 1 and "not medical advice" in about[0]
+    assert not [m for m in texts(at.markdown) if "Source:" in m and not m.startswith("**About")]
+
+
+def test_a_study_without_any_contact_says_where_to_ask(tmp_path):
+    # A real record's shape (ms-2025-09 holds many such sparse records) with no contact at all.
+    study = {"protocolSection": {
+        "identificationModule": {"nctId": "NCT00000002", "briefTitle": "Autologous HSCT in MS"},
+        "statusModule": {"overallStatus": "RECRUITING", "lastUpdatePostDateStruct": {"date": "2025-01-01"}},
+        "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
+        "armsInterventionsModule": {"interventions": [
+            {"type": "PROCEDURE", "name": "Autologous hematopoietic stem cell transplantation"}]}}}
+    path = tmp_path / "sparse.json"
+    path.write_text(json.dumps([study]))
+    fill_store(tmp_path, path)
+    at = run(study="nct00000002")
+    assert not at.exception
+    body = "\n".join(texts(at.markdown)).replace("\\", "")
+    assert ("[No contact is published for this study: ask via the registry record]"
+            "(https://clinicaltrials.gov/study/NCT00000002)") in body
+    assert at.query_params["study"] == "NCT00000002"

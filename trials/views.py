@@ -83,7 +83,7 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
             parts.insert(0, f"**Pre-screen: {plain.md_escape(row.fit)}**")
         if row.flags:
             parts.append("⚠ read the warning on its card")
-        items.append(ListItem(row.nct_id, row.title, " · ".join(parts)))
+        items.append(ListItem(row.nct_id, row.title, " · ".join(p for p in parts if p)))
     return items
 
 

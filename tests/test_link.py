@@ -1,0 +1,198 @@
+"""The page's link read forgivingly (trials.filters.parse_link), its canonical form, and
+what the page draws from a table (trials.views, trials.summary, plain words)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from trials import plain, summary, views
+from trials.filters import STATUS_GROUPS, Filters, link_params, parse_link, widget_values
+from trials.table import build_table, for_display
+
+from .test_table import stored
+
+COUNTRIES = ["Italy", "Spain", "United Kingdom", "United States"]
+RECRUITING = ["Italy", "United States"]
+
+
+def read(**params):
+    """parse_link over URL parameters given as name=value or name=[values]."""
+    raw = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
+    return parse_link(raw, COUNTRIES, RECRUITING, ["NCT04047628", "NCT01854957"])
+
+
+@pytest.mark.parametrize("params, field, expected", [
+    ({"therapy": "hsct"}, "therapies", ("HSCT",)),
+    ({"therapy": ["MSC", "other", "IPSC"]}, "therapies", ("MSC", "Other stem cell", "iPSC")),
+    ({"therapy": "Other stem cell"}, "therapies", ("Other stem cell",)),
+    ({"status": "recruiting"}, "status_groups", ("Recruiting now",)),  # the API value, any case
+    ({"status": "RECRUITING"}, "status_groups", ("Recruiting now",)),
+    ({"status": "recruiting now"}, "status_groups", ("Recruiting now",)),  # the plain label
+    ({"status": "Recruiting+now".replace("+", " ")}, "status_groups", ("Recruiting now",)),
+    ({"status": "not-yet-recruiting"}, "status_groups", ("Not yet recruiting",)),
+    ({"status": "completed"}, "status_groups", ("Completed",)),
+    # A registry status that is only part of its group stays exact (a clinician's filter).
+    ({"status": "terminated"}, "statuses", ("TERMINATED",)),
+    ({"registry_status": "active_not_recruiting"}, "statuses", ("ACTIVE_NOT_RECRUITING",)),
+    ({"phase": "2"}, "phases", ("PHASE2",)),
+    ({"phase": ["PHASE2", "phase 3", "Phase 1"]}, "phases", ("PHASE2", "PHASE3", "PHASE1")),
+    ({"phase": ["early phase 1", "No phase"]}, "phases", ("EARLY_PHASE1", "NA")),
+    ({"type": "interventional"}, "study_types", ("INTERVENTIONAL",)),
+    ({"type": "Expanded access"}, "study_types", ("EXPANDED_ACCESS",)),
+    ({"country": ["italy", " SPAIN "]}, "countries", ("Italy", "Spain")),
+    ({"country": "uk"}, "countries", ("United Kingdom",)),
+    ({"q": "  intrathecal\x00 cord "}, "text", "intrathecal cord"),
+    ({"gives": "False"}, "gives_therapy", False),
+    ({"gives": "no"}, "gives_therapy", False),
+    ({"gives": "TRUE"}, "gives_therapy", True),
+    ({}, "gives_therapy", True),  # the page's default
+])
+def test_values_are_matched_forgivingly(params, field, expected):
+    link = read(**params)
+    assert getattr(link.filters, field) == expected
+    assert link.notices == ()
+
+
+def test_an_unknown_country_is_named_with_where_studies_recruit():
+    link = read(country="Germany")
+    assert link.filters.countries == ()
+    assert link.notices == ("No study lists “Germany”; showing all countries. "
+                            "Countries with a study recruiting now: Italy, United States.",)
+    mixed = read(country=["Germany", "italy"])
+    assert mixed.filters.countries == ("Italy",)
+    assert "showing the other countries asked for" in mixed.notices[0]
+
+
+@pytest.mark.parametrize("params, named", [
+    ({"therapy": "stemcells"}, "therapy type “stemcells”"),
+    ({"status": "open"}, "status “open”"),
+    ({"registry_status": "RUNNING"}, "registry status “RUNNING”"),
+    ({"phase": "7"}, "phase “7”"),
+    ({"type": "survey"}, "study type “survey”"),
+    ({"gives": "maybe"}, "“maybe”"),
+    ({"study": "NCT99999999"}, "study “NCT99999999”"),
+    ({"study": "<script>"}, "study “<script>”"),
+])
+def test_a_value_that_does_not_match_is_never_dropped_silently(params, named):
+    link = read(**params)
+    [notice] = link.notices
+    assert named in notice
+    assert link.filters == Filters(gives_therapy=True) and link.study is None
+
+
+def test_the_other_values_of_a_parameter_still_apply():
+    link = read(therapy=["hsct", "nonsense"], phase=["2", "x"])
+    assert link.filters.therapies == ("HSCT",) and link.filters.phases == ("PHASE2",)
+    assert len(link.notices) == 2 and all("showing the others" in n for n in link.notices)
+
+
+def test_a_notice_repeats_a_long_value_only_in_part():
+    [notice] = read(therapy="x" * 5000).notices
+    assert "x" * 60 + "…”" in notice and len(notice) < 300
+
+
+def test_the_study_is_read_in_any_case():
+    assert read(study="nct01854957").study == "NCT01854957"
+
+
+def test_canonical_parameters_read_back_as_the_same_filters():
+    link = read(therapy="hsct", status=["recruiting", "terminated"], phase="2", type="interventional",
+                country="italy", q="cord", gives="false", study="nct04047628")
+    canonical = link_params(link.filters, link.study)
+    assert canonical == {"therapy": ["HSCT"], "status": ["Recruiting now"],
+                         "registry_status": ["TERMINATED"], "phase": ["PHASE2"],
+                         "type": ["INTERVENTIONAL"], "country": ["Italy"], "q": ["cord"],
+                         "gives": ["false"], "study": ["NCT04047628"]}
+    again = parse_link(canonical, COUNTRIES, RECRUITING, ["NCT04047628"])
+    assert again.filters == link.filters and again.study == link.study and again.notices == ()
+    assert link_params(Filters(gives_therapy=True)) == {}  # the default view has a bare link
+
+
+def test_widget_values_use_the_parameter_names():
+    values = widget_values(read(therapy="MSC", q="cord").filters, "NCT04047628")
+    assert values == {"therapy": ["MSC"], "status": [], "registry_status": [], "phase": [], "type": [],
+                      "country": [], "q": "cord", "gives": True, "study": "NCT04047628"}
+
+
+def test_active_filters_are_named_clinician_filters_included():
+    line = summary.active_filters(read(therapy="HSCT", phase="2", registry_status="TERMINATED",
+                                       q="cord").filters)
+    assert line == ("Filters: HSCT · registry status Terminated · Phase 2 · words “cord” · "
+                    "only trials that give the therapy")
+    assert summary.active_filters(Filters()) == "Filters: none, every study is shown"
+
+
+# -- words and numbers -------------------------------------------------------------------------
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def test_counts_agree_with_their_number():
+    assert plain.count(1, "study", "studies") == "1 study"
+    assert plain.count(0, "study", "studies") == "0 studies"
+    assert summary.Summary(1, 1, 1).text == "1 study, 1 recruiting now, in 1 country"
+
+
+@pytest.mark.parametrize("as_of, warned, words", [
+    ("2026-11-20T00:00:00", False, None),
+    ("2026-10-26T00:00:00", False, None),  # 30 days is still fine
+    ("2026-10-25T00:00:00", True, "31 days old"),
+    ("2026-09-01T00:00:00", True, "2 months old"),
+    ("2022-10-07T00:00:00", True, "4 years old"),  # the imported 2022 file of the issue
+])
+def test_old_data_gets_a_warning_with_its_age_in_words(as_of, warned, words):
+    warning = plain.stale_warning(as_of, NOW)
+    assert (warning is not None) == warned
+    if words:
+        assert f"This data is {words}" in warning
+
+
+def test_sites_recruiting_is_unknown_without_site_statuses():
+    df = build_table([stored("NCT00000001", ["HSCT"], "RECRUITING", country="Italy", site_status="RECRUITING"),
+                      stored("NCT00000002", ["HSCT"], "RECRUITING", country="Italy"),  # no site status
+                      stored("NCT00000003", ["HSCT"], "RECRUITING", country="Italy", site_status="COMPLETED")])
+    by_id = df.set_index("nct_id")["recruiting_sites"]
+    assert by_id["NCT00000001"] == 1 and by_id["NCT00000003"] == 0
+    assert by_id.isna()["NCT00000002"]
+    shown = for_display(df).set_index("url")["recruiting_sites"]
+    assert [shown[f"https://clinicaltrials.gov/study/NCT0000000{n}"] for n in (1, 2, 3)] == ["1", "unknown", "0"]
+
+
+def test_the_phone_list_names_therapy_status_places_and_role():
+    study = stored("NCT00000001", ["HSCT", "MSC"], "RECRUITING", country="Italy",
+                   title="**Bold** [x](http://evil)")
+    study.record["protocolSection"]["armsInterventionsModule"] = {"interventions": [
+        {"type": "PROCEDURE", "name": "Autologous hematopoietic stem cell transplantation"}]}
+    df = build_table([study])
+    [item] = views.phone_list(df)
+    assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
+    assert item.details == (
+        'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} · Italy · Gives the therapy')
+
+
+def test_every_status_has_one_colour_dark_enough_on_white():
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    assert set(views.STATUS_COLOURS) == set(STATUS_GROUPS)
+    assert len(set(views.STATUS_COLOURS.values())) == len(STATUS_GROUPS)
+    for colour in [*views.STATUS_COLOURS.values(), views.TEXT_COLOUR]:
+        assert 1.05 / (luminance(colour) + 0.05) >= 4.5, colour  # WCAG AA for text, so for marks
+    assert views.STATUS_COLOURS["Completed"] != views.STATUS_COLOURS["Stopped early"]
+
+
+def test_the_chart_uses_the_palette_and_labels_every_bar():
+    counts = summary.therapy_status_counts(build_table([
+        stored("NCT00000001", ["HSCT"], "RECRUITING"), stored("NCT00000002", ["HSCT"], "COMPLETED"),
+        stored("NCT00000003", ["MSC"], "COMPLETED")]))
+    spec = views.status_chart(counts).to_dict()
+    bars = spec["layer"][0]["encoding"]
+    assert bars["color"]["scale"] == {"domain": list(views.STATUS_COLOURS),
+                                      "range": list(views.STATUS_COLOURS.values())}
+    assert bars["color"]["legend"] is None  # every bar is named on its axis instead
+    assert bars["y"]["sort"] == ["HSCT: Recruiting now", "HSCT: Completed", "MSC: Completed"]
+    assert spec["layer"][1]["encoding"]["text"]["field"] == "studies"
