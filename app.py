@@ -17,7 +17,6 @@ import streamlit as st
 
 from trials import filters as flt
 from trials import finder, plain, prescreen, summary, views
-from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
 from trials.detail import section_markdown, study_card
@@ -30,10 +29,23 @@ st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", lay
                    initial_sidebar_state="collapsed")
 
 
-@st.cache_data(show_spinner=False)
+# Shared by every session, never copied: what is cached here is never changed in place.
+@st.cache_resource(show_spinner=False, max_entries=2)
 def load_snapshot(store_path: str, version: tuple) -> finder.Snapshot:
     """The table, read again only when the store changed (``version``)."""
     return finder.load(SETTINGS)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def filter_choices(version: tuple, _table: pd.DataFrame) -> views.Choices:
+    return views.choices(_table)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def shared_view(version: tuple, filters: flt.Filters, _table: pd.DataFrame) -> views.View:
+    """The view of ``filters``, kept for the next visitor (most ask for the same few). Never
+    used with pre-screen answers: those stay in the patient's session."""
+    return views.make_view(flt.apply(_table, filters))
 
 
 def refresh_now() -> bool:
@@ -79,58 +91,51 @@ def offer_import() -> None:
         import_upload(upload)
 
 
-def start_from_link(df: pd.DataFrame) -> flt.Link:
+def start_from_link(choices: views.Choices) -> flt.Link:
     """On a session's first run, the link's filters become the widgets' values (read
     forgivingly; what cannot be used is kept as a notice)."""
     if "link" not in st.session_state:
         params = {name: st.query_params.get_all(name) for name in st.query_params}
-        link = flt.parse_link(params, sorted(summary.counts_by(df, "countries")),
-                              summary.recruiting_countries(df), df["nct_id"])
+        link = flt.parse_link(params, choices.countries, choices.recruiting_countries, choices.ids)
         st.session_state.update(flt.widget_values(link.filters, link.study), link=link)
     return st.session_state.link
 
 
 def current_filters() -> flt.Filters:
+    """The filters the widgets hold (their keys are set from the link on the first run)."""
     state = st.session_state
     return flt.make_filters(state.therapy, [*state.status, *state.registry_status], state.phase,
                             state.type, state.country, state.q, state.gives)
 
 
-def keep_link_in_step(filters: flt.Filters) -> None:
-    """The URL always holds the filters in force, spelled canonically, so it can be shared."""
-    wanted = flt.link_params(filters, st.session_state.study)
-    for name in [*flt.PARAM_OF.values(), flt.STUDY_PARAM]:
-        if st.query_params.get_all(name) != wanted.get(name, []):
-            if name in wanted:
-                st.query_params[name] = wanted[name]
-            else:
-                del st.query_params[name]
-
-
-def filter_panels(df: pd.DataFrame) -> None:
-    """Filters at the top of the main column, where a phone shows them too."""
-    now = current_filters()
-    patient = summary.active_count(now) - summary.active_count(now, summary.CLINICIAN_FILTERS)
-    clinician = summary.active_count(now, summary.CLINICIAN_FILTERS)
-    counts = summary.counts_by(df, "therapy_types")
+def filter_panels(choices: views.Choices, filters: flt.Filters) -> None:
+    """Filters at the top of the main column, where a phone shows them too. The widgets hold
+    ``filters`` (their keys' values); the page reads them from the session state."""
+    clinician = summary.active_count(filters, summary.CLINICIAN_FILTERS)
+    patient = summary.active_count(filters) - clinician
+    counts = choices.therapy_counts
     left, middle, right = st.columns(3)
     with left.expander(f"Filters ({patient} active)", icon=":material/filter_list:", key="filters_open"):
-        st.toggle("Only trials that give the therapy", key="gives",
-                  help="Off: also studies that only follow people who already had a stem-cell "
-                       "treatment (registries, long-term follow-ups).")
-        st.multiselect("Therapy type", THERAPY_TYPES, key="therapy", placeholder="All types",
-                       help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
-                            "iPSC: induced pluripotent stem cells.")
+        st.toggle(
+            "Only trials that give the therapy", key="gives",
+            help="Off: also studies that only follow people who already had a stem-cell "
+                 "treatment (registries, long-term follow-ups).")
+        st.multiselect(
+            "Therapy type", THERAPY_TYPES, key="therapy", placeholder="All types",
+            help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
+                 "iPSC: induced pluripotent stem cells.")
         st.markdown("Studies in the data: " + " · ".join(f"{t} {counts.get(t, 0)}" for t in THERAPY_TYPES))
-        st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status", placeholder="Any status")
+        st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status",
+                                placeholder="Any status")
         st.text_input("Search words", key="q", placeholder="e.g. intrathecal, Sheffield, cord")
-        st.multiselect("Country", sorted(summary.counts_by(df, "countries")), key="country",
-                       placeholder="Any country")
+        st.multiselect("Country", choices.countries, key="country",
+                                   placeholder="Any country")
     with middle.expander(f"For clinicians ({clinician} active)", expanded=clinician > 0,
                          icon=":material/stethoscope:", key="clinician_open"):
-        st.multiselect("Phase", flt.PHASES, key="phase", format_func=lambda p: plain.phase_words((p,)))
+        st.multiselect("Phase", flt.PHASES, key="phase",
+                                format_func=lambda p: plain.phase_words((p,)))
         st.multiselect("Study type", flt.STUDY_TYPES, key="type",
-                       format_func=lambda t: t.replace("_", " ").capitalize())
+                               format_func=lambda t: t.replace("_", " ").capitalize())
         st.multiselect("Registry status (exact)", flt.ALL_STATUSES, key="registry_status")
     with right:
         pre_screen_answers()
@@ -139,17 +144,27 @@ def filter_panels(df: pd.DataFrame) -> None:
 EDSS_STEPS = [x / 2 for x in range(21)]
 
 
-def pre_screen_answers() -> None:
-    """The patient's answers, kept in this browser session only; in the link only if they ask."""
+def start_pre_screen_from_link() -> None:
+    """A shared link with the pre-screen's answers: start from them, once."""
     params = st.query_params
     if "pre_age" not in st.session_state and any(k in params for k in prescreen.SHARED_PARAMS):
-        try:  # a shared link: start from its answers
+        try:
             shared = prescreen.profile_from_params({k: params.get(k) for k in prescreen.SHARED_PARAMS})
         except TrialsError as exc:
             st.warning(f"The answers in this link were not used: {exc}")
         else:
             st.session_state.update(pre_age=shared.age, pre_sex=shared.sex, pre_type=shared.ms_type,
                                     pre_edss=shared.edss, pre_share=True)
+
+
+def current_profile() -> prescreen.Profile:
+    """The pre-screen answers the widgets hold; they stay in this browser session."""
+    state = st.session_state
+    return prescreen.make_profile(state.get("pre_age"), state.get("pre_sex"), state.get("pre_type"),
+                                  state.get("pre_edss"))
+
+
+def pre_screen_answers() -> None:
     with st.expander("Could I take part? A pre-screen", icon=":material/checklist:", key="prescreen_open"):
         st.markdown("Answer what you know; every answer is optional. Your answers stay in this "
                     "browser tab: they are not stored, logged or sent anywhere.")
@@ -167,14 +182,18 @@ def pre_screen_answers() -> None:
         st.toggle("Hide studies that do not fit", key="hide_no_fit")
 
 
-def pre_screen_profile() -> prescreen.Profile:
-    state = st.session_state
-    profile = prescreen.make_profile(state.pre_age, state.pre_sex, state.pre_type, state.pre_edss)
-    for name in prescreen.SHARED_PARAMS:
-        st.query_params.pop(name, None)
-    if state.pre_share:
-        st.query_params.update(prescreen.profile_params(profile))
-    return profile
+def keep_link_in_step(filters: flt.Filters, profile: prescreen.Profile) -> None:
+    """The URL always holds the filters in force, spelled canonically, so it can be shared;
+    the pre-screen's answers only when the patient asked for that."""
+    wanted = flt.link_params(filters, st.session_state.study)
+    if st.session_state.get("pre_share"):
+        wanted.update({k: [v] for k, v in prescreen.profile_params(profile).items()})
+    for name in [*flt.PARAM_OF.values(), flt.STUDY_PARAM, *prescreen.SHARED_PARAMS]:
+        if st.query_params.get_all(name) != wanted.get(name, []):
+            if name in wanted:
+                st.query_params[name] = wanted[name]
+            else:
+                del st.query_params[name]
 
 
 def choose(nct_id: str) -> None:
@@ -209,25 +228,24 @@ def fit_explained(view: pd.DataFrame) -> None:
                 "each rests on.")
 
 
-def phone_list(view: pd.DataFrame) -> None:
+def phone_list(view: views.View) -> None:
     """The compact list a phone shows instead of the table (hidden on wider screens by CSS)."""
-    show_all = st.session_state.get("show_all", False)
-    items = views.phone_list(view, limit=len(view) if show_all else views.MAX_PHONE_ITEMS)
+    items = view.items if st.session_state.get("show_all") else view.items[:views.MAX_PHONE_ITEMS]
     with st.container(key="phone_list"):
         for item in items:
             st.button(plain.md_escape(item.title), key=f"open_{item.nct_id}", type="tertiary",
                       on_click=choose, args=(item.nct_id,))
             st.markdown(item.details)
-        if len(items) < len(view):
-            st.button(f"Show all {plain.count(len(view), 'study', 'studies')}", key="show_all_button",
+        if len(items) < len(view.items):
+            st.button(f"Show all {plain.count(len(view.items), 'study', 'studies')}", key="show_all_button",
                       on_click=lambda: st.session_state.update(show_all=True))
 
 
-def desktop_table(view: pd.DataFrame) -> None:
-    st.session_state.view_ids = list(view["nct_id"])
+def desktop_table(view: views.View) -> None:
+    st.session_state.view_ids = [item.nct_id for item in view.items]
     with st.container(key="desktop_table"):
         st.dataframe(
-            tbl.for_display(view), hide_index=True, width="stretch", key=grid_key(),
+            view.table, hide_index=True, width="stretch", key=grid_key(),
             on_select=pick_from_grid, selection_mode="single-row",
             column_config={
                 "url": st.column_config.LinkColumn(
@@ -247,22 +265,23 @@ def desktop_table(view: pd.DataFrame) -> None:
         )
 
 
-def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: StoreInfo) -> None:
-    st.header(summary.summarize(view).text, anchor=False)
-    if view.empty:
+def results(df: pd.DataFrame, view: views.View, filters: flt.Filters, info: StoreInfo) -> None:
+    st.header(view.summary, anchor=False)
+    if view.frame.empty:
         st.info(summary.explain_empty(df, filters))
         return
-    fit_explained(view)
+    fit_explained(view.frame)
     phone_list(view)
     desktop_table(view)
-    noun = "this study" if len(view) == 1 else f"these {len(view)} studies"
+    rows = view.frame
+    noun = "this study" if len(rows) == 1 else f"these {len(rows)} studies"
     st.download_button(
-        f"Download {noun} as CSV", lambda: csv_bytes(view),  # built on click
+        f"Download {noun} as CSV", lambda: csv_bytes(rows),  # built on click
         file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
         icon=":material/download:",
         help="Every column, for a spreadsheet. " + plain.data_age(info.data_timestamp, info.fetched_at),
     )
-    st.altair_chart(views.status_chart(summary.therapy_status_counts(view)), width="stretch")
+    st.vega_lite_chart(view.chart, width="stretch")
 
 
 def fit_reasons(view: pd.DataFrame, nct_id: str) -> None:
@@ -362,24 +381,33 @@ def page() -> None:
         return
 
     df = snapshot.table
-    link = start_from_link(df)
-    if current_filters() == link.filters:  # until the reader changes the filters the link set
+    version = (info.fetched_at, info.checked_at, info.study_count, info.classifier_version)
+    choices = filter_choices(version, df)
+    link = start_from_link(choices)
+    start_pre_screen_from_link()
+    # The widgets' values are in the session state before the widgets are drawn, so the
+    # results are computed and sent first and the filter panels fill their slot above them
+    # afterwards: the browser shows results sooner (bench/RESULTS.md).
+    filters, profile = current_filters(), current_profile()
+    if filters == link.filters:  # until the reader changes the filters the link set
         for notice in link.notices:
             st.warning(plain.md_escape(notice), icon=":material/link_off:")
-    filter_panels(df)
-    filters = current_filters()
-    profile = pre_screen_profile()
-    keep_link_in_step(filters)
+    panels = st.container()
     st.markdown(plain.md_escape(summary.active_filters(filters)))
-    view = flt.apply(df, filters)
-    if not profile.is_empty:
-        view = prescreen.add_fit(view, snapshot.criteria, profile)
-        if st.session_state.hide_no_fit:
-            view = prescreen.without_does_not_fit(view)
+    if profile.is_empty:
+        view = shared_view(version, filters, df)
+    else:
+        rows = prescreen.add_fit(flt.apply(df, filters), snapshot.criteria, profile)
+        if st.session_state.get("hide_no_fit"):
+            rows = prescreen.without_does_not_fit(rows)
+        view = views.make_view(rows)
     results(df, view, filters, info)
-    study_picker(df, view)
+    with panels:
+        filter_panels(choices, filters)
+    keep_link_in_step(filters, profile)
+    study_picker(df, view.frame)
     if st.session_state.study:
-        study_card_dialog(view, st.session_state.study)
+        study_card_dialog(view.frame, st.session_state.study)
     status_changes(snapshot)
     with st.expander("Data from a download instead"):
         offer_import()

@@ -166,7 +166,8 @@ async def one_session(server: Server, results_type: str) -> tuple[float, float]:
     start = time.perf_counter()
     to_results = None
     uri = f"ws://127.0.0.1:{server.port}/_stcore/stream"
-    async with connect(uri, subprotocols=["streamlit"], origin=server.url, max_size=None) as socket_:
+    async with connect(uri, subprotocols=["streamlit"], origin=server.url, max_size=None,
+                       open_timeout=SESSION_TIMEOUT_S) as socket_:
         rerun = BackMsg()
         rerun.rerun_script.query_string = ""
         rerun.rerun_script.page_script_hash = ""
@@ -226,9 +227,13 @@ def main() -> None:
         with served((args.app.resolve() / "app.py", env, folder / "app.log"),
                     (bare_app(folder / "bare"), {}, folder / "bare.log")) as (app, bare):
             views = {size: first_views(app, bare, size, args.runs) for size in SIZES}
+            print_views(views)
             loads = {(name, n): load(server, n) for n in args.sessions
                      for name, server in (("app", app), ("bare", bare))}
+    print_loads(loads, args.sessions)
 
+
+def print_views(views: dict[str, tuple[list[float], list[float]]]) -> None:
     rows = []
     for size, (ours, floor) in views.items():
         mine, base = statistics.median(ours), statistics.median(floor)
@@ -240,8 +245,10 @@ def main() -> None:
         print(f"   {size} loads, app:  {', '.join(duration(t) for t in ours)}")
         print(f"   {size} loads, bare: {', '.join(duration(t) for t in floor)}")
 
+
+def print_loads(loads: dict[tuple[str, int], tuple[list[float], float]], sessions: list[int]) -> None:
     rows = []
-    for n in args.sessions:
+    for n in sessions:
         (ours, cpu), (floor, base_cpu) = loads[("app", n)], loads[("bare", n)]
         rows.append([f"{n} session{'s' if n != 1 else ''}", duration(statistics.median(ours)), duration(p95(ours)),
                      duration(statistics.median(floor)), duration(p95(floor)),

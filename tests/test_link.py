@@ -189,7 +189,7 @@ def test_the_chart_uses_the_palette_and_labels_every_bar():
     counts = summary.therapy_status_counts(build_table([
         stored("NCT00000001", ["HSCT"], "RECRUITING"), stored("NCT00000002", ["HSCT"], "COMPLETED"),
         stored("NCT00000003", ["MSC"], "COMPLETED")]))
-    spec = views.status_chart(counts).to_dict()
+    spec = views.status_chart(counts)
     bars = spec["layer"][0]["encoding"]
     assert bars["color"]["scale"] == {"domain": list(views.STATUS_COLOURS),
                                       "range": list(views.STATUS_COLOURS.values())}

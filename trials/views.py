@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 
-from . import plain
+from . import plain, summary
 from .filters import LIST_SEPARATOR, STATUS_GROUPS, split
+from .table import for_display
 
 # One colour-blind-safe palette, used for a status wherever it is shown: the Okabe-Ito
 # hues, darkened where needed so that each colour has at least 4.5:1 contrast on white (as
@@ -46,7 +46,7 @@ h2 {{ font-size: 1.6rem !important; }}
 }}
 </style>"""
 
-MAX_PHONE_ITEMS = 50  # the list's length before "show all": a phone scrolls, but not forever
+MAX_PHONE_ITEMS = 20  # the list's length before "show all": a phone scrolls, but not forever
 
 
 def status_label(group: str) -> str:
@@ -87,24 +87,67 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
     return items
 
 
-def status_chart(counts: pd.DataFrame) -> alt.Chart:
-    """Studies per therapy type and status (``summary.therapy_status_counts``): one labelled bar
-    per pair, so the legend cannot be cut and no status is told by colour alone."""
-    data = counts.assign(
-        row=counts["therapy_type"] + ": " + counts["status"],
-        order=counts["status"].map(list(STATUS_GROUPS).index))
-    rows = list(data.sort_values(["therapy_type", "order"])["row"])
-    axis = dict(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR, labelFontSize=13, labelLimit=360)
-    y = alt.Y("row:N", sort=rows, title=None, axis=alt.Axis(**axis))
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("studies:Q", title="Studies", axis=alt.Axis(tickMinStep=1, **axis)),
-        y=y,
-        color=alt.Color("status:N", legend=None,
-                        scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))),
-        tooltip=["therapy_type", "status", "studies"],
+def status_chart(counts: pd.DataFrame) -> dict:
+    """A Vega-Lite spec of studies per therapy type and status (``summary.therapy_status_counts``):
+    one labelled bar per pair, so no legend can be cut and no status is told by colour alone.
+
+    A plain spec, not Altair: Altair validates every call against the schema, which cost
+    more server time than the rest of the page (see bench/RESULTS.md).
+    """
+    data = counts.assign(row=counts["therapy_type"] + ": " + counts["status"],
+                         order=counts["status"].map(list(STATUS_GROUPS).index))
+    data = data.sort_values(["therapy_type", "order"])
+    axis = {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "labelFontSize": 13, "labelLimit": 360}
+    y = {"field": "row", "type": "nominal", "sort": list(data["row"]), "title": None, "axis": axis}
+    x = {"field": "studies", "type": "quantitative", "title": "Studies", "axis": {"tickMinStep": 1, **axis}}
+    colour = {"field": "status", "type": "nominal", "legend": None,
+              "scale": {"domain": list(STATUS_COLOURS), "range": list(STATUS_COLOURS.values())}}
+    return {
+        "title": {"text": "Studies by therapy type and status", "color": TEXT_COLOUR, "anchor": "start"},
+        "height": 24 * len(data) + 40,
+        "data": {"values": data[["therapy_type", "status", "studies", "row"]].to_dict("records")},
+        "layer": [
+            {"mark": {"type": "bar", "tooltip": True}, "encoding": {"x": x, "y": y, "color": colour}},
+            {"mark": {"type": "text", "align": "left", "dx": 4, "color": TEXT_COLOUR, "fontSize": 13},
+             "encoding": {"x": x, "y": y, "text": {"field": "studies", "type": "quantitative"}}},
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filters offer, from the whole table: computed once per snapshot."""
+
+    countries: tuple[str, ...]
+    recruiting_countries: tuple[str, ...]
+    therapy_counts: dict[str, int]
+    ids: tuple[str, ...]
+
+
+def choices(df: pd.DataFrame) -> Choices:
+    return Choices(countries=tuple(summary.counts_by(df, "countries")),
+                   recruiting_countries=tuple(summary.recruiting_countries(df)),
+                   therapy_counts=summary.counts_by(df, "therapy_types"),
+                   ids=tuple(df["nct_id"]))
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the page shows of one filtered table, computed together so that the page
+    can keep it for the next visitor who asks for the same filters."""
+
+    frame: pd.DataFrame  # the rows, as the CSV exports them
+    table: pd.DataFrame  # the desktop table's columns
+    items: tuple[ListItem, ...]  # the phone list, every row
+    chart: dict | None  # None when there is nothing to draw
+    summary: str
+
+
+def make_view(frame: pd.DataFrame) -> View:
+    return View(
+        frame=frame,
+        table=for_display(frame),
+        items=tuple(phone_list(frame, limit=len(frame))),
+        chart=status_chart(summary.therapy_status_counts(frame)) if len(frame) else None,
+        summary=summary.summarize(frame).text,
     )
-    labels = bars.mark_text(align="left", dx=4, color=TEXT_COLOUR, fontSize=13).encode(
-        text="studies:Q", color=alt.value(TEXT_COLOUR))
-    return (bars + labels).properties(
-        height=24 * len(rows) + 40,
-        title=alt.TitleParams("Studies by therapy type and status", color=TEXT_COLOUR, anchor="start"))
