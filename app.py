@@ -108,6 +108,12 @@ def current_filters() -> flt.Filters:
                             state.type, state.country, state.q, state.gives)
 
 
+# The panels draw their widgets only when open ("lazy" expanders): a first visit then loads no
+# widget code before the results (bench/RESULTS.md). Their values live in the session state
+# ("persist_state"), so a closed panel still filters.
+KEEP = "session"
+
+
 def filter_panels(choices: views.Choices, filters: flt.Filters) -> None:
     """Filters at the top of the main column, where a phone shows them too. The widgets hold
     ``filters`` (their keys' values); the page reads them from the session state."""
@@ -115,28 +121,35 @@ def filter_panels(choices: views.Choices, filters: flt.Filters) -> None:
     patient = summary.active_count(filters) - clinician
     counts = choices.therapy_counts
     left, middle, right = st.columns(3)
-    with left.expander(f"Filters ({patient} active)", icon=":material/filter_list:", key="filters_open"):
-        st.toggle(
-            "Only trials that give the therapy", key="gives",
-            help="Off: also studies that only follow people who already had a stem-cell "
-                 "treatment (registries, long-term follow-ups).")
-        st.multiselect(
-            "Therapy type", THERAPY_TYPES, key="therapy", placeholder="All types",
-            help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
-                 "iPSC: induced pluripotent stem cells.")
-        st.markdown("Studies in the data: " + " · ".join(f"{t} {counts.get(t, 0)}" for t in THERAPY_TYPES))
-        st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status",
-                                placeholder="Any status")
-        st.text_input("Search words", key="q", placeholder="e.g. intrathecal, Sheffield, cord")
-        st.multiselect("Country", choices.countries, key="country",
-                                   placeholder="Any country")
-    with middle.expander(f"For clinicians ({clinician} active)", expanded=clinician > 0,
-                         icon=":material/stethoscope:", key="clinician_open"):
-        st.multiselect("Phase", flt.PHASES, key="phase",
-                                format_func=lambda p: plain.phase_words((p,)))
-        st.multiselect("Study type", flt.STUDY_TYPES, key="type",
-                               format_func=lambda t: t.replace("_", " ").capitalize())
-        st.multiselect("Registry status (exact)", flt.ALL_STATUSES, key="registry_status")
+    panel = left.expander(f"Filters ({patient} active)", icon=":material/filter_list:",
+                          key="filters_open", on_change="rerun")
+    if panel.open:
+        with panel:
+            st.toggle("Only trials that give the therapy", key="gives", persist_state=KEEP,
+                      help="Off: also studies that only follow people who already had a stem-cell "
+                           "treatment (registries, long-term follow-ups).")
+            st.multiselect("Therapy type", THERAPY_TYPES, key="therapy", placeholder="All types",
+                           persist_state=KEEP,
+                           help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
+                                "iPSC: induced pluripotent stem cells.")
+            st.markdown("Studies in the data: "
+                        + " · ".join(f"{t} {counts.get(t, 0)}" for t in THERAPY_TYPES))
+            st.multiselect("Recruitment status", list(flt.STATUS_GROUPS), key="status",
+                           placeholder="Any status", persist_state=KEEP)
+            st.text_input("Search words", key="q", placeholder="e.g. intrathecal, Sheffield, cord",
+                          persist_state=KEEP)
+            st.multiselect("Country", choices.countries, key="country", placeholder="Any country",
+                           persist_state=KEEP)
+    panel = middle.expander(f"For clinicians ({clinician} active)", expanded=clinician > 0,
+                            icon=":material/stethoscope:", key="clinician_open", on_change="rerun")
+    if panel.open:
+        with panel:
+            st.multiselect("Phase", flt.PHASES, key="phase", persist_state=KEEP,
+                           format_func=lambda p: plain.phase_words((p,)))
+            st.multiselect("Study type", flt.STUDY_TYPES, key="type", persist_state=KEEP,
+                           format_func=lambda t: t.replace("_", " ").capitalize())
+            st.multiselect("Registry status (exact)", flt.ALL_STATUSES, key="registry_status",
+                           persist_state=KEEP)
     with right:
         pre_screen_answers()
 
@@ -165,21 +178,26 @@ def current_profile() -> prescreen.Profile:
 
 
 def pre_screen_answers() -> None:
-    with st.expander("Could I take part? A pre-screen", icon=":material/checklist:", key="prescreen_open"):
+    panel = st.expander("Could I take part? A pre-screen", icon=":material/checklist:",
+                        key="prescreen_open", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
         st.markdown("Answer what you know; every answer is optional. Your answers stay in this "
                     "browser tab: they are not stored, logged or sent anywhere.")
         st.number_input("Your age (years)", min_value=0, max_value=prescreen.MAX_AGE, value=None,
-                        step=1, key="pre_age", placeholder="e.g. 42")
+                        step=1, key="pre_age", placeholder="e.g. 42", persist_state=KEEP)
         st.selectbox("Sex", prescreen.SEXES, index=None, key="pre_sex", placeholder="Not given",
-                     format_func=str.capitalize)
+                     format_func=str.capitalize, persist_state=KEEP)
         st.selectbox("Type of MS", prescreen.PATIENT_TYPES, index=None, key="pre_type",
-                     placeholder="Not given", format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}")
+                     placeholder="Not given", format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}",
+                     persist_state=KEEP)
         st.selectbox("EDSS score", EDSS_STEPS, index=None, key="pre_edss", placeholder="Not given",
-                     format_func=lambda x: f"{x:.1f}")
+                     format_func=lambda x: f"{x:.1f}", persist_state=KEEP)
         st.markdown(prescreen.EDSS_EXPLAINED)
-        st.checkbox("Include my answers in the link", key="pre_share",
+        st.checkbox("Include my answers in the link", key="pre_share", persist_state=KEEP,
                     help="Only then can someone you send this page's link see your answers.")
-        st.toggle("Hide studies that do not fit", key="hide_no_fit")
+        st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP)
 
 
 def keep_link_in_step(filters: flt.Filters, profile: prescreen.Profile) -> None:
@@ -271,8 +289,9 @@ def results(df: pd.DataFrame, view: views.View, filters: flt.Filters, info: Stor
         st.info(summary.explain_empty(df, filters))
         return
     fit_explained(view.frame)
-    phone_list(view)
+    # One of the two is shown (CSS, by width); the table goes first, it is the bigger to draw.
     desktop_table(view)
+    phone_list(view)
     rows = view.frame
     noun = "this study" if len(rows) == 1 else f"these {len(rows)} studies"
     st.download_button(
@@ -330,8 +349,11 @@ def study_card_dialog(view: pd.DataFrame, nct_id: str) -> None:
 def status_changes(snapshot: finder.Snapshot) -> None:
     if not snapshot.changes:
         return
-    with st.expander(f"What changed since earlier refreshes ({len(snapshot.changes)})"):
-        st.dataframe(pd.DataFrame(snapshot.changes), hide_index=True, width="stretch")
+    panel = st.expander(f"What changed since earlier refreshes ({len(snapshot.changes)})",
+                        key="changes_open", on_change="rerun")
+    if panel.open:
+        with panel:
+            st.dataframe(pd.DataFrame(snapshot.changes), hide_index=True, width="stretch")
 
 
 def about_the_data(info: StoreInfo) -> None:
@@ -409,8 +431,10 @@ def page() -> None:
     if st.session_state.study:
         study_card_dialog(view.frame, st.session_state.study)
     status_changes(snapshot)
-    with st.expander("Data from a download instead"):
-        offer_import()
+    panel = st.expander("Data from a download instead", key="import_open", on_change="rerun")
+    if panel.open:
+        with panel:
+            offer_import()
     about_the_data(info)
     auto_refresh(snapshot)
 

@@ -10,8 +10,9 @@ the app's Streamlit settings) side by side on 127.0.0.1 and measures both in the
    page's table). Every load is a fresh browser context; app and bare page alternate so that
    the machine's noise falls on both.
 2. **Server load**: 1, 10 and 50 sessions opened at once over the websocket, as a browser
-   does (connect, ask for a run, read until the script finishes): median and 95th percentile
-   time to results, and the server's CPU seconds per page view (``/proc/<pid>/stat``).
+   does (connect, ask for a run, read until the script finishes), in rounds of 50 views per
+   level: median and 95th percentile time to results, and the server's CPU seconds per page
+   view (``/proc/<pid>/stat``).
 
 ``--app DIR`` measures another checkout's ``app.py`` (for before/after figures). The servers
 are always stopped at the end.
@@ -68,10 +69,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def bare_app(folder: Path) -> Path:
-    """The bare page, with the app's own Streamlit settings (theme, no usage statistics)."""
-    (folder / ".streamlit").mkdir(parents=True)
-    shutil.copy(REPO / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+def bare_app(folder: Path, settings: bool = True) -> Path:
+    """The bare page, with the app's own Streamlit settings (theme, no file watcher, no forced
+    garbage collection) or, for scale, Streamlit's defaults."""
+    folder.mkdir(parents=True)
+    if settings:
+        (folder / ".streamlit").mkdir()
+        shutil.copy(REPO / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
     script = folder / "bare.py"
     script.write_text(BARE_APP)
     return script
@@ -190,12 +194,17 @@ async def sessions_at_once(server: Server, count: int) -> list[tuple[float, floa
         SESSION_TIMEOUT_S)
 
 
+VIEWS_PER_LEVEL = 50  # views measured at each load level, so that CPU ticks (10 ms) average out
+
+
 def load(server: Server, count: int) -> tuple[list[float], float]:
-    """Times to results of ``count`` simultaneous sessions, and server CPU seconds per view."""
+    """Times to results of sessions opened ``count`` at a time (rounds of them, at least
+    VIEWS_PER_LEVEL views in all), and the server's CPU seconds per view."""
+    rounds = max(1, -(-VIEWS_PER_LEVEL // count))
     before = server.cpu_seconds()
-    timings = asyncio.run(sessions_at_once(server, count))
+    timings = [t for _ in range(rounds) for t in asyncio.run(sessions_at_once(server, count))]
     time.sleep(0.5)  # the server finishes its bookkeeping of closed sessions
-    return [t for t, _ in timings], (server.cpu_seconds() - before) / count
+    return [t for t, _ in timings], (server.cpu_seconds() - before) / len(timings)
 
 
 def p95(values: list[float]) -> float:
@@ -206,7 +215,7 @@ def p95(values: list[float]) -> float:
 # -- report -------------------------------------------------------------------------------------
 
 def ratio(ours: float, floor: float) -> str:
-    return f"{ours / floor:.2f}x"
+    return f"{ours / floor:.2f}x" if floor else "-"
 
 
 def main() -> None:
@@ -225,11 +234,13 @@ def main() -> None:
         env = {"TRIALS_CACHE_DIR": str(folder), "TRIALS_API_URL": api.url, "TRIALS_REQUEST_INTERVAL": "0",
                "PYTHONPATH": str(args.app.resolve())}
         with served((args.app.resolve() / "app.py", env, folder / "app.log"),
-                    (bare_app(folder / "bare"), {}, folder / "bare.log")) as (app, bare):
+                    (bare_app(folder / "bare"), {}, folder / "bare.log"),
+                    (bare_app(folder / "default", settings=False), {}, folder / "default.log"),
+                    ) as (app, bare, default):
             views = {size: first_views(app, bare, size, args.runs) for size in SIZES}
             print_views(views)
             loads = {(name, n): load(server, n) for n in args.sessions
-                     for name, server in (("app", app), ("bare", bare))}
+                     for name, server in (("app", app), ("bare", bare), ("default", default))}
     print_loads(loads, args.sessions)
 
 
@@ -249,15 +260,19 @@ def print_views(views: dict[str, tuple[list[float], list[float]]]) -> None:
 def print_loads(loads: dict[tuple[str, int], tuple[list[float], float]], sessions: list[int]) -> None:
     rows = []
     for n in sessions:
-        (ours, cpu), (floor, base_cpu) = loads[("app", n)], loads[("bare", n)]
-        rows.append([f"{n} session{'s' if n != 1 else ''}", duration(statistics.median(ours)), duration(p95(ours)),
-                     duration(statistics.median(floor)), duration(p95(floor)),
-                     f"{cpu:.3f} s", f"{base_cpu:.3f} s", ratio(cpu, base_cpu),
-                     verdict(cpu <= TARGET_CPU * base_cpu)])
-    print_table("2. Sessions opened at once over the websocket: time to results, server CPU per view "
-                f"(target <= {TARGET_CPU}x the bare page)",
-                ["sessions", "app median", "app p95", "bare median", "bare p95", "app CPU/view",
-                 "bare CPU/view", "ratio", "verdict"], rows)
+        (ours, cpu), (floor, base_cpu), (plain, plain_cpu) = (
+            loads[("app", n)], loads[("bare", n)], loads[("default", n)])
+        rows.append([f"{n} session{'s' if n != 1 else ''}",
+                     *(duration(f(t)) for t in (ours, floor, plain) for f in (statistics.median, p95)),
+                     *(f"{c * 1000:.0f} ms" for c in (cpu, base_cpu, plain_cpu)),
+                     ratio(cpu, base_cpu), verdict(cpu <= TARGET_CPU * base_cpu),
+                     ratio(cpu, plain_cpu)])
+    print_table("2. Sessions opened at once over the websocket (rounds of them, at least "
+                f"{VIEWS_PER_LEVEL} views per level): time to results (median, p95) and server CPU per "
+                f"view; target <= {TARGET_CPU}x the bare page with the app's settings. 'default' is the bare "
+                "page with Streamlit's default settings (file watcher, GC after each run), for scale.",
+                ["sessions", "app med", "app p95", "bare med", "bare p95", "default med", "default p95",
+                 "app CPU", "bare CPU", "default CPU", "app/bare", "verdict", "app/default"], rows)
 
 
 if __name__ == "__main__":

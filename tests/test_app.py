@@ -39,10 +39,16 @@ def fill_store(tmp_path, *paths, fresh=True):
     return store
 
 
-def run(**query):
+PANELS = ("filters_open", "clinician_open", "prescreen_open")
+
+
+def run(panels=True, **query):
+    """The page for a link; its filter panels open (they draw their widgets only when open)."""
     at = AppTest.from_file(APP, default_timeout=30)
     for key, value in query.items():
         at.query_params[key] = value
+    for key in PANELS if panels else ():
+        at.session_state[key] = True
     return at.run()
 
 
@@ -76,12 +82,16 @@ def test_filters_change_the_table(tmp_path):
     assert summary_line(at) == f"{n} stud{'y' if n == 1 else 'ies'}, {n} recruiting now, " \
         f"in {countries} countr{'y' if countries == 1 else 'ies'}"
     assert "https://clinicaltrials.gov/study/NCT04047628" in set(recruiting["url"])
+    at.session_state["filters_open"] = False
+    at.run()  # the panel closed: its widgets are gone, its filters still apply
+    assert not at.get("multiselect") or "therapy" not in [m.key for m in at.multiselect]
+    assert len(at.dataframe[0].value) == n and expander(at, "Filters").label == "Filters (3 active)"
 
 
 @needs_shared
 def test_url_parameters_restore_a_search(tmp_path):
     fill_store(tmp_path, MS_2025)
-    # Bound widgets keep the words the page shows in the URL ("Phase 2").
+    # The page's own words ("Phase 2") are read as well as the API's.
     at = run(therapy="MSC", phase="Phase 2", q="umbilical")
     assert not at.exception
     assert at.multiselect(key="therapy").value == ["MSC"]
@@ -270,12 +280,12 @@ def expander(at, starts: str):
 @needs_shared
 def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     fill_store(tmp_path, MS_2025)
-    at = run(therapy="hsct", status="RECRUITING", phase="3", type="interventional")
+    at = run(panels=False, therapy="hsct", status="RECRUITING", phase="3", type="interventional")
     assert not at.exception
-    # The widgets hold the values, and the URL now says them in the page's own spelling.
-    assert at.multiselect(key="therapy").value == ["HSCT"]
-    assert at.multiselect(key="status").value == ["Recruiting now"]
-    assert at.multiselect(key="phase").value == ["PHASE3"]
+    # The widgets' values hold them, and the URL now says them in the page's own spelling.
+    state = at.session_state
+    assert (state["therapy"], state["status"]) == (["HSCT"], ["Recruiting now"])
+    assert at.multiselect(key="phase").value == ["PHASE3"]  # in the open clinicians' panel
     assert at.multiselect(key="type").value == ["INTERVENTIONAL"]
     assert at.query_params["therapy"] == "HSCT" and at.query_params["phase"] == "PHASE3"
     assert at.query_params["status"] == "Recruiting now"
@@ -284,10 +294,12 @@ def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     assert "Filters: HSCT · Recruiting now · Phase 3 · Clinical trial · only trials that give the therapy" \
         in [m.replace("\\", "") for m in texts(at.markdown)]
     assert not [w for w in texts(at.warning) if "This link asks" in w or "No study lists" in w]
-    # Clinician filters from a link are in force, so their panel is open and says so.
+    # Clinician filters from a link are in force, so their panel is open and says so; the
+    # other panels stay shut and still filter.
     clinician = expander(at, "For clinicians")
     assert clinician.label == "For clinicians (2 active)" and clinician.proto.expanded
-    assert expander(at, "Filters").label == "Filters (3 active)"
+    assert expander(at, "Filters").label == "Filters (3 active)" and not expander(at, "Filters").proto.expanded
+    assert not at.get("toggle")  # the closed panels drew no widgets
 
 
 @needs_shared
