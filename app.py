@@ -300,7 +300,7 @@ def results(df: pd.DataFrame, view: views.View, filters: flt.Filters, info: Stor
         icon=":material/download:",
         help="Every column, for a spreadsheet. " + plain.data_age(info.data_timestamp, info.fetched_at),
     )
-    st.vega_lite_chart(view.chart, width="stretch")
+    st.vega_lite_chart(view.chart_data, view.chart, width="stretch")
 
 
 def fit_reasons(view: pd.DataFrame, nct_id: str) -> None:

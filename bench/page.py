@@ -12,7 +12,7 @@ the app's Streamlit settings) side by side on 127.0.0.1 and measures both in the
 2. **Server load**: 1, 10 and 50 sessions opened at once over the websocket, as a browser
    does (connect, ask for a run, read until the script finishes), in rounds of 50 views per
    level: median and 95th percentile time to results, and the server's CPU seconds per page
-   view (``/proc/<pid>/stat``).
+   view (``/proc/<pid>/stat``, less the server's idle CPU over the same time).
 
 ``--app DIR`` measures another checkout's ``app.py`` (for before/after figures). The servers
 are always stopped at the end.
@@ -195,16 +195,26 @@ async def sessions_at_once(server: Server, count: int) -> list[tuple[float, floa
 
 
 VIEWS_PER_LEVEL = 50  # views measured at each load level, so that CPU ticks (10 ms) average out
+IDLE_S = 5.0  # how long each server's idle CPU (config file polling and the like) is measured
 
 
-def load(server: Server, count: int) -> tuple[list[float], float]:
-    """Times to results of sessions opened ``count`` at a time (rounds of them, at least
-    VIEWS_PER_LEVEL views in all), and the server's CPU seconds per view."""
-    rounds = max(1, -(-VIEWS_PER_LEVEL // count))
+def idle_cpu_rate(server: Server) -> float:
+    """CPU seconds per second the server spends with no visitor (Streamlit polls its config
+    file every 200 ms): taken off the load figures, which are per page view."""
     before = server.cpu_seconds()
+    time.sleep(IDLE_S)
+    return (server.cpu_seconds() - before) / IDLE_S
+
+
+def load(server: Server, count: int, idle_rate: float) -> tuple[list[float], float]:
+    """Times to results of sessions opened ``count`` at a time (rounds of them, at least
+    VIEWS_PER_LEVEL views in all), and the server's CPU seconds per view, idle CPU excluded."""
+    rounds = max(1, -(-VIEWS_PER_LEVEL // count))
+    before, start = server.cpu_seconds(), time.perf_counter()
     timings = [t for _ in range(rounds) for t in asyncio.run(sessions_at_once(server, count))]
     time.sleep(0.5)  # the server finishes its bookkeeping of closed sessions
-    return [t for t, _ in timings], (server.cpu_seconds() - before) / len(timings)
+    busy = server.cpu_seconds() - before - idle_rate * (time.perf_counter() - start)
+    return [t for t, _ in timings], max(0.0, busy) / len(timings)
 
 
 def p95(values: list[float]) -> float:
@@ -239,8 +249,12 @@ def main() -> None:
                     ) as (app, bare, default):
             views = {size: first_views(app, bare, size, args.runs) for size in SIZES}
             print_views(views)
-            loads = {(name, n): load(server, n) for n in args.sessions
-                     for name, server in (("app", app), ("bare", bare), ("default", default))}
+            servers = {"app": app, "bare": bare, "default": default}
+            idle = {name: idle_cpu_rate(server) for name, server in servers.items()}
+            print("Idle CPU (taken off the figures below): "
+                  + ", ".join(f"{name} {rate * 1000:.1f} ms/s" for name, rate in idle.items()))
+            loads = {(name, n): load(server, n, idle[name]) for n in args.sessions
+                     for name, server in servers.items()}
     print_loads(loads, args.sessions)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 
 from . import plain, summary
 from .filters import LIST_SEPARATOR, STATUS_GROUPS, split
@@ -46,7 +47,7 @@ h2 {{ font-size: 1.6rem !important; }}
 }}
 </style>"""
 
-MAX_PHONE_ITEMS = 20  # the list's length before "show all": a phone scrolls, but not forever
+MAX_PHONE_ITEMS = 10  # the list's length before "show all": a phone scrolls, but not forever
 
 
 def status_label(group: str) -> str:
@@ -137,17 +138,23 @@ class View:
     can keep it for the next visitor who asks for the same filters."""
 
     frame: pd.DataFrame  # the rows, as the CSV exports them
-    table: pd.DataFrame  # the desktop table's columns
+    # The table and the chart's data as Arrow, the form Streamlit sends: converted once here,
+    # not on every page view.
+    table: pa.Table  # the desktop table's columns
     items: tuple[ListItem, ...]  # the phone list, every row
-    chart: dict | None  # None when there is nothing to draw
+    chart: dict  # a Vega-Lite spec whose data is chart_data
+    chart_data: pa.Table
     summary: str
 
 
 def make_view(frame: pd.DataFrame) -> View:
+    chart = status_chart(summary.therapy_status_counts(frame)) if len(frame) else {"data": {"values": []}}
+    chart_data = pa.Table.from_pylist(chart.pop("data")["values"])  # the page draws no empty chart
     return View(
         frame=frame,
-        table=for_display(frame),
+        table=pa.Table.from_pandas(for_display(frame), preserve_index=False),
         items=tuple(phone_list(frame, limit=len(frame))),
-        chart=status_chart(summary.therapy_status_counts(frame)) if len(frame) else None,
+        chart=chart,
+        chart_data=chart_data,
         summary=summary.summarize(frame).text,
     )
