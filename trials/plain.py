@@ -156,3 +156,17 @@ def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime |
     if fetched is not None:
         text += f", fetched {ago(fetched, now)}"
     return text + "."
+
+
+def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
+    """'Bundled snapshot, data as of 2025-09-25, 14 months old: ...' for the shipped data."""
+    now = now or datetime.now(timezone.utc)
+    as_of = _parse_utc(data_timestamp)
+    if as_of is None:
+        return "No data yet."
+    months = (now.year - as_of.year) * 12 + now.month - as_of.month - (now.day < as_of.day)
+    old = ("less than a month old" if months < 1
+           else f"{months} month{'s' if months != 1 else ''} old")
+    return (f"Bundled snapshot, data as of {as_of:%Y-%m-%d}, {old}: ClinicalTrials.gov could "
+            "not be reached and no data is stored here yet, so this is the copy that came "
+            "with the program. Studies may have changed since.")
