@@ -34,7 +34,7 @@ class Bundled:
     studies: tuple[StoredStudy, ...]
 
 
-def write(store: Store, path: Path = PATH) -> int:
+def write(store: Store, path: Path | None = None) -> int:
     """Write the store's MS stem-cell studies as a snapshot; returns how many."""
     info = store.info()
     studies = store.stem_cell_studies()
@@ -48,7 +48,7 @@ def write(store: Store, path: Path = PATH) -> int:
         "source": info.source or "",
         "studies": [s.record for s in studies],
     }
-    path = Path(path)
+    path = Path(path or PATH)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     # mtime=0: the same store gives the same bytes, so a renewal shows up in git only if data changed.
@@ -56,10 +56,10 @@ def write(store: Store, path: Path = PATH) -> int:
     return len(studies)
 
 
-def read(path: Path = PATH) -> Bundled | None:
+def read(path: Path | None = None) -> Bundled | None:
     """The snapshot, or None when the package has none or it cannot be read."""
     try:
-        payload = json.loads(gzip.decompress(Path(path).read_bytes()))
+        payload = json.loads(gzip.decompress(Path(path or PATH).read_bytes()))
     except (OSError, EOFError, ValueError):
         return None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

@@ -90,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    description="Write the store's MS stem-cell studies as the "
                                    "snapshot shipped in the package (shown only while the store is "
                                    "empty and ClinicalTrials.gov cannot be reached).")
-    snapshot.add_argument("--output", "-o", type=Path, default=finder.bundled.PATH,
-                          metavar="FILE.json.gz", help="default: the package's own snapshot")
+    snapshot.add_argument("--output", "-o", type=Path, metavar="FILE.json.gz",
+                          help="default: the package's own, trials/data/snapshot.json.gz")
     return parser
 
 
@@ -154,8 +154,10 @@ def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
     snapshot = finder.load(settings)
     if snapshot.notice:
         _say(snapshot.notice)
-    if offline or not snapshot.is_stale():
+    if offline:
         return _or_bundled(snapshot, "--offline: ClinicalTrials.gov was not asked.")
+    if not snapshot.is_stale():
+        return snapshot
     empty = snapshot.info.is_empty
     try:
         if empty:
@@ -267,7 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(settings)
         elif args.command == "snapshot":
             count = finder.write_bundled(settings, args.output)
-            _say(f"Wrote {count} MS stem-cell studies to {args.output}.")
+            _say(f"Wrote {count} MS stem-cell studies to "
+                 f"{args.output or 'the package snapshot, trials/data/snapshot.json.gz'}.")
     except TrialsError as exc:
         _say(f"trials: {exc}")
         return 1

@@ -64,8 +64,9 @@ class Snapshot:
 
 
 def _is_stale(info: StoreInfo, now: datetime | None = None) -> bool:
+    # A store that an update left empty (the API listed nothing) is fresh all the same.
     checked = info.checked_at or info.fetched_at
-    if info.is_empty or not checked:
+    if not checked:
         return True
     moment = datetime.fromisoformat(checked.replace("Z", "+00:00"))
     return (now or datetime.now(timezone.utc)) - moment > STALE_AFTER
@@ -119,7 +120,8 @@ def load_bundled() -> Snapshot | None:
         return None
     count = len(shipped.studies)
     info = StoreInfo(count, count, shipped.data_timestamp, None, None,
-                     f"bundled snapshot of {shipped.source or 'ClinicalTrials.gov'}", None)
+                     f"snapshot of ClinicalTrials.gov records bundled with this program "
+                     f"(built {shipped.built_at[:10]})", None)
     return Snapshot(build_table(shipped.studies), info, (), None, bundled=True)
 
 
@@ -175,7 +177,7 @@ def import_file(settings: Settings, path: Path) -> int:
         return import_download(store, path)
 
 
-def write_bundled(settings: Settings, path: Path = bundled.PATH) -> int:
+def write_bundled(settings: Settings, path: Path | None = None) -> int:
     """``trials snapshot``: the store's MS stem-cell studies, as the package's snapshot."""
     return bundled.write(open_store(settings), path)
 
