@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +34,7 @@ MS_STEM_CELL = "MS stem-cell study"
 
 
 def ctgov_dir() -> Path:
-    shared = os.environ.get("TRIALS_SHARED_DIR")
-    root = Path(shared) if shared else Path(__file__).resolve().parents[1].parent / "shared"
-    return root / "ctgov"
+    return standin.shared_dir() / "ctgov"
 
 
 @dataclass(frozen=True)

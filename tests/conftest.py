@@ -4,16 +4,15 @@ that do not wait between requests."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from trials.api import Client
+from trials.standin import shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("TRIALS_SHARED_DIR", REPO.parent / "shared"))
-CTGOV = SHARED / "ctgov"
+CTGOV = shared_dir() / "ctgov"
 MS_2025 = CTGOV / "ms-2025-09" / "studies.jsonl"
 MSC_2022 = CTGOV / "msc-2022" / "studies.jsonl"
 FULL_RECORDS = CTGOV / "full-records" / "studies.json"

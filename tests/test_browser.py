@@ -12,7 +12,6 @@ import csv
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,8 +22,9 @@ import pytest
 
 from trials import finder
 from trials.config import Settings
-from trials.standin import StandIn, load_corpus
-from trials.table import make_filters, apply, summarize
+from trials.standin import StandIn, free_port, load_corpus
+from trials.filters import apply, make_filters
+from trials.summary import summarize
 
 from .conftest import MS_2025, MSC_2022, REPO, needs_shared
 
@@ -38,12 +38,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                        reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,7 @@ import pytest
 
 from trials.standin import LoggedRequest, StandIn, load_corpus
 
-CTGOV = Path(__file__).resolve().parents[2] / "shared" / "ctgov"
-MS_2025 = CTGOV / "ms-2025-09" / "studies.jsonl"
-MSC_2022 = CTGOV / "msc-2022" / "studies.jsonl"
-FULL_RECORDS = CTGOV / "full-records" / "studies.json"
+from .conftest import FULL_RECORDS, MS_2025, MSC_2022
 
 
 def tiny_study(nct_id: str, status: str = "RECRUITING", updated: str = "2024-01-15", **identification: Any) -> dict:
