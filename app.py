@@ -195,10 +195,10 @@ def page() -> None:
         updater.start(automatic=True)
     state = updater.state
     failed = state.error and not state.running
-    if snapshot.info.is_empty and failed:
-        snapshot = load_bundled() or snapshot
     if snapshot.notice:
         st.warning(snapshot.notice)
+    if snapshot.info.is_empty and failed:
+        snapshot = load_bundled() or snapshot
 
     top = st.columns([4, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
