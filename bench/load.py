@@ -78,7 +78,7 @@ def run(sessions: int, delay: float, studies: list[dict]) -> list:
         return [sessions, seen.version, seen.listing, seen.detail,
                 "yes" if seen.version == 1 and seen.listing == 1 else "NO",
                 f"{median(times):.2f} s", f"{max(times):.2f} s", f"{wall:.2f} s",
-                len(errors), min(r[2] for r in results if not r[1]) if len(errors) < sessions else 0]
+                len(errors), sum(r[2] > 0 for r in results)]
 
 
 def main() -> None:
@@ -93,7 +93,7 @@ def main() -> None:
     print_table(
         f"AppTest sessions of app.py released together; stand-in answers after {args.delay} s",
         ["sessions", "/version", "listing", "detail", "one refresh", "session median",
-         "session max", "wall", "errors", "rows shown (min)"],
+         "session max", "wall", "AppTest errors", "sessions showing the table"],
         rows,
     )
 

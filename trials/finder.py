@@ -239,9 +239,10 @@ class Updater:
                     return False
             self._state = replace(state, running=True, stage="Asking ClinicalTrials.gov for news",
                                   done=0, total=None)
-            self._thread = threading.Thread(target=self._run, args=(automatic,),
-                                            name="trials-updater", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, args=(automatic,),
+                                      name="trials-updater", daemon=True)
+            thread.start()
+            self._thread = thread  # only once started: `wait` may join it at any moment
             return True
 
     def wait(self, timeout: float) -> UpdateState:
