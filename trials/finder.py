@@ -23,6 +23,7 @@ import pandas as pd
 from . import bundled, plain
 from .api import Client
 from .check import Check, run_checks
+from .classify import CLASSIFIER_VERSION
 from .config import Settings
 from .errors import TrialsError, UpdateRunning
 from .refresh import Progress, RefreshResult, ensure_current_classification, import_download
@@ -100,7 +101,14 @@ def is_stale(settings: Settings) -> bool:
 def load(settings: Settings) -> Snapshot:
     """The stored MS stem-cell studies as a table; never touches the network."""
     store = open_store(settings)
-    ensure_current_classification(store)
+    before = store.info()
+    if not before.is_empty and before.classifier_version != CLASSIFIER_VERSION \
+            and not store.read_only:
+        try:
+            with store.update_lock(BRIEF_WAIT):
+                ensure_current_classification(store)
+        except UpdateRunning:
+            pass  # the running update re-labels every study itself
     studies = store.stem_cell_studies()
     ids = {s.nct_id for s in studies}
     info = store.info()
