@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from trials import filters as flt
-from trials import finder, plain, summary
+from trials import finder, plain, prescreen, summary
 from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
@@ -85,6 +85,10 @@ def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
     counts = summary.counts_by(df, "therapy_types")
     with st.sidebar:
         st.header("Find a trial")
+        gives = st.toggle(
+            "Only trials that give the therapy", value=True, key="gives", bind=URL,
+            help="Off: also studies that only follow people who already had a stem-cell "
+                 "treatment (registries, long-term follow-ups).")
         therapies = st.multiselect(
             "Therapy type", THERAPY_TYPES, key="therapy", bind=URL, placeholder="All types",
             help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
@@ -103,7 +107,44 @@ def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
                                    format_func=lambda t: t.replace("_", " ").capitalize())
             statuses = st.multiselect("Registry status (exact)", flt.ALL_STATUSES,
                                       key="registry_status", bind=URL)
-    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text)
+    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text, gives)
+
+
+EDSS_STEPS = [x / 2 for x in range(21)]
+
+
+def pre_screen_answers() -> prescreen.Profile:
+    """The patient's answers, kept in this browser session only; in the link only if they ask."""
+    params = st.query_params
+    if "pre_age" not in st.session_state and any(k in params for k in prescreen.SHARED_PARAMS):
+        try:  # a shared link: start from its answers
+            shared = prescreen.profile_from_params({k: params.get(k) for k in prescreen.SHARED_PARAMS})
+        except TrialsError as exc:
+            st.sidebar.warning(f"The answers in this link were not used: {exc}")
+        else:
+            st.session_state.update(pre_age=shared.age, pre_sex=shared.sex, pre_type=shared.ms_type,
+                                    pre_edss=shared.edss, pre_share=True)
+    with st.sidebar.expander("Could I take part? A pre-screen", expanded=False):
+        st.caption("Answer what you know; every answer is optional. Your answers stay in this "
+                   "browser tab: they are not stored, logged or sent anywhere.")
+        age = st.number_input("Your age (years)", min_value=0, max_value=prescreen.MAX_AGE, value=None,
+                              step=1, key="pre_age", placeholder="e.g. 42")
+        sex = st.selectbox("Sex", prescreen.SEXES, index=None, key="pre_sex", placeholder="Not given",
+                           format_func=str.capitalize)
+        ms_type = st.selectbox("Type of MS", prescreen.PATIENT_TYPES, index=None, key="pre_type",
+                               placeholder="Not given",
+                               format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}")
+        edss = st.selectbox("EDSS score", EDSS_STEPS, index=None, key="pre_edss", placeholder="Not given",
+                            format_func=lambda x: f"{x:.1f}")
+        st.caption(prescreen.EDSS_EXPLAINED)
+        share = st.checkbox("Include my answers in the link", key="pre_share",
+                            help="Only then can someone you send this page's link see your answers.")
+    profile = prescreen.make_profile(age, sex, ms_type, edss)
+    for name in prescreen.SHARED_PARAMS:
+        params.pop(name, None)
+    if share:
+        params.update(prescreen.profile_params(profile))
+    return profile
 
 
 def pick_from_grid() -> None:
@@ -112,12 +153,25 @@ def pick_from_grid() -> None:
         st.session_state.study = st.session_state.view_ids[rows[0]]
 
 
+def fit_explained(view: pd.DataFrame) -> None:
+    if "fit" not in view:
+        return
+    counts = view["fit"].value_counts()
+    st.markdown("**Your pre-screen** (likely fits first). It compares your answers with the published "
+                "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
+    for verdict in prescreen.VERDICTS:
+        st.markdown(f"- **{verdict}** ({counts.get(verdict, 0)}): {prescreen.VERDICT_MEANING[verdict]}")
+    st.caption("Choose a study below to read its reasons, criterion by criterion, with the sentence "
+               "each rests on.")
+
+
 def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters,
             snapshot: finder.Snapshot) -> None:
     st.subheader(summary.summarize(view).text)
     if view.empty:
         st.info(summary.explain_empty(df, filters))
         return
+    fit_explained(view)
     st.session_state.view_ids = list(view["nct_id"])
     st.dataframe(
         tbl.for_display(view), hide_index=True, width="stretch", key="grid",
@@ -128,11 +182,13 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters,
                 help="Opens the record on ClinicalTrials.gov"),
             "title": st.column_config.TextColumn("Title", width="large"),
             "therapy_types": "Therapy",
+            "study_role": "Study role",
             "status_group": "Status",
             "phases": "Phase",
             "countries": "Countries",
             "recruiting_sites": st.column_config.NumberColumn("Sites recruiting"),
             "last_update": "Last update",
+            "fit": "Pre-screen",
         },
     )
     st.download_button(
@@ -144,6 +200,16 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters,
     )
     st.bar_chart(summary.therapy_status_counts(view), x="therapy_type", y="studies",
                  color="status", horizontal=True, x_label="", y_label="Studies", height=220)
+
+
+def fit_reasons(view: pd.DataFrame, nct_id: str) -> None:
+    if "fit" not in view or nct_id not in set(view["nct_id"]):
+        return
+    row = view[view["nct_id"] == nct_id].iloc[0]
+    st.subheader(f"Your pre-screen: {row['fit']}", anchor=False)
+    st.markdown(plain.md_escape(prescreen.VERDICT_MEANING[row["fit"]]))
+    for reason in row["fit_reasons"].splitlines():
+        st.markdown("- " + plain.md_escape(reason))
 
 
 def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
@@ -159,6 +225,7 @@ def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
         st.header(plain.md_escape(card.title), anchor=False)
         st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
                     "with the full description and any results")
+        fit_reasons(view, card.nct_id)
         for section in card.sections:
             st.subheader(section.title, anchor=False)
             st.markdown(section_markdown(section))
@@ -226,7 +293,12 @@ def page() -> None:
 
     df = snapshot.table
     filters = sidebar_filters(df)
+    profile = pre_screen_answers()
     view = flt.apply(df, filters)
+    if not profile.is_empty:
+        view = prescreen.add_fit(view, snapshot.criteria, profile)
+        if st.sidebar.toggle("Hide studies that do not fit", key="hide_no_fit"):
+            view = prescreen.without_does_not_fit(view)
     results(df, view, filters, snapshot)
     detail(df, view)
     status_changes(snapshot)

@@ -17,11 +17,13 @@ from tqdm import tqdm
 
 from . import finder
 from .api import normalise_nct_id
+from .classify import FOLLOWS, GIVES, LAB_ONLY
 from .config import Settings
 from .errors import ApiError, InputError, TrialsError, UpdateRunning
 from .export import write_csv
 from .detail import card_text, study_card
 from .filters import Filters, apply, make_filters
+from .prescreen import add_fit, make_profile
 from .summary import explain_empty, summarize
 
 
@@ -39,6 +41,16 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                        help='a country as the registry writes it, e.g. "United States"')
     group.add_argument("--text", default="", help="words that must all appear (title, "
                        "conditions, interventions, sponsor, sites)")
+    group.add_argument("--gives-therapy", action="store_true",
+                       help="only studies whose participants receive the therapy (not follow-ups "
+                            "of people treated before)")
+    screen = parser.add_argument_group(
+        "pre-screen (any of these adds the columns fit and fit_reasons: 'likely fits', 'does not "
+        "fit' or 'ask your neurologist'; only the study team decides who takes part)")
+    screen.add_argument("--age", metavar="N", help="your age in whole years")
+    screen.add_argument("--sex", metavar="female|male")
+    screen.add_argument("--ms-type", metavar="RRMS|SPMS|PPMS|CIS", dest="ms_type")
+    screen.add_argument("--edss", metavar="X", help="your EDSS score, 0 to 10 in steps of 0.5")
     parser.add_argument("--offline", action="store_true",
                         help="use the local store only; do not ask ClinicalTrials.gov")
 
@@ -192,12 +204,20 @@ def _filtered(
     args: argparse.Namespace, settings: Settings
 ) -> tuple[pd.DataFrame, Filters, finder.Snapshot]:
     filters = make_filters(args.therapy, args.status, args.phase, args.study_type,
-                           args.country, args.text)
+                           args.country, args.text, args.gives_therapy)
+    profile = make_profile(args.age, args.sex, args.ms_type, args.edss)  # bad input fails before any work
     snapshot = _snapshot(settings, args.offline)
     if snapshot.info.is_empty:
         raise InputError("No data yet: run `trials refresh`, or `trials import FILE` "
                          "with a ClinicalTrials.gov JSON download.")
-    return apply(snapshot.table, filters), filters, snapshot
+    df = apply(snapshot.table, filters)
+    if not profile.is_empty:
+        df = add_fit(df, snapshot.criteria, profile)
+    return df, filters, snapshot
+
+
+# Short words for the terminal table; the CSV keeps the full role.
+ROLE_SHORT = {GIVES: "gives", FOLLOWS: "follow-up", LAB_ONLY: "lab"}
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> None:
@@ -209,16 +229,22 @@ def _search(args: argparse.Namespace, settings: Settings) -> None:
         return
     width = shutil.get_terminal_size((120, 20)).columns
     shown = pd.DataFrame({
+        **({"Fit": df["fit"]} if "fit" in df else {}),
         "NCT id": df["nct_id"],
         "Therapy": df["therapy_types"],
+        "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"],
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
     })
-    title_room = max(20, width - 80)
+    title_room = max(20, width - (105 if "fit" in df else 80))
     shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
     print(shown.to_string(index=False, max_colwidth=title_room))
+    if "fit" in df:
+        print("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
+              "not a decision: only the study team decides who takes part. The reasons, criterion "
+              "by criterion, are in `trials export` (column fit_reasons) and `trials show NCT...`.")
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> None:

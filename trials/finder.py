@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +25,7 @@ from . import bundled, plain
 from .api import Client
 from .check import Check, run_checks
 from .classify import CLASSIFIER_VERSION
+from .eligibility import Criteria, criteria_of
 from .config import Settings
 from .errors import TrialsError, UpdateRunning
 from .refresh import Progress, RefreshResult, ensure_current_classification, import_download
@@ -51,6 +53,7 @@ class Snapshot:
     info: StoreInfo
     changes: tuple[StatusChange, ...]
     notice: str | None  # something the user must be told about the store itself
+    criteria: Mapping[str, Criteria] = field(default_factory=dict)  # for the pre-screen, by NCT id
     bundled: bool = False  # the copy shipped with the package, not this computer's store
 
     def is_stale(self, now: datetime | None = None) -> bool:
@@ -118,6 +121,7 @@ def load(settings: Settings) -> Snapshot:
         changes=tuple(store.status_changes(ids)),
         # Once new data is in, the old file set aside is history, not news.
         notice=store.notice if info.is_empty else None,
+        criteria={s.nct_id: criteria_of(s.record) for s in studies},
     )
 
 
@@ -130,7 +134,9 @@ def load_bundled() -> Snapshot | None:
     info = StoreInfo(count, count, shipped.data_timestamp, None, None,
                      f"snapshot of ClinicalTrials.gov records bundled with this program "
                      f"(built {shipped.built_at[:10]})", None)
-    return Snapshot(build_table(shipped.studies), info, (), None, bundled=True)
+    return Snapshot(build_table(shipped.studies), info, (), None,
+                    criteria={s.nct_id: criteria_of(s.record) for s in shipped.studies},
+                    bundled=True)
 
 
 def study(settings: Settings, nct_id: str) -> StoredStudy | None:

@@ -94,9 +94,27 @@ class Intervention:
 
 
 @dataclass(frozen=True)
+class Arm:
+    label: str
+    type: str  # EXPERIMENTAL, ACTIVE_COMPARATOR, PLACEBO_COMPARATOR, SHAM_COMPARATOR, NO_INTERVENTION, OTHER
+    description: str
+    interventions: tuple[str, ...]  # "Drug: Saline", as the record names them
+
+
+@dataclass(frozen=True)
+class Design:
+    allocation: str  # RANDOMIZED, NON_RANDOMIZED, NA
+    intervention_model: str  # SINGLE_GROUP, PARALLEL, CROSSOVER ...
+    masking: str  # NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE
+    who_masked: tuple[str, ...]  # PARTICIPANT, CARE_PROVIDER, INVESTIGATOR, OUTCOMES_ASSESSOR
+    arms: tuple[Arm, ...]
+
+
+@dataclass(frozen=True)
 class Trial:
     nct_id: str
     title: str
+    official_title: str
     overall_status: str
     last_known_status: str
     why_stopped: str
@@ -117,6 +135,9 @@ class Trial:
     sites: tuple[Site, ...]
     central_contacts: tuple[Contact, ...]
     officials: tuple[Contact, ...]
+    has_results: bool
+    last_verified: str = ""  # statusVerifiedDate: when the sponsor last confirmed the record
+    design: Design = Design("", "", "", (), ())
 
     @property
     def url(self) -> str:
@@ -161,6 +182,21 @@ def _enrollment(design: Any) -> int | None:
     return int(count)
 
 
+def _design(design: Any, arms: Any) -> Design:
+    info = dig(design, "designInfo") or {}
+    return Design(
+        allocation=_text(dig(info, "allocation")),
+        intervention_model=_text(dig(info, "interventionModel")),
+        masking=_text(dig(info, "maskingInfo", "masking")),
+        who_masked=_texts(dig(info, "maskingInfo", "whoMasked")),
+        arms=tuple(
+            Arm(label=_text(a.get("label")), type=_text(a.get("type")),
+                description=_text(a.get("description")), interventions=_texts(a.get("interventionNames")))
+            for a in _dicts(dig(arms, "armGroups"))
+        ),
+    )
+
+
 def read_trial(study: dict) -> Trial:
     """Read one v2 ``Study`` object. Raises ValueError only when it has no NCT id."""
     protocol = dig(study, "protocolSection") or {}
@@ -179,6 +215,7 @@ def read_trial(study: dict) -> Trial:
     return Trial(
         nct_id=nct_id,
         title=_text(ident.get("briefTitle")) or _text(ident.get("officialTitle")),
+        official_title=_text(ident.get("officialTitle")),
         overall_status=_text(status.get("overallStatus")),
         last_known_status=_text(status.get("lastKnownStatus")),
         why_stopped=_text(status.get("whyStopped")),
@@ -213,4 +250,7 @@ def read_trial(study: dict) -> Trial:
         sites=tuple(_site(s) for s in _dicts(contacts.get("locations"))),
         central_contacts=tuple(_contact(c) for c in _dicts(contacts.get("centralContacts"))),
         officials=tuple(_contact(c) for c in _dicts(contacts.get("overallOfficials"))),
+        has_results=study.get("hasResults") is True,
+        last_verified=_text(status.get("statusVerifiedDate")),
+        design=_design(design, arms),
     )

@@ -53,6 +53,7 @@ DETAIL_FIELDS = (
     "ContactsLocationsModule",
     "ConditionMeshTerm",
     "ConditionMeshId",
+    "InterventionMeshTerm",  # the registry's index terms: support for the classifier
     "HasResults",
 )
 
