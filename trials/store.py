@@ -8,9 +8,12 @@ refresh writes inside one transaction, so a refresh that fails halfway leaves
 the previous data as it was (and readers keep seeing it meanwhile, thanks to
 WAL mode).
 
-A file that is not this store (corrupt, foreign, an older layout) is moved
-aside, never deleted, and a fresh store takes its place; ``Store.notice``
-says what happened so the page and the CLI can tell the user.
+A file that is not this store (corrupt, foreign, an older layout, or one that
+fails ``PRAGMA quick_check`` on open) is moved aside, never deleted, and a
+fresh store takes its place; ``Store.notice`` says what happened so the page
+and the CLI can tell the user. Permission problems are not damage: a store in
+a read-only folder or file is read, and only writing it is refused, by name.
+Updates take ``update_lock`` (a lock file) so that only one runs at a time.
 """
 
 from __future__ import annotations
