@@ -8,6 +8,7 @@ Run it with ``python -m streamlit run app.py``.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -39,10 +40,13 @@ def load_bundled() -> finder.Snapshot | None:
     return finder.load_bundled()
 
 
-def follow_update(updater: finder.Updater) -> None:
+def follow_update(updater: finder.Updater, seen: finder.UpdateState) -> None:
     """Show a running update's progress (the stored data is already on screen), then
-    rerun once to show its data or its failure. Every visitor follows the same update."""
-    if not updater.state.running:
+    rerun once to show its data or its failure. Every visitor follows the same update.
+
+    ``seen`` is the state this run was drawn with: an update that was running then and
+    has finished since still needs the rerun that shows its outcome."""
+    if not seen.running and not updater.state.running:
         return
     with st.status("Updating from ClinicalTrials.gov…", expanded=True) as status:
         bar = st.progress(0.0)
@@ -273,6 +277,7 @@ def page() -> None:
         snapshot.age + (f" Source: {snapshot.info.source}." if snapshot.info.source else "")))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
         updater.start(automatic=False)
+        state = replace(state, running=True)  # follow it, however quickly it ends
     if failed:
         if state.busy:
             st.info(f"{state.error} Showing the stored data. {snapshot.age}")
@@ -288,7 +293,7 @@ def page() -> None:
         st.warning("There is no trial data on this computer yet. Use **Update** "
                    "to fetch it from ClinicalTrials.gov.")
         offer_import()
-        follow_update(updater)
+        follow_update(updater, state)
         return
 
     df = snapshot.table
@@ -304,7 +309,7 @@ def page() -> None:
     status_changes(snapshot)
     with st.expander("Data from a download instead"):
         offer_import()
-    follow_update(updater)
+    follow_update(updater, state)
 
 
 try:
