@@ -26,7 +26,7 @@ from pathlib import Path
 from .errors import StoreError
 from .records import last_update_of, nct_id_of, status_of
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +40,8 @@ CREATE TABLE studies (
     is_ms INTEGER NOT NULL,
     evidence TEXT NOT NULL,
     data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    first_seen TEXT                 -- when a refresh or import first stored it; NULL: before v2
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
 CREATE TABLE status_changes (
@@ -51,6 +52,13 @@ CREATE TABLE status_changes (
     data_timestamp TEXT NOT NULL
 );
 """
+
+
+# Each step turns a store of the version before it into the next one in place, keeping
+# every study and change a user has (a store is rebuilt only when it is unreadable).
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1": ("ALTER TABLE studies ADD COLUMN first_seen TEXT",),
+}
 
 
 def utc_now() -> str:
@@ -79,6 +87,12 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class NewStudy:
+    nct_id: str
+    first_seen: str  # when a refresh or import first stored it
+
+
+@dataclass(frozen=True)
 class StoreInfo:
     """What the store holds and how fresh it is."""
 
@@ -89,6 +103,7 @@ class StoreInfo:
     checked_at: str | None  # when the API was last asked whether anything changed
     source: str | None  # "ClinicalTrials.gov API ..." or "import of FILE"
     classifier_version: str | None
+    tracking_since: str | None = None  # new studies are known from this moment on
 
     @property
     def is_empty(self) -> bool:
@@ -138,12 +153,32 @@ class Store:
                 row = conn.execute(
                     "SELECT value FROM meta WHERE key = 'schema_version'"
                 ).fetchone() if "meta" in tables else None
-                if row is None or row[0] != SCHEMA_VERSION:
+                if row is not None and row[0] in MIGRATIONS:
+                    self._migrate(conn, row[0])
+                elif row is None or row[0] != SCHEMA_VERSION:
                     raise sqlite3.DatabaseError("not a store of this version of the finder")
                 conn.execute("SELECT count(*) FROM studies").fetchone()
         except sqlite3.DatabaseError as exc:
             self._set_aside(str(exc))
             self._prepare()
+
+    def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
+        """Bring an older store up to this version in one transaction (all or nothing)."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated it while this one waited for the lock.
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            while version in MIGRATIONS:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                version = str(int(version) + 1)
+            # Studies stored before first_seen existed are not new: tracking starts now.
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (utc_now(),))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     def _set_aside(self, reason: str) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -192,6 +227,7 @@ class Store:
             checked_at=meta.get("checked_at"),
             source=meta.get("source"),
             classifier_version=meta.get("classifier_version"),
+            tracking_since=meta.get("tracking_since"),
         )
 
     def stem_cell_studies(self) -> list[StoredStudy]:
@@ -245,6 +281,18 @@ class Store:
             if nct_ids is None or r["nct_id"] in nct_ids
         ]
 
+    def new_studies(self, nct_ids: set[str] | None = None) -> list[NewStudy]:
+        """Studies first stored after tracking began (not those of the first download), newest first."""
+        with self._reading() as conn:
+            since = conn.execute("SELECT value FROM meta WHERE key = 'tracking_since'").fetchone()
+            if since is None:
+                return []
+            rows = conn.execute(
+                "SELECT nct_id, first_seen FROM studies WHERE first_seen > ? "
+                "ORDER BY first_seen DESC, nct_id", (since[0],)
+            ).fetchall()
+        return [NewStudy(r[0], r[1]) for r in rows if nct_ids is None or r[0] in nct_ids]
+
     # -- writing ------------------------------------------------------------
 
     @contextmanager
@@ -283,7 +331,7 @@ class Writer:
         if not nct_id:
             raise ValueError("a study record without an NCT id")
         old = self._conn.execute(
-            "SELECT overall_status, last_update FROM studies WHERE nct_id = ?", (nct_id,)
+            "SELECT overall_status, last_update, first_seen FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
         # An older record (an import of an old download) is no change in the study.
         if old and old[0] and status and old[0] != status and last_update >= old[1]:
@@ -293,7 +341,9 @@ class Writer:
             )
             self.changes += 1
         self._conn.execute(
-            "INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, is_full, "
+            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -305,6 +355,7 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
+                old[2] if old else fetched_at,  # a study is new once
             ),
         )
         self.seen.add(nct_id)
@@ -324,6 +375,10 @@ class Writer:
             "DELETE FROM studies WHERE nct_id NOT IN (SELECT nct_id FROM seen)"
         )
         return cursor.rowcount
+
+    def start_tracking(self, moment: str) -> None:
+        """Mark when new studies start to count (the first download's are not 'new')."""
+        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (moment,))
 
     def set_meta(self, **values: str) -> None:
         self._conn.executemany(
