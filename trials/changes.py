@@ -103,7 +103,9 @@ def changes_since(table: pd.DataFrame, status_changes: Iterable[StatusChange],
     out += [Change(c.nct_id, titles[c.nct_id], STATUS, c.seen_at, c.old_status, c.new_status,
                    c.data_timestamp)
             for c in status_changes if c.nct_id in titles and (since is None or c.seen_at > since)]
-    return sorted(out, key=lambda c: (c.seen_at, c.kind == STATUS, c.nct_id), reverse=True)
+    # Newest first; at one moment new studies before status changes, then by NCT id.
+    out.sort(key=lambda c: c.nct_id)
+    return sorted(out, key=lambda c: (c.seen_at, c.kind == NEW), reverse=True)
 
 
 def summary_line(changes: list[Change], since_words: str) -> str | None:

@@ -2,7 +2,7 @@
 ranked by the distance from a person to their nearest site that is open to them.
 
 "Open" means the site itself is recruiting or not yet recruiting (a not-yet-recruiting
-site is named as such). A site's status is its own; when the record gives none (older
+site is named as such), and so is its study. A site's status is its own; when the record gives none (older
 and sparse records), the study's status stands in and the site says so. Places come
 from ``trials.geo``: the registry's coordinates when the record has them, else the
 centre of the site's city (approximate), else the distance is unknown.
@@ -40,6 +40,7 @@ class SiteAt:
     country: str
     status: str  # the site's own status, or the study's when ``status_is_study``
     status_is_study: bool
+    study_status: str
     contact: str
     lat: float | None
     lon: float | None
@@ -48,7 +49,9 @@ class SiteAt:
 
     @property
     def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+        # A site is never more open than its study: an old "recruiting" site of a study now
+        # completed or of unknown status takes nobody.
+        return self.status in OPEN_STATUSES and self.study_status in OPEN_STATUSES
 
     @property
     def name(self) -> str:
@@ -87,6 +90,7 @@ def place_sites(nct_id: str, study_status: str, sites: Iterable[Site]) -> list[S
         placed.append(SiteAt(
             nct_id=nct_id, facility=site.facility, city=site.city, country=site.country,
             status=site.status or study_status, status_is_study=not site.status,
+            study_status=study_status,
             contact="; ".join(t for t in (contact_text(c) for c in site.contacts) if t),
             lat=where.lat if where else None, lon=where.lon if where else None,
             approximate=where.approximate if where else False,
@@ -145,7 +149,10 @@ def rank(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]], origin: 
     ranked["nearest_site"] = [s.name if s else "" for s in chosen]
     ranked["nearest_site_status"] = [s.status_text if s else "" for s in chosen]
     ranked["nearest_site_contact"] = [s.contact if s else "" for s in chosen]
-    ranked = ranked.sort_values("distance_km", na_position="last", kind="stable", ignore_index=True)
+    # Measured sites first, nearest first; then open sites whose place is unknown; then the rest.
+    ranked["_order"] = [(0, s.distance_km) if s and s.distance_km is not None else (1 if s else 2, 0.0)
+                        for s in chosen]
+    ranked = ranked.sort_values("_order", kind="stable", ignore_index=True).drop(columns="_order")
     if within_km is not None:
         ranked = ranked[ranked["distance_km"].notna() & (ranked["distance_km"] <= within_km)]
         ranked = ranked.reset_index(drop=True)

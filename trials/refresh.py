@@ -120,7 +120,6 @@ def refresh(
     stamp = {"data_timestamp": version.data_timestamp, "fetched_at": now}
 
     with store.writing() as writer:
-        writer.start_tracking(now)  # studies of the first download are not "new"
         if stale_rules:
             _reclassify_all(store, writer)
         listed, to_detail = 0, []
@@ -206,7 +205,6 @@ def import_download(store: Store, path: Path) -> int:
     data_timestamp = max(versions) or mtime.strftime("%Y-%m-%dT%H:%M:%S")
     now = utc_now()
     with store.writing() as writer:
-        writer.start_tracking(now)
         for study in studies:
             writer.put(study, classified(study), is_full=True,
                        data_timestamp=data_timestamp, fetched_at=now)

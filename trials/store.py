@@ -41,7 +41,8 @@ CREATE TABLE studies (
     evidence TEXT NOT NULL,
     data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
     fetched_at TEXT NOT NULL,
-    first_seen TEXT                 -- when a refresh or import first stored it; NULL: before v2
+    first_seen TEXT                 -- when a refresh or import first stored it; NULL: in the
+                                    -- first download, or stored before version 2
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
 CREATE TABLE status_changes (
@@ -172,7 +173,7 @@ class Store:
                 for statement in MIGRATIONS[version]:
                     conn.execute(statement)
                 version = str(int(version) + 1)
-            # Studies stored before first_seen existed are not new: tracking starts now.
+            # Studies stored before first_seen existed stay NULL (not new): tracking starts now.
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (utc_now(),))
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
             conn.execute("COMMIT")
@@ -282,14 +283,11 @@ class Store:
         ]
 
     def new_studies(self, nct_ids: set[str] | None = None) -> list[NewStudy]:
-        """Studies first stored after tracking began (not those of the first download), newest first."""
+        """Studies that arrived after the first download (or the migration), newest first."""
         with self._reading() as conn:
-            since = conn.execute("SELECT value FROM meta WHERE key = 'tracking_since'").fetchone()
-            if since is None:
-                return []
             rows = conn.execute(
-                "SELECT nct_id, first_seen FROM studies WHERE first_seen > ? "
-                "ORDER BY first_seen DESC, nct_id", (since[0],)
+                "SELECT nct_id, first_seen FROM studies WHERE first_seen IS NOT NULL "
+                "ORDER BY first_seen DESC, nct_id"
             ).fetchall()
         return [NewStudy(r[0], r[1]) for r in rows if nct_ids is None or r[0] in nct_ids]
 
@@ -317,6 +315,9 @@ class Writer:
         self._conn = conn
         self.seen: set[str] = set()
         self.changes = 0
+        # Filling an empty store is the first download: its studies are the baseline, not "new".
+        self._baseline = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM studies)").fetchone()[0] == 1
+        self._tracking_noted = False
 
     def put(
         self,
@@ -355,10 +356,13 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
-                old[2] if old else fetched_at,  # a study is new once
+                old[2] if old else (None if self._baseline else fetched_at),  # new once
             ),
         )
         self.seen.add(nct_id)
+        if self._baseline and not self._tracking_noted:
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (fetched_at,))
+            self._tracking_noted = True
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(
@@ -375,10 +379,6 @@ class Writer:
             "DELETE FROM studies WHERE nct_id NOT IN (SELECT nct_id FROM seen)"
         )
         return cursor.rowcount
-
-    def start_tracking(self, moment: str) -> None:
-        """Mark when new studies start to count (the first download's are not 'new')."""
-        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (moment,))
 
     def set_meta(self, **values: str) -> None:
         self._conn.executemany(
