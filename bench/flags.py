@@ -16,11 +16,11 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classify import ctgov_dir, load_records  # noqa: E402  (bench/classify.py)
-
+from bench.common import shared_dir  # noqa: E402
 from trials.classify import classify  # noqa: E402
+from trials.evaluation import load_records  # noqa: E402
 from trials.flags import TITLES, flags_for  # noqa: E402
 from trials.records import dig  # noqa: E402
 from trials.standin import DEFAULT_DATA_TIMESTAMP  # noqa: E402
@@ -38,8 +38,9 @@ def data_date(corpus: str, study: dict) -> date:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.parse_args()
-    records = load_records()
-    print(f"{len(records)} records from {ctgov_dir()}\n")
+    ctgov = shared_dir() / "ctgov"
+    records = load_records(ctgov)
+    print(f"{len(records)} records from {ctgov}\n")
     per_rule: Counter[str] = Counter()
     flagged = 0
     for record in records:
