@@ -99,7 +99,7 @@ def comparison(studies: list[StoredStudy], table: pd.DataFrame,
             "EDSS limits": _limits(r["edss_min"], r["edss_max"]),
             "Primary outcome": LIST_SEPARATOR.join(trial.primary_outcomes) or "not in the stored record",
             "Nearest open site": ("give a place to see it" if nearest is None
-                                  else nearest.get(stored.nct_id) or "no open site whose place is known"),
+                                  else nearest.get(stored.nct_id) or "no site open to new participants"),
             "Sites recruiting": str(r["recruiting_sites"]),
             "Countries": r["countries"] or "not stated",
             "Sponsor": trial.sponsor or "not stated",

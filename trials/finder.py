@@ -110,6 +110,16 @@ def changes(snapshot: Snapshot, since: object = None) -> list[_changes.Change]:
                                   _changes.parse_since(since))
 
 
+def mark_changed(df: pd.DataFrame, found: list[_changes.Change]) -> pd.DataFrame:
+    """``df`` with the ``changed`` column (new study, or old → new status, with the date)."""
+    return _changes.mark_changed(df, found)
+
+
+def changes_line(found: list[_changes.Change], since_words: str) -> str | None:
+    """'Since 2025-10-01: 2 new studies, 1 now recruiting, 1 completed.', or None."""
+    return _changes.summary_line(found, since_words)
+
+
 def feed(snapshot: Snapshot, since: object = None) -> bytes:
     """The Atom feed of those changes."""
     info = snapshot.info

@@ -23,6 +23,7 @@ from .records import Site
 from .table import contact_text
 
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
+MAX_PLACE = geo.MAX_PLACE_TEXT
 MAX_WITHIN_KM = 20_040  # half the Earth's circumference: every place is closer
 NEAREST_ANYWHERE = 5  # sites named when nothing is within the distance
 
@@ -182,13 +183,49 @@ def _message(ranked: pd.DataFrame, open_sites: list[SiteAt], origin: geo.Origin,
                    f"sites anywhere: {named}.")
 
 
+LABEL_SPACING = 0.06  # of the map's span: labels closer than this to one already placed are left off
+
+
 def map_points(sites: Iterable[SiteAt]) -> pd.DataFrame:
-    """Placed sites for a map: where, status group, and a short label."""
+    """Placed sites for a map: where, status group, and a label ("Bergen: Recruiting now") on as
+    many points as fit without overlapping, open sites labelled first."""
+    placed = sorted((s for s in sites if s.lat is not None), key=lambda s: not s.is_open)
     rows = [{"nct_id": s.nct_id, "lat": s.lat, "lon": s.lon, "status": status_group(s.status),
              "place": ", ".join(p for p in (s.city, s.country) if p), "site": s.name,
              "position": "city centre (approximate)" if s.approximate else "site coordinates"}
-            for s in sites if s.lat is not None]
-    return pd.DataFrame(rows, columns=["nct_id", "lat", "lon", "status", "place", "site", "position"])
+            for s in placed]
+    points = pd.DataFrame(rows, columns=["nct_id", "lat", "lon", "status", "place", "site", "position"])
+    points["label"] = _spaced_labels(points)
+    return points
+
+
+def _spaced_labels(points: pd.DataFrame) -> list[str]:
+    if points.empty:
+        return []
+    span = max(points["lon"].max() - points["lon"].min(), points["lat"].max() - points["lat"].min(), 10.0)
+    room = LABEL_SPACING * span
+    taken: list[tuple[float, float]] = []
+    labels = []
+    for lat, lon, place, status in zip(points["lat"], points["lon"], points["place"], points["status"]):
+        # Labels run to the right of their point: keep them apart mostly along latitude.
+        free = all(abs(lat - a) > room / 2 or abs(lon - b) > room * 3 for a, b in taken)
+        labels.append(f"{place.split(',')[0]}: {status}" if free else "")
+        if free:
+            taken.append((lat, lon))
+    return labels
+
+
+def map_extent(points: pd.DataFrame, origin: geo.Origin | None = None) -> dict:
+    """A GeoJSON box around the points (and the person), padded, for the map to fit."""
+    lats = list(points["lat"]) + ([origin.lat] if origin else [])
+    lons = list(points["lon"]) + ([origin.lon] if origin else [])
+    pad = 4.0
+    right = pad + 0.15 * (max(lons) - min(lons))  # room for the labels, which run to the right
+    south, north = max(-85.0, min(lats) - pad), min(85.0, max(lats) + pad)
+    west, east = max(-180.0, min(lons) - pad), min(180.0, max(lons) + right)
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiPoint",
+                         "coordinates": [[west, south], [east, south], [east, north], [west, north]]}}
 
 
 def sites_frame(sites: Iterable[SiteAt]) -> pd.DataFrame:
