@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 import altair as alt
 import pandas as pd
@@ -188,8 +189,7 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: St
             "last_update": "Last update",
             "fit": "Pre-screen",
             "changed": "What changed",
-            "distance_km": st.column_config.NumberColumn("Km to nearest open site", format="%d"),
-            "distance_approximate": "Approximate",
+            "distance_km": "Distance to nearest open site",
             "nearest_site": "Nearest open site",
         },
     )
@@ -379,8 +379,12 @@ def what_changed(snapshot: finder.Snapshot, found: list, since: date, since_word
                              "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)")})
         else:
             st.caption("No new study and no status change was recorded by the refreshes in that time.")
+        if snapshot.info.tracking_since:
+            st.caption(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
+                       "computer's data began to be tracked; status changes from each refresh since.")
         today = datetime.now(timezone.utc).date().isoformat()
-        st.markdown(f"To see later what changed after today, bookmark [this link](?since={today}).")
+        link = urlencode({**st.query_params.to_dict(), "since": today})
+        st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
         st.download_button(
             "Atom feed of these changes", finder.feed(snapshot, since), icon=":material/rss_feed:",
             file_name=f"ms-stem-cell-trial-changes-since-{since.isoformat()}.xml",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -108,8 +108,8 @@ def all_sites(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]]) -> 
 def measured(sites: Iterable[SiteAt], origin: geo.Origin) -> list[SiteAt]:
     """The sites with their distance from ``origin``, nearest first (unknown last)."""
     out = [
-        SiteAt(**{**s.__dict__, "distance_km": geo.haversine_km(origin.lat, origin.lon, s.lat, s.lon)})
-        if s.lat is not None else s
+        replace(s, distance_km=geo.haversine_km(origin.lat, origin.lon, s.lat, s.lon))
+        if s.lat is not None and s.lon is not None else s
         for s in sites
     ]
     return sorted(out, key=lambda s: (s.distance_km is None, s.distance_km or 0.0))

@@ -129,7 +129,7 @@ DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group"
 
 # Columns that lead the page's table when a search adds them: what changed, the distance
 # from the patient (trials.nearby), the pre-screen's fit.
-LEADING_COLUMNS = ("changed", "distance_km", "distance_approximate", "nearest_site", "fit")
+LEADING_COLUMNS = ("changed", "distance_km", "nearest_site", "fit")
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
@@ -140,4 +140,8 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
     shown = df[leading + list(DISPLAY_COLUMNS)].copy()
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
+    if "distance_km" in shown:  # in words, "about" when approximate; empty when unknown
+        shown["distance_km"] = [
+            "" if pd.isna(km) else f"{'about ' if approx == 'yes' else ''}{km:,} km"
+            for km, approx in zip(df.loc[shown.index, "distance_km"], df.loc[shown.index, "distance_approximate"])]
     return shown
