@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from trials import filters as flt
-from trials import finder, plain, prescreen, summary
+from trials import compare, finder, nearby, plain, prescreen, summary
 from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
@@ -193,6 +196,9 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters,
             "recruiting_sites": st.column_config.NumberColumn("Sites recruiting"),
             "last_update": "Last update",
             "fit": "Pre-screen",
+            "changed": "What changed",
+            "distance_km": "Distance to nearest open site",
+            "nearest_site": "Nearest open site",
         },
     )
     st.download_button(
@@ -245,11 +251,206 @@ def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
             st.caption("Only summary fields are stored for this study; see the registry record.")
 
 
-def status_changes(snapshot: finder.Snapshot) -> None:
-    if not snapshot.changes:
+# -- near me -----------------------------------------------------------------------
+
+def near_inputs() -> tuple[str, float | None]:
+    """Where the patient is and how far they would go; both in the link (near=, within=)."""
+    with st.sidebar:
+        st.header("Near me")
+        place = st.text_input("Your city (and country)", key="near", bind=URL, max_chars=nearby.MAX_PLACE,
+                              placeholder="e.g. Milan, Italy",
+                              help="Looked up on this computer in a list of cities over 15,000 people "
+                                   "(GeoNames); nothing is sent anywhere.")
+        within = st.number_input("Within (km)", min_value=1, max_value=nearby.MAX_WITHIN_KM, value=None,
+                                 step=50, key="within", bind=URL, placeholder="any distance")
+    return place.strip(), within
+
+
+def near_me(snapshot: finder.Snapshot, view: pd.DataFrame, place: str, within: float | None):
+    """The view ranked by distance (or unchanged, with the reason, when the place is unknown)."""
+    if not place:
+        return view, None
+    try:
+        near = finder.near(snapshot, view, place, within)
+    except TrialsError as exc:
+        st.sidebar.error(str(exc))
+        return view, None
+    return near.table, near
+
+
+def near_message(near) -> None:
+    if near is None:
         return
-    with st.expander(f"What changed since earlier refreshes ({len(snapshot.changes)})"):
-        st.dataframe(pd.DataFrame(snapshot.changes), hide_index=True, width="stretch")
+    show = st.warning if near.found_nothing else st.info
+    show(plain.md_escape(near.message), icon=":material/near_me:")
+
+
+def near_sites(near) -> None:
+    """The open sites behind the ranking: status, place, distance and contact of each."""
+    if near is None or not near.sites:
+        return
+    with st.expander(f"Open sites, nearest first ({len(near.sites)})"):
+        st.dataframe(nearby.sites_frame(near.sites), hide_index=True, width="stretch",
+                     column_config={"nct_id": "Study", "site": "Site", "city": "City",
+                                    "country": "Country", "status": "Site status",
+                                    "distance": "Distance", "contact": "Contact"})
+
+
+# Colour and shape both tell the status (not colour alone); the legend names it.
+MAP_STATUSES = list(flt.STATUS_GROUPS)
+MAP_COLOURS = ["#1b7837", "#5aae61", "#762a83", "#2166ac", "#878787", "#4d4d4d", "#d6604d", "#bf812d"]
+MAP_SHAPES = ["circle", "triangle-up", "diamond", "square", "cross", "triangle-down", "triangle-left",
+              "triangle-right"]
+
+
+def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
+    """Every placed site of the studies shown, on a plain globe (no map tiles: it draws offline)."""
+    points = finder.site_points(snapshot, view)
+    st.subheader(f"Where the sites are: {len(points)} sites of these {len(view)} studies", anchor=False)
+    if points.empty:
+        st.caption("None of these studies has a site whose place is known.")
+        return
+    present = [s for s in MAP_STATUSES if s in set(points["status"])]
+    colours = [MAP_COLOURS[MAP_STATUSES.index(s)] for s in present]
+    shapes = [MAP_SHAPES[MAP_STATUSES.index(s)] for s in present]
+    legend = alt.Legend(title="Site status", orient="bottom", symbolSize=160, symbolStrokeWidth=0,
+                        labelFontSize=13, titleFontSize=13)
+    world = alt.layer(
+        alt.Chart(alt.sphere()).mark_geoshape(fill="#eef3f7", stroke="#b0bec5", clip=True),
+        alt.Chart(alt.graticule(step=[10, 10])).mark_geoshape(stroke="#d5dde3", strokeWidth=0.5, clip=True),
+    )
+    dots = alt.Chart(points).mark_point(filled=True, size=110, opacity=0.9, stroke="white",
+                                        strokeWidth=0.7, clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q",
+        # One legend for both channels (same title and settings), so each status has its symbol.
+        color=alt.Color("status:N", scale=alt.Scale(domain=present, range=colours), legend=legend),
+        shape=alt.Shape("status:N", scale=alt.Scale(domain=present, range=shapes), legend=legend),
+        tooltip=[alt.Tooltip("site:N", title="Site"), alt.Tooltip("status:N", title="Status"),
+                 alt.Tooltip("nct_id:N", title="Study"), alt.Tooltip("position:N", title="Placed at")],
+    )
+    labels = alt.Chart(points[points["label"] != ""]).mark_text(
+        align="left", dx=8, dy=-7, fontSize=11, color="#263238", clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q", text="label:N")
+    layers = [world, dots, labels]
+    origin = near.origin if near is not None else None
+    if origin is not None:
+        me = pd.DataFrame([{"lon": origin.lon, "lat": origin.lat, "label": f"You: {origin.label}"}])
+        layers.append(alt.Chart(me).mark_point(shape="circle", size=420, color="black", filled=False,
+                                               strokeWidth=3)
+                      .encode(longitude="lon:Q", latitude="lat:Q"))
+        layers.append(alt.Chart(me).mark_text(align="right", dx=-12, dy=12, fontWeight="bold")
+                      .encode(longitude="lon:Q", latitude="lat:Q", text="label:N"))
+    chart = alt.layer(*layers).project(type="equalEarth", fit=nearby.map_extent(points, origin))
+    st.altair_chart(chart.properties(height=480), width="stretch")
+    approximate = int(points["position"].str.startswith("city").sum())
+    st.caption(f"Colour and shape give each site's own status; labels are left off where they would "
+               f"overlap (hover a point for its site and study). Sites are placed by the registry's "
+               f"coordinates, or at the centre of their city when the record has none ({approximate} of "
+               f"{len(points)} here: approximate). Sites in places missing from the offline list are "
+               "not drawn.")
+
+
+# -- what changed since --------------------------------------------------------------
+
+DEFAULT_SINCE_DAYS = 30
+
+
+def since_input(snapshot: finder.Snapshot) -> tuple[date, str]:
+    """The moment changes are counted from: the date in the link (since=), else 30 days
+    before the last fetch; with the words for the summary line."""
+    with st.sidebar:
+        st.header("What changed")
+        picked = st.date_input("Changes since", value=None, key="since", bind=URL,
+                               format="YYYY-MM-DD", help="Leave empty for the last 30 days. The date "
+                               "is in the link, so a bookmark shows what changed since your visit.")
+    if picked:
+        return picked, f"since {picked.isoformat()}"
+    fetched = snapshot.info.fetched_at or datetime.now(timezone.utc).isoformat()
+    start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
+    return start, f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}"
+
+
+def since_banner(where, found: list, since_words: str) -> None:
+    line = finder.changes_line(found, since_words)
+    if line:
+        where.info(line + " Marked in the table under *What changed*.", icon=":material/update:")
+
+
+def what_changed(snapshot: finder.Snapshot, found: list, since: date, since_words: str) -> None:
+    title = f"What changed {since_words} ({len(found)})"
+    with st.expander(title, expanded=False):
+        if found:
+            st.dataframe(pd.DataFrame([{"study": c.url, "what": c.mark, "title": c.title,
+                                        "seen": c.seen_at[:10]} for c in found]),
+                         hide_index=True, width="stretch",
+                         column_config={"study": st.column_config.LinkColumn(
+                             "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)")})
+        else:
+            st.caption("No new study and no status change was recorded by the refreshes in that time.")
+        if snapshot.info.tracking_since:
+            st.caption(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
+                       "computer's data began to be tracked; status changes from each refresh since.")
+        today = datetime.now(timezone.utc).date().isoformat()
+        link = urlencode({**st.query_params.to_dict(), "since": today})
+        st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
+        st.download_button(
+            "Atom feed of these changes", finder.feed(snapshot, since), icon=":material/rss_feed:",
+            file_name=f"ms-stem-cell-trial-changes-since-{since.isoformat()}.xml",
+            mime="application/atom+xml",
+            help="One entry per change, for any feed reader. " + snapshot.age)
+
+
+# -- compare -------------------------------------------------------------------------
+
+def compare_from_link(choices: list[str]) -> list[str]:
+    """The ids in the link (compare=NCT1,NCT2), checked; a bad link is said and not used."""
+    raw = st.query_params.get("compare", "")
+    if not raw:
+        return []
+    try:
+        ids = list(compare.parse_ids(raw))
+    except TrialsError as exc:
+        st.warning(f"The studies to compare in this link were not used: {exc}")
+        return []
+    unknown = [i for i in ids if i not in choices]
+    if unknown:
+        st.warning(f"Not in the data, so not compared: {', '.join(unknown)}.")
+    return [i for i in ids if i in choices]
+
+
+def compare_to_link() -> None:
+    picked = st.session_state.compare_pick
+    if len(picked) >= compare.MIN_STUDIES:
+        st.query_params["compare"] = ",".join(picked)
+    else:
+        st.query_params.pop("compare", None)
+
+
+def compare_section(snapshot: finder.Snapshot, df: pd.DataFrame, view: pd.DataFrame, place: str) -> None:
+    st.subheader("Compare studies side by side", anchor=False)
+    shown = set(view["nct_id"])
+    choices = list(view["nct_id"]) + [i for i in df["nct_id"] if i not in shown]
+    if "compare_pick" not in st.session_state:
+        st.session_state.compare_pick = compare_from_link(choices)
+    titles = dict(zip(df["nct_id"], df["title"]))
+    picked = st.multiselect(
+        f"Choose {compare.MIN_STUDIES} to {compare.MAX_STUDIES} studies", choices, key="compare_pick",
+        max_selections=compare.MAX_STUDIES, on_change=compare_to_link, placeholder="Choose studies",
+        format_func=lambda i: f"{i}: {titles.get(i, '')[:70]}")
+    if len(picked) < compare.MIN_STUDIES:
+        st.caption("The comparison is part of the link, so it can be sent to someone.")
+        return
+    try:
+        table = finder.compare(SETTINGS, snapshot, picked, place or None)
+    except TrialsError as exc:
+        st.error(str(exc))
+        return
+    # On screen the column heads are the NCT numbers; the link stays in the CSV (too wide to wrap).
+    st.table(table[table["question"] != "Registry record"].set_index("question").rename_axis(None))
+    st.download_button(
+        "Download this comparison as CSV", csv_bytes(table), icon=":material/download:",
+        file_name=f"ms-stem-cell-comparison-{'-'.join(picked)}.csv", mime="text/csv",
+        help=snapshot.age)
 
 
 def page() -> None:
@@ -296,17 +497,28 @@ def page() -> None:
         follow_update(updater, state)
         return
 
+    banner = st.container()  # "since your last visit", filled once the date is known
     df = snapshot.table
     filters = sidebar_filters(df)
+    place, within = near_inputs()
+    since, since_words = since_input(snapshot)
     profile = pre_screen_answers()
     view = flt.apply(df, filters)
+    found = finder.changes(snapshot, since)
+    since_banner(banner, found, since_words)
+    view = finder.mark_changed(view, found)
     if not profile.is_empty:
         view = prescreen.add_fit(view, snapshot.criteria, profile)
         if st.sidebar.toggle("Hide studies that do not fit", key="hide_no_fit"):
             view = prescreen.without_does_not_fit(view)
+    view, near = near_me(snapshot, view, place, within)
+    near_message(near)
     results(df, view, filters, snapshot)
+    near_sites(near)
+    site_map(snapshot, view, near)
+    compare_section(snapshot, df, view, place)
     detail(df, view)
-    status_changes(snapshot)
+    what_changed(snapshot, found, since, since_words)
     with st.expander("Data from a download instead"):
         offer_import()
     follow_update(updater, state)

@@ -4,16 +4,21 @@ Everything here reads one API v2 ``Study`` object (sparse or full) and answers f
 study's own words, so every label comes with the phrase that caused it.
 
 Therapy rules are regular expressions tried in a fixed order over the fields that say what
-participants receive (titles, interventions, arms). Each match blanks out the text it used,
-so a later, looser rule cannot reuse it: "mesenchymal stem cell-derived exosomes" is read
-once, as an exosome product, and never again as mesenchymal stem cells.
+participants receive (titles, interventions, arms), most specific first. Each match is
+widened over the origin, process and tissue words around it ("autologous bone marrow
+derived ... cells") and blanks out that whole mention, so a later, looser rule cannot
+reuse it: one mention of one product gets one kind. "mesenchymal stem cell-derived
+exosomes" is read once, as an exosome product, and never again as mesenchymal stem cells.
 
 Matches differ in how much they say. Specific ones name a kind of cell or procedure
 ("mesenchymal", "hematopoietic stem cell", "neural stem cells", a product code); others name
 only a tissue ("bone marrow-derived stem cells") or nothing ("stem cell transplantation").
 Only the most specific kind found counts, and when no kind is named the keywords and brief
-summary may name it. Eligibility criteria are never read: drug trials list earlier
-transplants there as exclusions.
+summary (and the registry's MeSH index terms) may name it. Eligibility criteria are never
+read: drug trials list earlier transplants there as exclusions.
+
+Last, the study's role: whether participants receive the therapy, are followed after having
+had it, or only give samples for laboratory work (then no therapy label is given).
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ class Site:
     country: str
     status: str  # the site's own RecruitmentStatus; "" when the record does not say
     contacts: tuple[Contact, ...] = ()
+    geo_point: tuple[float, float] | None = None  # (lat, lon) from the registry's geoPoint
 
     @property
     def place(self) -> str:
@@ -138,6 +139,7 @@ class Trial:
     has_results: bool
     last_verified: str = ""  # statusVerifiedDate: when the sponsor last confirmed the record
     design: Design = Design("", "", "", (), ())
+    primary_outcomes: tuple[str, ...] = ()  # the measures, as registered
 
     @property
     def url(self) -> str:
@@ -170,7 +172,18 @@ def _site(raw: dict) -> Site:
         country=_text(raw.get("country")),
         status=_text(raw.get("status")),
         contacts=tuple(_contact(c) for c in _dicts(raw.get("contacts"))),
+        geo_point=_geo_point(raw.get("geoPoint")),
     )
+
+
+def _geo_point(raw: Any) -> tuple[float, float] | None:
+    """(lat, lon) when both are numbers on the globe; registry data is not trusted blindly."""
+    lat, lon = dig(raw, "lat"), dig(raw, "lon")
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in (lat, lon)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return float(lat), float(lon)
 
 
 def _enrollment(design: Any) -> int | None:
@@ -253,4 +266,8 @@ def read_trial(study: dict) -> Trial:
         has_results=study.get("hasResults") is True,
         last_verified=_text(status.get("statusVerifiedDate")),
         design=_design(design, arms),
+        primary_outcomes=tuple(
+            t for t in (_text(o.get("measure")) for o in
+                        _dicts(dig(protocol, "outcomesModule", "primaryOutcomes"))) if t
+        ),
     )

@@ -32,7 +32,7 @@ from filelock import FileLock, Timeout
 from .errors import StoreError, UpdateRunning
 from .records import last_update_of, nct_id_of, status_of
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # How long a writer waits for another writer's transaction before giving up. Updates
 # also take ``update_lock`` first, so two of them never meet here.
 BUSY_TIMEOUT = 10.0
@@ -51,7 +51,9 @@ CREATE TABLE studies (
     is_ms INTEGER NOT NULL,
     evidence TEXT NOT NULL,
     data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    first_seen TEXT                 -- when a refresh or import first stored it; NULL: in the
+                                    -- first download, or stored before version 2
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
 CREATE TABLE status_changes (
@@ -62,6 +64,13 @@ CREATE TABLE status_changes (
     data_timestamp TEXT NOT NULL
 );
 """
+
+
+# Each step turns a store of the version before it into the next one in place, keeping
+# every study and change a user has (a store is rebuilt only when it is unreadable).
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1": ("ALTER TABLE studies ADD COLUMN first_seen TEXT",),
+}
 
 
 def utc_now() -> str:
@@ -90,6 +99,12 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class NewStudy:
+    nct_id: str
+    first_seen: str  # when a refresh or import first stored it
+
+
+@dataclass(frozen=True)
 class StoreInfo:
     """What the store holds and how fresh it is."""
 
@@ -100,6 +115,7 @@ class StoreInfo:
     checked_at: str | None  # when the API was last asked whether anything changed
     source: str | None  # "ClinicalTrials.gov API ..." or "import of FILE"
     classifier_version: str | None
+    tracking_since: str | None = None  # new studies are known from this moment on
 
     @property
     def is_empty(self) -> bool:
@@ -198,11 +214,34 @@ class Store:
         row = conn.execute(
             "SELECT value FROM meta WHERE key = 'schema_version'"
         ).fetchone() if "meta" in _tables(conn) else None
-        if row is None or row[0] != SCHEMA_VERSION:
+        if row is not None and row[0] in MIGRATIONS:
+            if self.read_only:
+                raise StoreError(f"The local store {self.path} has an older layout and cannot "
+                                 f"be upgraded because {self.read_only}. {_WRITABLE_HINT}")
+            self._migrate(conn, row[0])
+        elif row is None or row[0] != SCHEMA_VERSION:
             raise _Damaged("not a store of this version of the finder")
         problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
         if problems != ["ok"]:
             raise _Damaged("damaged: " + "; ".join(problems))
+
+    def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
+        """Bring an older store up to this version in one transaction (all or nothing)."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated it while this one waited for the lock.
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            while version in MIGRATIONS:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                version = str(int(version) + 1)
+            # Studies stored before first_seen existed stay NULL (not new): tracking starts now.
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (utc_now(),))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _set_aside(self, reason: str) -> None:
         """Move a damaged or foreign file out of the way, never delete it."""
@@ -277,6 +316,7 @@ class Store:
             checked_at=meta.get("checked_at"),
             source=meta.get("source"),
             classifier_version=meta.get("classifier_version"),
+            tracking_since=meta.get("tracking_since"),
         )
 
     def stem_cell_studies(self) -> list[StoredStudy]:
@@ -329,6 +369,15 @@ class Store:
             for r in rows
             if nct_ids is None or r["nct_id"] in nct_ids
         ]
+
+    def new_studies(self, nct_ids: set[str] | None = None) -> list[NewStudy]:
+        """Studies that arrived after the first download (or the migration), newest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT nct_id, first_seen FROM studies WHERE first_seen IS NOT NULL "
+                "ORDER BY first_seen DESC, nct_id"
+            ).fetchall()
+        return [NewStudy(r[0], r[1]) for r in rows if nct_ids is None or r[0] in nct_ids]
 
     # -- writing ------------------------------------------------------------
 
@@ -419,6 +468,9 @@ class Writer:
         self._conn = conn
         self.seen: set[str] = set()
         self.changes = 0
+        # Filling an empty store is the first download: its studies are the baseline, not "new".
+        self._baseline = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM studies)").fetchone()[0] == 1
+        self._tracking_noted = False
 
     def put(
         self,
@@ -433,7 +485,7 @@ class Writer:
         if not nct_id:
             raise ValueError("a study record without an NCT id")
         old = self._conn.execute(
-            "SELECT overall_status, last_update FROM studies WHERE nct_id = ?", (nct_id,)
+            "SELECT overall_status, last_update, first_seen FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
         # An older record (an import of an old download) is no change in the study.
         if old and old[0] and status and old[0] != status and last_update >= old[1]:
@@ -443,7 +495,9 @@ class Writer:
             )
             self.changes += 1
         self._conn.execute(
-            "INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, is_full, "
+            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -455,9 +509,13 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
+                old[2] if old else (None if self._baseline else fetched_at),  # new once
             ),
         )
         self.seen.add(nct_id)
+        if self._baseline and not self._tracking_noted:
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (fetched_at,))
+            self._tracking_noted = True
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(
