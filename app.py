@@ -10,19 +10,23 @@ Run it with ``python -m streamlit run app.py``.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
+from trials import compare, finder, nearby, plain, prescreen, summary, views
+from trials import changes as chg
 from trials import filters as flt
-from trials import finder, plain, prescreen, summary, views
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
 from trials.detail import section_markdown, study_card
 from trials.errors import TrialsError
 from trials.export import csv_bytes
-from trials.store import StoreInfo
 
 SETTINGS = Settings.from_env()
 st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", layout="wide",
@@ -31,9 +35,14 @@ st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", lay
 
 # Shared by every session, never copied: what is cached here is never changed in place.
 @st.cache_resource(show_spinner=False, max_entries=2)
-def load_snapshot(store_path: str, version: tuple) -> finder.Snapshot:
+def load_snapshot(version: tuple) -> finder.Snapshot:
     """The table, read again only when the store changed (``version``)."""
     return finder.load(SETTINGS)
+
+
+@st.cache_resource(show_spinner=False)
+def load_bundled() -> finder.Snapshot | None:
+    return finder.load_bundled()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -41,32 +50,41 @@ def filter_choices(version: tuple, _table: pd.DataFrame) -> views.Choices:
     return views.choices(_table)
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def changes_since(version: tuple, since: date, _snapshot: finder.Snapshot) -> list:
+    return finder.changes(_snapshot, since)
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
-def shared_view(version: tuple, filters: flt.Filters, _table: pd.DataFrame) -> views.View:
-    """The view of ``filters``, kept for the next visitor (most ask for the same few). Never
-    used with pre-screen answers: those stay in the patient's session."""
-    return views.make_view(flt.apply(_table, filters))
+def shared_view(version: tuple, filters: flt.Filters, since: date, _snapshot: finder.Snapshot) -> views.View:
+    """The view of ``filters``, changes since ``since`` marked, kept for the next visitor (most
+    ask for the same few). Never used with pre-screen answers: those stay in the patient's
+    session."""
+    rows = flt.apply(_snapshot.table, filters)
+    return views.make_view(finder.mark_changed(rows, changes_since(version, since, _snapshot)))
 
 
-def refresh_now() -> bool:
-    """Refresh with a progress bar; remembers a failure for the banner. True if it worked."""
+def follow_update(updater: finder.Updater, seen: finder.UpdateState) -> None:
+    """Show a running update's progress (the stored data is already on screen), then
+    rerun once to show its data or its failure. Every visitor follows the same update.
+
+    ``seen`` is the state this run was drawn with: an update that was running then and
+    has finished since still needs the rerun that shows its outcome."""
+    if not seen.running and not updater.state.running:
+        return
     with st.status("Updating from ClinicalTrials.gov…", expanded=True) as status:
         bar = st.progress(0.0)
-
-        def progress(stage: str, done: int, total: int | None) -> None:
-            bar.progress(min(1.0, done / total) if total else 0.0,
-                         text=f"{stage}: {done} of {total}" if total else stage)
-
-        try:
-            result = finder.refresh(SETTINGS, progress=progress)
-        except TrialsError as exc:
-            st.session_state.refresh_error = str(exc)
+        # Short waits with a Streamlit call between them, so a visitor's click still
+        # interrupts this run at once.
+        while (state := updater.wait(0.5)).running:
+            bar.progress(min(1.0, state.done / state.total) if state.total else 0.0,
+                         text=f"{state.stage}: {state.done} of {state.total}"
+                         if state.total else state.stage)
+        if state.error:
             status.update(label="Could not update from ClinicalTrials.gov", state="error")
-            return False
-        st.session_state.pop("refresh_error", None)
-        status.update(label=f"Up to date: ClinicalTrials.gov data as of {result.data_timestamp}",
-                      state="complete", expanded=False)
-    return True
+        else:
+            status.update(label="Up to date", state="complete", expanded=False)
+    st.rerun()
 
 
 def import_upload(upload) -> None:
@@ -98,7 +116,27 @@ def start_from_link(choices: views.Choices) -> flt.Link:
         params = {name: st.query_params.get_all(name) for name in st.query_params}
         link = flt.parse_link(params, choices.countries, choices.recruiting_countries, choices.ids)
         st.session_state.update(flt.widget_values(link.filters, link.study), link=link)
+        start_near_and_since(params)
     return st.session_state.link
+
+
+def start_near_and_since(params: dict[str, list[str]]) -> None:
+    """Near me (near=, within=) and what changed (since=) from the link, checked by the
+    modules that use them; a value they refuse is said, not dropped."""
+    notices = []
+    st.session_state.near = (params.get("near") or [""])[0][:nearby.MAX_PLACE]
+    try:
+        st.session_state.within = nearby.parse_within((params.get("within") or [None])[0])
+    except TrialsError as exc:
+        st.session_state.within = None
+        notices.append(f"The distance in this link was not used: {exc}")
+    try:
+        since = chg.parse_since((params.get("since") or [None])[0])
+    except TrialsError as exc:
+        since = None
+        notices.append(f"The date in this link was not used: {exc}")
+    st.session_state.since = date.fromisoformat(since[:10]) if since else None
+    st.session_state.link_notices = tuple(notices)
 
 
 def current_filters() -> flt.Filters:
@@ -140,6 +178,12 @@ def filter_panels(choices: views.Choices, filters: flt.Filters) -> None:
                           persist_state=KEEP)
             st.multiselect("Country", choices.countries, key="country", placeholder="Any country",
                            persist_state=KEEP)
+            st.text_input("Near me: your city (and country)", key="near", max_chars=nearby.MAX_PLACE,
+                          placeholder="e.g. Milan, Italy", persist_state=KEEP,
+                          help="Looked up on this computer in a list of cities over 15,000 people "
+                               "(GeoNames); nothing is sent anywhere.")
+            st.number_input("Within (km)", min_value=1, max_value=nearby.MAX_WITHIN_KM, value=None,
+                            step=50, key="within", placeholder="any distance", persist_state=KEEP)
     panel = middle.expander(f"For clinicians ({clinician} active)", expanded=clinician > 0,
                             icon=":material/stethoscope:", key="clinician_open", on_change="rerun")
     if panel.open:
@@ -203,10 +247,17 @@ def pre_screen_answers() -> None:
 def keep_link_in_step(filters: flt.Filters, profile: prescreen.Profile) -> None:
     """The URL always holds the filters in force, spelled canonically, so it can be shared;
     the pre-screen's answers only when the patient asked for that."""
-    wanted = flt.link_params(filters, st.session_state.study)
-    if st.session_state.get("pre_share"):
+    state = st.session_state
+    wanted = flt.link_params(filters, state.study)
+    if state.get("pre_share"):
         wanted.update({k: [v] for k, v in prescreen.profile_params(profile).items()})
-    for name in [*flt.PARAM_OF.values(), flt.STUDY_PARAM, *prescreen.SHARED_PARAMS]:
+    if state.near.strip():
+        wanted["near"] = [state.near.strip()]
+    if state.within:
+        wanted["within"] = [f"{state.within:g}"]
+    if state.since:
+        wanted["since"] = [state.since.isoformat()]
+    for name in [*flt.PARAM_OF.values(), flt.STUDY_PARAM, *prescreen.SHARED_PARAMS, "near", "within", "since"]:
         if st.query_params.get_all(name) != wanted.get(name, []):
             if name in wanted:
                 st.query_params[name] = wanted[name]
@@ -279,11 +330,14 @@ def desktop_table(view: views.View) -> None:
                     "Sites recruiting", help="unknown: the record gives no status for its sites"),
                 "last_update": "Last update",
                 "fit": "Pre-screen",
+                "changed": "What changed",
+                "distance_km": "Distance to nearest open site",
+                "nearest_site": "Nearest open site",
             },
         )
 
 
-def results(df: pd.DataFrame, view: views.View, filters: flt.Filters, info: StoreInfo) -> None:
+def results(df: pd.DataFrame, view: views.View, filters: flt.Filters, snapshot: finder.Snapshot) -> None:
     st.header(view.summary, anchor=False)
     if view.frame.empty:
         st.info(summary.explain_empty(df, filters))
@@ -296,9 +350,10 @@ def results(df: pd.DataFrame, view: views.View, filters: flt.Filters, info: Stor
     noun = "this study" if len(rows) == 1 else f"these {len(rows)} studies"
     st.download_button(
         f"Download {noun} as CSV", lambda: csv_bytes(rows),  # built on click
-        file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
+        file_name=f"ms-stem-cell-trials-{(snapshot.info.data_timestamp or '')[:10]}"
+                  f"{'-bundled-snapshot' if snapshot.bundled else ''}.csv", mime="text/csv",
         icon=":material/download:",
-        help="Every column, for a spreadsheet. " + plain.data_age(info.data_timestamp, info.fetched_at),
+        help="Every column, for a spreadsheet. " + snapshot.age,
     )
     st.vega_lite_chart(view.chart_data, view.chart, width="stretch")
 
@@ -346,21 +401,201 @@ def study_card_dialog(view: pd.DataFrame, nct_id: str) -> None:
         st.markdown("Only summary fields are stored for this study; see the registry record.")
 
 
-def status_changes(snapshot: finder.Snapshot) -> None:
-    if not snapshot.changes:
+def near_me(snapshot: finder.Snapshot, view: pd.DataFrame, place: str, within: float | None):
+    """The view ranked by distance (or unchanged, with the reason, when the place is unknown)."""
+    if not place:
+        return view, None
+    try:
+        near = finder.near(snapshot, view, place, within)
+    except TrialsError as exc:
+        st.error(str(exc))
+        return view, None
+    return near.table, near
+
+
+def near_message(near) -> None:
+    if near is None:
         return
-    panel = st.expander(f"What changed since earlier refreshes ({len(snapshot.changes)})",
-                        key="changes_open", on_change="rerun")
-    if panel.open:
-        with panel:
-            st.dataframe(pd.DataFrame(snapshot.changes), hide_index=True, width="stretch")
+    show = st.warning if near.found_nothing else st.info
+    show(plain.md_escape(near.message), icon=":material/near_me:")
 
 
-def about_the_data(info: StoreInfo) -> None:
+def near_sites(near) -> None:
+    """The open sites behind the ranking: status, place, distance and contact of each."""
+    if near is None or not near.sites:
+        return
+    with st.expander(f"Open sites, nearest first ({len(near.sites)})"):
+        st.dataframe(nearby.sites_frame(near.sites), hide_index=True, width="stretch",
+                     column_config={"nct_id": "Study", "site": "Site", "city": "City",
+                                    "country": "Country", "status": "Site status",
+                                    "distance": "Distance", "contact": "Contact"})
+
+
+# Colour and shape both tell the status (not colour alone); the legend names it. The colours
+# are the page's one status palette (trials.views).
+MAP_STATUSES = list(flt.STATUS_GROUPS)
+MAP_COLOURS = [views.STATUS_COLOURS[s] for s in MAP_STATUSES]
+MAP_SHAPES = ["circle", "triangle-up", "diamond", "square", "cross", "triangle-down", "triangle-left",
+              "triangle-right"]
+
+
+def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
+    """Every placed site of the studies shown, on a plain globe (no map tiles: it draws offline)."""
+    points = finder.site_points(snapshot, view)
+    st.subheader(f"Where the sites are: {len(points)} sites of these {len(view)} studies", anchor=False)
+    if points.empty:
+        st.markdown("None of these studies has a site whose place is known.")
+        return
+    present = [s for s in MAP_STATUSES if s in set(points["status"])]
+    colours = [MAP_COLOURS[MAP_STATUSES.index(s)] for s in present]
+    shapes = [MAP_SHAPES[MAP_STATUSES.index(s)] for s in present]
+    legend = alt.Legend(title="Site status", orient="bottom", symbolSize=160, symbolStrokeWidth=0,
+                        labelFontSize=13, titleFontSize=13, labelColor=views.TEXT_COLOUR,
+                        titleColor=views.TEXT_COLOUR, labelLimit=0, columns=2)
+    world = alt.layer(
+        # The globe and its grid are decoration: hidden from screen readers (aria=False).
+        alt.Chart(alt.sphere()).mark_geoshape(fill="#eef3f7", stroke="#b0bec5", clip=True, aria=False),
+        alt.Chart(alt.graticule(step=[10, 10])).mark_geoshape(stroke="#d5dde3", strokeWidth=0.5, clip=True,
+                                                              aria=False),
+    )
+    dots = alt.Chart(points).mark_point(filled=True, size=110, opacity=0.9, stroke="white",
+                                        strokeWidth=0.7, clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q",
+        # One legend for both channels (same title and settings), so each status has its symbol.
+        color=alt.Color("status:N", scale=alt.Scale(domain=present, range=colours), legend=legend),
+        shape=alt.Shape("status:N", scale=alt.Scale(domain=present, range=shapes), legend=legend),
+        tooltip=[alt.Tooltip("site:N", title="Site"), alt.Tooltip("status:N", title="Status"),
+                 alt.Tooltip("nct_id:N", title="Study"), alt.Tooltip("position:N", title="Placed at")],
+    )
+    labels = alt.Chart(points[points["label"] != ""]).mark_text(
+        align="left", dx=8, dy=-7, fontSize=11, color="#263238", clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q", text="label:N")
+    layers = [world, dots, labels]
+    origin = near.origin if near is not None else None
+    if origin is not None:
+        me = pd.DataFrame([{"lon": origin.lon, "lat": origin.lat, "label": f"You: {origin.label}"}])
+        layers.append(alt.Chart(me).mark_point(shape="circle", size=420, color="black", filled=False,
+                                               strokeWidth=3)
+                      .encode(longitude="lon:Q", latitude="lat:Q"))
+        layers.append(alt.Chart(me).mark_text(align="right", dx=-12, dy=12, fontWeight="bold")
+                      .encode(longitude="lon:Q", latitude="lat:Q", text="label:N"))
+    chart = alt.layer(*layers).project(type="equalEarth", fit=nearby.map_extent(points, origin))
+    st.altair_chart(chart.properties(height=480), width="stretch")
+    approximate = int(points["position"].str.startswith("city").sum())
+    st.markdown(f"Colour and shape give each site's own status; labels are left off where they would "
+               f"overlap (hover a point for its site and study). Sites are placed by the registry's "
+               f"coordinates, or at the centre of their city when the record has none ({approximate} of "
+               f"{len(points)} here: approximate). Sites in places missing from the offline list are "
+               "not drawn.")
+
+
+# -- what changed since --------------------------------------------------------------
+
+DEFAULT_SINCE_DAYS = 30
+
+
+def since_moment(snapshot: finder.Snapshot) -> tuple[date, str]:
+    """The moment changes are counted from: the date in the link or the panel (since=), else
+    30 days before the last fetch; with the words for the summary line."""
+    picked = st.session_state.get("since")
+    if picked:
+        return picked, f"since {picked.isoformat()}"
+    fetched = snapshot.info.fetched_at or datetime.now(timezone.utc).isoformat()
+    start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
+    return start, f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}"
+
+
+def since_banner(where, found: list, since_words: str) -> None:
+    line = finder.changes_line(found, since_words)
+    if line:
+        where.info(line + " Marked in the table under *What changed*.", icon=":material/update:")
+
+
+def what_changed(snapshot: finder.Snapshot, found: list, since: date, since_words: str) -> None:
+    title = f"What changed {since_words} ({len(found)})"
+    with st.expander(title, expanded=False):
+        st.date_input("Changes since", value=None, key="since", format="YYYY-MM-DD", persist_state=KEEP,
+                      help="Leave empty for the last 30 days. The date is in the link, so a "
+                           "bookmark shows what changed since your visit.")
+        if found:
+            st.dataframe(pd.DataFrame([{"study": c.url, "what": c.mark, "title": c.title,
+                                        "seen": c.seen_at[:10]} for c in found]),
+                         hide_index=True, width="stretch",
+                         column_config={"study": st.column_config.LinkColumn(
+                             "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)")})
+        else:
+            st.markdown("No new study and no status change was recorded by the refreshes in that time.")
+        if snapshot.info.tracking_since:
+            st.markdown(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
+                       "computer's data began to be tracked; status changes from each refresh since.")
+        today = datetime.now(timezone.utc).date().isoformat()
+        link = urlencode({**st.query_params.to_dict(), "since": today})
+        st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
+        st.download_button(
+            "Atom feed of these changes", finder.feed(snapshot, since), icon=":material/rss_feed:",
+            file_name=f"ms-stem-cell-trial-changes-since-{since.isoformat()}.xml",
+            mime="application/atom+xml",
+            help="One entry per change, for any feed reader. " + snapshot.age)
+
+
+# -- compare -------------------------------------------------------------------------
+
+def compare_from_link(choices: list[str]) -> list[str]:
+    """The ids in the link (compare=NCT1,NCT2), checked; a bad link is said and not used."""
+    raw = st.query_params.get("compare", "")
+    if not raw:
+        return []
+    try:
+        ids = list(compare.parse_ids(raw))
+    except TrialsError as exc:
+        st.warning(f"The studies to compare in this link were not used: {exc}")
+        return []
+    unknown = [i for i in ids if i not in choices]
+    if unknown:
+        st.warning(f"Not in the data, so not compared: {', '.join(unknown)}.")
+    return [i for i in ids if i in choices]
+
+
+def compare_to_link() -> None:
+    picked = st.session_state.compare_pick
+    if len(picked) >= compare.MIN_STUDIES:
+        st.query_params["compare"] = ",".join(picked)
+    else:
+        st.query_params.pop("compare", None)
+
+
+def compare_section(snapshot: finder.Snapshot, df: pd.DataFrame, view: pd.DataFrame, place: str) -> None:
+    st.subheader("Compare studies side by side", anchor=False)
+    shown = set(view["nct_id"])
+    choices = list(view["nct_id"]) + [i for i in df["nct_id"] if i not in shown]
+    if "compare_pick" not in st.session_state:
+        st.session_state.compare_pick = compare_from_link(choices)
+    titles = dict(zip(df["nct_id"], df["title"]))
+    picked = st.multiselect(
+        f"Choose {compare.MIN_STUDIES} to {compare.MAX_STUDIES} studies", choices, key="compare_pick",
+        max_selections=compare.MAX_STUDIES, on_change=compare_to_link, placeholder="Choose studies",
+        format_func=lambda i: f"{i}: {titles.get(i, '')[:70]}")
+    if len(picked) < compare.MIN_STUDIES:
+        st.markdown("The comparison is part of the link, so it can be sent to someone.")
+        return
+    try:
+        table = finder.compare(SETTINGS, snapshot, picked, place or None)
+    except TrialsError as exc:
+        st.error(str(exc))
+        return
+    # On screen the column heads are the NCT numbers; the link stays in the CSV (too wide to wrap).
+    st.table(table[table["question"] != "Registry record"].set_index("question").rename_axis(None))
+    st.download_button(
+        "Download this comparison as CSV", csv_bytes(table), icon=":material/download:",
+        file_name=f"ms-stem-cell-comparison-{'-'.join(picked)}.csv", mime="text/csv",
+        help=snapshot.age)
+
+
+def about_the_data(snapshot: finder.Snapshot) -> None:
     st.divider()
+    source = snapshot.info.source
     st.markdown("**About the data.** " + plain.md_escape(
-        f"{plain.DISCLAIMER} {plain.data_age(info.data_timestamp, info.fetched_at)}"
-        + (f" Source: {info.source}." if info.source else "")))
+        f"{plain.DISCLAIMER} {snapshot.age}" + (f" Source: {source}." if source else "")))
 
 
 def page() -> None:
@@ -368,42 +603,52 @@ def page() -> None:
     st.html(views.LAYOUT_CSS)
     st.markdown(f":material/info: {plain.SHORT_DISCLAIMER}")
 
-    store = finder.open_store(SETTINGS)
-    if store.notice:
-        st.session_state.store_notice = store.notice
-    if "store_notice" in st.session_state:
-        st.warning(st.session_state.store_notice)
-    info = store.info()
-    snapshot = load_snapshot(str(SETTINGS.store_path), (info.fetched_at, info.checked_at,
-                                                         info.study_count, info.classifier_version))
-    age = plain.data_age(info.data_timestamp, info.fetched_at)
+    # One updater for every visitor of this server: ten visitors on day-old data start
+    # one refresh, and the update lock keeps other processes from starting a second.
+    updater = finder.updater(SETTINGS)
+    version = finder.version(SETTINGS)
+    snapshot = load_snapshot(version)
+    if snapshot.is_stale():
+        updater.start(automatic=True)
+    state = updater.state
+    failed = state.error and not state.running
+    if snapshot.notice:
+        st.warning(snapshot.notice)
+    if snapshot.info.is_empty and failed:
+        snapshot = load_bundled() or snapshot
 
     top = st.columns([5, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
-    if stale := plain.stale_warning(info.data_timestamp):
-        top[0].warning(plain.md_escape(f"{age} {stale}"), icon=":material/history:")
+    # The bundled snapshot's age line already says it is old and why it is shown.
+    stale = "" if snapshot.bundled else plain.stale_warning(snapshot.info.data_timestamp)
+    if stale or snapshot.bundled:
+        top[0].warning(plain.md_escape(f"{snapshot.age} {stale}".strip()), icon=":material/history:")
     else:
-        top[0].markdown(":material/schedule: " + plain.md_escape(age))
+        top[0].markdown(":material/schedule: " + plain.md_escape(snapshot.age))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
-        if refresh_now():
-            st.rerun()
-    if "refresh_error" in st.session_state:
-        if info.is_empty:
-            st.error(st.session_state.refresh_error)
+        updater.start(automatic=False)
+        state = replace(state, running=True)  # follow it, however quickly it ends
+    if failed:
+        if state.busy:
+            st.info(f"{state.error} Showing the stored data. {snapshot.age}")
+        elif snapshot.info.is_empty:
+            st.error(state.error)
+        elif snapshot.bundled:
+            st.warning(f"{state.error} {snapshot.age}", icon=":material/cloud_off:")
         else:
-            st.warning(f"{st.session_state.refresh_error} Showing the last good data. {age}",
+            st.warning(f"{state.error} Showing the last good data. {snapshot.age}",
                        icon=":material/cloud_off:")
 
-    if info.is_empty:
+    if snapshot.info.is_empty:
         st.warning("There is no trial data on this computer yet. Use **Update** "
                    "to fetch it from ClinicalTrials.gov.")
         offer_import()
-        about_the_data(info)
-        auto_refresh(snapshot)
+        about_the_data(snapshot)
+        follow_update(updater, state)
         return
 
     df = snapshot.table
-    version = (info.fetched_at, info.checked_at, info.study_count, info.classifier_version)
+    version = (*version, snapshot.bundled)
     choices = filter_choices(version, df)
     link = start_from_link(choices)
     start_pre_screen_from_link()
@@ -411,40 +656,45 @@ def page() -> None:
     # results are computed and sent first and the filter panels fill their slot above them
     # afterwards: the browser shows results sooner (bench/RESULTS.md).
     filters, profile = current_filters(), current_profile()
+    place, within = st.session_state.near.strip(), st.session_state.within
     if filters == link.filters:  # until the reader changes the filters the link set
-        for notice in link.notices:
+        for notice in (*link.notices, *st.session_state.link_notices):
             st.warning(plain.md_escape(notice), icon=":material/link_off:")
+    banner = st.container()  # "since your last visit"
     panels = st.container()
-    st.markdown(plain.md_escape(summary.active_filters(filters)))
-    if profile.is_empty:
-        view = shared_view(version, filters, df)
+    st.markdown(plain.md_escape(summary.active_filters(filters, place, within)))
+    since, since_words = since_moment(snapshot)
+    found = changes_since(version, since, snapshot)
+    since_banner(banner, found, since_words)
+    near = None
+    if profile.is_empty and not place:
+        view = shared_view(version, filters, since, snapshot)
     else:
-        rows = prescreen.add_fit(flt.apply(df, filters), snapshot.criteria, profile)
-        if st.session_state.get("hide_no_fit"):
-            rows = prescreen.without_does_not_fit(rows)
+        rows = flt.apply(df, filters)
+        if not profile.is_empty:
+            rows = prescreen.add_fit(rows, snapshot.criteria, profile)
+            if st.session_state.get("hide_no_fit"):
+                rows = prescreen.without_does_not_fit(rows)
+        rows, near = near_me(snapshot, finder.mark_changed(rows, found), place, within)
+        near_message(near)
         view = views.make_view(rows)
-    results(df, view, filters, info)
+    results(df, view, filters, snapshot)
     with panels:
         filter_panels(choices, filters)
     keep_link_in_step(filters, profile)
+    near_sites(near)
+    site_map(snapshot, view.frame, near)
+    compare_section(snapshot, df, view.frame, place)
     study_picker(df, view.frame)
     if st.session_state.study:
         study_card_dialog(view.frame, st.session_state.study)
-    status_changes(snapshot)
+    what_changed(snapshot, found, since, since_words)
     panel = st.expander("Data from a download instead", key="import_open", on_change="rerun")
     if panel.open:
         with panel:
             offer_import()
-    about_the_data(info)
-    auto_refresh(snapshot)
-
-
-def auto_refresh(snapshot: finder.Snapshot) -> None:
-    """Stale data is refreshed once per visit, after the stored data is on screen."""
-    if snapshot.is_stale() and not st.session_state.get("auto_refresh_tried"):
-        st.session_state.auto_refresh_tried = True
-        refresh_now()
-        st.rerun()  # show the new data, or the banner saying why there is none
+    about_the_data(snapshot)
+    follow_update(updater, state)
 
 
 try:

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from pathlib import Path
 import httpx
 from common import REPO, duration, load_ms_studies, print_header, print_table, refresh_into, temp_dir, verdict
 
-from trials.standin import StandIn
+from trials.standin import StandIn, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -61,12 +60,6 @@ import streamlit as st
 st.title("Baseline")
 st.dataframe(pd.DataFrame({"study": [f"NCT{i:08d}" for i in range(60)]}))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def bare_app(folder: Path, settings: bool = True) -> Path:

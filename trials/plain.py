@@ -121,15 +121,13 @@ def count(number: int, singular: str, plural: str) -> str:
 
 
 def age_words(moment: datetime, now: datetime) -> str:
-    """How old something is, in the largest whole unit: '4 years', '2 months', '45 days'."""
+    """How old something is in plain words: '45 days', '14 months', '4 years'."""
     days = max(0, (now - moment).days)
-    years = days // 365
-    months = days // 30
-    if years:
-        return count(years, "year", "years")
-    if months >= 2:
-        return count(months, "month", "months")
-    return count(days, "day", "days")
+    if days < 60:
+        return count(days, "day", "days")
+    if days < 730:
+        return count(days // 30, "month", "months")
+    return count(days // 365, "year", "years")
 
 
 STALE_DAYS = 30  # older data gets a warning: statuses and contacts change within weeks
@@ -165,3 +163,17 @@ def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime |
     if fetched is not None:
         text += f", fetched {ago(fetched, now)}"
     return text + "."
+
+
+def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
+    """'Bundled snapshot, data as of 2025-09-25, 14 months old: ...' for the shipped data."""
+    now = now or datetime.now(timezone.utc)
+    as_of = _parse_utc(data_timestamp)
+    if as_of is None:
+        return "No data yet."
+    months = (now.year - as_of.year) * 12 + now.month - as_of.month - (now.day < as_of.day)
+    old = ("less than a month old" if months < 1
+           else f"{months} month{'s' if months != 1 else ''} old")
+    return (f"Bundled snapshot, data as of {as_of:%Y-%m-%d}, {old}: ClinicalTrials.gov could "
+            "not be reached and no data is stored here yet, so this is the copy that came "
+            "with the program. Studies may have changed since.")

@@ -54,7 +54,6 @@ def _dicts(value: Any) -> list[dict]:
 @dataclass(frozen=True)
 class Contact:
     name: str
-    role: str = ""
     phone: str = ""
     email: str = ""
     affiliation: str = ""
@@ -68,6 +67,7 @@ class Site:
     country: str
     status: str  # the site's own RecruitmentStatus; "" when the record does not say
     contacts: tuple[Contact, ...] = ()
+    geo_point: tuple[float, float] | None = None  # (lat, lon) from the registry's geoPoint
 
     @property
     def place(self) -> str:
@@ -81,15 +81,12 @@ class Eligibility:
     maximum_age: str
     sex: str
     healthy_volunteers: bool | None
-    std_ages: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Intervention:
     type: str
     name: str
-    other_names: tuple[str, ...]
-    description: str
 
     @property
     def label(self) -> str:
@@ -119,14 +116,12 @@ class Trial:
     nct_id: str
     title: str
     official_title: str
-    acronym: str
     overall_status: str
     last_known_status: str
     why_stopped: str
     study_type: str
     phases: tuple[str, ...]
     conditions: tuple[str, ...]
-    keywords: tuple[str, ...]
     interventions: tuple[Intervention, ...]
     sponsor: str
     collaborators: tuple[str, ...]
@@ -137,7 +132,6 @@ class Trial:
     last_update: str
     enrollment: int | None
     enrollment_type: str
-    brief_summary: str
     eligibility: Eligibility
     sites: tuple[Site, ...]
     central_contacts: tuple[Contact, ...]
@@ -145,6 +139,7 @@ class Trial:
     has_results: bool
     last_verified: str = ""  # statusVerifiedDate: when the sponsor last confirmed the record
     design: Design = Design("", "", "", (), ())
+    primary_outcomes: tuple[str, ...] = ()  # the measures, as registered
 
     @property
     def url(self) -> str:
@@ -163,7 +158,6 @@ def _date(status_module: Any, key: str) -> str:
 def _contact(raw: dict) -> Contact:
     return Contact(
         name=_text(raw.get("name")),
-        role=_text(raw.get("role")),
         phone=" ext. ".join(t for t in (_text(raw.get("phone")), _text(raw.get("phoneExt"))) if t),
         email=_text(raw.get("email")),
         affiliation=_text(raw.get("affiliation")),
@@ -178,7 +172,18 @@ def _site(raw: dict) -> Site:
         country=_text(raw.get("country")),
         status=_text(raw.get("status")),
         contacts=tuple(_contact(c) for c in _dicts(raw.get("contacts"))),
+        geo_point=_geo_point(raw.get("geoPoint")),
     )
+
+
+def _geo_point(raw: Any) -> tuple[float, float] | None:
+    """(lat, lon) when both are numbers on the globe; registry data is not trusted blindly."""
+    lat, lon = dig(raw, "lat"), dig(raw, "lon")
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in (lat, lon)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return float(lat), float(lon)
 
 
 def _enrollment(design: Any) -> int | None:
@@ -224,20 +229,16 @@ def read_trial(study: dict) -> Trial:
         nct_id=nct_id,
         title=_text(ident.get("briefTitle")) or _text(ident.get("officialTitle")),
         official_title=_text(ident.get("officialTitle")),
-        acronym=_text(ident.get("acronym")),
         overall_status=_text(status.get("overallStatus")),
         last_known_status=_text(status.get("lastKnownStatus")),
         why_stopped=_text(status.get("whyStopped")),
         study_type=_text(design.get("studyType")),
         phases=_texts(design.get("phases")),
         conditions=_texts(conditions.get("conditions")),
-        keywords=_texts(conditions.get("keywords")),
         interventions=tuple(
             Intervention(
                 type=_text(i.get("type")),
                 name=_text(i.get("name")),
-                other_names=_texts(i.get("otherNames")),
-                description=_text(i.get("description")),
             )
             for i in _dicts(arms.get("interventions"))
         ),
@@ -252,14 +253,12 @@ def read_trial(study: dict) -> Trial:
         last_update=_date(status, "lastUpdatePostDateStruct"),
         enrollment=_enrollment(design),
         enrollment_type=_text(dig(design, "enrollmentInfo", "type")),
-        brief_summary=_text(dig(protocol, "descriptionModule", "briefSummary")),
         eligibility=Eligibility(
             criteria=_text(eligibility.get("eligibilityCriteria")),
             minimum_age=_text(eligibility.get("minimumAge")),
             maximum_age=_text(eligibility.get("maximumAge")),
             sex=_text(eligibility.get("sex")),
             healthy_volunteers=healthy if isinstance(healthy, bool) else None,
-            std_ages=_texts(eligibility.get("stdAges")),
         ),
         sites=tuple(_site(s) for s in _dicts(contacts.get("locations"))),
         central_contacts=tuple(_contact(c) for c in _dicts(contacts.get("centralContacts"))),
@@ -267,4 +266,8 @@ def read_trial(study: dict) -> Trial:
         has_results=study.get("hasResults") is True,
         last_verified=_text(status.get("statusVerifiedDate")),
         design=_design(design, arms),
+        primary_outcomes=tuple(
+            t for t in (_text(o.get("measure")) for o in
+                        _dicts(dig(protocol, "outcomesModule", "primaryOutcomes"))) if t
+        ),
     )

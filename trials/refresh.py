@@ -50,7 +50,8 @@ DETAIL_FIELDS = (
     "DesignModule",
     "ArmsInterventionsModule",
     "EligibilityModule",
-    "ContactsLocationsModule",
+    "ContactsLocationsModule",  # sites with their own status, contacts and geoPoint
+    "OutcomesModule",  # the primary outcome, for the side-by-side comparison
     "ConditionMeshTerm",
     "ConditionMeshId",
     "InterventionMeshTerm",  # the registry's index terms: support for the classifier

@@ -8,14 +8,18 @@ refresh writes inside one transaction, so a refresh that fails halfway leaves
 the previous data as it was (and readers keep seeing it meanwhile, thanks to
 WAL mode).
 
-A file that is not this store (corrupt, foreign, an older layout) is moved
-aside, never deleted, and a fresh store takes its place; ``Store.notice``
-says what happened so the page and the CLI can tell the user.
+A file that is not this store (corrupt, foreign, an older layout, or one that
+fails ``PRAGMA quick_check`` on open) is moved aside, never deleted, and a
+fresh store takes its place; ``Store.notice`` says what happened so the page
+and the CLI can tell the user. Permission problems are not damage: a store in
+a read-only folder or file is read, and only writing it is refused, by name.
+Updates take ``update_lock`` (a lock file) so that only one runs at a time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -23,10 +27,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import StoreError
+from filelock import FileLock, Timeout
+
+from .errors import StoreError, UpdateRunning
 from .records import last_update_of, nct_id_of, status_of
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# How long a writer waits for another writer's transaction before giving up. Updates
+# also take ``update_lock`` first, so two of them never meet here.
+BUSY_TIMEOUT = 10.0
+_WRITABLE_HINT = ("Make it writable by this user, or set TRIALS_CACHE_DIR to a folder "
+                  "this user can write to.")
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,7 +51,9 @@ CREATE TABLE studies (
     is_ms INTEGER NOT NULL,
     evidence TEXT NOT NULL,
     data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
-    fetched_at TEXT NOT NULL
+    fetched_at TEXT NOT NULL,
+    first_seen TEXT                 -- when a refresh or import first stored it; NULL: in the
+                                    -- first download, or stored before version 2
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
 CREATE TABLE status_changes (
@@ -51,6 +64,13 @@ CREATE TABLE status_changes (
     data_timestamp TEXT NOT NULL
 );
 """
+
+
+# Each step turns a store of the version before it into the next one in place, keeping
+# every study and change a user has (a store is rebuilt only when it is unreadable).
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1": ("ALTER TABLE studies ADD COLUMN first_seen TEXT",),
+}
 
 
 def utc_now() -> str:
@@ -79,6 +99,12 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class NewStudy:
+    nct_id: str
+    first_seen: str  # when a refresh or import first stored it
+
+
+@dataclass(frozen=True)
 class StoreInfo:
     """What the store holds and how fresh it is."""
 
@@ -89,6 +115,7 @@ class StoreInfo:
     checked_at: str | None  # when the API was last asked whether anything changed
     source: str | None  # "ClinicalTrials.gov API ..." or "import of FILE"
     classifier_version: str | None
+    tracking_since: str | None = None  # new studies are known from this moment on
 
     @property
     def is_empty(self) -> bool:
@@ -105,63 +132,163 @@ class Classified:
 
 
 class Store:
+    """The store file, opened once per process (see ``finder.open_store``).
+
+    Every read and write opens its own connection, so one ``Store`` serves many threads.
+    ``read_only`` says why the store cannot be written, when it cannot (a read-only file
+    or folder); such a store is still read.
+    """
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.notice: str | None = None
+        self.read_only: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"Cannot create the cache folder {self.path.parent}: {exc.strerror}.") from None
+            raise StoreError(f"Cannot create the cache folder {self.path.parent} "
+                             f"({exc.strerror}). {_WRITABLE_HINT}") from None
         self._prepare()
 
     # -- opening ------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        target, uri = str(self.path), False
+        if self.read_only:
+            # A read-only folder cannot hold SQLite's -wal/-shm files; nobody can write
+            # there either, so the file is read as immutable.
+            immutable = "&immutable=1" if not os.access(self.path.parent, os.W_OK) else ""
+            target, uri = f"{self.path.resolve().as_uri()}?mode=ro{immutable}", True
         try:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            conn = sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the local store {self.path}: {exc}.") from None
+            raise self._error(exc, "opened") from None
         conn.row_factory = sqlite3.Row
         return conn
 
     def _prepare(self) -> None:
+        exists = self.path.exists()
+        if exists and not os.access(self.path, os.R_OK):
+            raise StoreError(f"Permission denied: this user cannot read the local store "
+                             f"{self.path}. {_WRITABLE_HINT}")
+        if not os.access(self.path.parent, os.W_OK):
+            if not exists:
+                raise StoreError(f"Permission denied: cannot create the local store in "
+                                 f"{self.path.parent}. {_WRITABLE_HINT}")
+            self.read_only = f"its folder {self.path.parent} is read-only"
+        elif exists and not os.access(self.path, os.W_OK):
+            self.read_only = f"the file {self.path} is read-only"
         try:
             with closing(self._connect()) as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-                if not tables:
-                    conn.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-                    conn.execute(
-                        "INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-                    )
-                    return
-                row = conn.execute(
-                    "SELECT value FROM meta WHERE key = 'schema_version'"
-                ).fetchone() if "meta" in tables else None
-                if row is None or row[0] != SCHEMA_VERSION:
-                    raise sqlite3.DatabaseError("not a store of this version of the finder")
-                conn.execute("SELECT count(*) FROM studies").fetchone()
+                if not self.read_only and not _tables(conn):
+                    self._create(conn)
+                self._check(conn)
         except sqlite3.DatabaseError as exc:
+            if _kind(exc) != "damaged":
+                raise self._error(exc, "opened") from None
             self._set_aside(str(exc))
             self._prepare()
 
+    def _create(self, conn: sqlite3.Connection) -> None:
+        """Tables for an empty file. Several processes may open a new store at once (SQLite
+        answers a concurrent switch to WAL with "locked" at once, without waiting): the
+        update lock queues them, and only the first finds no tables and creates them."""
+        with self.update_lock(BUSY_TIMEOUT):
+            if _tables(conn):
+                return
+            conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        """Is this our store, and are its pages sound? ``quick_check`` reads every page
+        once (milliseconds for this store) and finds damage that a first query would not."""
+        row = conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone() if "meta" in _tables(conn) else None
+        if row is not None and row[0] in MIGRATIONS:
+            if self.read_only:
+                raise StoreError(f"The local store {self.path} has an older layout and cannot "
+                                 f"be upgraded because {self.read_only}. {_WRITABLE_HINT}")
+            self._migrate(conn, row[0])
+        elif row is None or row[0] != SCHEMA_VERSION:
+            raise _Damaged("not a store of this version of the finder")
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise _Damaged("damaged: " + "; ".join(problems))
+
+    def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
+        """Bring an older store up to this version in one transaction (all or nothing)."""
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated it while this one waited for the lock.
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            while version in MIGRATIONS:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                version = str(int(version) + 1)
+            # Studies stored before first_seen existed stay NULL (not new): tracking starts now.
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (utc_now(),))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+
     def _set_aside(self, reason: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        """Move a damaged or foreign file out of the way, never delete it."""
+        if self.read_only:
+            raise StoreError(f"The local store {self.path} cannot be read ({reason}) and "
+                             f"cannot be moved aside: {self.read_only}. {_WRITABLE_HINT}")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
-        for suffix in ("-wal", "-shm"):
-            Path(str(self.path) + suffix).unlink(missing_ok=True)
         try:
             self.path.rename(aside)
+        except FileNotFoundError:
+            return  # another process set it aside first and told its user
         except OSError as exc:
             raise StoreError(
-                f"The local store {self.path} is unreadable ({reason}) and could not be "
-                f"moved aside ({exc.strerror}). Delete it and refresh."
+                f"The local store {self.path} cannot be read ({reason}) and could not be "
+                f"moved aside ({exc.strerror}). {_WRITABLE_HINT}"
             ) from None
+        for suffix in ("-wal", "-shm"):  # they belong to the old file, not to the new one
+            sidecar = Path(f"{self.path}{suffix}")
+            if sidecar.exists():
+                sidecar.rename(Path(f"{aside}{suffix}"))
         self.notice = (
             f"The local store could not be read ({reason}). It was kept as {aside.name} "
             "and a new, empty store was started: refresh from ClinicalTrials.gov or "
             "import a download to fill it."
         )
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """A SQLite error as a message that says what to do."""
+        kind = _kind(exc)
+        if kind == "busy":
+            return StoreError(
+                f"The local store {self.path} is busy: another program has been writing to "
+                f"it for more than {BUSY_TIMEOUT:.0f} s. Try again in a minute."
+            )
+        if kind == "permission":
+            return StoreError(f"Permission denied: the local store {self.path} cannot be "
+                              f"{doing} ({exc}). {_WRITABLE_HINT}")
+        if kind == "damaged":
+            # Found after the open-time check: set it aside now, so the next run starts clean.
+            try:
+                self._set_aside(str(exc))
+            except StoreError as error:
+                return error
+            return StoreError(f"The local store {self.path} turned out to be damaged ({exc}); "
+                              "it was set aside. Run `trials refresh` to fetch the data again.")
+        return StoreError(f"The local store {self.path} could not be {doing} ({exc}).")
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -169,10 +296,7 @@ class Store:
             with closing(self._connect()) as conn:
                 yield conn
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"The local store {self.path} could not be read ({exc}). "
-                "Run `trials refresh --full` to rebuild it."
-            ) from None
+            raise self._error(exc, "read") from None
 
     # -- reading ------------------------------------------------------------
 
@@ -192,6 +316,7 @@ class Store:
             checked_at=meta.get("checked_at"),
             source=meta.get("source"),
             classifier_version=meta.get("classifier_version"),
+            tracking_since=meta.get("tracking_since"),
         )
 
     def stem_cell_studies(self) -> list[StoredStudy]:
@@ -245,21 +370,95 @@ class Store:
             if nct_ids is None or r["nct_id"] in nct_ids
         ]
 
+    def new_studies(self, nct_ids: set[str] | None = None) -> list[NewStudy]:
+        """Studies that arrived after the first download (or the migration), newest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT nct_id, first_seen FROM studies WHERE first_seen IS NOT NULL "
+                "ORDER BY first_seen DESC, nct_id"
+            ).fetchall()
+        return [NewStudy(r[0], r[1]) for r in rows if nct_ids is None or r[0] in nct_ids]
+
     # -- writing ------------------------------------------------------------
 
     @contextmanager
     def writing(self) -> Iterator["Writer"]:
-        """One transaction: all of it lands, or none of it does."""
+        """One transaction: all of it lands, or none of it does.
+
+        A second writer waits up to ``BUSY_TIMEOUT`` for the first, then gets a StoreError.
+        A ``BEGIN`` that failed opened no transaction, so there is nothing to roll back.
+        """
+        if self.read_only:
+            raise StoreError(f"Permission denied: the local store {self.path} cannot be "
+                             f"updated because {self.read_only}. It can still be read. "
+                             f"{_WRITABLE_HINT}")
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            yield Writer(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            try:
+                yield Writer(conn)
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:  # the body failed, or COMMIT did
+                    conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc, "updated") from None
         finally:
             conn.close()
+
+    @contextmanager
+    def update_lock(self, wait: float) -> Iterator[None]:
+        """One update at a time for every process and thread using this store.
+
+        Waits up to ``wait`` seconds for another update to finish, then raises UpdateRunning.
+        The lock is a file beside the store (``filelock``); the operating system releases
+        it when its holder dies, so a killed refresh never leaves it stuck.
+        """
+        if self.read_only:
+            raise StoreError(f"Permission denied: the local store {self.path} cannot be "
+                             f"updated because {self.read_only}. It can still be read. "
+                             f"{_WRITABLE_HINT}")
+        lock = FileLock(f"{self.path}.lock", thread_local=False)
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise UpdateRunning(
+                "An update from ClinicalTrials.gov is already running (started by another "
+                f"command or by the page) and did not finish within {wait:.0f} s. The stored "
+                "data stays usable; its new data will be there when it is done."
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"Cannot create the update lock beside {self.path} "
+                             f"({exc.strerror}). {_WRITABLE_HINT}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+class _Damaged(sqlite3.DatabaseError):
+    """A file that opens but is not a sound store of this version."""
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def _kind(exc: sqlite3.Error) -> str:
+    """busy, permission, damaged or other: what the user can do differs for each."""
+    if isinstance(exc, _Damaged):
+        return "damaged"
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return "busy"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")) \
+            or "readonly" in text or "unable to open" in text:
+        return "permission"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text \
+            or "not a database" in text:
+        return "damaged"
+    return "other"
 
 
 class Writer:
@@ -269,6 +468,9 @@ class Writer:
         self._conn = conn
         self.seen: set[str] = set()
         self.changes = 0
+        # Filling an empty store is the first download: its studies are the baseline, not "new".
+        self._baseline = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM studies)").fetchone()[0] == 1
+        self._tracking_noted = False
 
     def put(
         self,
@@ -283,7 +485,7 @@ class Writer:
         if not nct_id:
             raise ValueError("a study record without an NCT id")
         old = self._conn.execute(
-            "SELECT overall_status, last_update FROM studies WHERE nct_id = ?", (nct_id,)
+            "SELECT overall_status, last_update, first_seen FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
         # An older record (an import of an old download) is no change in the study.
         if old and old[0] and status and old[0] != status and last_update >= old[1]:
@@ -293,7 +495,9 @@ class Writer:
             )
             self.changes += 1
         self._conn.execute(
-            "INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, is_full, "
+            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -305,9 +509,13 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
+                old[2] if old else (None if self._baseline else fetched_at),  # new once
             ),
         )
         self.seen.add(nct_id)
+        if self._baseline and not self._tracking_noted:
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (fetched_at,))
+            self._tracking_noted = True
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(

@@ -95,8 +95,9 @@ def explain_empty(df: pd.DataFrame, filters: Filters) -> str:
     return text
 
 
-def active_filters(filters: Filters) -> str:
-    """Every filter in force, in the page's words, for the line above the results."""
+def active_filters(filters: Filters, near: str = "", within_km: float | None = None) -> str:
+    """Every filter in force, in the page's words, for the line above the results (with the
+    place the patient gave for "near me", which ranks the studies)."""
     parts = [*filters.therapies, *filters.status_groups,
              *(f"registry status {plain.status_words(s)}" for s in filters.statuses),
              *(plain.phase_words((p,)) for p in filters.phases),
@@ -106,6 +107,8 @@ def active_filters(filters: Filters) -> str:
         parts.append(f"words “{filters.text}”")
     if filters.gives_therapy:
         parts.append("only trials that give the therapy")
+    if near:
+        parts.append(f"near {near}" + (f" within {within_km:g} km" if within_km else ""))
     return "Filters: " + (" · ".join(parts) if parts else "none, every study is shown")
 
 

@@ -129,11 +129,22 @@ DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group"
                    "recruiting_sites", "flags", "last_update")
 
 
+# Columns that lead the page's table when a search adds them: what changed, the distance
+# from the patient (trials.nearby), the pre-screen's fit.
+LEADING_COLUMNS = ("changed", "distance_km", "nearest_site", "fit")
+
+
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """The page's columns (the pre-screen's fit first, when there is one), phases in words
+    """The page's columns (what a search added first: changes, distance, fit), phases in words
     and a warning marker in front of a flagged study's reasons."""
-    shown = df[(["fit"] if "fit" in df else []) + list(DISPLAY_COLUMNS)].copy()
+    # A column a search added is shown when it says something for at least one study.
+    leading = [c for c in LEADING_COLUMNS if c in df and df[c].map(lambda v: not pd.isna(v) and v != "").any()]
+    shown = df[leading + list(DISPLAY_COLUMNS)].copy()
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
     shown["recruiting_sites"] = shown["recruiting_sites"].map(lambda n: "unknown" if pd.isna(n) else str(n))
+    if "distance_km" in shown:  # in words, "about" when approximate; empty when unknown
+        shown["distance_km"] = [
+            "" if pd.isna(km) else f"{'about ' if approx == 'yes' else ''}{km:,} km"
+            for km, approx in zip(df.loc[shown.index, "distance_km"], df.loc[shown.index, "distance_approximate"])]
     return shown

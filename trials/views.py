@@ -44,6 +44,7 @@ h2 {{ font-size: 1.6rem !important; }}
   h1 {{ font-size: 1.6rem !important; padding-top: 0 !important; }}
   h2 {{ font-size: 1.3rem !important; }}
   .stMainBlockContainer {{ padding-top: 3.25rem !important; }}
+  [data-testid="stExpander"] summary {{ padding-top: 0.4rem; padding-bottom: 0.4rem; }}
 }}
 </style>"""
 
