@@ -439,13 +439,39 @@ MAP_SHAPES = ["circle", "triangle-up", "diamond", "square", "cross", "triangle-d
               "triangle-right"]
 
 
-def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
+@st.cache_resource(show_spinner=False, max_entries=64)
+def shared_map(version: tuple, filters: flt.Filters, since: date, _snapshot: finder.Snapshot,
+               _view: pd.DataFrame) -> tuple[pd.DataFrame, dict | None]:
+    """The map of a shared view (no place given), kept for the next visitor: Altair checks every
+    chart against its schema, which cost more server time than the rest of the page."""
+    points = finder.site_points(_snapshot, _view)
+    return points, map_spec(points, None)
+
+
+def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near, shared: tuple | None = None) -> None:
     """Every placed site of the studies shown, on a plain globe (no map tiles: it draws offline)."""
-    points = finder.site_points(snapshot, view)
+    if shared is not None:
+        points, spec = shared
+    else:
+        points = finder.site_points(snapshot, view)
+        spec = map_spec(points, near.origin if near is not None else None)
     st.subheader(f"Where the sites are: {len(points)} sites of these {len(view)} studies", anchor=False)
-    if points.empty:
+    if spec is None:
         st.markdown("None of these studies has a site whose place is known.")
         return
+    st.vega_lite_chart(spec, width="stretch")
+    approximate = int(points["position"].str.startswith("city").sum())
+    st.markdown(f"Colour and shape give each site's own status; labels are left off where they would "
+               f"overlap (hover a point for its site and study). Sites are placed by the registry's "
+               f"coordinates, or at the centre of their city when the record has none ({approximate} of "
+               f"{len(points)} here: approximate). Sites in places missing from the offline list are "
+               "not drawn.")
+
+
+def map_spec(points: pd.DataFrame, origin) -> dict | None:
+    """The map as a Vega-Lite spec; None when no site has a known place."""
+    if points.empty:
+        return None
     present = [s for s in MAP_STATUSES if s in set(points["status"])]
     colours = [MAP_COLOURS[MAP_STATUSES.index(s)] for s in present]
     shapes = [MAP_SHAPES[MAP_STATUSES.index(s)] for s in present]
@@ -471,7 +497,6 @@ def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
         align="left", dx=8, dy=-7, fontSize=11, color="#263238", clip=True).encode(
         longitude="lon:Q", latitude="lat:Q", text="label:N")
     layers = [world, dots, labels]
-    origin = near.origin if near is not None else None
     if origin is not None:
         me = pd.DataFrame([{"lon": origin.lon, "lat": origin.lat, "label": f"You: {origin.label}"}])
         layers.append(alt.Chart(me).mark_point(shape="circle", size=420, color="black", filled=False,
@@ -480,13 +505,7 @@ def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
         layers.append(alt.Chart(me).mark_text(align="right", dx=-12, dy=12, fontWeight="bold")
                       .encode(longitude="lon:Q", latitude="lat:Q", text="label:N"))
     chart = alt.layer(*layers).project(type="equalEarth", fit=nearby.map_extent(points, origin))
-    st.altair_chart(chart.properties(height=480), width="stretch")
-    approximate = int(points["position"].str.startswith("city").sum())
-    st.markdown(f"Colour and shape give each site's own status; labels are left off where they would "
-               f"overlap (hover a point for its site and study). Sites are placed by the registry's "
-               f"coordinates, or at the centre of their city when the record has none ({approximate} of "
-               f"{len(points)} here: approximate). Sites in places missing from the offline list are "
-               "not drawn.")
+    return chart.properties(height=480).to_dict()
 
 
 # -- what changed since --------------------------------------------------------------
@@ -667,7 +686,8 @@ def page() -> None:
     found = changes_since(version, since, snapshot)
     since_banner(banner, found, since_words)
     near = None
-    if profile.is_empty and not place:
+    view_is_shared = profile.is_empty and not place
+    if view_is_shared:
         view = shared_view(version, filters, since, snapshot)
     else:
         rows = flt.apply(df, filters)
@@ -683,7 +703,8 @@ def page() -> None:
         filter_panels(choices, filters)
     keep_link_in_step(filters, profile)
     near_sites(near)
-    site_map(snapshot, view.frame, near)
+    shared = shared_map(version, filters, since, snapshot, view.frame) if view_is_shared else None
+    site_map(snapshot, view.frame, near, shared)
     compare_section(snapshot, df, view.frame, place)
     study_picker(df, view.frame)
     if st.session_state.study:

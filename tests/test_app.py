@@ -21,12 +21,14 @@ APP = str(REPO / "app.py")
 
 @pytest.fixture(autouse=True)
 def settings(tmp_path, monkeypatch):
-    st.cache_data.clear()  # the page's cache outlives a test
+    st.cache_data.clear()  # the page's caches outlive a test
+    st.cache_resource.clear()
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TRIALS_API_URL", BASE)
     monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
     yield
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def fill_store(tmp_path, *paths, fresh=True):
