@@ -18,7 +18,7 @@ from trials import finder, plain, summary
 from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
-from trials.detail import section_markdown, study_card
+from trials.detail import long_items, section_markdown, sites_for_page, study_card
 from trials.errors import TrialsError
 from trials.export import csv_bytes
 from trials.store import StoreInfo
@@ -61,11 +61,11 @@ def import_upload(upload) -> None:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         try:
-            count = finder.import_file(SETTINGS, path)
+            result = finder.import_file(SETTINGS, path)
         except TrialsError as exc:
-            st.error(str(exc))
+            st.error(plain.md_escape(str(exc)))  # it quotes the file and its records
             return
-    st.success(f"Imported {count} studies from {upload.name}.")
+    st.session_state.import_message = result.text
     st.rerun()
 
 
@@ -136,7 +136,7 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: St
         file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
         icon=":material/download:",
         help="Every column, for a spreadsheet. "
-             + plain.data_age(info.data_timestamp, info.fetched_at),
+             + plain.store_age(info),
     )
     st.bar_chart(summary.therapy_status_counts(view), x="therapy_type", y="studies",
                  color="status", horizontal=True, x_label="", y_label="Studies", height=220)
@@ -152,22 +152,33 @@ def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
         return
     card = study_card(stored)
     with st.container(border=True):
-        st.header(plain.md_escape(card.title), anchor=False)
+        st.header(plain.md_escape(plain.clip(card.title, plain.TITLE_LIMIT)), anchor=False)
+        if len(card.title) > plain.TITLE_LIMIT:
+            full_text("Show the full title", card.title)
         st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
                     "with the full description and any results")
         for section in card.sections:
             st.subheader(section.title, anchor=False)
             st.markdown(section_markdown(section))
+            for label, value in long_items(section):
+                full_text(f"Show the full text: {label}", value)
             if section.verbatim:
-                with st.expander("Eligibility criteria, as published"):
-                    st.text(section.verbatim)
+                full_text("Eligibility criteria, as published", section.verbatim)
         if card.sites:
             st.subheader(f"Where ({len(card.sites)} sites)", anchor=False)
-            st.dataframe(pd.DataFrame(card.sites), hide_index=True, width="stretch",
+            st.dataframe(pd.DataFrame(sites_for_page(card)), hide_index=True, width="stretch",
                          column_config={"facility": "Site", "place": "Place",
                                         "status": "Site status", "contact": "Contact"})
         if not card.is_full:
             st.caption("Only summary fields are stored for this study; see the registry record.")
+
+
+def full_text(label: str, text: str) -> None:
+    """Registry text as plain text (never Markdown) behind an expander, up to a bound."""
+    with st.expander(plain.md_escape(label)):
+        st.text(plain.clip(text, plain.FULL_TEXT_LIMIT))
+        if len(text) > plain.FULL_TEXT_LIMIT:
+            st.caption(f"Cut at {plain.FULL_TEXT_LIMIT:,} characters; the registry record has it all.")
 
 
 def status_changes(snapshot: finder.Snapshot) -> None:
@@ -190,13 +201,16 @@ def page() -> None:
         st.warning(st.session_state.store_notice)
     info = store.info()
     snapshot = load_snapshot(str(SETTINGS.store_path), (info.fetched_at, info.checked_at,
-                                                         info.study_count, info.classifier_version))
-    age = plain.data_age(info.data_timestamp, info.fetched_at)
+                                                         info.study_count, info.classifier_version,
+                                                         info.imported))
+    age = plain.store_age(info)
 
     top = st.columns([4, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
     top[0].markdown(":material/schedule: " + plain.md_escape(
         age + (f" Source: {info.source}." if info.source else "")))
+    if "import_message" in st.session_state:
+        st.success(plain.md_escape(st.session_state.pop("import_message")))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
         if refresh_now():
             st.rerun()

@@ -1,12 +1,14 @@
 """``trials`` on the command line: refresh, search, export, show, import.
 
 Every error a user can cause or meet ends in one readable line on stderr and
-a non-zero exit, never a traceback.
+a non-zero exit, never a traceback. Registry text reaches the terminal only through
+``_out`` and ``_say``, which strip escape sequences and control characters.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -82,7 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(plain.terminal_safe(text), file=sys.stderr)
+
+
+def _out(text: str) -> None:
+    print(plain.terminal_safe(text))
 
 
 def _progress(stage: str, done: int, total: int | None) -> None:
@@ -109,6 +115,11 @@ def _refresh(settings: Settings, full: bool) -> None:
              f"{result.detailed} stem-cell candidates fetched in full, "
              f"{result.status_changes} status changes; {result.requests} requests, "
              f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
+    if result.dropped:
+        _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
+    if result.still_imported:
+        _say(f"{result.still_imported} studies from an imported file are kept as imported; "
+             "`trials refresh --full` checks them against ClinicalTrials.gov.")
 
 
 def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
@@ -124,8 +135,7 @@ def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
         if snapshot.info.is_empty:
             raise ApiError(f"{exc} No data is stored yet: try again later, or load a "
                            "ClinicalTrials.gov JSON download with `trials import FILE`.") from None
-        _say(f"{exc} Showing stored data. "
-             + plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+        _say(f"{exc} Showing stored data. " + plain.store_age(snapshot.info))
         return snapshot
     return finder.load(settings)
 
@@ -144,10 +154,10 @@ def _filtered(
 
 def _search(args: argparse.Namespace, settings: Settings) -> None:
     df, filters, snapshot = _filtered(args, settings)
-    print(plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
-    print(summarize(df).text + ".")
+    _out(plain.store_age(snapshot.info))
+    _out(summarize(df).text + ".")
     if df.empty:
-        print(explain_empty(snapshot.table, filters))
+        _out(explain_empty(snapshot.table, filters))
         return
     width = shutil.get_terminal_size((120, 20)).columns
     shown = pd.DataFrame({
@@ -157,10 +167,10 @@ def _search(args: argparse.Namespace, settings: Settings) -> None:
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
-    })
+    }).map(plain.terminal_safe)  # before the layout, so columns stay aligned
     title_room = max(20, width - 80)
     shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
-    print(shown.to_string(index=False, max_colwidth=title_room))
+    _out(shown.to_string(index=False, max_colwidth=title_room))
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> None:
@@ -168,8 +178,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
     write_csv(df, args.output)
     if df.empty:
         _say(explain_empty(snapshot.table, filters))
-    _say(f"Wrote {len(df)} studies to {args.output}. "
-         + plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+    _say(f"Wrote {len(df)} studies to {args.output}. " + plain.store_age(snapshot.info))
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> None:
@@ -181,9 +190,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> None:
         if stored is None:
             raise InputError(f"{nct_id} is not in the local data (it holds the MS studies "
                              "of ClinicalTrials.gov; run `trials refresh` to update it).")
-        print(card_text(study_card(stored)))
-        print()
-    print(plain.data_age(snapshot.info.data_timestamp, snapshot.info.fetched_at))
+        _out(card_text(study_card(stored)) + "\n")
+    _out(plain.store_age(snapshot.info))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,8 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "show":
             _show(args, settings)
         elif args.command == "import":
-            count = finder.import_file(settings, args.file)
-            _say(f"Imported {count} studies from {args.file}.")
+            _say(finder.import_file(settings, args.file).text)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        # The reader went away (`trials search | head -2`): stop quietly, as `cat` does.
+        # Python would flush stdout again at exit and complain, so point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off this way
     except TrialsError as exc:
         _say(f"trials: {exc}")
         return 1

@@ -13,7 +13,8 @@ import pandas as pd
 
 from .api import Client
 from .config import Settings
-from .refresh import Progress, RefreshResult, ensure_current_classification, import_download
+from .refresh import (ImportResult, Progress, RefreshResult, ensure_current_classification,
+                      import_download)
 from .refresh import refresh as _refresh
 from .store import StatusChange, Store, StoredStudy, StoreInfo
 from .table import build_table
@@ -73,5 +74,5 @@ def refresh(settings: Settings, *, full: bool = False, progress: Progress | None
         return _refresh(store, api, full=full, progress=progress)
 
 
-def import_file(settings: Settings, path: Path) -> int:
+def import_file(settings: Settings, path: Path) -> ImportResult:
     return import_download(open_store(settings), path)

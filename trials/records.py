@@ -8,6 +8,7 @@ or CSV happens where the text is shown or written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,21 @@ def dig(obj: Any, *path: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
+
+
+# "NCT" and exactly eight ASCII digits, nothing around it: the id goes into links, file
+# names and SQL keys, so a look-alike (a zero-width space, Markdown, Arabic-Indic digits)
+# is refused rather than cleaned.
+_NCT_ID = re.compile(r"NCT[0-9]{8}")
+
+
+def is_nct_id(value: Any) -> bool:
+    return isinstance(value, str) and _NCT_ID.fullmatch(value) is not None
+
+
+def raw_nct_id(study: dict) -> Any:
+    """The record's ``nctId`` exactly as written (any type), for validation."""
+    return dig(study, "protocolSection", "identificationModule", "nctId")
 
 
 def nct_id_of(study: dict) -> str:

@@ -3,7 +3,9 @@
 It keeps every multiple sclerosis study the API returned (the raw JSON, its
 last update and status), the classification of each, the API's
 ``dataTimestamp`` and when the data was fetched, and a log of status changes
-between refreshes. SQLite from the standard library gives atomic writes: a
+between refreshes. Each study row says where its record came from (``source``:
+the API, or an imported file) and carries that source's own data date, so
+imported data is never passed off as the API's. SQLite from the standard library gives atomic writes: a
 refresh writes inside one transaction, so a refresh that fails halfway leaves
 the previous data as it was (and readers keep seeing it meanwhile, thanks to
 WAL mode).
@@ -24,9 +26,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import StoreError
-from .records import last_update_of, nct_id_of, status_of
+from .records import is_nct_id, last_update_of, raw_nct_id, status_of
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+# Where a stored record came from.
+API = "api"
+FILE = "file"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,10 +45,12 @@ CREATE TABLE studies (
     labels TEXT NOT NULL,           -- therapy types joined with ';'; '' = not stem-cell
     is_ms INTEGER NOT NULL,
     evidence TEXT NOT NULL,
-    data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
-    fetched_at TEXT NOT NULL
+    data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp, or an imported file's date
+    fetched_at TEXT NOT NULL,       -- when it was fetched or imported
+    source TEXT NOT NULL DEFAULT 'api'  -- 'api', or 'file' until a refresh confirms it
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
+CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file';
 CREATE TABLE status_changes (
     nct_id TEXT NOT NULL,
     old_status TEXT NOT NULL,
@@ -65,8 +73,9 @@ class StoredStudy:
     labels: tuple[str, ...]
     is_ms: bool
     evidence: str
-    data_timestamp: str
+    data_timestamp: str  # the API's dataTimestamp, or the imported file's date
     fetched_at: str
+    source: str = API  # API, or FILE until a refresh confirms the study
 
 
 @dataclass(frozen=True)
@@ -79,16 +88,30 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class Imported:
+    """Stored studies whose record came from an imported file and that no refresh
+    has confirmed yet: the data-age line must name them and their own date."""
+
+    studies: int
+    stem_cell: int  # of them, MS stem-cell studies (what the page and CLI show)
+    oldest: str  # their data dates: the file's versionHolder, or the file's date
+    newest: str
+    imported_at: str | None  # when the last file was imported
+    file: str | None  # its name
+
+
+@dataclass(frozen=True)
 class StoreInfo:
     """What the store holds and how fresh it is."""
 
     study_count: int
     stem_cell_count: int
-    data_timestamp: str | None  # the API's, at the last refresh or import
+    data_timestamp: str | None  # the API's, at the last refresh (None before the first)
     fetched_at: str | None  # when that data arrived here
     checked_at: str | None  # when the API was last asked whether anything changed
-    source: str | None  # "ClinicalTrials.gov API ..." or "import of FILE"
+    source: str | None  # "ClinicalTrials.gov API ..."
     classifier_version: str | None
+    imported: Imported | None = None  # None when every record came from the API
 
     @property
     def is_empty(self) -> bool:
@@ -138,7 +161,9 @@ class Store:
                 row = conn.execute(
                     "SELECT value FROM meta WHERE key = 'schema_version'"
                 ).fetchone() if "meta" in tables else None
-                if row is None or row[0] != SCHEMA_VERSION:
+                if row is not None and row[0] in _MIGRATIONS:
+                    _migrate(conn, self.path)
+                elif row is None or row[0] != SCHEMA_VERSION:
                     raise sqlite3.DatabaseError("not a store of this version of the finder")
                 conn.execute("SELECT count(*) FROM studies").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -184,6 +209,12 @@ class Store:
                 "SELECT (SELECT count(*) FROM studies), "
                 "(SELECT count(*) FROM studies WHERE labels != '' AND is_ms = 1)"
             ).fetchone()
+            files, files_stem, oldest, newest = conn.execute(
+                "SELECT count(*), coalesce(sum(labels != '' AND is_ms = 1), 0), "
+                "min(data_timestamp), max(data_timestamp) FROM studies WHERE source = 'file'"
+            ).fetchone()
+        imported = Imported(files, files_stem, oldest, newest, meta.get("imported_at"),
+                            meta.get("import_file")) if files else None
         return StoreInfo(
             study_count=total,
             stem_cell_count=stem,
@@ -192,6 +223,7 @@ class Store:
             checked_at=meta.get("checked_at"),
             source=meta.get("source"),
             classifier_version=meta.get("classifier_version"),
+            imported=imported,
         )
 
     def stem_cell_studies(self) -> list[StoredStudy]:
@@ -215,6 +247,7 @@ class Store:
                 evidence=r["evidence"],
                 data_timestamp=r["data_timestamp"],
                 fetched_at=r["fetched_at"],
+                source=r["source"],
             )
             for r in rows
         ]
@@ -224,6 +257,11 @@ class Store:
         with self._reading() as conn:
             for r in conn.execute("SELECT nct_id, record, is_full FROM studies"):
                 yield r[0], json.loads(r[1]), bool(r[2])
+
+    def imported_ids(self) -> set[str]:
+        """Studies whose stored record came from a file and awaits a refresh's confirmation."""
+        with self._reading() as conn:
+            return {r[0] for r in conn.execute("SELECT nct_id FROM studies WHERE source = 'file'")}
 
     def last_updates(self) -> dict[str, tuple[str, bool]]:
         """nct_id -> (last update date, is the stored record the full one)."""
@@ -268,7 +306,15 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self.seen: set[str] = set()
-        self.changes = 0
+        # Status and last update of each touched study before this transaction, so a
+        # study written twice in it (slim then full, or twice in one file) logs at
+        # most one change, against what was stored before.
+        self._before: dict[str, tuple[str, str] | None] = {}
+        self._logged: dict[str, int] = {}  # nct_id -> rowid of the change logged for it
+
+    @property
+    def changes(self) -> int:
+        return len(self._logged)
 
     def put(
         self,
@@ -278,22 +324,30 @@ class Writer:
         is_full: bool,
         data_timestamp: str,
         fetched_at: str,
-    ) -> None:
-        nct_id, status, last_update = nct_id_of(record), status_of(record), last_update_of(record)
-        if not nct_id:
-            raise ValueError("a study record without an NCT id")
-        old = self._conn.execute(
-            "SELECT overall_status, last_update FROM studies WHERE nct_id = ?", (nct_id,)
+        source: str = API,
+    ) -> bool:
+        """Store a record. The API's record always wins (it is the registry now); a
+        file's record wins only over an older one (by last update), or a file's of the
+        same date. Returns whether it was written."""
+        nct_id = raw_nct_id(record)
+        if not is_nct_id(nct_id):
+            raise ValueError(f"not an NCT id: {nct_id!r}")
+        status, last_update = status_of(record), last_update_of(record)
+        current = self._conn.execute(
+            "SELECT overall_status, last_update, source FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
-        # An older record (an import of an old download) is no change in the study.
-        if old and old[0] and status and old[0] != status and last_update >= old[1]:
-            self._conn.execute(
-                "INSERT INTO status_changes VALUES (?, ?, ?, ?, ?)",
-                (nct_id, old[0], status, fetched_at, data_timestamp),
-            )
-            self.changes += 1
+        if nct_id not in self._before:
+            self._before[nct_id] = (current[0], current[1]) if current else None
+        self.seen.add(nct_id)
+        if source == FILE and current is not None:
+            newer = last_update > current[1] or (last_update == current[1] and current[2] == FILE)
+            if not newer:
+                return False
+        self._log_change(nct_id, status, last_update, fetched_at, data_timestamp)
         self._conn.execute(
-            "INSERT OR REPLACE INTO studies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, "
+            "is_full, labels, is_ms, evidence, data_timestamp, fetched_at, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -305,9 +359,24 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
+                source,
             ),
         )
-        self.seen.add(nct_id)
+        return True
+
+    def _log_change(self, nct_id: str, status: str, last_update: str, seen_at: str,
+                    data_timestamp: str) -> None:
+        if nct_id in self._logged:
+            self._conn.execute("DELETE FROM status_changes WHERE rowid = ?",
+                               (self._logged.pop(nct_id),))
+        before = self._before[nct_id]
+        # An older record (an import of an old download) is no change in the study.
+        if before and before[0] and status and before[0] != status and last_update >= before[1]:
+            cursor = self._conn.execute(
+                "INSERT INTO status_changes VALUES (?, ?, ?, ?, ?)",
+                (nct_id, before[0], status, seen_at, data_timestamp),
+            )
+            self._logged[nct_id] = cursor.lastrowid
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(
@@ -315,13 +384,16 @@ class Writer:
             (";".join(classified.labels), int(classified.is_ms), classified.evidence, nct_id),
         )
 
-    def keep_only_seen(self) -> int:
-        """Drop studies this transaction did not write (after a full rebuild)."""
+    def keep_only_seen(self, *, drop_imported: bool) -> int:
+        """Drop studies this transaction did not see (after a complete listing); returns
+        how many. Studies from an imported file go only when ``drop_imported``: only a
+        full refresh the user asked for may declare them gone from the registry."""
         self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen (nct_id TEXT PRIMARY KEY)")
         self._conn.execute("DELETE FROM seen")
         self._conn.executemany("INSERT INTO seen VALUES (?)", ((i,) for i in self.seen))
         cursor = self._conn.execute(
             "DELETE FROM studies WHERE nct_id NOT IN (SELECT nct_id FROM seen)"
+            + ("" if drop_imported else " AND source != 'file'")
         )
         return cursor.rowcount
 
@@ -329,3 +401,57 @@ class Writer:
         self._conn.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items())
         )
+
+
+def _migrate_1(conn: sqlite3.Connection) -> None:
+    """Version 1 had no ``source`` column, and an import stamped the store's meta with
+    the file's date. Mark the rows of the last import as from a file (they carry the
+    import's fetch time) and give the meta back to the API data, so users keep their data."""
+    conn.execute("ALTER TABLE studies ADD COLUMN source TEXT NOT NULL DEFAULT 'api'")
+    conn.execute("CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file'")
+    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    source = meta.get("source") or ""
+    if source.startswith("import of "):
+        conn.execute("UPDATE studies SET source = 'file' WHERE fetched_at = ?",
+                     (meta.get("fetched_at"),))
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+            ("imported_at", meta.get("fetched_at") or ""),
+            ("import_file", source.removeprefix("import of ")),
+        ])
+        api_date, api_fetched = conn.execute(
+            "SELECT max(data_timestamp), max(fetched_at) FROM studies WHERE source = 'api'"
+        ).fetchone()
+        if api_date:
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
+                ("data_timestamp", api_date), ("fetched_at", api_fetched),
+                ("source", "ClinicalTrials.gov API"),
+            ])
+        else:
+            conn.execute("DELETE FROM meta WHERE key IN ('data_timestamp', 'fetched_at', 'source')")
+
+
+# schema version -> the step that brings it to the next version
+_MIGRATIONS = {"1": _migrate_1}
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    """Bring an older store to SCHEMA_VERSION in one transaction. Another process may
+    be doing the same: the version is read again once the write lock is held."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        while True:
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            if version not in _MIGRATIONS:
+                break
+            _MIGRATIONS[version](conn)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
+                         (str(int(version) + 1),))
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        conn.rollback()
+        # Busy or read-only: the store is fine, so it must not be set aside.
+        raise StoreError(f"The local store {path} needs a quick upgrade but could "
+                         f"not be written ({exc}); try again in a moment.") from None
+    except BaseException:
+        conn.rollback()
+        raise

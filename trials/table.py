@@ -36,6 +36,7 @@ COLUMNS = (
     "last_update",
     "url",
     "data_timestamp",
+    "data_source",
     "fetched_at",
 )
 
@@ -67,6 +68,7 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "last_update": trial.last_update,
         "url": trial.url,
         "data_timestamp": stored.data_timestamp,
+        "data_source": stored.source,
         "fetched_at": stored.fetched_at,
     }
 
@@ -85,7 +87,9 @@ DISPLAY_COLUMNS = ("url", "title", "therapy_types", "status_group", "phases", "c
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """The page's columns, with phases in words ("Phase 1 / Phase 2")."""
+    """The page's columns, with phases in words ("Phase 1 / Phase 2") and titles cut
+    to a readable length."""
     shown = df[list(DISPLAY_COLUMNS)].copy()
+    shown["title"] = shown["title"].map(lambda t: plain.clip(t, plain.TITLE_LIMIT))
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     return shown
