@@ -78,8 +78,24 @@ class RefreshResult:
     still_imported: int = 0  # studies from an imported file that no refresh has confirmed
 
 
+# The registry caps its longest free text (a detailed description) at 32,000 characters.
+# The classifier reads no more of any field, so a hostile 10 MB title costs what a real
+# one does (its matching grows faster than the text).
+CLASSIFIED_CHARS = 32_000
+
+
+def _clipped(value: Any) -> Any:
+    if isinstance(value, str):
+        return value[:CLASSIFIED_CHARS]
+    if isinstance(value, dict):
+        return {key: _clipped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clipped(item) for item in value]
+    return value
+
+
 def classified(study: dict) -> Classified:
-    result = classify.classify(study)
+    result = classify.classify(_clipped(study))
     return Classified(result.labels, result.is_ms, classify.describe(result))
 
 
