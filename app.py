@@ -8,13 +8,16 @@ Run it with ``python -m streamlit run app.py``.
 from __future__ import annotations
 
 import tempfile
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
 from trials import filters as flt
-from trials import finder, plain, summary
+from trials import compare, finder, nearby, plain, prescreen, summary
 from trials import table as tbl
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
@@ -82,6 +85,10 @@ def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
     counts = summary.counts_by(df, "therapy_types")
     with st.sidebar:
         st.header("Find a trial")
+        gives = st.toggle(
+            "Only trials that give the therapy", value=True, key="gives", bind=URL,
+            help="Off: also studies that only follow people who already had a stem-cell "
+                 "treatment (registries, long-term follow-ups).")
         therapies = st.multiselect(
             "Therapy type", THERAPY_TYPES, key="therapy", bind=URL, placeholder="All types",
             help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
@@ -100,7 +107,44 @@ def sidebar_filters(df: pd.DataFrame) -> flt.Filters:
                                    format_func=lambda t: t.replace("_", " ").capitalize())
             statuses = st.multiselect("Registry status (exact)", flt.ALL_STATUSES,
                                       key="registry_status", bind=URL)
-    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text)
+    return flt.make_filters(therapies, [*groups, *statuses], phases, types, countries, text, gives)
+
+
+EDSS_STEPS = [x / 2 for x in range(21)]
+
+
+def pre_screen_answers() -> prescreen.Profile:
+    """The patient's answers, kept in this browser session only; in the link only if they ask."""
+    params = st.query_params
+    if "pre_age" not in st.session_state and any(k in params for k in prescreen.SHARED_PARAMS):
+        try:  # a shared link: start from its answers
+            shared = prescreen.profile_from_params({k: params.get(k) for k in prescreen.SHARED_PARAMS})
+        except TrialsError as exc:
+            st.sidebar.warning(f"The answers in this link were not used: {exc}")
+        else:
+            st.session_state.update(pre_age=shared.age, pre_sex=shared.sex, pre_type=shared.ms_type,
+                                    pre_edss=shared.edss, pre_share=True)
+    with st.sidebar.expander("Could I take part? A pre-screen", expanded=False):
+        st.caption("Answer what you know; every answer is optional. Your answers stay in this "
+                   "browser tab: they are not stored, logged or sent anywhere.")
+        age = st.number_input("Your age (years)", min_value=0, max_value=prescreen.MAX_AGE, value=None,
+                              step=1, key="pre_age", placeholder="e.g. 42")
+        sex = st.selectbox("Sex", prescreen.SEXES, index=None, key="pre_sex", placeholder="Not given",
+                           format_func=str.capitalize)
+        ms_type = st.selectbox("Type of MS", prescreen.PATIENT_TYPES, index=None, key="pre_type",
+                               placeholder="Not given",
+                               format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}")
+        edss = st.selectbox("EDSS score", EDSS_STEPS, index=None, key="pre_edss", placeholder="Not given",
+                            format_func=lambda x: f"{x:.1f}")
+        st.caption(prescreen.EDSS_EXPLAINED)
+        share = st.checkbox("Include my answers in the link", key="pre_share",
+                            help="Only then can someone you send this page's link see your answers.")
+    profile = prescreen.make_profile(age, sex, ms_type, edss)
+    for name in prescreen.SHARED_PARAMS:
+        params.pop(name, None)
+    if share:
+        params.update(prescreen.profile_params(profile))
+    return profile
 
 
 def pick_from_grid() -> None:
@@ -109,11 +153,24 @@ def pick_from_grid() -> None:
         st.session_state.study = st.session_state.view_ids[rows[0]]
 
 
+def fit_explained(view: pd.DataFrame) -> None:
+    if "fit" not in view:
+        return
+    counts = view["fit"].value_counts()
+    st.markdown("**Your pre-screen** (likely fits first). It compares your answers with the published "
+                "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
+    for verdict in prescreen.VERDICTS:
+        st.markdown(f"- **{verdict}** ({counts.get(verdict, 0)}): {prescreen.VERDICT_MEANING[verdict]}")
+    st.caption("Choose a study below to read its reasons, criterion by criterion, with the sentence "
+               "each rests on.")
+
+
 def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: StoreInfo) -> None:
     st.subheader(summary.summarize(view).text)
     if view.empty:
         st.info(summary.explain_empty(df, filters))
         return
+    fit_explained(view)
     st.session_state.view_ids = list(view["nct_id"])
     st.dataframe(
         tbl.for_display(view), hide_index=True, width="stretch", key="grid",
@@ -124,11 +181,16 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: St
                 help="Opens the record on ClinicalTrials.gov"),
             "title": st.column_config.TextColumn("Title", width="large"),
             "therapy_types": "Therapy",
+            "study_role": "Study role",
             "status_group": "Status",
             "phases": "Phase",
             "countries": "Countries",
             "recruiting_sites": st.column_config.NumberColumn("Sites recruiting"),
             "last_update": "Last update",
+            "fit": "Pre-screen",
+            "changed": "What changed",
+            "distance_km": "Distance to nearest open site",
+            "nearest_site": "Nearest open site",
         },
     )
     st.download_button(
@@ -140,6 +202,16 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: St
     )
     st.bar_chart(summary.therapy_status_counts(view), x="therapy_type", y="studies",
                  color="status", horizontal=True, x_label="", y_label="Studies", height=220)
+
+
+def fit_reasons(view: pd.DataFrame, nct_id: str) -> None:
+    if "fit" not in view or nct_id not in set(view["nct_id"]):
+        return
+    row = view[view["nct_id"] == nct_id].iloc[0]
+    st.subheader(f"Your pre-screen: {row['fit']}", anchor=False)
+    st.markdown(plain.md_escape(prescreen.VERDICT_MEANING[row["fit"]]))
+    for reason in row["fit_reasons"].splitlines():
+        st.markdown("- " + plain.md_escape(reason))
 
 
 def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
@@ -157,6 +229,7 @@ def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
             full_text("Show the full title", card.title)
         st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
                     "with the full description and any results")
+        fit_reasons(view, card.nct_id)
         for section in card.sections:
             st.subheader(section.title, anchor=False)
             st.markdown(section_markdown(section))
@@ -174,18 +247,215 @@ def detail(df: pd.DataFrame, view: pd.DataFrame) -> None:
 
 
 def full_text(label: str, text: str) -> None:
-    """Registry text as plain text (never Markdown) behind an expander, up to a bound."""
+    """Registry text as plain text (never Markdown) behind an expander. Stored fields are
+    at most ``records.MAX_FIELD_CHARS`` long."""
     with st.expander(plain.md_escape(label)):
-        st.text(plain.clip(text, plain.FULL_TEXT_LIMIT))
-        if len(text) > plain.FULL_TEXT_LIMIT:
-            st.caption(f"Cut at {plain.FULL_TEXT_LIMIT:,} characters; the registry record has it all.")
+        st.text(text)
 
 
-def status_changes(snapshot: finder.Snapshot) -> None:
-    if not snapshot.changes:
+
+# -- near me -----------------------------------------------------------------------
+
+def near_inputs() -> tuple[str, float | None]:
+    """Where the patient is and how far they would go; both in the link (near=, within=)."""
+    with st.sidebar:
+        st.header("Near me")
+        place = st.text_input("Your city (and country)", key="near", bind=URL, max_chars=nearby.MAX_PLACE,
+                              placeholder="e.g. Milan, Italy",
+                              help="Looked up on this computer in a list of cities over 15,000 people "
+                                   "(GeoNames); nothing is sent anywhere.")
+        within = st.number_input("Within (km)", min_value=1, max_value=nearby.MAX_WITHIN_KM, value=None,
+                                 step=50, key="within", bind=URL, placeholder="any distance")
+    return place.strip(), within
+
+
+def near_me(snapshot: finder.Snapshot, view: pd.DataFrame, place: str, within: float | None):
+    """The view ranked by distance (or unchanged, with the reason, when the place is unknown)."""
+    if not place:
+        return view, None
+    try:
+        near = finder.near(snapshot, view, place, within)
+    except TrialsError as exc:
+        st.sidebar.error(str(exc))
+        return view, None
+    return near.table, near
+
+
+def near_message(near) -> None:
+    if near is None:
         return
-    with st.expander(f"What changed since earlier refreshes ({len(snapshot.changes)})"):
-        st.dataframe(pd.DataFrame(snapshot.changes), hide_index=True, width="stretch")
+    show = st.warning if near.found_nothing else st.info
+    show(plain.md_escape(near.message), icon=":material/near_me:")
+
+
+def near_sites(near) -> None:
+    """The open sites behind the ranking: status, place, distance and contact of each."""
+    if near is None or not near.sites:
+        return
+    with st.expander(f"Open sites, nearest first ({len(near.sites)})"):
+        st.dataframe(nearby.sites_frame(near.sites), hide_index=True, width="stretch",
+                     column_config={"nct_id": "Study", "site": "Site", "city": "City",
+                                    "country": "Country", "status": "Site status",
+                                    "distance": "Distance", "contact": "Contact"})
+
+
+# Colour and shape both tell the status (not colour alone); the legend names it.
+MAP_STATUSES = list(flt.STATUS_GROUPS)
+MAP_COLOURS = ["#1b7837", "#5aae61", "#762a83", "#2166ac", "#878787", "#4d4d4d", "#d6604d", "#bf812d"]
+MAP_SHAPES = ["circle", "triangle-up", "diamond", "square", "cross", "triangle-down", "triangle-left",
+              "triangle-right"]
+
+
+def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
+    """Every placed site of the studies shown, on a plain globe (no map tiles: it draws offline)."""
+    points = finder.site_points(snapshot, view)
+    st.subheader(f"Where the sites are: {len(points)} sites of these {len(view)} studies", anchor=False)
+    if points.empty:
+        st.caption("None of these studies has a site whose place is known.")
+        return
+    present = [s for s in MAP_STATUSES if s in set(points["status"])]
+    colours = [MAP_COLOURS[MAP_STATUSES.index(s)] for s in present]
+    shapes = [MAP_SHAPES[MAP_STATUSES.index(s)] for s in present]
+    legend = alt.Legend(title="Site status", orient="bottom", symbolSize=160, symbolStrokeWidth=0,
+                        labelFontSize=13, titleFontSize=13)
+    world = alt.layer(
+        alt.Chart(alt.sphere()).mark_geoshape(fill="#eef3f7", stroke="#b0bec5", clip=True),
+        alt.Chart(alt.graticule(step=[10, 10])).mark_geoshape(stroke="#d5dde3", strokeWidth=0.5, clip=True),
+    )
+    dots = alt.Chart(points).mark_point(filled=True, size=110, opacity=0.9, stroke="white",
+                                        strokeWidth=0.7, clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q",
+        # One legend for both channels (same title and settings), so each status has its symbol.
+        color=alt.Color("status:N", scale=alt.Scale(domain=present, range=colours), legend=legend),
+        shape=alt.Shape("status:N", scale=alt.Scale(domain=present, range=shapes), legend=legend),
+        tooltip=[alt.Tooltip("site:N", title="Site"), alt.Tooltip("status:N", title="Status"),
+                 alt.Tooltip("nct_id:N", title="Study"), alt.Tooltip("position:N", title="Placed at")],
+    )
+    labels = alt.Chart(points[points["label"] != ""]).mark_text(
+        align="left", dx=8, dy=-7, fontSize=11, color="#263238", clip=True).encode(
+        longitude="lon:Q", latitude="lat:Q", text="label:N")
+    layers = [world, dots, labels]
+    origin = near.origin if near is not None else None
+    if origin is not None:
+        me = pd.DataFrame([{"lon": origin.lon, "lat": origin.lat, "label": f"You: {origin.label}"}])
+        layers.append(alt.Chart(me).mark_point(shape="circle", size=420, color="black", filled=False,
+                                               strokeWidth=3)
+                      .encode(longitude="lon:Q", latitude="lat:Q"))
+        layers.append(alt.Chart(me).mark_text(align="right", dx=-12, dy=12, fontWeight="bold")
+                      .encode(longitude="lon:Q", latitude="lat:Q", text="label:N"))
+    chart = alt.layer(*layers).project(type="equalEarth", fit=nearby.map_extent(points, origin))
+    st.altair_chart(chart.properties(height=480), width="stretch")
+    approximate = int(points["position"].str.startswith("city").sum())
+    st.caption(f"Colour and shape give each site's own status; labels are left off where they would "
+               f"overlap (hover a point for its site and study). Sites are placed by the registry's "
+               f"coordinates, or at the centre of their city when the record has none ({approximate} of "
+               f"{len(points)} here: approximate). Sites in places missing from the offline list are "
+               "not drawn.")
+
+
+# -- what changed since --------------------------------------------------------------
+
+DEFAULT_SINCE_DAYS = 30
+
+
+def since_input(info: StoreInfo) -> tuple[date, str]:
+    """The moment changes are counted from: the date in the link (since=), else 30 days
+    before the last fetch; with the words for the summary line."""
+    with st.sidebar:
+        st.header("What changed")
+        picked = st.date_input("Changes since", value=None, key="since", bind=URL,
+                               format="YYYY-MM-DD", help="Leave empty for the last 30 days. The date "
+                               "is in the link, so a bookmark shows what changed since your visit.")
+    if picked:
+        return picked, f"since {picked.isoformat()}"
+    fetched = info.fetched_at or datetime.now(timezone.utc).isoformat()
+    start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
+    return start, f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}"
+
+
+def since_banner(where, found: list, since_words: str) -> None:
+    line = finder.changes_line(found, since_words)
+    if line:
+        where.info(line + " Marked in the table under *What changed*.", icon=":material/update:")
+
+
+def what_changed(snapshot: finder.Snapshot, found: list, since: date, since_words: str) -> None:
+    title = f"What changed {since_words} ({len(found)})"
+    with st.expander(title, expanded=False):
+        if found:
+            st.dataframe(pd.DataFrame([{"study": c.url, "what": c.mark, "title": c.title,
+                                        "seen": c.seen_at[:10]} for c in found]),
+                         hide_index=True, width="stretch",
+                         column_config={"study": st.column_config.LinkColumn(
+                             "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)")})
+        else:
+            st.caption("No new study and no status change was recorded by the refreshes in that time.")
+        if snapshot.info.tracking_since:
+            st.caption(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
+                       "computer's data began to be tracked; status changes from each refresh since.")
+        today = datetime.now(timezone.utc).date().isoformat()
+        link = urlencode({**st.query_params.to_dict(), "since": today})
+        st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
+        st.download_button(
+            "Atom feed of these changes", finder.feed(snapshot, since), icon=":material/rss_feed:",
+            file_name=f"ms-stem-cell-trial-changes-since-{since.isoformat()}.xml",
+            mime="application/atom+xml",
+            help="One entry per change, for any feed reader. "
+                 + plain.store_age(snapshot.info))
+
+
+# -- compare -------------------------------------------------------------------------
+
+def compare_from_link(choices: list[str]) -> list[str]:
+    """The ids in the link (compare=NCT1,NCT2), checked; a bad link is said and not used."""
+    raw = st.query_params.get("compare", "")
+    if not raw:
+        return []
+    try:
+        ids = list(compare.parse_ids(raw))
+    except TrialsError as exc:
+        st.warning(f"The studies to compare in this link were not used: {exc}")
+        return []
+    unknown = [i for i in ids if i not in choices]
+    if unknown:
+        st.warning(f"Not in the data, so not compared: {', '.join(unknown)}.")
+    return [i for i in ids if i in choices]
+
+
+def compare_to_link() -> None:
+    picked = st.session_state.compare_pick
+    if len(picked) >= compare.MIN_STUDIES:
+        st.query_params["compare"] = ",".join(picked)
+    else:
+        st.query_params.pop("compare", None)
+
+
+def compare_section(snapshot: finder.Snapshot, df: pd.DataFrame, view: pd.DataFrame, place: str) -> None:
+    st.subheader("Compare studies side by side", anchor=False)
+    shown = set(view["nct_id"])
+    choices = list(view["nct_id"]) + [i for i in df["nct_id"] if i not in shown]
+    if "compare_pick" not in st.session_state:
+        st.session_state.compare_pick = compare_from_link(choices)
+    titles = dict(zip(df["nct_id"], df["title"]))
+    picked = st.multiselect(
+        f"Choose {compare.MIN_STUDIES} to {compare.MAX_STUDIES} studies", choices, key="compare_pick",
+        max_selections=compare.MAX_STUDIES, on_change=compare_to_link, placeholder="Choose studies",
+        format_func=lambda i: f"{i}: {titles.get(i, '')[:70]}")
+    if len(picked) < compare.MIN_STUDIES:
+        st.caption("The comparison is part of the link, so it can be sent to someone.")
+        return
+    try:
+        table = finder.compare(SETTINGS, snapshot, picked, place or None)
+    except TrialsError as exc:
+        st.error(str(exc))
+        return
+    # On screen the column heads are the NCT numbers; the link stays in the CSV (too wide to wrap).
+    st.table(table[table["question"] != "Registry record"].set_index("question").rename_axis(None))
+    info = snapshot.info
+    st.download_button(
+        "Download this comparison as CSV", csv_bytes(table), icon=":material/download:",
+        file_name=f"ms-stem-cell-comparison-{'-'.join(picked)}.csv", mime="text/csv",
+        help=plain.store_age(info))
 
 
 def page() -> None:
@@ -228,12 +498,28 @@ def page() -> None:
         auto_refresh(snapshot)
         return
 
+    banner = st.container()  # "since your last visit", filled once the date is known
     df = snapshot.table
     filters = sidebar_filters(df)
+    place, within = near_inputs()
+    since, since_words = since_input(info)
+    profile = pre_screen_answers()
     view = flt.apply(df, filters)
+    found = finder.changes(snapshot, since)
+    since_banner(banner, found, since_words)
+    view = finder.mark_changed(view, found)
+    if not profile.is_empty:
+        view = prescreen.add_fit(view, snapshot.criteria, profile)
+        if st.sidebar.toggle("Hide studies that do not fit", key="hide_no_fit"):
+            view = prescreen.without_does_not_fit(view)
+    view, near = near_me(snapshot, view, place, within)
+    near_message(near)
     results(df, view, filters, info)
+    near_sites(near)
+    site_map(snapshot, view, near)
+    compare_section(snapshot, df, view, place)
     detail(df, view)
-    status_changes(snapshot)
+    what_changed(snapshot, found, since, since_words)
     with st.expander("Data from a download instead"):
         offer_import()
     auto_refresh(snapshot)

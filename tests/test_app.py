@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from trials import plain
+from trials.records import MAX_FIELD_CHARS
 from trials.refresh import import_download
 from trials.store import Store, utc_now
 
@@ -68,8 +69,9 @@ def test_filters_change_the_table(tmp_path):
     at.multiselect(key="status").set_value(["Recruiting now"]).run()
     recruiting = at.dataframe[0].value
     assert set(recruiting["status_group"]) == {"Recruiting now"}
-    assert subheader(at) == f"{len(recruiting)} studies, {len(recruiting)} recruiting now, " \
-        f"in {len(set('; '.join(recruiting['countries']).split('; ')))} countries"
+    n, countries = len(recruiting), len(set('; '.join(recruiting['countries']).split('; ')))
+    assert subheader(at) == f"{n} stud{'y' if n == 1 else 'ies'}, {n} recruiting now, " \
+        f"in {countries} countr{'y' if countries == 1 else 'ies'}"
     assert "https://clinicaltrials.gov/study/NCT04047628" in set(recruiting["url"])
 
 
@@ -129,13 +131,30 @@ def test_detail_view_of_a_study(tmp_path):
     assert "MEsenchymal StEm Cells for Multiple Sclerosis" in texts(at.header)[0].replace("\\", "")
     body = "\n".join(texts(at.markdown)).replace("\\", "")
     assert "[NCT01854957 on ClinicalTrials.gov](https://clinicaltrials.gov/study/NCT01854957)" in body
-    assert "Mesenchymal stem (stromal) cells" in body  # the plain-language card
-    assert "Known risks" in body
+    assert "Mesenchymal stem (stromal) cells" in body  # the plain-language card, from the facts file
+    assert "did not meet its primary efficacy endpoint" in body
+    assert "Sources" in texts(at.subheader)
+    assert "Lancet Neurology, 2021" in body and "Checked on 2026-11-25" in body
+    assert "Warning" not in " ".join(texts(at.subheader))  # an academic trial: no flag
     assert "Ages:** 18 Years to 50 Years" in body
     assert "MESEMS@unige.it" in body  # who to contact
     assert any("Inclusion Criteria" in t for t in texts(at.text))  # criteria as published
     [sites] = [d.value for d in at.dataframe if "place" in d.value.columns]
     assert "Genova" in "; ".join(sites["place"])
+
+
+@needs_shared
+def test_a_flagged_study_shows_the_marker_and_the_warning(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(therapy="Other stem cell")
+    [grid] = [d.value for d in at.dataframe if "flags" in d.value.columns]
+    assert any(cell.startswith("⚠ company treating") for cell in grid["flags"])
+    at.selectbox(key="study").set_value("NCT02939859").run()  # adipose SVF, a company, 1 site
+    assert not at.exception
+    assert "Warning: questions about this listing" in texts(at.subheader)
+    body = "\n".join(texts(at.markdown)).replace("\\", "")
+    assert "Healeon Medical Inc (registry class INDUSTRY)" in body
+    assert "What it does not mean" in body and "National MS Society" in body
 
 
 def test_registry_text_is_never_markup(tmp_path, respx_mock):
@@ -224,7 +243,64 @@ def test_a_10_mb_title_is_cut_and_the_page_stays_small(tmp_path):
     assert len(header) < 2 * plain.TITLE_LIMIT and header.endswith("…")
     assert len(at.dataframe[0].value["title"][0]) == plain.TITLE_LIMIT
     assert any(e.label == "Show the full title" for e in at.expander)
-    assert any(len(t) == plain.FULL_TEXT_LIMIT for t in texts(at.text))
-    assert any("Cut at 100,000 characters" in c for c in texts(at.caption))
+    assert any(len(t) == MAX_FIELD_CHARS and t.endswith("…") for t in texts(at.text))
     sent = sum(len(t) for t in texts(at.header) + texts(at.markdown) + texts(at.text))
     assert sent < 200_000  # of a 10 MB field
+
+
+@needs_shared
+def test_only_trials_that_give_the_therapy_by_default(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run()
+    assert not at.exception
+    assert at.toggle(key="gives").value is True
+    given = at.dataframe[0].value
+    assert set(given["study_role"]) == {"gives therapy"}
+    at.toggle(key="gives").set_value(False).run()
+    everything = at.dataframe[0].value
+    assert "follows treated people" in set(everything["study_role"])
+    assert len(everything) > len(given)
+    # The switch is bound to the URL like every filter.
+    assert run(gives="False").toggle(key="gives").value is False
+
+
+@needs_shared
+def test_the_card_of_a_follow_up_says_it_gives_no_treatment_first(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(gives="False")
+    at.selectbox(key="study").set_value("NCT06567197").run()  # an observational aHSCT cohort
+    assert not at.exception
+    assert "What the study is about" in texts(at.subheader)
+    first = texts(at.markdown)[texts(at.markdown).index(next(
+        t for t in texts(at.markdown) if "follows people" in t))]
+    assert first.replace("\\", "").startswith(
+        "This study follows people who already had HSCT; it does not give the treatment.")
+
+
+@needs_shared
+def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path):
+    fill_store(tmp_path, MSC_2022)
+    at = run()
+    assert not at.exception
+    assert "fit" not in at.dataframe[0].value  # no answers, no verdicts
+    at.number_input(key="pre_age").set_value(35)
+    at.selectbox(key="pre_type").set_value("RRMS")
+    at.selectbox(key="pre_edss").set_value(3.0).run()
+    assert not at.exception
+    shown = at.dataframe[0].value
+    order = list(shown["fit"])
+    assert order[0] == "likely fits" and "does not fit" in order
+    assert order == sorted(order, key=["likely fits", "ask your neurologist", "does not fit"].index)
+    page_text = " ".join(texts(at.markdown) + texts(at.caption))
+    assert "only the study team decides" in page_text
+    assert "eligible" not in page_text.lower()
+    assert not {"age", "ms_type", "edss"} & set(at.query_params)  # kept in the session only
+
+    at.selectbox(key="study").set_value("NCT03799718").run()  # progressive MS only
+    assert "Your pre-screen: does not fit" in texts(at.subheader)
+    assert any("MS type: does not fit" in t.replace("\\", "").replace("\u2060", "") for t in texts(at.markdown))
+
+    at.toggle(key="hide_no_fit").set_value(True).run()
+    assert "does not fit" not in set(at.dataframe[0].value["fit"])
+    at.checkbox(key="pre_share").check().run()
+    assert (at.query_params["age"], at.query_params["ms_type"]) == ("35", "RRMS")

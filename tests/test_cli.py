@@ -16,7 +16,7 @@ import pytest
 from trials.cli import main
 from trials.standin import StandIn, load_corpus
 
-from .conftest import MS_2025, REPO, by_id, hostile_study, needs_shared
+from .conftest import MS_2025, MSC_2022, REPO, by_id, hostile_study, needs_shared
 
 
 def trials(*args, env):
@@ -59,6 +59,13 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         assert {r["data_timestamp"] for r in rows} == {"2025-09-25T00:00:00"}
         beat = next(r for r in rows if r["nct_id"] == "NCT04047628")
         assert beat["url"] == "https://clinicaltrials.gov/study/NCT04047628"
+        assert beat["study_role"] == "gives therapy"
+        assert {r["study_role"] for r in rows} == {"gives therapy", "follows treated people"}
+        given = trials("export", "--therapy", "hsct", "--gives-therapy", "--output", str(out), env=env)
+        assert given.returncode == 0, given.stderr
+        given_rows = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
+        assert 0 < len(given_rows) < len(rows)
+        assert {r["study_role"] for r in given_rows} == {"gives therapy"}
         assert beat["enrollment"] == "156" and beat["phases"] == "PHASE3"
 
         shown = trials("show", "nct04047628", env=env)
@@ -94,6 +101,10 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     (["show", "banana"], "'banana' is not a ClinicalTrials.gov id"),
     (["import", "/nonexistent/file.json"], "Cannot read /nonexistent/file.json"),
     (["search", "--offline"], "No data yet"),
+    (["search", "--offline", "--edss", "3.3"], "steps of 0.5"),
+    (["export", "-o", "x.csv", "--offline", "--age", "abc"], "whole number"),
+    (["search", "--offline", "--ms-type", "benign"], "Use one of RRMS, SPMS, PPMS, CIS"),
+    (["search", "--offline", "--sex", "x"], "Use female or male"),
 ])
 def test_bad_input_gets_one_clear_line(args, message, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path))
@@ -119,6 +130,36 @@ def test_help_for_every_command():
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0
+
+
+@needs_shared
+def test_export_and_search_with_a_pre_screen(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
+    assert main(["import", str(MSC_2022)]) == 0
+    profile = ["--age", "35", "--sex", "female", "--ms-type", "rrms", "--edss", "3"]
+    out = tmp_path / "fit.csv"
+    assert main(["export", "--offline", "-o", str(out), *profile]) == 0
+    rows = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
+    columns = {"min_age", "max_age", "sex", "ms_types", "edss_min", "edss_max", "central_contact",
+               "eligibility_criteria", "last_verified", "fit", "fit_reasons"}
+    assert columns <= set(rows[0])
+    by = {r["nct_id"]: r for r in rows}
+    # NCT02035514: RRMS, age 18-50, EDSS 3.0-6.5 in its published criteria.
+    assert by["NCT02035514"]["fit"] == "likely fits"
+    assert (by["NCT02035514"]["ms_types"], by["NCT02035514"]["edss_min"]) == ("RRMS", "3.0")
+    # NCT03799718 is for progressive MS (primary and secondary) only.
+    assert by["NCT03799718"]["fit"] == "does not fit"
+    assert "MS type: does not fit" in by["NCT03799718"]["fit_reasons"]
+    assert "Progressive MS (Primary and Secondary)" in by["NCT03799718"]["fit_reasons"]
+    order = [r["fit"] for r in rows]
+    assert order == sorted(order, key=["likely fits", "ask your neurologist", "does not fit"].index)
+    assert "eligible" not in {r["fit"] for r in rows}
+
+    capsys.readouterr()
+    assert main(["search", "--offline", *profile]) == 0
+    printed = capsys.readouterr().out
+    assert "likely fits" in printed and "only the study team decides" in printed
 
 
 def filled_env(tmp_path, studies) -> dict:

@@ -18,7 +18,7 @@ from trials import plain
 from trials.api import Client
 from trials.errors import InputError
 from trials.refresh import MAX_RECORD_CHARS, import_download, refresh
-from trials.store import FILE, Classified, Store
+from trials.store import FILE, SCHEMA_VERSION, Classified, Store
 from trials.table import build_table
 
 from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, needs_shared
@@ -370,7 +370,7 @@ CREATE TABLE status_changes (nct_id TEXT NOT NULL, old_status TEXT NOT NULL,
 
 def test_a_version_1_store_is_migrated_and_keeps_its_data(tmp_path):
     """The layout of version 1, after a refresh and then an import of an older file (which
-    stamped the store's meta with the file's date)."""
+    stamped the store's meta with the file's date), brought through every migration."""
     path = tmp_path / "trials.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.executescript(V1_SCHEMA)
@@ -391,7 +391,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_data(tmp_path):
     assert (info.imported.studies, info.imported.file, info.imported.imported_at) == (
         1, "old.json", "2025-09-26T08:00:00Z")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (SCHEMA_VERSION,)
     assert Store(path).notice is None  # and it opens again as it is
 
 

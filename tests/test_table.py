@@ -61,6 +61,10 @@ def test_table_has_the_documented_columns_and_values(df):
     assert pd.isna(df.set_index("nct_id").loc["NCT00000004", "enrollment"])  # 99999999 = unknown
     assert df.set_index("nct_id").loc["NCT00000003", "therapy_types"] == "MSC; Other stem cell"
     assert list(df["nct_id"][:2]) == ["NCT00000005", "NCT00000004"]  # newest update first
+    eligibility = ["min_age", "max_age", "sex", "ms_types", "edss_min", "edss_max", "central_contact",
+                   "eligibility_criteria", "last_verified"]
+    assert set(eligibility) <= set(df.columns)  # always present, empty when the record has none
+    assert first[["ms_types", "central_contact", "eligibility_criteria"]].tolist() == ["", "", ""]
 
 
 @pytest.mark.parametrize("filters, expected", [

@@ -1,4 +1,4 @@
-"""``trials`` on the command line: refresh, search, export, show, import.
+"""``trials`` on the command line: refresh, search, export, show, feed, compare, import.
 
 Every error a user can cause or meet ends in one readable line on stderr and
 a non-zero exit, never a traceback. Registry text reaches the terminal only through
@@ -12,17 +12,20 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from . import finder, plain
+from . import changes, compare, finder, nearby, plain
 from .api import normalise_nct_id
+from .classify import FOLLOWS, GIVES, LAB_ONLY
 from .config import Settings
 from .errors import ApiError, InputError, TrialsError
 from .export import write_csv
 from .detail import card_text, study_card
 from .filters import Filters, apply, make_filters
+from .prescreen import add_fit, make_profile
 from .summary import explain_empty, summarize
 
 
@@ -40,6 +43,26 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
                        help='a country as the registry writes it, e.g. "United States"')
     group.add_argument("--text", default="", help="words that must all appear (title, "
                        "conditions, interventions, sponsor, sites)")
+    group.add_argument("--gives-therapy", action="store_true",
+                       help="only studies whose participants receive the therapy (not follow-ups "
+                            "of people treated before)")
+    screen = parser.add_argument_group(
+        "pre-screen (any of these adds the columns fit and fit_reasons: 'likely fits', 'does not "
+        "fit' or 'ask your neurologist'; only the study team decides who takes part)")
+    screen.add_argument("--age", metavar="N", help="your age in whole years")
+    screen.add_argument("--sex", metavar="female|male")
+    screen.add_argument("--ms-type", metavar="RRMS|SPMS|PPMS|CIS", dest="ms_type")
+    screen.add_argument("--edss", metavar="X", help="your EDSS score, 0 to 10 in steps of 0.5")
+    near = parser.add_argument_group(
+        "near me (adds the columns distance_km, distance_approximate, nearest_site, "
+        "nearest_site_status, nearest_site_contact; nearest first)")
+    near.add_argument("--near", metavar='"CITY, COUNTRY"',
+                      help='where you are, e.g. "Milan, Italy", a city alone, or a country; '
+                           "looked up offline (GeoNames cities over 15,000 people)")
+    near.add_argument("--within", metavar="KM",
+                      help="only studies with a recruiting or not-yet-recruiting site this close")
+    parser.add_argument("--since", metavar="YYYY-MM-DD",
+                        help="add the column changed: new studies and status changes seen since then")
     parser.add_argument("--offline", action="store_true",
                         help="use the local store only; do not ask ClinicalTrials.gov")
 
@@ -74,6 +97,25 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("nct_ids", nargs="+", metavar="NCT...")
     show.add_argument("--offline", action="store_true",
                       help="use the local store only; do not ask ClinicalTrials.gov")
+
+    feed = commands.add_parser("feed", help="write new studies and status changes as an Atom feed",
+                               description="Write the new studies and status changes the local "
+                               "store recorded between refreshes as an Atom feed, one entry per "
+                               "change, for any feed reader.")
+    feed.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.xml")
+    feed.add_argument("--since", metavar="YYYY-MM-DD", help="only changes seen since then")
+    feed.add_argument("--offline", action="store_true",
+                      help="use the local store only; do not ask ClinicalTrials.gov")
+
+    compare = commands.add_parser("compare", help="2 to 4 studies side by side",
+                                  description="Print 2 to 4 studies side by side, or write them "
+                                  "to CSV.")
+    compare.add_argument("nct_ids", nargs="+", metavar="NCT...",
+                         help="the studies, e.g. NCT04047628 NCT03477500 (or NCT1,NCT2)")
+    compare.add_argument("--near", metavar='"CITY, COUNTRY"', help="add each study's nearest open site")
+    compare.add_argument("--output", "-o", type=Path, metavar="FILE.csv")
+    compare.add_argument("--offline", action="store_true",
+                         help="use the local store only; do not ask ClinicalTrials.gov")
 
     load = commands.add_parser("import", help="load a ClinicalTrials.gov JSON download",
                                description="Load a JSON download from ClinicalTrials.gov (the "
@@ -140,45 +182,121 @@ def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
     return finder.load(settings)
 
 
-def _filtered(
-    args: argparse.Namespace, settings: Settings
-) -> tuple[pd.DataFrame, Filters, finder.Snapshot]:
+@dataclass(frozen=True)
+class Found:
+    df: pd.DataFrame
+    filters: Filters
+    snapshot: finder.Snapshot
+    near: nearby.Near | None  # when --near was given
+
+
+def _filtered(args: argparse.Namespace, settings: Settings) -> Found:
     filters = make_filters(args.therapy, args.status, args.phase, args.study_type,
-                           args.country, args.text)
-    snapshot = _snapshot(settings, args.offline)
+                           args.country, args.text, args.gives_therapy)
+    profile = make_profile(args.age, args.sex, args.ms_type, args.edss)  # bad input fails before any work
+    if args.within and not args.near:
+        raise InputError('--within needs --near, e.g. --near "Milan, Italy" --within 500.')
+    nearby.parse_within(args.within)
+    changes.parse_since(args.since)
+    snapshot = _stored(settings, args.offline)
+    df = apply(snapshot.table, filters)
+    if args.since:
+        df = changes.mark_changed(df, finder.changes(snapshot, args.since))
+    if not profile.is_empty:
+        df = add_fit(df, snapshot.criteria, profile)
+    near = finder.near(snapshot, df, args.near, args.within) if args.near else None
+    return Found(near.table if near else df, filters, snapshot, near)
+
+
+def _stored(settings: Settings, offline: bool) -> finder.Snapshot:
+    snapshot = _snapshot(settings, offline)
     if snapshot.info.is_empty:
         raise InputError("No data yet: run `trials refresh`, or `trials import FILE` "
                          "with a ClinicalTrials.gov JSON download.")
-    return apply(snapshot.table, filters), filters, snapshot
+    return snapshot
+
+
+# Short words for the terminal table; the CSV keeps the full role.
+ROLE_SHORT = {GIVES: "gives", FOLLOWS: "follow-up", LAB_ONLY: "lab"}
 
 
 def _search(args: argparse.Namespace, settings: Settings) -> None:
-    df, filters, snapshot = _filtered(args, settings)
+    found = _filtered(args, settings)
+    df, filters, snapshot = found.df, found.filters, found.snapshot
     _out(plain.store_age(snapshot.info))
+    if found.near:
+        _out(found.near.message)
     _out(summarize(df).text + ".")
     if df.empty:
-        _out(explain_empty(snapshot.table, filters))
+        if not found.near:
+            _out(explain_empty(snapshot.table, filters))
         return
     width = shutil.get_terminal_size((120, 20)).columns
+    near = found.near is not None
     shown = pd.DataFrame({
+        **({"Km": df["distance_km"].map(lambda d: "" if pd.isna(d) else f"{d:,}"),
+            "~": df["distance_approximate"].map({"yes": "~", "no": ""})} if near else {}),
+        **({"Fit": df["fit"]} if "fit" in df else {}),
+        **({"Changed": df["changed"].str.slice(0, 30)} if "changed" in df else {}),
         "NCT id": df["nct_id"],
         "Therapy": df["therapy_types"],
+        "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"],
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
     }).map(plain.terminal_safe)  # before the layout, so columns stay aligned
-    title_room = max(20, width - 80)
+    title_room = max(20, width - 80 - 25 * ("fit" in df) - 12 * near - 32 * ("changed" in df))
     shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
     _out(shown.to_string(index=False, max_colwidth=title_room))
+    if "fit" in df:
+        _out("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
+             "not a decision: only the study team decides who takes part. The reasons, criterion "
+             "by criterion, are in `trials export` (column fit_reasons) and `trials show NCT...`.")
+    if near:
+        _out("\nKm: distance to the study's nearest recruiting or not-yet-recruiting site; ~ means "
+             "approximate (to the centre of the site's city). The site, its status and contact are "
+             "in `trials export` (columns nearest_site, nearest_site_status, nearest_site_contact).")
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> None:
-    df, filters, snapshot = _filtered(args, settings)
+    found = _filtered(args, settings)
+    df, snapshot = found.df, found.snapshot
     write_csv(df, args.output)
-    if df.empty:
-        _say(explain_empty(snapshot.table, filters))
+    if found.near:
+        _say(found.near.message)
+    elif df.empty:
+        _say(explain_empty(snapshot.table, found.filters))
     _say(f"Wrote {len(df)} studies to {args.output}. " + plain.store_age(snapshot.info))
+
+
+def _feed(args: argparse.Namespace, settings: Settings) -> None:
+    changes.parse_since(args.since)
+    snapshot = _stored(settings, args.offline)
+    found = finder.changes(snapshot, args.since)
+    try:
+        args.output.write_bytes(finder.feed(snapshot, args.since))
+    except OSError as exc:
+        raise InputError(f"Cannot write {args.output}: {exc.strerror}.") from None
+    _say(f"Wrote {len(found)} changes to {args.output} (Atom). "
+         + plain.store_age(snapshot.info))
+
+
+def _compare(args: argparse.Namespace, settings: Settings) -> None:
+    compare.parse_ids(args.nct_ids)  # bad ids fail before any work
+    snapshot = _stored(settings, args.offline)
+    table = finder.compare(settings, snapshot, args.nct_ids, args.near)
+    age = plain.store_age(snapshot.info)
+    if args.output:
+        write_csv(table, args.output)
+        _say(f"Wrote {len(table.columns) - 1} studies side by side to {args.output}. {age}")
+        return
+    width = shutil.get_terminal_size((120, 20)).columns
+    room = max(20, (width - 32) // (len(table.columns) - 1) - 2)
+    shown = table.set_index("question").map(lambda t: t if len(t) <= room else t[: room - 1] + "…")
+    shown.index.name = None
+    _out(shown.to_string(max_colwidth=room))
+    _out(age)
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> None:
@@ -206,6 +324,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _export(args, settings)
         elif args.command == "show":
             _show(args, settings)
+        elif args.command == "feed":
+            _feed(args, settings)
+        elif args.command == "compare":
+            _compare(args, settings)
         elif args.command == "import":
             _say(finder.import_file(settings, args.file).text)
         sys.stdout.flush()  # a closed pipe shows here, not at exit

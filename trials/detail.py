@@ -10,8 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import plain
+from . import facts, flags, plain
+from .classify import GIVES, study_role
+from .facts import Claim
 from .filters import status_group
+from .eligibility import STRUCTURED, read_criteria
+from .flags import Flag
 from .records import Contact, Trial, read_trial
 from .store import StoredStudy
 
@@ -46,15 +50,44 @@ def _contact_text(name: str, phone: str, email: str) -> str:
     return ", ".join(part for part in (name, phone, email) if part)
 
 
-def _therapy_section(trial: Trial, stored: StoredStudy) -> Section:
-    items: list[tuple[str, str]] = []
+def _therapy_section(trial: Trial, stored: StoredStudy, cited: list[Claim]) -> Section:
+    """What the study does with the therapy, then each label's reviewed claims, numbered by
+    source ([1], [2] ...) for 'Sources'."""
+    role = study_role(stored.record)
+    items: list[tuple[str, str]] = [("", plain.role_sentence(role, stored.labels))]
     for label in stored.labels:
-        what, risks = plain.THERAPY_EXPLAINED.get(label, ("", ""))
-        items += [(label, what), ("", risks)]
+        therapy = facts.load_facts().for_label(label)
+        for claim in therapy.claims if therapy else ():
+            items.append((f"{label}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]"))
     if trial.interventions:
         items.append(("Interventions", "; ".join(i.label for i in trial.interventions)))
     items.append(("Why it is listed as stem-cell therapy", stored.evidence or "not classified"))
-    return Section("What is being tested", tuple((k, v) for k, v in items if v))
+    title = "What is being tested" if role == GIVES else "What the study is about"
+    return Section(title, tuple((k, v) for k, v in items if v))
+
+
+def _cite(claim: Claim, cited: list[Claim]) -> int:
+    """The claim's source number, adding the source to ``cited`` on first use."""
+    for number, seen in enumerate(cited, start=1):
+        if seen.url == claim.url:
+            return number
+    cited.append(claim)
+    return len(cited)
+
+
+def _sources_section(cited: list[Claim]) -> Section:
+    return Section("Sources", tuple(
+        (f"[{number}]", f"{c.citation} Checked on {c.checked_on.isoformat()}.")
+        for number, c in enumerate(cited, start=1)))
+
+
+def _flag_section(found: tuple[Flag, ...], cited: list[Claim]) -> Section:
+    """Every reason, what a flag means and does not mean, and what MS societies advise."""
+    items = [(f.title.capitalize(), f.reason) for f in found]
+    items += [("What this means", flags.MEANS), ("What it does not mean", flags.DOES_NOT_MEAN)]
+    items += [(f"Advice: {c.topic}", f"{c.text} [{_cite(c, cited)}]")
+              for c in facts.load_facts().clinic_guidance]
+    return Section("Warning: questions about this listing", tuple(items))
 
 
 def _status_section(trial: Trial) -> Section:
@@ -76,6 +109,18 @@ def _status_section(trial: Trial) -> Section:
     return Section("Can I join?", tuple((k, v) for k, v in items if v))
 
 
+_ITEM_LABELS = {
+    "age": "Age in the criteria text",
+    "ms_type": "MS type",
+    "edss": "Disability (EDSS)",
+    "duration": "How long you have had MS",
+    "activity": "Recent disease activity",
+    "no_recent_relapse": "No recent relapse",
+    "failed_treatment": "Earlier treatments",
+    "note": "Please note",
+}
+
+
 def _eligibility_section(trial: Trial) -> Section:
     e = trial.eligibility
     items = []
@@ -85,9 +130,83 @@ def _eligibility_section(trial: Trial) -> Section:
         items.append(("Sex", {"ALL": "All", "FEMALE": "Women only", "MALE": "Men only"}.get(e.sex, e.sex)))
     if e.healthy_volunteers is not None:
         items.append(("Healthy volunteers", "Accepted" if e.healthy_volunteers else "Not accepted"))
+    # What the criteria text says, item by item, each with the sentence it was read from.
+    for item in read_criteria(trial).items:
+        if item.part == STRUCTURED:
+            continue
+        quoted = f' (from: "{item.source}")' if item.source else ""
+        items.append((_ITEM_LABELS[item.kind], item.text + quoted))
     if not items and not e.criteria:
         items.append(("", "The stored record does not include eligibility; see the registry record."))
+    elif e.criteria:
+        items.append(("", "These items were read from the published criteria by a program and may miss "
+                          "or misread something: the criteria as published, below, are what counts."))
     return Section("Who can take part", tuple(items), verbatim=e.criteria)
+
+
+ALLOCATION_WORDS = {
+    "RANDOMIZED": "Randomised: chance decides which group each participant joins.",
+    "NON_RANDOMIZED": "Not randomised: the groups are not assigned by chance.",
+    "NA": "One group: everyone gets the same treatment.",
+}
+ARM_WORDS = {
+    "EXPERIMENTAL": "gets the treatment being tested",
+    "ACTIVE_COMPARATOR": "gets an existing treatment instead, for comparison",
+    "PLACEBO_COMPARATOR": "gets a placebo (a dummy with no active treatment) given the same way, for comparison",
+    "SHAM_COMPARATOR": "gets a sham (a pretend procedure), for comparison",
+    "NO_INTERVENTION": "gets no study treatment, for comparison",
+    "OTHER": "another group",
+}
+# What a comparator's name means in a trial (matched as words in the arm's interventions).
+COMPARATOR_WORDS = {
+    "saline": "saline (salt water) given the same way as the treatment, so that nobody can tell the groups apart",
+    "placebo": "a placebo: looks the same but has no active treatment",
+    "best available therapy": "the best approved MS medicine for each participant, chosen by their doctors",
+    "standard of care": "the usual treatment the participant would get anyway",
+}
+MASKED_WORDS = {
+    "PARTICIPANT": "participants",
+    "CARE_PROVIDER": "their doctors and nurses",
+    "INVESTIGATOR": "the researchers",
+    "OUTCOMES_ASSESSOR": "the people who measure the results",
+}
+
+
+def _arm_text(arm) -> str:
+    text = f"{arm.label}: {ARM_WORDS.get(arm.type, 'a study group')}"
+    if arm.interventions:
+        text += f" ({'; '.join(arm.interventions)})"
+    if arm.type in ("PLACEBO_COMPARATOR", "ACTIVE_COMPARATOR", "SHAM_COMPARATOR"):
+        named = " ".join((arm.label, *arm.interventions)).lower()
+        meanings = [m for word, m in COMPARATOR_WORDS.items() if word in named]
+        if meanings:
+            text += ". Here that means " + "; ".join(meanings)
+    return text + "."
+
+
+def _design_section(trial: Trial) -> Section:
+    d = trial.design
+    items: list[tuple[str, str]] = []
+    if d.allocation:
+        items.append(("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation)))
+    if d.intervention_model == "CROSSOVER":
+        items.append(("Crossover", "Each participant gets both, one after the other, in an order set by the study."))
+    items += [("Group", _arm_text(a)) for a in d.arms]
+    if d.masking == "NONE":
+        items.append(("Who knows the group", "Nobody is blinded: everyone knows who gets what (open label)."))
+    elif d.masking:
+        who = ", ".join(MASKED_WORDS.get(w, w.lower()) for w in d.who_masked) or "some of those involved"
+        items.append(("Who knows the group", f"Blinded: {who} are not told who is in which group."))
+    if trial.enrollment is not None:
+        planned = "planned" if trial.enrollment_type == "ESTIMATED" else "taking part"
+        items.append(("How many people", f"{trial.enrollment} ({planned})"))
+    end = trial.completion_date or trial.primary_completion_date
+    if trial.start_date or end:
+        items.append(("How long", f"From {trial.start_date or 'a start not stated'} to "
+                                  f"{end or 'an end not stated'} (the whole study, as registered)."))
+    if not items:
+        items.append(("", "The stored record does not describe the design; see the registry record."))
+    return Section("How the study is done", tuple(items))
 
 
 def _contacts_section(trial: Trial) -> Section:
@@ -126,14 +245,21 @@ def study_card(stored: StoredStudy) -> Card:
         )
         for s in trial.sites
     )
+    cited: list[Claim] = []  # sources in the order the card cites them
+    found = flags.flags_for(stored.record, flags.data_date_of(stored.data_timestamp), stored.labels)
+    warning = (_flag_section(found, cited),) if found else ()
+    therapy = _therapy_section(trial, stored, cited)
     return Card(
         nct_id=trial.nct_id,
         title=trial.title,
         url=trial.url,
         sections=(
-            _therapy_section(trial, stored),
+            *warning,
+            therapy,
+            _sources_section(cited),
             _status_section(trial),
             _eligibility_section(trial),
+            _design_section(trial),
             _contacts_section(trial),
             _dates_section(trial),
         ),

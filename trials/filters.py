@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
-from .classify import THERAPY_TYPES
+from .classify import GIVES, THERAPY_TYPES
 from .errors import InputError
 
 STATUS_GROUPS: dict[str, tuple[str, ...]] = {
@@ -65,6 +65,7 @@ class Filters:
     study_types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
     text: str = ""
+    gives_therapy: bool = False  # only studies whose participants receive the therapy
 
     @property
     def is_empty(self) -> bool:
@@ -104,6 +105,8 @@ def apply(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         keep &= df["study_type"].isin(filters.study_types)
     if filters.countries:
         keep &= _any_of(df["countries"], filters.countries)
+    if filters.gives_therapy:
+        keep &= df["study_role"] == GIVES
     words = filters.text.split()
     if words:
         text = df[list(SEARCHED)].fillna("")
@@ -169,6 +172,7 @@ def make_filters(
     study_types: Iterable[str] = (),
     countries: Iterable[str] = (),
     text: str = "",
+    gives_therapy: bool = False,
 ) -> Filters:
     """Filters from what a person typed; raises InputError on a value it cannot use."""
     parsed_statuses = [parse_status(s) for s in statuses]
@@ -180,4 +184,5 @@ def make_filters(
         study_types=tuple(dict.fromkeys(parse_study_type(t) for t in study_types)),
         countries=tuple(dict.fromkeys(c.strip() for c in countries if c.strip())),
         text=clean_text(text),
+        gives_therapy=bool(gives_therapy),
     )

@@ -1,9 +1,9 @@
-"""Plain words for patients: what a therapy is, what a status or phase means,
-how old the data is, and Markdown escaping for registry text.
+"""Plain words for patients: what a status or phase means, how old the data is,
+and Markdown escaping for registry text.
 
-The therapy texts are our own summary of the literature (see
-``shared/seed`` for where the product started). They describe, they never
-advise: every card sends the reader to the registry record and to their
+What each therapy is and what is known of its risks lives, with sources, in
+``therapy_facts.json`` (read by ``trials.facts``). The words here describe, they
+never advise: every card sends the reader to the registry record and to their
 neurologist.
 """
 
@@ -55,52 +55,27 @@ STUDY_TYPE_WORDS = {
     "EXPANDED_ACCESS": "Expanded access (treatment outside a trial)",
 }
 
-THERAPY_EXPLAINED = {
-    "HSCT": (
-        "Autologous haematopoietic stem cell transplantation (aHSCT) uses your own "
-        "blood-forming stem cells. They are collected from the blood, then strong "
-        "chemotherapy (often with an antibody treatment) removes much of the immune "
-        "system, and the stored cells are given back to rebuild it. The aim is to "
-        "reset the immune system so that it stops attacking the brain and spinal cord. "
-        "It has been studied most in active relapsing MS.",
-        "Known risks: serious infections, infertility and early menopause, other "
-        "autoimmune illness (for example of the thyroid), and a small but real risk of "
-        "death from the treatment. It means weeks in hospital and months of recovery.",
+# The first thing a patient reads about a study: does it give the treatment at all?
+ROLE_SENTENCE = {
+    "gives therapy": "Participants in this study receive {therapy}.",
+    "follows treated people": (
+        "This study follows people who already had {therapy}; it does not give the treatment."
     ),
-    "MSC": (
-        "Mesenchymal stem (stromal) cells come from bone marrow, fat tissue, umbilical "
-        "cord or placenta. Given into a vein or into the fluid around the spinal cord, "
-        "they are thought to calm inflammation and may support repair; they do not "
-        "replace lost nerve cells. For MS this is still experimental: most trials so "
-        "far were small and looked mainly at safety.",
-        "Known risks: reactions to the infusion, headache or fever (more often after an "
-        "injection into the spinal fluid) and infection. Long-term effects are not yet "
-        "known.",
+    "lab only": (
+        "This is a laboratory study: participants give samples such as blood or skin, and "
+        "no treatment is given to them."
     ),
-    "iPSC": (
-        "Induced pluripotent stem cells are adult cells, for example from skin or blood, "
-        "reprogrammed in a laboratory so that they can become many kinds of cell, such "
-        "as the cells that make myelin. For MS this is early research.",
-        "Risks under study include unwanted cell growth (tumours) and rejection by the "
-        "immune system.",
-    ),
-    "Other stem cell": (
-        "Other stem-cell products: for example neural stem cells, bone-marrow cells, "
-        "cell mixtures from fat tissue (stromal vascular fraction), cord-blood or "
-        "amniotic cells, or products made from stem cells such as exosomes. Most are "
-        "in small, early studies.",
-        "Risks depend on the product and how it is given; many are not yet known.",
-    ),
+}
+ROLE_WORDS = {
+    "gives therapy": "Gives the therapy",
+    "follows treated people": "Follows people already treated",
+    "lab only": "Laboratory study only",
 }
 
-# Why a search can legitimately come back empty.
-NO_TRIALS_YET = {
-    "iPSC": (
-        "No trial of an iPSC-based therapy for multiple sclerosis is registered on "
-        "ClinicalTrials.gov in this data. Such therapies are still in laboratory and "
-        "early research."
-    ),
-}
+
+def role_sentence(role: str, labels: tuple[str, ...] | list[str]) -> str:
+    therapy = " and ".join(labels) or "a stem-cell therapy"
+    return ROLE_SENTENCE[role].format(therapy=therapy) if role in ROLE_SENTENCE else ""
 
 
 def status_words(status: str) -> str:
@@ -139,11 +114,10 @@ def md_escape(text: str, *, in_link: bool = False) -> str:
 
 
 # How much registry text the page shows at once. A title longer than this, or a field
-# of several pages, is no longer reading matter; the rest sits behind "show full text",
-# and even that stops somewhere, so a hostile 10 MB field cannot freeze the browser.
+# of several pages, is no longer reading matter; the rest sits behind "show full text"
+# (the store keeps no field over records.MAX_FIELD_CHARS, so even that is bounded).
 TITLE_LIMIT = 300
 FIELD_LIMIT = 3000
-FULL_TEXT_LIMIT = 100_000
 
 
 def clip(text: str, limit: int) -> str:

@@ -26,6 +26,23 @@ def dig(obj: Any, *path: str) -> Any:
     return obj
 
 
+# The registry caps its longest free text (a detailed description) at 32,000 characters.
+# Longer is not what it published; cutting there keeps a hostile 10 MB title from costing
+# every reader (classifier, table, page) what it would, since matching grows faster than text.
+MAX_FIELD_CHARS = 32_000
+
+
+def bounded(value: Any) -> Any:
+    """A record (or any JSON value) with every string cut to ``MAX_FIELD_CHARS``."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_FIELD_CHARS else value[: MAX_FIELD_CHARS - 1] + "…"
+    if isinstance(value, dict):
+        return {key: bounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [bounded(item) for item in value]
+    return value
+
+
 # "NCT" and exactly eight ASCII digits, nothing around it: the id goes into links, file
 # names and SQL keys, so a look-alike (a zero-width space, Markdown, Arabic-Indic digits)
 # is refused rather than cleaned.
@@ -84,6 +101,7 @@ class Site:
     country: str
     status: str  # the site's own RecruitmentStatus; "" when the record does not say
     contacts: tuple[Contact, ...] = ()
+    geo_point: tuple[float, float] | None = None  # (lat, lon) from the registry's geoPoint
 
     @property
     def place(self) -> str:
@@ -111,6 +129,23 @@ class Intervention:
     def label(self) -> str:
         kind = self.type.replace("_", " ").capitalize()
         return f"{kind}: {self.name}" if kind else self.name
+
+
+@dataclass(frozen=True)
+class Arm:
+    label: str
+    type: str  # EXPERIMENTAL, ACTIVE_COMPARATOR, PLACEBO_COMPARATOR, SHAM_COMPARATOR, NO_INTERVENTION, OTHER
+    description: str
+    interventions: tuple[str, ...]  # "Drug: Saline", as the record names them
+
+
+@dataclass(frozen=True)
+class Design:
+    allocation: str  # RANDOMIZED, NON_RANDOMIZED, NA
+    intervention_model: str  # SINGLE_GROUP, PARALLEL, CROSSOVER ...
+    masking: str  # NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE
+    who_masked: tuple[str, ...]  # PARTICIPANT, CARE_PROVIDER, INVESTIGATOR, OUTCOMES_ASSESSOR
+    arms: tuple[Arm, ...]
 
 
 @dataclass(frozen=True)
@@ -142,6 +177,9 @@ class Trial:
     central_contacts: tuple[Contact, ...]
     officials: tuple[Contact, ...]
     has_results: bool
+    last_verified: str = ""  # statusVerifiedDate: when the sponsor last confirmed the record
+    design: Design = Design("", "", "", (), ())
+    primary_outcomes: tuple[str, ...] = ()  # the measures, as registered
 
     @property
     def url(self) -> str:
@@ -175,7 +213,18 @@ def _site(raw: dict) -> Site:
         country=_text(raw.get("country")),
         status=_text(raw.get("status")),
         contacts=tuple(_contact(c) for c in _dicts(raw.get("contacts"))),
+        geo_point=_geo_point(raw.get("geoPoint")),
     )
+
+
+def _geo_point(raw: Any) -> tuple[float, float] | None:
+    """(lat, lon) when both are numbers on the globe; registry data is not trusted blindly."""
+    lat, lon = dig(raw, "lat"), dig(raw, "lon")
+    if any(isinstance(v, bool) or not isinstance(v, (int, float)) for v in (lat, lon)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return float(lat), float(lon)
 
 
 def _enrollment(design: Any) -> int | None:
@@ -185,6 +234,21 @@ def _enrollment(design: Any) -> int | None:
     if count < 0 or count >= UNKNOWN_ENROLLMENT:
         return None
     return int(count)
+
+
+def _design(design: Any, arms: Any) -> Design:
+    info = dig(design, "designInfo") or {}
+    return Design(
+        allocation=_text(dig(info, "allocation")),
+        intervention_model=_text(dig(info, "interventionModel")),
+        masking=_text(dig(info, "maskingInfo", "masking")),
+        who_masked=_texts(dig(info, "maskingInfo", "whoMasked")),
+        arms=tuple(
+            Arm(label=_text(a.get("label")), type=_text(a.get("type")),
+                description=_text(a.get("description")), interventions=_texts(a.get("interventionNames")))
+            for a in _dicts(dig(arms, "armGroups"))
+        ),
+    )
 
 
 def read_trial(study: dict) -> Trial:
@@ -247,4 +311,10 @@ def read_trial(study: dict) -> Trial:
         central_contacts=tuple(_contact(c) for c in _dicts(contacts.get("centralContacts"))),
         officials=tuple(_contact(c) for c in _dicts(contacts.get("overallOfficials"))),
         has_results=study.get("hasResults") is True,
+        last_verified=_text(status.get("statusVerifiedDate")),
+        design=_design(design, arms),
+        primary_outcomes=tuple(
+            t for t in (_text(o.get("measure")) for o in
+                        _dicts(dig(protocol, "outcomesModule", "primaryOutcomes"))) if t
+        ),
     )

@@ -31,7 +31,7 @@ import ijson
 from . import classify
 from .api import Client
 from .errors import InputError
-from .records import dig, is_nct_id, last_update_of, raw_nct_id
+from .records import bounded, dig, is_nct_id, last_update_of, raw_nct_id
 from .store import FILE, Classified, Store, Writer, utc_now
 
 MS_QUERY = {"query.cond": "multiple sclerosis"}
@@ -53,9 +53,11 @@ DETAIL_FIELDS = (
     "DesignModule",
     "ArmsInterventionsModule",
     "EligibilityModule",
-    "ContactsLocationsModule",
+    "ContactsLocationsModule",  # sites with their own status, contacts and geoPoint
+    "OutcomesModule",  # the primary outcome, for the side-by-side comparison
     "ConditionMeshTerm",
     "ConditionMeshId",
+    "InterventionMeshTerm",  # the registry's index terms: support for the classifier
     "HasResults",
 )
 
@@ -78,24 +80,8 @@ class RefreshResult:
     still_imported: int = 0  # studies from an imported file that no refresh has confirmed
 
 
-# The registry caps its longest free text (a detailed description) at 32,000 characters.
-# The classifier reads no more of any field, so a hostile 10 MB title costs what a real
-# one does (its matching grows faster than the text).
-CLASSIFIED_CHARS = 32_000
-
-
-def _clipped(value: Any) -> Any:
-    if isinstance(value, str):
-        return value[:CLASSIFIED_CHARS]
-    if isinstance(value, dict):
-        return {key: _clipped(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_clipped(item) for item in value]
-    return value
-
-
 def classified(study: dict) -> Classified:
-    result = classify.classify(_clipped(study))
+    result = classify.classify(study)
     return Classified(result.labels, result.is_ms, classify.describe(result))
 
 
@@ -147,7 +133,7 @@ def refresh(
             _reclassify_all(store, writer)
         listed, to_detail = 0, []
         for page in client.iter_pages(params, LIST_FIELDS):
-            for study in page.studies:
+            for study in map(bounded, page.studies):
                 nct_id = raw_nct_id(study)
                 if not is_nct_id(nct_id):
                     continue
@@ -163,7 +149,7 @@ def refresh(
                            is_full=False, **stamp)
             progress("Listing multiple sclerosis studies", listed, page.total_count)
         detailed = 0
-        for study in client.studies_by_ids(to_detail, DETAIL_FIELDS):
+        for study in map(bounded, client.studies_by_ids(to_detail, DETAIL_FIELDS)):
             writer.put(study, classified(study), is_full=True, **stamp)
             detailed += 1
             progress("Fetching stem-cell study details", detailed, len(to_detail))
@@ -390,6 +376,7 @@ def import_download(store: Store, path: Path) -> ImportResult:
                 if len(reasons) < SHOWN_REASONS:
                     reasons.append(f"record {number}: {problem}")
                 continue
+            record = bounded(record)
             nct_id = record["protocolSection"]["identificationModule"]["nctId"]
             duplicates += nct_id in ids
             ids.add(nct_id)

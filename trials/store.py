@@ -26,9 +26,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import StoreError
-from .records import is_nct_id, last_update_of, raw_nct_id, status_of
+from .records import bounded, is_nct_id, last_update_of, raw_nct_id, status_of
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 # Where a stored record came from.
 API = "api"
@@ -47,6 +47,8 @@ CREATE TABLE studies (
     evidence TEXT NOT NULL,
     data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp, or an imported file's date
     fetched_at TEXT NOT NULL,       -- when it was fetched or imported
+    first_seen TEXT,                -- when a refresh or import first stored it; NULL: in the
+                                    -- first download, or stored before version 2
     source TEXT NOT NULL DEFAULT 'api'  -- 'api', or 'file' until a refresh confirms it
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
@@ -59,6 +61,38 @@ CREATE TABLE status_changes (
     data_timestamp TEXT NOT NULL
 );
 """
+
+
+# Each step turns a store of the version before it into the next one in place, keeping
+# every study and change a user has (a store is rebuilt only when it is unreadable).
+_IMPORT_WAS_LAST = "(SELECT value FROM meta WHERE key = 'source') LIKE 'import of %'"
+_API_ROWS = "EXISTS (SELECT 1 FROM studies WHERE source = 'api')"
+
+MIGRATIONS: dict[str, tuple[str, ...]] = {
+    "1": ("ALTER TABLE studies ADD COLUMN first_seen TEXT",),
+    # Version 2 did not say where a record came from, and an import stamped the store's
+    # meta with the file's date. The rows of the last import carry its fetch time: mark
+    # them as from a file, and give the meta back to the API's data (or to nobody).
+    "2": (
+        "ALTER TABLE studies ADD COLUMN source TEXT NOT NULL DEFAULT 'api'",
+        "CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file'",
+        f"UPDATE studies SET source = 'file' WHERE {_IMPORT_WAS_LAST} "
+        "AND fetched_at = (SELECT value FROM meta WHERE key = 'fetched_at')",
+        f"INSERT OR REPLACE INTO meta SELECT 'imported_at', value FROM meta "
+        f"WHERE key = 'fetched_at' AND {_IMPORT_WAS_LAST}",
+        "INSERT OR REPLACE INTO meta SELECT 'import_file', substr(value, 11) FROM meta "
+        "WHERE key = 'source' AND value LIKE 'import of %'",
+        "INSERT OR REPLACE INTO meta SELECT 'data_timestamp', max(data_timestamp) FROM studies "
+        f"WHERE source = 'api' AND {_IMPORT_WAS_LAST} HAVING count(*) > 0",
+        "INSERT OR REPLACE INTO meta SELECT 'fetched_at', max(fetched_at) FROM studies "
+        f"WHERE source = 'api' AND {_IMPORT_WAS_LAST} HAVING count(*) > 0",
+        "DELETE FROM meta WHERE key IN ('data_timestamp', 'fetched_at') "
+        f"AND {_IMPORT_WAS_LAST} AND NOT {_API_ROWS}",
+        "UPDATE meta SET value = 'ClinicalTrials.gov API' "
+        f"WHERE key = 'source' AND value LIKE 'import of %' AND {_API_ROWS}",
+        "DELETE FROM meta WHERE key = 'source' AND value LIKE 'import of %'",
+    ),
+}
 
 
 def utc_now() -> str:
@@ -101,6 +135,12 @@ class Imported:
 
 
 @dataclass(frozen=True)
+class NewStudy:
+    nct_id: str
+    first_seen: str  # when a refresh or import first stored it
+
+
+@dataclass(frozen=True)
 class StoreInfo:
     """What the store holds and how fresh it is."""
 
@@ -112,6 +152,7 @@ class StoreInfo:
     source: str | None  # "ClinicalTrials.gov API ..."
     classifier_version: str | None
     imported: Imported | None = None  # None when every record came from the API
+    tracking_since: str | None = None  # new studies are known from this moment on
 
     @property
     def is_empty(self) -> bool:
@@ -161,14 +202,37 @@ class Store:
                 row = conn.execute(
                     "SELECT value FROM meta WHERE key = 'schema_version'"
                 ).fetchone() if "meta" in tables else None
-                if row is not None and row[0] in _MIGRATIONS:
-                    _migrate(conn, self.path)
+                if row is not None and row[0] in MIGRATIONS:
+                    self._migrate(conn, row[0])
                 elif row is None or row[0] != SCHEMA_VERSION:
                     raise sqlite3.DatabaseError("not a store of this version of the finder")
                 conn.execute("SELECT count(*) FROM studies").fetchone()
         except sqlite3.DatabaseError as exc:
             self._set_aside(str(exc))
             self._prepare()
+
+    def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
+        """Bring an older store up to this version in one transaction (all or nothing)."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            # Another process may have migrated it while this one waited for the lock.
+            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            while version in MIGRATIONS:
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                version = str(int(version) + 1)
+            # Studies stored before first_seen existed stay NULL (not new): tracking starts now.
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (utc_now(),))
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            conn.rollback()  # a no-op when BEGIN itself failed
+            # Busy or read-only: the store is fine, so it must not be set aside.
+            raise StoreError(f"The local store {self.path} needs a quick upgrade but could not "
+                             f"be written ({exc}); try again in a moment.") from None
+        except BaseException:
+            conn.rollback()
+            raise
 
     def _set_aside(self, reason: str) -> None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -224,6 +288,7 @@ class Store:
             source=meta.get("source"),
             classifier_version=meta.get("classifier_version"),
             imported=imported,
+            tracking_since=meta.get("tracking_since"),
         )
 
     def stem_cell_studies(self) -> list[StoredStudy]:
@@ -283,6 +348,15 @@ class Store:
             if nct_ids is None or r["nct_id"] in nct_ids
         ]
 
+    def new_studies(self, nct_ids: set[str] | None = None) -> list[NewStudy]:
+        """Studies that arrived after the first download (or the migration), newest first."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT nct_id, first_seen FROM studies WHERE first_seen IS NOT NULL "
+                "ORDER BY first_seen DESC, nct_id"
+            ).fetchall()
+        return [NewStudy(r[0], r[1]) for r in rows if nct_ids is None or r[0] in nct_ids]
+
     # -- writing ------------------------------------------------------------
 
     @contextmanager
@@ -311,6 +385,9 @@ class Writer:
         # most one change, against what was stored before.
         self._before: dict[str, tuple[str, str] | None] = {}
         self._logged: dict[str, int] = {}  # nct_id -> rowid of the change logged for it
+        # Filling an empty store is the first download: its studies are the baseline, not "new".
+        self._baseline = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM studies)").fetchone()[0] == 1
+        self._tracking_noted = False
 
     @property
     def changes(self) -> int:
@@ -332,9 +409,10 @@ class Writer:
         nct_id = raw_nct_id(record)
         if not is_nct_id(nct_id):
             raise ValueError(f"not an NCT id: {nct_id!r}")
+        record = bounded(record)  # callers pass it bounded already; a no-op then
         status, last_update = status_of(record), last_update_of(record)
         current = self._conn.execute(
-            "SELECT overall_status, last_update, source FROM studies WHERE nct_id = ?", (nct_id,)
+            "SELECT overall_status, last_update, source, first_seen FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
         if nct_id not in self._before:
             self._before[nct_id] = (current[0], current[1]) if current else None
@@ -345,9 +423,9 @@ class Writer:
                 return False
         self._log_change(nct_id, status, last_update, fetched_at, data_timestamp)
         self._conn.execute(
-            "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, "
-            "is_full, labels, is_ms, evidence, data_timestamp, fetched_at, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, is_full, "
+            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -359,9 +437,13 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
+                current[3] if current else (None if self._baseline else fetched_at),  # new once
                 source,
             ),
         )
+        if self._baseline and not self._tracking_noted:
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (fetched_at,))
+            self._tracking_noted = True
         return True
 
     def _log_change(self, nct_id: str, status: str, last_update: str, seen_at: str,
@@ -377,6 +459,7 @@ class Writer:
                 (nct_id, before[0], status, seen_at, data_timestamp),
             )
             self._logged[nct_id] = cursor.lastrowid
+
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(
@@ -402,56 +485,3 @@ class Writer:
             "INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items())
         )
 
-
-def _migrate_1(conn: sqlite3.Connection) -> None:
-    """Version 1 had no ``source`` column, and an import stamped the store's meta with
-    the file's date. Mark the rows of the last import as from a file (they carry the
-    import's fetch time) and give the meta back to the API data, so users keep their data."""
-    conn.execute("ALTER TABLE studies ADD COLUMN source TEXT NOT NULL DEFAULT 'api'")
-    conn.execute("CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file'")
-    meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    source = meta.get("source") or ""
-    if source.startswith("import of "):
-        conn.execute("UPDATE studies SET source = 'file' WHERE fetched_at = ?",
-                     (meta.get("fetched_at"),))
-        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-            ("imported_at", meta.get("fetched_at") or ""),
-            ("import_file", source.removeprefix("import of ")),
-        ])
-        api_date, api_fetched = conn.execute(
-            "SELECT max(data_timestamp), max(fetched_at) FROM studies WHERE source = 'api'"
-        ).fetchone()
-        if api_date:
-            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [
-                ("data_timestamp", api_date), ("fetched_at", api_fetched),
-                ("source", "ClinicalTrials.gov API"),
-            ])
-        else:
-            conn.execute("DELETE FROM meta WHERE key IN ('data_timestamp', 'fetched_at', 'source')")
-
-
-# schema version -> the step that brings it to the next version
-_MIGRATIONS = {"1": _migrate_1}
-
-
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring an older store to SCHEMA_VERSION in one transaction. Another process may
-    be doing the same: the version is read again once the write lock is held."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        while True:
-            version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-            if version not in _MIGRATIONS:
-                break
-            _MIGRATIONS[version](conn)
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
-                         (str(int(version) + 1),))
-        conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        conn.rollback()
-        # Busy or read-only: the store is fine, so it must not be set aside.
-        raise StoreError(f"The local store {path} needs a quick upgrade but could "
-                         f"not be written ({exc}); try again in a moment.") from None
-    except BaseException:
-        conn.rollback()
-        raise

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import plain
+from . import facts
 from .filters import Filters, apply, split
 
 
@@ -69,6 +69,7 @@ _FILTER_NAMES = {
     "study_types": "study type",
     "countries": "country",
     "text": "search text",
+    "gives_therapy": '"only trials that give the therapy"',
 }
 
 
@@ -77,8 +78,8 @@ def explain_empty(df: pd.DataFrame, filters: Filters) -> str:
     if df.empty:
         return "There are no studies in the local data yet."
     present = counts_by(df, "therapy_types")
-    reasons = [plain.NO_TRIALS_YET[t] for t in filters.therapies
-               if t in plain.NO_TRIALS_YET and t not in present]
+    as_of = df["data_timestamp"].dropna().max() or None
+    reasons = [facts.registry_sentence(t, 0, as_of) for t in filters.therapies if t not in present]
     hints = []
     for name in filters.active():
         found = len(apply(df, filters.without(name)))

@@ -11,8 +11,11 @@ from collections.abc import Iterable
 import pandas as pd
 
 from . import plain
+from .classify import study_role
 from .filters import LIST_SEPARATOR, status_group
-from .records import Trial, read_trial
+from .eligibility import read_criteria
+from .flags import data_date_of, flags_for
+from .records import Contact, Trial, read_trial
 from .store import StoredStudy
 
 COLUMNS = (
@@ -20,6 +23,7 @@ COLUMNS = (
     "title",
     "therapy_types",
     "therapy_evidence",
+    "study_role",
     "overall_status",
     "status_group",
     "phases",
@@ -27,6 +31,7 @@ COLUMNS = (
     "conditions",
     "interventions",
     "sponsor",
+    "flags",
     "start_date",
     "primary_completion_date",
     "enrollment",
@@ -34,6 +39,16 @@ COLUMNS = (
     "locations",
     "recruiting_sites",
     "last_update",
+    "min_age",
+    "max_age",
+    "sex",
+    "ms_types",
+    "edss_min",
+    "edss_max",
+    "eligibility_notes",
+    "central_contact",
+    "eligibility_criteria",
+    "last_verified",
     "url",
     "data_timestamp",
     "data_source",
@@ -46,12 +61,33 @@ def _site_text(site) -> str:
     return f"{place} ({site.status})" if site.status else place
 
 
+def contact_text(contact: Contact) -> str:
+    return ", ".join(p for p in (contact.name, contact.phone, contact.email) if p)
+
+
+def _eligibility(trial: Trial) -> dict:
+    c = read_criteria(trial)
+    return {
+        "min_age": c.min_age,
+        "max_age": c.max_age,
+        "sex": c.sex,
+        "ms_types": ";".join(c.ms_types),  # alphabetical codes; empty = not restricted
+        "edss_min": c.edss.low if c.edss else None,
+        "edss_max": c.edss.high if c.edss else None,
+        "eligibility_notes": " ".join(c.notes),
+        "central_contact": LIST_SEPARATOR.join(contact_text(x) for x in trial.central_contacts),
+        "eligibility_criteria": trial.eligibility.criteria,
+        "last_verified": trial.last_verified,
+    }
+
+
 def row(trial: Trial, stored: StoredStudy) -> dict:
     return {
         "nct_id": trial.nct_id,
         "title": trial.title,
         "therapy_types": LIST_SEPARATOR.join(stored.labels),
         "therapy_evidence": stored.evidence,
+        "study_role": study_role(stored.record),
         "overall_status": trial.overall_status,
         "status_group": status_group(trial.overall_status),
         "phases": LIST_SEPARATOR.join(trial.phases),
@@ -59,6 +95,9 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "conditions": LIST_SEPARATOR.join(trial.conditions),
         "interventions": LIST_SEPARATOR.join(i.label for i in trial.interventions),
         "sponsor": trial.sponsor,
+        "flags": LIST_SEPARATOR.join(
+            f.title for f in flags_for(stored.record, data_date_of(stored.data_timestamp),
+                                       stored.labels)),
         "start_date": trial.start_date,
         "primary_completion_date": trial.primary_completion_date,
         "enrollment": trial.enrollment,
@@ -66,6 +105,7 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "locations": LIST_SEPARATOR.join(_site_text(s) for s in trial.sites),
         "recruiting_sites": sum(s.status == "RECRUITING" for s in trial.sites),
         "last_update": trial.last_update,
+        **_eligibility(trial),
         "url": trial.url,
         "data_timestamp": stored.data_timestamp,
         "data_source": stored.source,
@@ -79,17 +119,32 @@ def build_table(studies: Iterable[StoredStudy]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df["enrollment"] = df["enrollment"].astype("Int64")
     df["recruiting_sites"] = df["recruiting_sites"].astype("int64")
+    for column in ("min_age", "max_age", "edss_min", "edss_max"):
+        df[column] = df[column].astype("Float64")
     return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
 
 
-DISPLAY_COLUMNS = ("url", "title", "therapy_types", "status_group", "phases", "countries",
-                   "recruiting_sites", "last_update")
+FLAG_MARKER = "⚠"  # the table's sign for "read the warning on this study's card"
+DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group", "phases", "countries",
+                   "recruiting_sites", "flags", "last_update")
+
+
+# Columns that lead the page's table when a search adds them: what changed, the distance
+# from the patient (trials.nearby), the pre-screen's fit.
+LEADING_COLUMNS = ("changed", "distance_km", "nearest_site", "fit")
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """The page's columns, with phases in words ("Phase 1 / Phase 2") and titles cut
-    to a readable length."""
-    shown = df[list(DISPLAY_COLUMNS)].copy()
+    """The page's columns (what a search added first: changes, distance, fit), phases in words,
+    titles cut to a readable length, and a warning marker in front of a flagged study's reasons."""
+    # A column a search added is shown when it says something for at least one study.
+    leading = [c for c in LEADING_COLUMNS if c in df and df[c].map(lambda v: not pd.isna(v) and v != "").any()]
+    shown = df[leading + list(DISPLAY_COLUMNS)].copy()
     shown["title"] = shown["title"].map(lambda t: plain.clip(t, plain.TITLE_LIMIT))
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
+    shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
+    if "distance_km" in shown:  # in words, "about" when approximate; empty when unknown
+        shown["distance_km"] = [
+            "" if pd.isna(km) else f"{'about ' if approx == 'yes' else ''}{km:,} km"
+            for km, approx in zip(df.loc[shown.index, "distance_km"], df.loc[shown.index, "distance_approximate"])]
     return shown

@@ -1,0 +1,113 @@
+"""The reviewed therapy texts: the packaged file validates, every claim has a source and a
+checked-on date, a broken file fails loudly, and the iPSC sentence is computed from counts."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from datetime import date
+from importlib import resources
+
+import pytest
+
+from trials import facts
+from trials.classify import THERAPY_TYPES
+from trials.facts import FactsError, load_facts, parse_facts, registry_sentence
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return json.loads(resources.files("trials").joinpath(facts.FACTS_FILE).read_text("utf-8"))
+
+
+def test_packaged_file_validates_and_covers_every_therapy_type():
+    loaded = load_facts()
+    assert [t.label for t in loaded.therapies] == list(THERAPY_TYPES)
+    assert all(t.claims for t in loaded.therapies)
+    assert loaded.clinic_guidance
+
+
+def test_every_claim_has_a_source_a_link_and_a_checked_on_date():
+    loaded = load_facts()
+    claims = [c for t in loaded.therapies for c in t.claims] + list(loaded.clinic_guidance)
+    for claim in claims:
+        assert claim.source_name and claim.text and claim.topic
+        assert claim.url.startswith("https://")
+        assert isinstance(claim.checked_on, date)
+        assert claim.checked_on <= date(2026, 11, 25)  # nobody checks in the future
+        assert claim.url in claim.citation
+
+
+def test_issue_topics_are_covered():
+    """What issue 10 asks each card to say, looked up by the words a reader would see."""
+    by_label = {t.label: " ".join(c.text for c in t.claims) for t in load_facts().therapies}
+    hsct = by_label["HSCT"]
+    for needle in ("relapsing MS", "progressive MS", "infections", "menopause", "fertility",
+                   "thyroid", "thrombocytopenia", "cancer", "mobilised", "not a cure",
+                   "do not always last", "NHS", "JACIE", "experience", "follow-up",
+                   "0.19%", "1.3%", "July 2003 and October 2019"):
+        assert needle in hsct, needle
+    assert "144 patients" in by_label["MSC"] and "did not meet its primary" in by_label["MSC"]
+    assert "spinal fluid" in by_label["MSC"]
+    assert "laboratory" in by_label["iPSC"] and "outside trials" in by_label["iPSC"]
+
+
+def test_mortality_figures_carry_their_period_or_say_there_is_none():
+    """A death rate without its period misleads: older series were higher."""
+    hsct = load_facts().for_label("HSCT")
+    deaths = [c for c in hsct.claims if "death" in c.topic.lower()]
+    assert len(deaths) >= 3
+    for claim in deaths:
+        period = re.search(r"\b(19|20)\d\d\b", claim.text) or "does not say over which years" in claim.text
+        assert period, claim.text
+
+
+def test_the_ipsc_card_has_no_hard_coded_registry_count(raw):
+    """The 'no registered iPSC trial' sentence is computed, so the file must not state it."""
+    texts = " ".join(c["text"] for c in raw["therapies"]["iPSC"])
+    assert "registered" not in texts
+
+
+def test_sources_are_listed_once_in_first_use_order():
+    hsct = load_facts().for_label("HSCT")
+    urls = [c.url for c in hsct.sources]
+    assert len(urls) == len(set(urls))
+    assert urls[0] == hsct.claims[0].url
+
+
+@pytest.mark.parametrize("break_it, message", [
+    (lambda d: d["therapies"]["HSCT"][0].pop("source"), "'source' is missing"),
+    (lambda d: d["therapies"]["MSC"][0].update(checked_on=""), "'checked_on' is missing"),
+    (lambda d: d["therapies"]["MSC"][0].update(checked_on="25/11/2026"), "not a date"),
+    (lambda d: d["therapies"]["iPSC"][0].update(source="nowhere"), "not listed"),
+    (lambda d: d["therapies"]["HSCT"][1].update(text="  "), "'text' is missing"),
+    (lambda d: d["sources"]["fda-2021"].update(url="http://fda.gov"), "https://"),
+    (lambda d: d["sources"]["fda-2021"].update(year="2021"), "'year' must be"),
+    (lambda d: d["sources"].update(spare={"name": "x", "year": 2020, "url": "https://x.org"}),
+     "never cited"),
+    (lambda d: d["therapies"].pop("iPSC"), "missing"),
+    (lambda d: d["therapies"].update(Other=[]), "unknown"),
+    (lambda d: d.update(clinic_guidance=[]), "clinic_guidance"),
+])
+def test_a_broken_file_fails_loudly(raw, break_it, message):
+    data = copy.deepcopy(raw)
+    break_it(data)
+    with pytest.raises(FactsError, match=re.escape(message)):
+        parse_facts(data)
+
+
+def test_an_unreadable_file_names_itself(tmp_path):
+    path = tmp_path / "facts.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(FactsError, match="facts.json"):
+        load_facts(path)
+
+
+def test_registry_sentence_is_computed_from_the_counts():
+    assert registry_sentence("iPSC", 0, "2025-09-25T00:00:00") == (
+        "No trial of an iPSC-based therapy for multiple sclerosis is registered on "
+        "ClinicalTrials.gov as of 2025-09-25.")
+    later = registry_sentence("iPSC", 2, "2027-01-03")
+    assert later.startswith("2 multiple sclerosis studies") and "2027-01-03" in later
+    assert "local data" in registry_sentence("iPSC", 0, None)
