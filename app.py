@@ -8,6 +8,7 @@ Run it with ``python -m streamlit run app.py``.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlencode
@@ -24,7 +25,6 @@ from trials.config import Settings
 from trials.detail import long_items, section_markdown, sites_for_page, study_card
 from trials.errors import TrialsError
 from trials.export import csv_bytes
-from trials.store import StoreInfo
 
 SETTINGS = Settings.from_env()
 URL = "query-params"
@@ -33,30 +33,37 @@ st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", lay
 
 
 @st.cache_data(show_spinner=False)
-def load_snapshot(store_path: str, version: tuple) -> finder.Snapshot:
+def load_snapshot(version: tuple) -> finder.Snapshot:
     """The table, read again only when the store changed (``version``)."""
     return finder.load(SETTINGS)
 
 
-def refresh_now() -> bool:
-    """Refresh with a progress bar; remembers a failure for the banner. True if it worked."""
+@st.cache_data(show_spinner=False)
+def load_bundled() -> finder.Snapshot | None:
+    return finder.load_bundled()
+
+
+def follow_update(updater: finder.Updater, seen: finder.UpdateState) -> None:
+    """Show a running update's progress (the stored data is already on screen), then
+    rerun once to show its data or its failure. Every visitor follows the same update.
+
+    ``seen`` is the state this run was drawn with: an update that was running then and
+    has finished since still needs the rerun that shows its outcome."""
+    if not seen.running and not updater.state.running:
+        return
     with st.status("Updating from ClinicalTrials.gov…", expanded=True) as status:
         bar = st.progress(0.0)
-
-        def progress(stage: str, done: int, total: int | None) -> None:
-            bar.progress(min(1.0, done / total) if total else 0.0,
-                         text=f"{stage}: {done} of {total}" if total else stage)
-
-        try:
-            result = finder.refresh(SETTINGS, progress=progress)
-        except TrialsError as exc:
-            st.session_state.refresh_error = str(exc)
+        # Short waits with a Streamlit call between them, so a visitor's click still
+        # interrupts this run at once.
+        while (state := updater.wait(0.5)).running:
+            bar.progress(min(1.0, state.done / state.total) if state.total else 0.0,
+                         text=f"{state.stage}: {state.done} of {state.total}"
+                         if state.total else state.stage)
+        if state.error:
             status.update(label="Could not update from ClinicalTrials.gov", state="error")
-            return False
-        st.session_state.pop("refresh_error", None)
-        status.update(label=f"Up to date: ClinicalTrials.gov data as of {result.data_timestamp}",
-                      state="complete", expanded=False)
-    return True
+        else:
+            status.update(label="Up to date", state="complete", expanded=False)
+    st.rerun()
 
 
 def import_upload(upload) -> None:
@@ -165,7 +172,8 @@ def fit_explained(view: pd.DataFrame) -> None:
                "each rests on.")
 
 
-def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: StoreInfo) -> None:
+def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters,
+            snapshot: finder.Snapshot) -> None:
     st.subheader(summary.summarize(view).text)
     if view.empty:
         st.info(summary.explain_empty(df, filters))
@@ -195,10 +203,10 @@ def results(df: pd.DataFrame, view: pd.DataFrame, filters: flt.Filters, info: St
     )
     st.download_button(
         f"Download these {len(view)} studies as CSV", lambda: csv_bytes(view),  # built on click
-        file_name=f"ms-stem-cell-trials-{(info.data_timestamp or '')[:10]}.csv", mime="text/csv",
+        file_name=f"ms-stem-cell-trials-{(snapshot.info.data_timestamp or '')[:10]}"
+                  f"{'-bundled-snapshot' if snapshot.bundled else ''}.csv", mime="text/csv",
         icon=":material/download:",
-        help="Every column, for a spreadsheet. "
-             + plain.store_age(info),
+        help="Every column, for a spreadsheet. " + snapshot.age,
     )
     st.bar_chart(summary.therapy_status_counts(view), x="therapy_type", y="studies",
                  color="status", horizontal=True, x_label="", y_label="Studies", height=220)
@@ -358,7 +366,7 @@ def site_map(snapshot: finder.Snapshot, view: pd.DataFrame, near) -> None:
 DEFAULT_SINCE_DAYS = 30
 
 
-def since_input(info: StoreInfo) -> tuple[date, str]:
+def since_input(snapshot: finder.Snapshot) -> tuple[date, str]:
     """The moment changes are counted from: the date in the link (since=), else 30 days
     before the last fetch; with the words for the summary line."""
     with st.sidebar:
@@ -368,7 +376,7 @@ def since_input(info: StoreInfo) -> tuple[date, str]:
                                "is in the link, so a bookmark shows what changed since your visit.")
     if picked:
         return picked, f"since {picked.isoformat()}"
-    fetched = info.fetched_at or datetime.now(timezone.utc).isoformat()
+    fetched = snapshot.info.fetched_at or datetime.now(timezone.utc).isoformat()
     start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
     return start, f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}"
 
@@ -400,8 +408,7 @@ def what_changed(snapshot: finder.Snapshot, found: list, since: date, since_word
             "Atom feed of these changes", finder.feed(snapshot, since), icon=":material/rss_feed:",
             file_name=f"ms-stem-cell-trial-changes-since-{since.isoformat()}.xml",
             mime="application/atom+xml",
-            help="One entry per change, for any feed reader. "
-                 + plain.store_age(snapshot.info))
+            help="One entry per change, for any feed reader. " + snapshot.age)
 
 
 # -- compare -------------------------------------------------------------------------
@@ -451,11 +458,10 @@ def compare_section(snapshot: finder.Snapshot, df: pd.DataFrame, view: pd.DataFr
         return
     # On screen the column heads are the NCT numbers; the link stays in the CSV (too wide to wrap).
     st.table(table[table["question"] != "Registry record"].set_index("question").rename_axis(None))
-    info = snapshot.info
     st.download_button(
         "Download this comparison as CSV", csv_bytes(table), icon=":material/download:",
         file_name=f"ms-stem-cell-comparison-{'-'.join(picked)}.csv", mime="text/csv",
-        help=plain.store_age(info))
+        help=snapshot.age)
 
 
 def page() -> None:
@@ -464,45 +470,51 @@ def page() -> None:
                 "ClinicalTrials.gov, by therapy type and by whether it is recruiting.")
     st.info(plain.DISCLAIMER, icon=":material/info:")
 
-    store = finder.open_store(SETTINGS)
-    if store.notice:
-        st.session_state.store_notice = store.notice
-    if "store_notice" in st.session_state:
-        st.warning(st.session_state.store_notice)
-    info = store.info()
-    snapshot = load_snapshot(str(SETTINGS.store_path), (info.fetched_at, info.checked_at,
-                                                         info.study_count, info.classifier_version,
-                                                         info.imported))
-    age = plain.store_age(info)
+    # One updater for every visitor of this server: ten visitors on day-old data start
+    # one refresh, and the update lock keeps other processes from starting a second.
+    updater = finder.updater(SETTINGS)
+    snapshot = load_snapshot(finder.version(SETTINGS))
+    if snapshot.is_stale():
+        updater.start(automatic=True)
+    state = updater.state
+    failed = state.error and not state.running
+    if snapshot.notice:
+        st.warning(snapshot.notice)
+    if snapshot.info.is_empty and failed:
+        snapshot = load_bundled() or snapshot
 
     top = st.columns([4, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
     top[0].markdown(":material/schedule: " + plain.md_escape(
-        age + (f" Source: {info.source}." if info.source else "")))
+        snapshot.age + (f" Source: {snapshot.info.source}." if snapshot.info.source else "")))
     if "import_message" in st.session_state:
         st.success(plain.md_escape(st.session_state.pop("import_message")))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
-        if refresh_now():
-            st.rerun()
-    if "refresh_error" in st.session_state:
-        if info.is_empty:
-            st.error(st.session_state.refresh_error)
+        updater.start(automatic=False)
+        state = replace(state, running=True)  # follow it, however quickly it ends
+    if failed:
+        if state.busy:
+            st.info(f"{state.error} Showing the stored data. {snapshot.age}")
+        elif snapshot.info.is_empty:
+            st.error(state.error)
+        elif snapshot.bundled:
+            st.warning(f"{state.error} {snapshot.age}", icon=":material/cloud_off:")
         else:
-            st.warning(f"{st.session_state.refresh_error} Showing the last good data. {age}",
+            st.warning(f"{state.error} Showing the last good data. {snapshot.age}",
                        icon=":material/cloud_off:")
 
-    if info.is_empty:
+    if snapshot.info.is_empty:
         st.warning("There is no trial data on this computer yet. Use **Update** "
                    "to fetch it from ClinicalTrials.gov.")
         offer_import()
-        auto_refresh(snapshot)
+        follow_update(updater, state)
         return
 
     banner = st.container()  # "since your last visit", filled once the date is known
     df = snapshot.table
     filters = sidebar_filters(df)
     place, within = near_inputs()
-    since, since_words = since_input(info)
+    since, since_words = since_input(snapshot)
     profile = pre_screen_answers()
     view = flt.apply(df, filters)
     found = finder.changes(snapshot, since)
@@ -514,7 +526,7 @@ def page() -> None:
             view = prescreen.without_does_not_fit(view)
     view, near = near_me(snapshot, view, place, within)
     near_message(near)
-    results(df, view, filters, info)
+    results(df, view, filters, snapshot)
     near_sites(near)
     site_map(snapshot, view, near)
     compare_section(snapshot, df, view, place)
@@ -522,15 +534,7 @@ def page() -> None:
     what_changed(snapshot, found, since, since_words)
     with st.expander("Data from a download instead"):
         offer_import()
-    auto_refresh(snapshot)
-
-
-def auto_refresh(snapshot: finder.Snapshot) -> None:
-    """Stale data is refreshed once per visit, after the stored data is on screen."""
-    if snapshot.is_stale() and not st.session_state.get("auto_refresh_tried"):
-        st.session_state.auto_refresh_tried = True
-        refresh_now()
-        st.rerun()  # show the new data, or the banner saying why there is none
+    follow_update(updater, state)
 
 
 try:

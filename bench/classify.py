@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import shared_dir  # noqa: E402
+from trials.standin import shared_dir  # noqa: E402
 from trials import evaluation as ev  # noqa: E402
 from trials import standin  # noqa: E402
 from trials.classify import CANDIDATE_FIELDS, THERAPY_TYPES, classify, describe, is_candidate  # noqa: E402

@@ -42,14 +42,8 @@ MAX_STUDIES_PER_COPY = 100_000  # iiiii has five
 
 # -- the data --------------------------------------------------------------------------------
 
-def shared_dir() -> Path:
-    """``shared/`` beside the repository, or ``$TRIALS_SHARED_DIR``."""
-    override = os.environ.get("TRIALS_SHARED_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
-
-
 def ms_corpus_path() -> Path:
-    return shared_dir() / "ctgov" / "ms-2025-09" / "studies.jsonl"
+    return standin.shared_dir() / "ctgov" / "ms-2025-09" / "studies.jsonl"
 
 
 def load_ms_studies() -> list[dict]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -30,6 +29,7 @@ sys.path.insert(0, str(REPO))
 from trials.eligibility import Criteria, criteria_of  # noqa: E402
 from trials.prescreen import DOES_NOT_FIT, NO, VERDICTS, Profile, assess  # noqa: E402
 from trials.records import nct_id_of  # noqa: E402
+from trials.standin import shared_dir  # noqa: E402
 
 EXPECTED = REPO / "tests" / "data" / "eligibility_expected.csv"
 PROFILES = {
@@ -41,8 +41,7 @@ PROFILES = {
 
 def ctgov_dir() -> Path:
     """``shared/ctgov`` beside the repository, as tests/conftest.py finds it."""
-    shared = os.environ.get("TRIALS_SHARED_DIR")
-    return (Path(shared) if shared else REPO.parent / "shared") / "ctgov"
+    return shared_dir() / "ctgov"
 
 
 def corpora(root: Path) -> dict[str, list[dict]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import shared_dir  # noqa: E402
+from trials.standin import shared_dir  # noqa: E402
 from trials.classify import classify  # noqa: E402
 from trials.evaluation import load_records  # noqa: E402
 from trials.flags import TITLES, flags_for  # noqa: E402

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -38,7 +37,7 @@ from common import (
     verdict,
 )
 
-from trials.standin import StandIn
+from trials.standin import StandIn, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,12 +47,6 @@ PAGE_END = "Data from a download instead"  # the last thing app.py draws on a fi
 TARGET_S = 2.0
 SERVER_START_TIMEOUT_S = 60
 LOAD_TIMEOUT_MS = 300_000  # generous: at 100x the page takes long, and that is the figure
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from trials.api import Client
+from trials.standin import shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("TRIALS_SHARED_DIR", REPO.parent / "shared"))
-CTGOV = SHARED / "ctgov"
+CTGOV = shared_dir() / "ctgov"
 MS_2025 = CTGOV / "ms-2025-09" / "studies.jsonl"
 MSC_2022 = CTGOV / "msc-2022" / "studies.jsonl"
 FULL_RECORDS = CTGOV / "full-records" / "studies.json"
@@ -53,6 +55,36 @@ def study(nct_id: str, **status) -> dict:
 def client():
     with Client(BASE, interval=0, backoff=0) as c:
         yield c
+
+
+def without_root_powers() -> list[str]:
+    """A command prefix that takes away root's power to ignore file permissions.
+
+    Tests of read-only files and folders must see what an ordinary user sees; as root
+    (CI runs as root) chmod alone changes nothing. ``setpriv`` drops the capabilities
+    that override permissions, for the one command it starts.
+    """
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: file permissions cannot be tested")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+
+
+def wait_for(condition, timeout: float = 60.0, what: str = "a condition") -> None:
+    """Poll ``condition`` until it holds (for real processes and servers to get somewhere)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def trials_env(cache_dir: Path, api_url: str = "http://127.0.0.1:9/api/v2") -> dict[str, str]:
+    """Environment for `python -m trials` in a subprocess: this checkout, a private store,
+    no pause between requests (port 9 answers nothing: no API)."""
+    return {**os.environ, "PYTHONPATH": str(REPO), "TRIALS_CACHE_DIR": str(cache_dir),
+            "TRIALS_API_URL": api_url, "TRIALS_REQUEST_INTERVAL": "0"}
 
 
 def hostile_study(nct_id: str = "NCT00000001", title: str | None = None) -> dict:

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from trials.api import PAGE_SIZE, Client, normalise_nct_id
-from trials.errors import ApiBadResponse, ApiRejected, ApiUnavailable, InputError
+from trials.config import Settings
+from trials.errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable, InputError
 
 from .conftest import BASE, study
 
@@ -174,6 +175,55 @@ def test_sends_a_descriptive_user_agent(respx_mock, client):
         return_value=httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "x"}))
     client.version()
     assert "multiple sclerosis" in route.calls[0].request.headers["user-agent"]
+
+
+def test_403_has_its_own_message_and_is_not_retried(respx_mock, client):
+    route = respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(403, text="Forbidden"))
+    with pytest.raises(ApiForbidden) as error:
+        client.version()
+    assert route.call_count == 1
+    message = str(error.value)
+    assert "403" in message and "refused" in message
+    assert "trials import FILE" in message and "TRIALS_USER_AGENT" in message
+
+
+def test_user_agent_comes_from_the_settings_through_any_transport(monkeypatch):
+    # The transport parameter in use: httpx's MockTransport answers instead of a network.
+    monkeypatch.setenv("TRIALS_USER_AGENT", "ms-finder-clinic/2.0 (ops@example.org)")
+    settings = Settings.from_env()
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["user-agent"])
+        return httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "2025-09-25T00:00:00"})
+
+    with Client(BASE, interval=0, backoff=0, user_agent=settings.user_agent,
+                transport=httpx.MockTransport(answer)) as api:
+        assert api.version().data_timestamp == "2025-09-25T00:00:00"
+    assert seen == ["ms-finder-clinic/2.0 (ops@example.org)"]
+    monkeypatch.setenv("TRIALS_USER_AGENT", "  ")
+    assert "multiple sclerosis" in Settings.from_env().user_agent  # blank means the default
+
+
+def test_a_budget_bounds_all_requests_together(respx_mock, monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr("trials.api.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("trials.api.time.sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+
+    def slow(request):
+        clock[0] += 2.5  # each answer takes 2.5 s of the budget
+        return httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "x"})
+
+    route = respx_mock.get(f"{BASE}/version").mock(side_effect=slow)
+    with Client(BASE, interval=0, backoff=0, retries=0, budget=6.0) as api:
+        api.version()
+        api.version()
+        with pytest.raises(ApiUnavailable, match=r"did not answer within 6 s"):
+            api.version()
+            api.version()
+    assert route.call_count == 3
+    # Each request may wait only for what is left of the budget.
+    assert [c.request.extensions["timeout"]["read"] for c in route.calls] == [6.0, 3.5, 1.0]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from trials import plain
+from trials import bundled, plain
 from trials.records import MAX_FIELD_CHARS
 from trials.refresh import import_download
 from trials.store import Store, utc_now
@@ -102,13 +102,36 @@ def test_offline_banner_keeps_the_last_good_data(tmp_path, respx_mock):
     assert len(at.dataframe[0].value) > 0  # the stored studies are still on screen
 
 
-def test_empty_store_and_no_api_offers_an_import(tmp_path, respx_mock):
+def test_empty_store_and_no_api_offers_an_import(tmp_path, respx_mock, monkeypatch):
+    monkeypatch.setattr(bundled, "PATH", tmp_path / "none.json.gz")  # no snapshot shipped
     respx_mock.get(f"{BASE}/version").mock(side_effect=httpx.ConnectError("refused"))
     at = run()
     assert not at.exception
     assert any("no trial data on this computer yet" in w for w in texts(at.warning))
     assert any("could not be reached" in e for e in texts(at.error))
     assert at.get("file_uploader")  # the JSON download can be imported instead
+
+
+def test_empty_store_and_no_api_shows_the_bundled_snapshot_labelled(tmp_path, respx_mock):
+    respx_mock.get(f"{BASE}/version").mock(side_effect=httpx.ConnectError("refused"))
+    at = run()
+    assert not at.exception
+    label = re.compile(r"Bundled snapshot, data as of \d{4}-\d{2}-\d{2}, \d+ months? old")
+    [banner] = [w for w in texts(at.warning) if "could not be reached" in w]
+    assert label.search(banner)
+    assert any(label.search(m.replace("\\", "")) for m in texts(at.markdown))  # the age line
+    shown = at.dataframe[0].value
+    assert "https://clinicaltrials.gov/study/NCT04047628" in set(shown["url"])
+    assert at.get("file_uploader")  # a download can still replace it
+
+
+def test_a_store_that_cannot_be_made_is_a_message_not_a_traceback(tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("a file where the cache folder should be")
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "file" / "cache"))
+    at = run()
+    assert not at.exception
+    [error] = texts(at.error)
+    assert "Cannot create the cache folder" in error and str(tmp_path / "file") in error
 
 
 @needs_shared

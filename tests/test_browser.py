@@ -13,7 +13,6 @@ import csv
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import pytest
 
 from trials import finder
 from trials.config import Settings
-from trials.standin import StandIn, load_corpus
+from trials.standin import StandIn, free_port, load_corpus
 from trials.filters import apply, make_filters
 from trials.summary import summarize
 
@@ -60,12 +59,6 @@ def second_release(study: dict) -> dict:
     if nct(study) == COMPLETES:
         status["overallStatus"] = "COMPLETED"
     return changed
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

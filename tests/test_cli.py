@@ -7,12 +7,14 @@ import copy
 import csv
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 
 import pytest
 
+from trials import bundled, check
 from trials.cli import main
 from trials.standin import StandIn, load_corpus
 
@@ -107,6 +109,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     (["search", "--offline", "--sex", "x"], "Use female or male"),
 ])
 def test_bad_input_gets_one_clear_line(args, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bundled, "PATH", tmp_path / "no-snapshot.json.gz")
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")  # nothing listens there
     monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
@@ -117,6 +120,7 @@ def test_bad_input_gets_one_clear_line(args, message, tmp_path, monkeypatch, cap
 
 
 def test_no_data_and_no_api_says_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bundled, "PATH", tmp_path / "no-snapshot.json.gz")  # none shipped
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path))
     monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")  # nothing listens there
     monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
@@ -126,10 +130,103 @@ def test_no_data_and_no_api_says_what_to_do(tmp_path, monkeypatch, capsys):
 
 
 def test_help_for_every_command():
-    for command in ("refresh", "search", "export", "show", "import"):
+    for command in ("refresh", "search", "export", "show", "import", "check", "snapshot"):
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0
+
+
+def test_the_bundled_snapshot_stands_in_for_an_empty_store_without_api(tmp_path, env):
+    env["TRIALS_API_URL"] = "http://127.0.0.1:9/api/v2"  # nothing listens there
+    found = trials("search", "--therapy", "MSC", env=env)
+    assert found.returncode == 0, found.stderr
+    assert "could not be reached" in found.stderr
+    label = re.compile(r"Bundled snapshot, data as of \d{4}-\d{2}-\d{2}, \d+ months? old")
+    assert label.search(found.stderr) and label.search(found.stdout)
+    assert "NCT01854957" in found.stdout  # MESEMS, in the shipped snapshot
+    out = tmp_path / "msc.csv"
+    exported = trials("export", "--therapy", "MSC", "--output", str(out), "--offline", env=env)
+    assert exported.returncode == 0 and label.search(exported.stderr), exported.stderr
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert rows and {r["fetched_at"] for r in rows} == {bundled.FETCHED}
+    shown = trials("show", "NCT01854957", "--offline", env=env)
+    assert shown.returncode == 0 and label.search(shown.stdout), shown.stderr
+
+
+@needs_shared
+def test_snapshot_is_built_from_a_store_and_the_first_refresh_replaces_it(tmp_path, env):
+    with StandIn(load_corpus(MS_2025, MSC_2022)) as api:
+        env["TRIALS_API_URL"] = api.url
+        built = tmp_path / "snapshot.json.gz"
+        empty = trials("snapshot", "--output", str(built), env=env)
+        assert empty.returncode == 1 and "trials refresh" in empty.stderr
+        assert trials("refresh", env=env).returncode == 0
+        made = trials("snapshot", "--output", str(built), env=env)
+        assert made.returncode == 0, made.stderr
+        shipped = bundled.read(built)
+        assert shipped.data_timestamp == "2025-09-25T00:00:00"
+        assert "NCT04047628" in {s.nct_id for s in shipped.studies}
+        assert f"Wrote {len(shipped.studies)} MS stem-cell studies" in made.stderr
+        # Once the store holds data, the shipped snapshot is not mentioned again.
+        found = trials("search", env=env)
+        assert "Bundled snapshot" not in found.stdout + found.stderr
+        assert "ClinicalTrials.gov data as of 2025-09-25" in found.stdout
+
+
+@needs_shared
+def test_check_against_the_stand_in(env):
+    with StandIn(load_corpus(MS_2025)) as api:
+        env["TRIALS_API_URL"] = api.url
+        env["TRIALS_USER_AGENT"] = "ms-finder-check/1.0 (maintainer@example.org)"
+        done = trials("check", env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert "ms-finder-check/1.0" in lines[0]
+        assert [line.split()[0] for line in lines[1:]] == ["ok"] * 4
+        assert "/version: API 2.0.5, data as of 2025-09-25T00:00:00" in done.stdout
+        assert "requested field names exist" in done.stdout
+        paths = [r.path for r in api.requests]
+        assert paths == ["/api/v2/version", "/api/v2/studies", "/api/v2/studies",
+                         "/api/v2/studies/metadata"]
+
+
+@needs_shared
+def test_check_names_a_field_the_api_does_not_know(monkeypatch, capsys):
+    monkeypatch.setattr(check, "DETAIL_FIELDS", (*check.DETAIL_FIELDS, "NoSuchPiece"))
+    with StandIn(load_corpus(MS_2025)) as api:
+        monkeypatch.setenv("TRIALS_API_URL", api.url)
+        monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
+        assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  /studies/metadata, field names: unknown to the API: NoSuchPiece" in out
+
+
+def test_check_reports_a_403_in_words(monkeypatch, capsys):
+    with StandIn([]) as api:
+        api.fail_next(403, count=10)
+        monkeypatch.setenv("TRIALS_API_URL", api.url)
+        monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
+        assert main(["check"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("FAIL") == 4 and "403 Forbidden" in out and "trials import FILE" in out
+
+
+@needs_shared
+def test_refresh_full_rebuilds_a_store_with_damaged_pages(tmp_path, env):
+    with StandIn(load_corpus(MS_2025)) as api:
+        env["TRIALS_API_URL"] = api.url
+        assert trials("refresh", env=env).returncode == 0
+        path = tmp_path / "cache" / "trials.sqlite3"
+        size = path.stat().st_size
+        with open(path, "r+b") as fh:  # damage in the middle, as a failing disk leaves it
+            fh.seek((size // 2) // 4096 * 4096)
+            fh.write(b"\x00\xff" * 4 * 4096)
+        rebuilt = trials("refresh", "--full", env=env)
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        assert "could not be read" in rebuilt.stderr and "Refreshed (full)" in rebuilt.stderr
+        assert "refresh --full" not in rebuilt.stderr and "Traceback" not in rebuilt.stderr
+        found = trials("search", "--therapy", "HSCT", "--offline", env=env)
+        assert found.returncode == 0 and "NCT04047628" in found.stdout
 
 
 @needs_shared

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +14,7 @@ import pytest
 
 from trials.standin import LoggedRequest, StandIn, load_corpus
 
-CTGOV = Path(__file__).resolve().parents[2] / "shared" / "ctgov"
-MS_2025 = CTGOV / "ms-2025-09" / "studies.jsonl"
-MSC_2022 = CTGOV / "msc-2022" / "studies.jsonl"
-FULL_RECORDS = CTGOV / "full-records" / "studies.json"
+from .conftest import FULL_RECORDS, MS_2025, MSC_2022
 
 
 def tiny_study(nct_id: str, status: str = "RECRUITING", updated: str = "2024-01-15", **identification: Any) -> dict:
@@ -274,3 +272,31 @@ def test_fetch_recorded_study_and_alias(ms_studies: list[dict]) -> None:
     assert beat_ms.json() == next(s for s in ms_studies if nct_ids([s]) == ["NCT04047628"])
     assert alias.status_code == 200 and alias.history[0].status_code == 301
     assert alias.json()["protocolSection"]["identificationModule"]["nctId"] == "NCT03103880"
+
+
+def test_metadata_lists_every_piece_name_at_its_json_path() -> None:
+    from trials.standin import FIELD_PATHS
+
+    with serving(TINY) as (_, client):
+        response = client.get("/studies/metadata")
+        assert response.status_code == 200
+        tree = response.json()
+        assert client.get("/studies/metadata", params={"bogus": "1"}).status_code == 400
+
+    def walk(nodes, prefix=""):
+        for node in nodes:
+            path = f"{prefix}.{node['name']}" if prefix else node["name"]
+            yield node["piece"], path
+            yield from walk(node.get("children") or [], path)
+
+    found = dict(walk(tree))
+    for piece, path in FIELD_PATHS.items():
+        assert found.get(piece) == path.replace("[]", ""), piece
+
+
+def test_delay_holds_every_answer() -> None:
+    with serving(TINY) as (standin, client):
+        standin.delay = 0.3
+        start = time.monotonic()
+        assert client.get("/version").status_code == 200
+        assert time.monotonic() - start >= 0.3

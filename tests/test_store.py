@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
+import subprocess
+import sys
+import threading
 
 import pytest
 
+from trials import store as store_module
+from trials.errors import StoreError, UpdateRunning
+from trials.refresh import import_download
 from trials.store import Classified, Store
 
-from .conftest import study
+from .conftest import MS_2025, MSC_2022, needs_shared, study, trials_env, without_root_powers
 
 STEM = Classified(("HSCT",), True, 'HSCT: intervention name "aHSCT"')
 NONE = Classified((), True, "")
@@ -125,3 +132,129 @@ def test_store_reopens_without_notice(store):
         w.put(study("NCT00000001"), STEM, is_full=True, **STAMP)
     again = Store(store.path)
     assert again.notice is None and again.info().study_count == 1
+
+
+def test_a_writer_that_cannot_begin_gets_a_clear_message_not_a_rollback_error(store, monkeypatch):
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.2)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another program holds the write lock
+    try:
+        with pytest.raises(StoreError, match="is busy: another program") as error:
+            with store.writing() as w:
+                w.set_meta(checked_at="never")
+        assert "rollback" not in str(error.value).lower()
+        assert store.info().checked_at is None  # readers are not blocked meanwhile (WAL)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with store.writing() as w:  # and the store is fine afterwards
+        w.set_meta(checked_at="now")
+    assert store.info().checked_at == "now"
+
+
+def test_the_update_lock_lets_one_thread_in_and_tells_the_other(store):
+    inside, release = threading.Event(), threading.Event()
+
+    def hold():
+        with store.update_lock(5):
+            inside.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    inside.wait(5)
+    try:
+        with pytest.raises(UpdateRunning, match="already running"):
+            with store.update_lock(0.2):
+                pass
+    finally:
+        release.set()
+        holder.join()
+    with store.update_lock(0.2):  # free again
+        pass
+
+
+def _open_when_all_are_ready(path, barrier):
+    barrier.wait()
+    return Store(path).notice
+
+
+def test_eight_simultaneous_first_opens_share_one_new_store(tmp_path):
+    # Real processes, released together on an empty folder, several rounds.
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(8) as pool:
+        for round_ in range(3):
+            folder = tmp_path / f"round{round_}"
+            barrier = manager.Barrier(8)
+            notices = pool.starmap(_open_when_all_are_ready,
+                                   [(folder / "trials.sqlite3", barrier)] * 8)
+            assert notices == [None] * 8
+            assert not list(folder.glob("*unreadable*"))
+            assert Store(folder / "trials.sqlite3").info().is_empty
+
+
+@needs_shared
+def test_damaged_pages_in_the_middle_are_found_on_open_and_set_aside(tmp_path):
+    path = tmp_path / "trials.sqlite3"
+    import_download(Store(path), MS_2025)
+    size = path.stat().st_size
+    assert size > 64 * 4096
+    with open(path, "r+b") as fh:  # a run of pages in the middle, overwritten
+        fh.seek((size // 2) // 4096 * 4096)
+        fh.write(b"\x00\xff" * 4 * 4096)
+    reopened = Store(path)
+    assert "could not be read" in reopened.notice and "damaged" in reopened.notice
+    assert reopened.info().is_empty
+    assert len(list(tmp_path.glob("trials.sqlite3.unreadable-*"))) == 1
+
+
+def _trials(*args, env):
+    return subprocess.run([*without_root_powers(), sys.executable, "-m", "trials", *args],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+@needs_shared
+def test_a_healthy_store_in_a_read_only_folder_is_read_not_replaced(tmp_path):
+    folder = tmp_path / "cache"
+    import_download(Store(folder / "trials.sqlite3"), MSC_2022)
+    folder.chmod(0o555)
+    try:
+        env = trials_env(folder)
+        found = _trials("search", "--offline", env=env)
+        assert found.returncode == 0, found.stderr
+        assert "NCT01854957" in found.stdout and "unreadable" not in found.stderr
+        refused = _trials("refresh", env=env)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert "Permission denied" in refused.stderr and str(folder) in refused.stderr
+        assert "read-only" in refused.stderr
+    finally:
+        folder.chmod(0o755)
+    assert not list(folder.glob("*unreadable*"))
+
+
+@needs_shared
+def test_a_read_only_store_file_is_read_and_refresh_says_why_it_cannot_write(tmp_path):
+    folder = tmp_path / "cache"
+    import_download(Store(folder / "trials.sqlite3"), MSC_2022)
+    (folder / "trials.sqlite3").chmod(0o444)
+    env = trials_env(folder)
+    found = _trials("search", "--offline", env=env)
+    assert found.returncode == 0, found.stderr
+    assert "NCT01854957" in found.stdout
+    for command in (["refresh"], ["import", str(MSC_2022)]):
+        refused = _trials(*command, env=env)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert "Permission denied" in refused.stderr and "is read-only" in refused.stderr
+        assert str(folder / "trials.sqlite3") in refused.stderr
+
+
+def test_a_folder_that_cannot_be_created_is_named(tmp_path):
+    parent = tmp_path / "locked"
+    parent.mkdir(mode=0o555)
+    try:
+        result = _trials("search", "--offline", env=trials_env(parent / "cache"))
+    finally:
+        parent.chmod(0o755)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Cannot create the cache folder" in result.stderr and "Permission denied" in result.stderr
+    assert str(parent / "cache") in result.stderr

@@ -24,12 +24,11 @@ from typing import NoReturn
 import httpx
 from httpx_retries import Retry, RetryTransport
 
-from .errors import ApiBadResponse, ApiRejected, ApiUnavailable, InputError
+from .config import DEFAULT_USER_AGENT
+from .errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable, InputError
 
-USER_AGENT = "ms-stemcell-trials/0.1 (finder for multiple sclerosis stem-cell trials)"
 PAGE_SIZE = 1000  # the API's maximum; its default is only 10
 IDS_PER_REQUEST = 100  # keeps the URL short; one bad id rejects a whole batch
-NCT_ID = re.compile(r"^NCT\d{8}$")
 
 
 def normalise_nct_id(text: str) -> str:
@@ -89,8 +88,10 @@ def _parse_json(response: httpx.Response) -> None:
 class Client:
     """A polite, retrying client for ClinicalTrials.gov API v2.
 
-    ``transport`` is for tests and benchmarks; by default requests go over the
-    network through httpx. ``interval`` spaces requests (robots.txt asks for 1 s).
+    ``transport`` replaces the network (tests use ``httpx.MockTransport``). ``interval``
+    spaces requests (robots.txt asks for 1 s). ``budget``, when given, bounds the
+    seconds all requests of this client may take together, waits and retries included:
+    an interactive command would rather show stored data than wait for a slow API.
     """
 
     def __init__(
@@ -101,6 +102,8 @@ class Client:
         retries: int = 3,
         backoff: float = 1.0,
         interval: float = 1.0,
+        budget: float | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -108,11 +111,14 @@ class Client:
         self.tries = retries + 1
         self.traffic = Traffic()
         self._last_request = 0.0
+        self._timeout = timeout
+        self._budget = budget
+        self._deadline = None if budget is None else time.monotonic() + budget
         retry = Retry(
             total=retries,
             backoff_factor=backoff,
-            max_backoff_wait=30.0,
-            total_timeout=120.0,
+            max_backoff_wait=30.0 if budget is None else budget,
+            total_timeout=120.0 if budget is None else budget,
             respect_retry_after_header=True,
             retry_on_exceptions=[
                 httpx.TimeoutException,
@@ -125,7 +131,7 @@ class Client:
         self._http = httpx.Client(
             transport=RetryTransport(transport=transport or httpx.HTTPTransport(), retry=retry),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
             # Old NCT ids answer 301 to their current record.
             follow_redirects=True,
         )
@@ -146,6 +152,13 @@ class Client:
         if not isinstance(data, dict) or not data.get("dataTimestamp"):
             raise ApiBadResponse("ClinicalTrials.gov /version did not say how fresh its data is.")
         return Version(str(data.get("apiVersion", "")), str(data["dataTimestamp"]))
+
+    def metadata(self) -> list[dict]:
+        """``/studies/metadata``: the tree of every field the API knows (FieldNode objects)."""
+        data = self._get_json("/studies/metadata", {})
+        if not isinstance(data, list):
+            raise ApiBadResponse("ClinicalTrials.gov /studies/metadata did not send a list of fields.")
+        return [node for node in data if isinstance(node, dict)]
 
     def iter_pages(
         self, params: Mapping[str, str], fields: Sequence[str]
@@ -187,11 +200,22 @@ class Client:
     def _get_json(self, path: str, params: Mapping[str, str]) -> object:
         self._wait_turn()
         url = self.base_url + path
+        timeout = self._timeout
+        if self._deadline is not None:
+            timeout = min(timeout, self._deadline - time.monotonic())
+            if timeout <= 0:
+                raise ApiUnavailable(
+                    f"ClinicalTrials.gov did not answer within {self._budget:.0f} s."
+                )
         try:
-            response = self._http.get(url, params=dict(params))
+            response = self._http.get(url, params=dict(params), timeout=timeout)
         except _NotJson as exc:
             raise self._not_json(exc) from None
         except httpx.TimeoutException:
+            if self._deadline is not None and time.monotonic() >= self._deadline - 0.05:
+                raise ApiUnavailable(
+                    f"ClinicalTrials.gov did not answer within {self._budget:.0f} s."
+                ) from None
             raise ApiUnavailable(
                 f"ClinicalTrials.gov did not answer after {self.tries} tries (last: timed out)."
             ) from None
@@ -219,6 +243,8 @@ class Client:
 
     def _wait_turn(self) -> None:
         wait = self._last_request + self.interval - time.monotonic()
+        if self._deadline is not None:
+            wait = min(wait, self._deadline - time.monotonic())
         if wait > 0:
             time.sleep(wait)
 
@@ -230,6 +256,15 @@ def _raise_for_status(response: httpx.Response, tries: int) -> NoReturn:
         reason = "too many requests" if status == 429 else str(status)
         raise ApiUnavailable(
             f"ClinicalTrials.gov did not answer after {tries} tries (last: {reason})."
+        )
+    if status == 403:
+        raise ApiForbidden(
+            "ClinicalTrials.gov refused this computer's requests (403 Forbidden). It does this "
+            "to some networks, cloud hosts and automated clients, whatever they ask; it is not "
+            "a fault in the search. Try another network, or set TRIALS_USER_AGENT to a "
+            "descriptive User-Agent with a contact address. Or, in a browser, search "
+            "clinicaltrials.gov for multiple sclerosis, choose Download -> JSON, and load the "
+            "file with `trials import FILE` (or the page's import box)."
         )
     if status in (400, 404):
         raise ApiRejected(f"ClinicalTrials.gov rejected the request ({status}): {body}")

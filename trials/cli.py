@@ -1,4 +1,5 @@
-"""``trials`` on the command line: refresh, search, export, show, feed, compare, import.
+"""``trials`` on the command line: refresh, search, export, show, feed, compare, import,
+check, snapshot.
 
 Every error a user can cause or meet ends in one readable line on stderr and
 a non-zero exit, never a traceback. Registry text reaches the terminal only through
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from . import changes, compare, finder, nearby, plain
 from .api import normalise_nct_id
 from .classify import FOLLOWS, GIVES, LAB_ONLY
 from .config import Settings
-from .errors import ApiError, InputError, TrialsError
+from .errors import ApiError, InputError, TrialsError, UpdateRunning
 from .export import write_csv
 from .detail import card_text, study_card
 from .filters import Filters, apply, make_filters
@@ -72,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="trials",
         description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov.",
         epilog="Settings: TRIALS_API_URL (default https://clinicaltrials.gov/api/v2), "
-               "TRIALS_CACHE_DIR (default cache/).",
+               "TRIALS_CACHE_DIR (default cache/), TRIALS_REQUEST_INTERVAL (default 1 s), "
+               "TRIALS_USER_AGENT.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -122,6 +125,18 @@ def build_parser() -> argparse.ArgumentParser:
                                "website's Download -> JSON, or an API answer) into the local "
                                "store, for networks that cannot reach the API.")
     load.add_argument("file", type=Path)
+
+    commands.add_parser("check", help="smoke-test the live ClinicalTrials.gov API",
+                        description="Ask ClinicalTrials.gov for /version, one listing page and "
+                        "one full record, and check the field names this program requests "
+                        "against /studies/metadata. For maintainers, from a deployment host.")
+
+    snapshot = commands.add_parser("snapshot", help="write the bundled snapshot from the store",
+                                   description="Write the store's MS stem-cell studies as the "
+                                   "snapshot shipped in the package (shown only while the store is "
+                                   "empty and ClinicalTrials.gov cannot be reached).")
+    snapshot.add_argument("--output", "-o", type=Path, metavar="FILE.json.gz",
+                          help="default: the package's own, trials/data/snapshot.json.gz")
     return parser
 
 
@@ -133,25 +148,44 @@ def _out(text: str) -> None:
     print(plain.terminal_safe(text))
 
 
-def _progress(stage: str, done: int, total: int | None) -> None:
-    if not sys.stderr.isatty():
-        return
-    width = 30
-    if total:
-        filled = min(width, width * done // total)
-        bar = f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-    else:
-        bar = f"{done}"
-    print(f"\r{stage}: {bar}", end="", file=sys.stderr, flush=True)
+class _ProgressBar:
+    """A tqdm bar per refresh stage, on a terminal only (nothing in pipes and logs)."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm | None = None
+        self._stage = ""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not sys.stderr.isatty():
+            return
+        if stage != self._stage:
+            self.close()
+            self._bar, self._stage = tqdm(desc=stage, total=total, file=sys.stderr), stage
+        if total is not None:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def _refresh(settings: Settings, full: bool) -> None:
-    result = finder.refresh(settings, full=full, progress=_progress)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    bar = _ProgressBar()
+    store_notice = finder.load(settings).notice
+    if store_notice:
+        _say(store_notice)
+    try:
+        result = finder.refresh(settings, full=full, progress=bar)
+    finally:
+        bar.close()
     if result.mode == "unchanged":
         _say(f"Already up to date: ClinicalTrials.gov data of {result.data_timestamp} "
              f"({result.requests} request).")
+    elif result.mode == "done by another update":
+        _say("Another update finished while this one waited: ClinicalTrials.gov data of "
+             f"{result.data_timestamp} (no request needed).")
     else:
         _say(f"Refreshed ({result.mode}): {result.listed} MS studies listed, "
              f"{result.detailed} stem-cell candidates fetched in full, "
@@ -165,21 +199,47 @@ def _refresh(settings: Settings, full: bool) -> None:
 
 
 def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
-    """The stored data, refreshed first when it is over a day old and we may go online."""
+    """The stored data, refreshed first when it is over a day old and we may go online.
+
+    With stored data, ClinicalTrials.gov gets a short budget (an interactive command
+    should not hang on a slow API); with none, the refresh is patient. With none and
+    no API, the bundled snapshot stands in, labelled as such.
+    """
     snapshot = finder.load(settings)
     if snapshot.notice:
         _say(snapshot.notice)
-    if offline or not snapshot.is_stale():
+    if offline:
+        return _or_bundled(snapshot, "--offline: ClinicalTrials.gov was not asked.")
+    if not snapshot.is_stale():
         return snapshot
+    empty = snapshot.info.is_empty
     try:
-        finder.refresh(settings)
-    except ApiError as exc:
-        if snapshot.info.is_empty:
-            raise ApiError(f"{exc} No data is stored yet: try again later, or load a "
-                           "ClinicalTrials.gov JSON download with `trials import FILE`.") from None
-        _say(f"{exc} Showing stored data. " + plain.store_age(snapshot.info))
+        if empty:
+            finder.refresh(settings)
+        else:
+            finder.refresh(settings, automatic=True, budget=finder.INTERACTIVE_BUDGET)
+    except (ApiError, UpdateRunning) as exc:
+        if empty:
+            return _or_bundled(snapshot, str(exc), raise_error=exc)
+        _say(f"{exc} Showing stored data. {snapshot.age}")
         return snapshot
     return finder.load(settings)
+
+
+def _or_bundled(snapshot: finder.Snapshot, why: str,
+                raise_error: TrialsError | None = None) -> finder.Snapshot:
+    """An empty store's stand-in: the bundled snapshot, said out loud."""
+    if not snapshot.info.is_empty:
+        return snapshot
+    shipped = finder.load_bundled()
+    if shipped is None:
+        if raise_error is not None:
+            raise type(raise_error)(
+                f"{raise_error} No data is stored yet: try again later, or load a "
+                "ClinicalTrials.gov JSON download with `trials import FILE`.") from None
+        return snapshot
+    _say(f"{why} {shipped.age}")
+    return shipped
 
 
 @dataclass(frozen=True)
@@ -223,7 +283,7 @@ ROLE_SHORT = {GIVES: "gives", FOLLOWS: "follow-up", LAB_ONLY: "lab"}
 def _search(args: argparse.Namespace, settings: Settings) -> None:
     found = _filtered(args, settings)
     df, filters, snapshot = found.df, found.filters, found.snapshot
-    _out(plain.store_age(snapshot.info))
+    _out(snapshot.age)
     if found.near:
         _out(found.near.message)
     _out(summarize(df).text + ".")
@@ -267,7 +327,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> None:
         _say(found.near.message)
     elif df.empty:
         _say(explain_empty(snapshot.table, found.filters))
-    _say(f"Wrote {len(df)} studies to {args.output}. " + plain.store_age(snapshot.info))
+    _say(f"Wrote {len(df)} studies to {args.output}. {snapshot.age}")
 
 
 def _feed(args: argparse.Namespace, settings: Settings) -> None:
@@ -278,15 +338,14 @@ def _feed(args: argparse.Namespace, settings: Settings) -> None:
         args.output.write_bytes(finder.feed(snapshot, args.since))
     except OSError as exc:
         raise InputError(f"Cannot write {args.output}: {exc.strerror}.") from None
-    _say(f"Wrote {len(found)} changes to {args.output} (Atom). "
-         + plain.store_age(snapshot.info))
+    _say(f"Wrote {len(found)} changes to {args.output} (Atom). {snapshot.age}")
 
 
 def _compare(args: argparse.Namespace, settings: Settings) -> None:
     compare.parse_ids(args.nct_ids)  # bad ids fail before any work
     snapshot = _stored(settings, args.offline)
     table = finder.compare(settings, snapshot, args.nct_ids, args.near)
-    age = plain.store_age(snapshot.info)
+    age = snapshot.age
     if args.output:
         write_csv(table, args.output)
         _say(f"Wrote {len(table.columns) - 1} studies side by side to {args.output}. {age}")
@@ -302,14 +361,21 @@ def _compare(args: argparse.Namespace, settings: Settings) -> None:
 def _show(args: argparse.Namespace, settings: Settings) -> None:
     ids = [normalise_nct_id(i) for i in args.nct_ids]
     snapshot = _snapshot(settings, args.offline)
-    store = finder.open_store(settings)
     for nct_id in ids:
-        stored = store.study(nct_id)
+        stored = finder.study(settings, nct_id)
         if stored is None:
             raise InputError(f"{nct_id} is not in the local data (it holds the MS studies "
                              "of ClinicalTrials.gov; run `trials refresh` to update it).")
         _out(card_text(study_card(stored)) + "\n")
-    _out(plain.store_age(snapshot.info))
+    _out(snapshot.age)
+
+
+def _check(settings: Settings) -> int:
+    print(f"Checking {settings.api_url} as {settings.user_agent!r}")
+    checks = finder.check(settings)
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+    return 0 if all(c.ok for c in checks) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -330,6 +396,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _compare(args, settings)
         elif args.command == "import":
             _say(finder.import_file(settings, args.file).text)
+        elif args.command == "check":
+            return _check(settings)
+        elif args.command == "snapshot":
+            count = finder.write_bundled(settings, args.output)
+            _say(f"Wrote {count} MS stem-cell studies to "
+                 f"{args.output or 'the package snapshot, trials/data/snapshot.json.gz'}.")
         sys.stdout.flush()  # a closed pipe shows here, not at exit
     except BrokenPipeError:
         # The reader went away (`trials search | head -2`): stop quietly, as `cat` does.

@@ -10,6 +10,8 @@ DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
 DEFAULT_CACHE_DIR = "cache"
 # robots.txt asks for Crawl-delay: 1; the API documents no rate limit.
 DEFAULT_REQUEST_INTERVAL = 1.0
+# Says who is asking, with a link, as ClinicalTrials.gov's terms ask of automated clients.
+DEFAULT_USER_AGENT = "ms-stemcell-trials/0.1 (finder for multiple sclerosis stem-cell trials)"
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class Settings:
     api_url: str = DEFAULT_API_URL
     cache_dir: Path = Path(DEFAULT_CACHE_DIR)
     request_interval: float = DEFAULT_REQUEST_INTERVAL
+    user_agent: str = DEFAULT_USER_AGENT
 
     @property
     def store_path(self) -> Path:
@@ -30,4 +33,5 @@ class Settings:
             request_interval=float(
                 os.environ.get("TRIALS_REQUEST_INTERVAL", DEFAULT_REQUEST_INTERVAL)
             ),
+            user_agent=os.environ.get("TRIALS_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
         )

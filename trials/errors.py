@@ -22,12 +22,20 @@ class ApiRejected(ApiError):
     """The API refused the request (400/404): retrying will not help."""
 
 
+class ApiForbidden(ApiError):
+    """HTTP 403: ClinicalTrials.gov refuses this client or network, whatever it asks."""
+
+
 class ApiBadResponse(ApiError):
     """The API answered 200 with something that is not the JSON we asked for."""
 
 
 class StoreError(TrialsError):
     """The local store could not be read or written."""
+
+
+class UpdateRunning(TrialsError):
+    """Another process or thread is updating the store right now."""
 
 
 class InputError(TrialsError):

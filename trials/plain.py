@@ -190,3 +190,17 @@ def store_age(info: StoreInfo, now: datetime | None = None) -> str:
         return text
     noun = "study" if imported.stem_cell == 1 else "studies"
     return f"{text[:-1]}; {imported.stem_cell} {noun} from an imported file dated {dated}."
+
+
+def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
+    """'Bundled snapshot, data as of 2025-09-25, 14 months old: ...' for the shipped data."""
+    now = now or datetime.now(timezone.utc)
+    as_of = _parse_utc(data_timestamp)
+    if as_of is None:
+        return "No data yet."
+    months = (now.year - as_of.year) * 12 + now.month - as_of.month - (now.day < as_of.day)
+    old = ("less than a month old" if months < 1
+           else f"{months} month{'s' if months != 1 else ''} old")
+    return (f"Bundled snapshot, data as of {as_of:%Y-%m-%d}, {old}: ClinicalTrials.gov could "
+            "not be reached and no data is stored here yet, so this is the copy that came "
+            "with the program. Studies may have changed since.")

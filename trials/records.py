@@ -87,7 +87,6 @@ def _dicts(value: Any) -> list[dict]:
 @dataclass(frozen=True)
 class Contact:
     name: str
-    role: str = ""
     phone: str = ""
     email: str = ""
     affiliation: str = ""
@@ -115,15 +114,12 @@ class Eligibility:
     maximum_age: str
     sex: str
     healthy_volunteers: bool | None
-    std_ages: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Intervention:
     type: str
     name: str
-    other_names: tuple[str, ...]
-    description: str
 
     @property
     def label(self) -> str:
@@ -153,14 +149,12 @@ class Trial:
     nct_id: str
     title: str
     official_title: str
-    acronym: str
     overall_status: str
     last_known_status: str
     why_stopped: str
     study_type: str
     phases: tuple[str, ...]
     conditions: tuple[str, ...]
-    keywords: tuple[str, ...]
     interventions: tuple[Intervention, ...]
     sponsor: str
     collaborators: tuple[str, ...]
@@ -171,7 +165,6 @@ class Trial:
     last_update: str
     enrollment: int | None
     enrollment_type: str
-    brief_summary: str
     eligibility: Eligibility
     sites: tuple[Site, ...]
     central_contacts: tuple[Contact, ...]
@@ -198,7 +191,6 @@ def _date(status_module: Any, key: str) -> str:
 def _contact(raw: dict) -> Contact:
     return Contact(
         name=_text(raw.get("name")),
-        role=_text(raw.get("role")),
         phone=" ext. ".join(t for t in (_text(raw.get("phone")), _text(raw.get("phoneExt"))) if t),
         email=_text(raw.get("email")),
         affiliation=_text(raw.get("affiliation")),
@@ -270,20 +262,16 @@ def read_trial(study: dict) -> Trial:
         nct_id=nct_id,
         title=_text(ident.get("briefTitle")) or _text(ident.get("officialTitle")),
         official_title=_text(ident.get("officialTitle")),
-        acronym=_text(ident.get("acronym")),
         overall_status=_text(status.get("overallStatus")),
         last_known_status=_text(status.get("lastKnownStatus")),
         why_stopped=_text(status.get("whyStopped")),
         study_type=_text(design.get("studyType")),
         phases=_texts(design.get("phases")),
         conditions=_texts(conditions.get("conditions")),
-        keywords=_texts(conditions.get("keywords")),
         interventions=tuple(
             Intervention(
                 type=_text(i.get("type")),
                 name=_text(i.get("name")),
-                other_names=_texts(i.get("otherNames")),
-                description=_text(i.get("description")),
             )
             for i in _dicts(arms.get("interventions"))
         ),
@@ -298,14 +286,12 @@ def read_trial(study: dict) -> Trial:
         last_update=_date(status, "lastUpdatePostDateStruct"),
         enrollment=_enrollment(design),
         enrollment_type=_text(dig(design, "enrollmentInfo", "type")),
-        brief_summary=_text(dig(protocol, "descriptionModule", "briefSummary")),
         eligibility=Eligibility(
             criteria=_text(eligibility.get("eligibilityCriteria")),
             minimum_age=_text(eligibility.get("minimumAge")),
             maximum_age=_text(eligibility.get("maximumAge")),
             sex=_text(eligibility.get("sex")),
             healthy_volunteers=healthy if isinstance(healthy, bool) else None,
-            std_ages=_texts(eligibility.get("stdAges")),
         ),
         sites=tuple(_site(s) for s in _dicts(contacts.get("locations"))),
         central_contacts=tuple(_contact(c) for c in _dicts(contacts.get("centralContacts"))),

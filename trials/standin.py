@@ -18,6 +18,9 @@ behaviours a client has to cope with, as recorded in ``shared/ctgov/API.md``:
 - ``GET /studies/{nctId}``: 400 "incorrect format" for a malformed id, 404 for an unknown one,
   301 to the canonical id for an alias (§1.2, §0.5).
 - ``GET /version`` gives ``apiVersion`` and ``dataTimestamp`` (§1.3).
+- ``GET /studies/metadata`` gives the field tree (``FieldNode``: ``name``, ``piece``,
+  ``children``) of every piece name the stand-in knows (§1.3), for ``trials check``.
+- ``delay`` makes every answer slow, like the live service on a bad day.
 - ``fail_next`` injects what the live service does on a bad day: 5xx, 429 with ``Retry-After``,
   or a 200 carrying an HTML page (§4.1, §4.2).
 
@@ -43,9 +46,11 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -95,7 +100,7 @@ LIVE_ONLY_LIST_PARAMS = frozenset({
     "aggFilters", "geoDecay",
 })
 # Real endpoints that would otherwise be mistaken for `/studies/{nctId}`.
-LIVE_ONLY_STUDY_PATHS = frozenset({"metadata", "search-areas", "enums"})
+LIVE_ONLY_STUDY_PATHS = frozenset({"search-areas", "enums"})
 
 _ID = "protocolSection.identificationModule"
 _STATUS = "protocolSection.statusModule"
@@ -204,6 +209,24 @@ class _Rejected(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+# --- where the recorded data is, and a free port ---------------------------------------------
+
+
+def shared_dir() -> Path:
+    """``shared/`` beside the repository (recorded records, labels, API notes), or
+    ``$TRIALS_SHARED_DIR``. Tests and benchmarks both find the data through this."""
+    override = os.environ.get("TRIALS_SHARED_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for servers that need a
+    number before they start, such as Streamlit)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 # --- corpus -----------------------------------------------------------------------------------
@@ -471,6 +494,27 @@ def _fetch_study(studies: list[Study], base_url: str, raw_id: str, params: Mappi
     raise _Rejected(404, f"Study {nct_id} not found")
 
 
+# --- GET /studies/metadata ---------------------------------------------------------------------
+
+
+def _metadata() -> list[dict[str, Any]]:
+    """FieldNode trees built from FIELD_PATHS: each node named by its JSON key, with the
+    piece name that selects it (a key no piece name reaches gets its key, capitalised)."""
+    pieces = {path.replace("[]", ""): piece for piece, path in FIELD_PATHS.items()}
+    roots: list[dict[str, Any]] = []
+    for path in sorted(pieces):
+        siblings, prefix = roots, ""
+        for key in path.split("."):
+            prefix = f"{prefix}.{key}" if prefix else key
+            node = next((n for n in siblings if n["name"] == key), None)
+            if node is None:
+                node = {"name": key, "piece": pieces.get(prefix, key[0].upper() + key[1:]),
+                        "sourceType": "STRUCT", "type": "object", "children": []}
+                siblings.append(node)
+            siblings = node["children"]
+    return roots
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 
 
@@ -486,6 +530,9 @@ def _route(standin: StandIn, path: str, params: Mapping[str, str]) -> _Reply:
             return _json_reply({"apiVersion": standin.api_version, "dataTimestamp": standin.data_timestamp})
         if path == f"{API_PREFIX}/studies":
             return _json_reply(_list_studies(studies, params))
+        if path == f"{API_PREFIX}/studies/metadata":
+            _check_names(params, frozenset({"includeIndexedOnly", "includeHistoricOnly"}), frozenset())
+            return _json_reply(_metadata())
         rest = path.removeprefix(f"{API_PREFIX}/studies/")
         if rest != path and "/" not in rest and rest not in LIVE_ONLY_STUDY_PATHS:
             return _fetch_study(studies, standin.url, rest, params)
@@ -506,6 +553,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = unquote(url.path)
         params = dict(parse_qsl(url.query, keep_blank_values=True))
+        if standin.delay:
+            time.sleep(standin.delay)
         try:
             reply = standin._take_failure() or _route(standin, path, params)
         except Exception as error:  # a stand-in bug must reach the test as a visible 500
@@ -556,8 +605,9 @@ class _Server(ThreadingHTTPServer):
 class StandIn:
     """The stand-in server, started on 127.0.0.1 as soon as it is created.
 
-    A running test may assign ``studies`` (a new list) and ``data_timestamp``, read and clear
-    ``requests``, and queue failures with ``fail_next``.
+    A running test may assign ``studies`` (a new list), ``data_timestamp`` and ``delay``
+    (seconds before every answer), read and clear ``requests``, and queue failures with
+    ``fail_next``.
     """
 
     def __init__(
@@ -570,6 +620,7 @@ class StandIn:
         self.studies: list[Study] = list(studies)
         self.data_timestamp = data_timestamp
         self.api_version = api_version
+        self.delay = 0.0
         # Appended from handler threads; list.append is atomic, so no lock is needed.
         self.requests: list[LoggedRequest] = []
         self._failures: list[_Reply] = []

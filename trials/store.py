@@ -10,14 +10,18 @@ refresh writes inside one transaction, so a refresh that fails halfway leaves
 the previous data as it was (and readers keep seeing it meanwhile, thanks to
 WAL mode).
 
-A file that is not this store (corrupt, foreign, an older layout) is moved
-aside, never deleted, and a fresh store takes its place; ``Store.notice``
-says what happened so the page and the CLI can tell the user.
+A file that is not this store (corrupt, foreign, an older layout, or one that
+fails ``PRAGMA quick_check`` on open) is moved aside, never deleted, and a
+fresh store takes its place; ``Store.notice`` says what happened so the page
+and the CLI can tell the user. Permission problems are not damage: a store in
+a read-only folder or file is read, and only writing it is refused, by name.
+Updates take ``update_lock`` (a lock file) so that only one runs at a time.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -25,10 +29,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import StoreError
+from filelock import FileLock, Timeout
+
+from .errors import StoreError, UpdateRunning
 from .records import bounded, is_nct_id, last_update_of, raw_nct_id, status_of
 
 SCHEMA_VERSION = "3"
+# How long a writer waits for another writer's transaction before giving up. Updates
+# also take ``update_lock`` first, so two of them never meet here.
+BUSY_TIMEOUT = 10.0
+_WRITABLE_HINT = ("Make it writable by this user, or set TRIALS_CACHE_DIR to a folder "
+                  "this user can write to.")
 
 # Where a stored record came from.
 API = "api"
@@ -169,47 +180,98 @@ class Classified:
 
 
 class Store:
+    """The store file, opened once per process (see ``finder.open_store``).
+
+    Every read and write opens its own connection, so one ``Store`` serves many threads.
+    ``read_only`` says why the store cannot be written, when it cannot (a read-only file
+    or folder); such a store is still read.
+    """
+
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.notice: str | None = None
+        self.read_only: str | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"Cannot create the cache folder {self.path.parent}: {exc.strerror}.") from None
+            raise StoreError(f"Cannot create the cache folder {self.path.parent} "
+                             f"({exc.strerror}). {_WRITABLE_HINT}") from None
         self._prepare()
 
     # -- opening ------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        target, uri = str(self.path), False
+        if self.read_only:
+            # A read-only folder cannot hold SQLite's -wal/-shm files; nobody can write
+            # there either, so the file is read as immutable.
+            immutable = "&immutable=1" if not os.access(self.path.parent, os.W_OK) else ""
+            target, uri = f"{self.path.resolve().as_uri()}?mode=ro{immutable}", True
         try:
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            conn = sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT, isolation_level=None)
         except sqlite3.Error as exc:
-            raise StoreError(f"Cannot open the local store {self.path}: {exc}.") from None
+            raise self._error(exc, "opened") from None
         conn.row_factory = sqlite3.Row
         return conn
 
     def _prepare(self) -> None:
+        exists = self.path.exists()
+        if exists and not os.access(self.path, os.R_OK):
+            raise StoreError(f"Permission denied: this user cannot read the local store "
+                             f"{self.path}. {_WRITABLE_HINT}")
+        if not os.access(self.path.parent, os.W_OK):
+            if not exists:
+                raise StoreError(f"Permission denied: cannot create the local store in "
+                                 f"{self.path.parent}. {_WRITABLE_HINT}")
+            self.read_only = f"its folder {self.path.parent} is read-only"
+        elif exists and not os.access(self.path, os.W_OK):
+            self.read_only = f"the file {self.path} is read-only"
         try:
             with closing(self._connect()) as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-                if not tables:
-                    conn.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
-                    conn.execute(
-                        "INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
-                    )
-                    return
-                row = conn.execute(
-                    "SELECT value FROM meta WHERE key = 'schema_version'"
-                ).fetchone() if "meta" in tables else None
-                if row is not None and row[0] in MIGRATIONS:
-                    self._migrate(conn, row[0])
-                elif row is None or row[0] != SCHEMA_VERSION:
-                    raise sqlite3.DatabaseError("not a store of this version of the finder")
-                conn.execute("SELECT count(*) FROM studies").fetchone()
+                if not self.read_only and not _tables(conn):
+                    self._create(conn)
+                self._check(conn)
         except sqlite3.DatabaseError as exc:
+            if _kind(exc) != "damaged":
+                raise self._error(exc, "opened") from None
             self._set_aside(str(exc))
             self._prepare()
+
+    def _create(self, conn: sqlite3.Connection) -> None:
+        """Tables for an empty file. Several processes may open a new store at once (SQLite
+        answers a concurrent switch to WAL with "locked" at once, without waiting): the
+        update lock queues them, and only the first finds no tables and creates them."""
+        with self.update_lock(BUSY_TIMEOUT):
+            if _tables(conn):
+                return
+            conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _SCHEMA.split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+
+    def _check(self, conn: sqlite3.Connection) -> None:
+        """Is this our store, and are its pages sound? ``quick_check`` reads every page
+        once (milliseconds for this store) and finds damage that a first query would not."""
+        row = conn.execute(
+            "SELECT value FROM meta WHERE key = 'schema_version'"
+        ).fetchone() if "meta" in _tables(conn) else None
+        if row is not None and row[0] in MIGRATIONS:
+            if self.read_only:
+                raise StoreError(f"The local store {self.path} has an older layout and cannot "
+                                 f"be upgraded because {self.read_only}. {_WRITABLE_HINT}")
+            self._migrate(conn, row[0])
+        elif row is None or row[0] != SCHEMA_VERSION:
+            raise _Damaged("not a store of this version of the finder")
+        problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise _Damaged("damaged: " + "; ".join(problems))
 
     def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
         """Bring an older store up to this version in one transaction (all or nothing)."""
@@ -225,32 +287,56 @@ class Store:
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (utc_now(),))
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
             conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            conn.rollback()  # a no-op when BEGIN itself failed
-            # Busy or read-only: the store is fine, so it must not be set aside.
-            raise StoreError(f"The local store {self.path} needs a quick upgrade but could not "
-                             f"be written ({exc}); try again in a moment.") from None
-        except BaseException:
-            conn.rollback()
-            raise
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _set_aside(self, reason: str) -> None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        """Move a damaged or foreign file out of the way, never delete it."""
+        if self.read_only:
+            raise StoreError(f"The local store {self.path} cannot be read ({reason}) and "
+                             f"cannot be moved aside: {self.read_only}. {_WRITABLE_HINT}")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
-        for suffix in ("-wal", "-shm"):
-            Path(str(self.path) + suffix).unlink(missing_ok=True)
         try:
             self.path.rename(aside)
+        except FileNotFoundError:
+            return  # another process set it aside first and told its user
         except OSError as exc:
             raise StoreError(
-                f"The local store {self.path} is unreadable ({reason}) and could not be "
-                f"moved aside ({exc.strerror}). Delete it and refresh."
+                f"The local store {self.path} cannot be read ({reason}) and could not be "
+                f"moved aside ({exc.strerror}). {_WRITABLE_HINT}"
             ) from None
+        for suffix in ("-wal", "-shm"):  # they belong to the old file, not to the new one
+            sidecar = Path(f"{self.path}{suffix}")
+            if sidecar.exists():
+                sidecar.rename(Path(f"{aside}{suffix}"))
         self.notice = (
             f"The local store could not be read ({reason}). It was kept as {aside.name} "
             "and a new, empty store was started: refresh from ClinicalTrials.gov or "
             "import a download to fill it."
         )
+
+    def _error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """A SQLite error as a message that says what to do."""
+        kind = _kind(exc)
+        if kind == "busy":
+            return StoreError(
+                f"The local store {self.path} is busy: another program has been writing to "
+                f"it for more than {BUSY_TIMEOUT:.0f} s. Try again in a minute."
+            )
+        if kind == "permission":
+            return StoreError(f"Permission denied: the local store {self.path} cannot be "
+                              f"{doing} ({exc}). {_WRITABLE_HINT}")
+        if kind == "damaged":
+            # Found after the open-time check: set it aside now, so the next run starts clean.
+            try:
+                self._set_aside(str(exc))
+            except StoreError as error:
+                return error
+            return StoreError(f"The local store {self.path} turned out to be damaged ({exc}); "
+                              "it was set aside. Run `trials refresh` to fetch the data again.")
+        return StoreError(f"The local store {self.path} could not be {doing} ({exc}).")
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
@@ -258,10 +344,7 @@ class Store:
             with closing(self._connect()) as conn:
                 yield conn
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"The local store {self.path} could not be read ({exc}). "
-                "Run `trials refresh --full` to rebuild it."
-            ) from None
+            raise self._error(exc, "read") from None
 
     # -- reading ------------------------------------------------------------
 
@@ -361,17 +444,82 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator["Writer"]:
-        """One transaction: all of it lands, or none of it does."""
+        """One transaction: all of it lands, or none of it does.
+
+        A second writer waits up to ``BUSY_TIMEOUT`` for the first, then gets a StoreError.
+        A ``BEGIN`` that failed opened no transaction, so there is nothing to roll back.
+        """
+        if self.read_only:
+            raise StoreError(f"Permission denied: the local store {self.path} cannot be "
+                             f"updated because {self.read_only}. It can still be read. "
+                             f"{_WRITABLE_HINT}")
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
-            yield Writer(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            try:
+                yield Writer(conn)
+                conn.execute("COMMIT")
+            finally:
+                if conn.in_transaction:  # the body failed, or COMMIT did
+                    conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as exc:
+            raise self._error(exc, "updated") from None
         finally:
             conn.close()
+
+    @contextmanager
+    def update_lock(self, wait: float) -> Iterator[None]:
+        """One update at a time for every process and thread using this store.
+
+        Waits up to ``wait`` seconds for another update to finish, then raises UpdateRunning.
+        The lock is a file beside the store (``filelock``); the operating system releases
+        it when its holder dies, so a killed refresh never leaves it stuck.
+        """
+        if self.read_only:
+            raise StoreError(f"Permission denied: the local store {self.path} cannot be "
+                             f"updated because {self.read_only}. It can still be read. "
+                             f"{_WRITABLE_HINT}")
+        lock = FileLock(f"{self.path}.lock", thread_local=False)
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise UpdateRunning(
+                "An update from ClinicalTrials.gov is already running (started by another "
+                f"command or by the page) and did not finish within {wait:.0f} s. The stored "
+                "data stays usable; its new data will be there when it is done."
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"Cannot create the update lock beside {self.path} "
+                             f"({exc.strerror}). {_WRITABLE_HINT}") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+class _Damaged(sqlite3.DatabaseError):
+    """A file that opens but is not a sound store of this version."""
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+
+
+def _kind(exc: sqlite3.Error) -> str:
+    """busy, permission, damaged or other: what the user can do differs for each."""
+    if isinstance(exc, _Damaged):
+        return "damaged"
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        return "busy"
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")) \
+            or "readonly" in text or "unable to open" in text:
+        return "permission"
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text \
+            or "not a database" in text:
+        return "damaged"
+    return "other"
 
 
 class Writer:
