@@ -92,11 +92,12 @@ def phase_words(phases: tuple[str, ...] | list[str]) -> str:
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&])")
 # Streamlit's Markdown turns http://..., www.... and e-mail addresses in plain text into
-# live links (GFM autolink literals), escaped or not, and :name: into emoji. An invisible
-# WORD JOINER after every ":" and "@" and between "www" and "." stops the linkifier; the
-# text reads the same.
+# live links (GFM autolink literals), escaped or not, and :name: into emoji or icons. An
+# invisible WORD JOINER after a ":" followed by a letter or "/", after an "@" inside a word
+# and between "www" and "." stops both;
+# the text reads the same, and times such as "09:00" are left alone.
 _JOINER = "\u2060"
-_LINKIFIABLE = re.compile(r"(?<=[:@])|(?<=www)(?=\\?\.)", re.IGNORECASE)
+_LINKIFIABLE = re.compile(r"(?<=:)(?=[/A-Za-z_])|(?<=\w@)(?=\w)|(?<=www)(?=\\?\.)", re.IGNORECASE)
 
 
 def md_escape(text: str, *, in_link: bool = False) -> str:
