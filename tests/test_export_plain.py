@@ -156,3 +156,10 @@ def test_tel_links_only_for_phone_numbers(phone, link):
 ])
 def test_mailto_links_only_for_plain_addresses(email, ok):
     assert detail.mailto_link(email) == (f"mailto:{email}" if ok else None)
+
+
+def test_registry_text_on_the_page_loses_control_characters():
+    # Phrasing of our own: an escape sequence, a bell and a bidi override in a title.
+    shown = plain.md_escape("Stem cells \x1b[31mnow\x07 \u202etrial\nsecond line")
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert shown == "Stem cells now trial  \nsecond line"

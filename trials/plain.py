@@ -104,10 +104,11 @@ def md_escape(text: str, *, in_link: bool = False) -> str:
     """Registry text made inert for Streamlit Markdown.
 
     Escapes every Markdown and Streamlit-directive character (``:red[...]``,
-    ``$math$``), stops URLs and e-mail addresses from becoming links, and keeps
-    line breaks as hard breaks. The text of a link the product builds
+    ``$math$``), drops control characters, stops URLs and e-mail addresses from
+    becoming links, and keeps line breaks as hard breaks. The text of a link the product builds
     (``in_link``) needs no joiners: nothing is linkified inside a link.
     """
+    text = terminal_safe(text)  # control characters are no more use on a page than in a terminal
     lines = (_MD_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
     if not in_link:
         lines = (_LINKIFIABLE.sub(_JOINER, line) for line in lines)
