@@ -24,7 +24,7 @@ from trials import changes as chg
 from trials import filters as flt
 from trials.classify import THERAPY_TYPES
 from trials.config import Settings
-from trials.detail import section_markdown, study_card
+from trials.detail import long_items, section_markdown, sites_for_page, study_card
 from trials.errors import TrialsError
 from trials.export import csv_bytes
 
@@ -92,11 +92,11 @@ def import_upload(upload) -> None:
         path = Path(folder) / Path(upload.name).name
         path.write_bytes(upload.getvalue())
         try:
-            count = finder.import_file(SETTINGS, path)
+            result = finder.import_file(SETTINGS, path)
         except TrialsError as exc:
-            st.error(str(exc))
+            st.error(plain.md_escape(str(exc)))  # it quotes the file and its records
             return
-    st.success(f"Imported {plain.count(count, 'study', 'studies')} from {upload.name}.")
+    st.session_state.import_message = result.text
     st.rerun()
 
 
@@ -382,23 +382,34 @@ def study_card_dialog(view: pd.DataFrame, nct_id: str) -> None:
         st.warning(f"{nct_id} is not in the data on this computer.")
         return
     card = study_card(stored)
-    st.header(plain.md_escape(card.title), anchor=False)
+    st.header(plain.md_escape(plain.clip(card.title, plain.TITLE_LIMIT)), anchor=False)
+    if len(card.title) > plain.TITLE_LIMIT:
+        full_text("Show the full title", card.title)
     st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
                 "with the full description and any results")
     fit_reasons(view, card.nct_id)
     for section in card.sections:
         st.subheader(section.title, anchor=False)
         st.markdown(section_markdown(section))
+        for label, value in long_items(section):
+            full_text(f"Show the full text: {label}", value)
         if section.verbatim:
-            with st.expander("Eligibility criteria, as published"):
-                st.text(section.verbatim)
+            full_text("Eligibility criteria, as published", section.verbatim)
     if card.sites:
         st.subheader(f"Where ({plain.count(len(card.sites), 'site', 'sites')})", anchor=False)
-        st.dataframe(pd.DataFrame(card.sites), hide_index=True, width="stretch",
+        st.dataframe(pd.DataFrame(sites_for_page(card)), hide_index=True, width="stretch",
                      column_config={"facility": "Site", "place": "Place",
                                     "status": "Site status", "contact": "Contact"})
     if not card.is_full:
         st.markdown("Only summary fields are stored for this study; see the registry record.")
+
+
+def full_text(label: str, text: str) -> None:
+    """Registry text as plain text (never Markdown) behind an expander. Stored fields are
+    at most ``records.MAX_FIELD_CHARS`` long."""
+    with st.expander(plain.md_escape(label)):
+        st.text(text)
+
 
 
 def near_me(snapshot: finder.Snapshot, view: pd.DataFrame, place: str, within: float | None):
@@ -644,6 +655,8 @@ def page() -> None:
         top[0].warning(plain.md_escape(f"{snapshot.age} {stale}".strip()), icon=":material/history:")
     else:
         top[0].markdown(":material/schedule: " + plain.md_escape(snapshot.age))
+    if "import_message" in st.session_state:
+        st.success(plain.md_escape(st.session_state.pop("import_message")))
     if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
         updater.start(automatic=False)
         state = replace(state, running=True)  # follow it, however quickly it ends

@@ -85,3 +85,39 @@ def trials_env(cache_dir: Path, api_url: str = "http://127.0.0.1:9/api/v2") -> d
     no pause between requests (port 9 answers nothing: no API)."""
     return {**os.environ, "PYTHONPATH": str(REPO), "TRIALS_CACHE_DIR": str(cache_dir),
             "TRIALS_API_URL": api_url, "TRIALS_REQUEST_INTERVAL": "0"}
+
+
+def hostile_study(nct_id: str = "NCT00000001", title: str | None = None) -> dict:
+    """A recruiting HSCT study for MS in the real v2 shape (modelled on BEAT-MS,
+    NCT04047628), whose registry text carries what a page or terminal must not act on:
+    web and e-mail addresses, Markdown, control characters and bidi overrides."""
+    return {"protocolSection": {
+        "identificationModule": {
+            "nctId": nct_id,
+            "briefTitle": title if title is not None else (
+                "Stem cells for MS \x1b[31mRED\x1b[0m \u202eTXET\u202c \x07 see http://title.evil.example/a,"
+                " www.title-evil.example or write to title@evil.example"),
+        },
+        "statusModule": {"overallStatus": "RECRUITING",
+                         "lastUpdatePostDateStruct": {"date": "2025-08-29"}},
+        "sponsorCollaboratorsModule": {"leadSponsor": {"name": "Clinic www.sponsor-evil.example"}},
+        "conditionsModule": {"conditions": ["Multiple Sclerosis", "=cmd|' /C calc'!A0"]},
+        "designModule": {"studyType": "INTERVENTIONAL", "phases": ["PHASE3"]},
+        "armsInterventionsModule": {"interventions": [
+            {"type": "PROCEDURE", "name": "Autologous Hematopoietic Stem Cell Transplantation"},
+            {"type": "DRUG", "name": "+cyclophosphamide, @rituximab"}]},
+        "eligibilityModule": {"eligibilityCriteria":
+                              "Inclusion Criteria:\n* see https://criteria.evil.example\n* mail crit@evil.example",
+                              "minimumAge": "18 Years", "maximumAge": "55 Years", "sex": "ALL"},
+        "contactsLocationsModule": {
+            "centralContacts": [
+                {"name": "Study desk http://contact.evil.example", "role": "CONTACT",
+                 "phone": "+1 (555) 123-4567", "phoneExt": "12", "email": "study@uni.example"},
+                {"name": "Second", "role": "CONTACT", "phone": "call http://phone.evil.example",
+                 "email": "not an address www.mail-evil.example"}],
+            "overallOfficials": [{"name": "Dr Who", "affiliation": "http://affiliation.evil.example",
+                                  "role": "PRINCIPAL_INVESTIGATOR"}],
+            "locations": [{"facility": "Site www.site-evil.example", "city": "Genova",
+                           "country": "Italy", "status": "RECRUITING",
+                           "contacts": [{"name": "Site desk", "email": "site@evil.example"}]}]},
+    }, "hasResults": False}

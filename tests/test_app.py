@@ -11,10 +11,11 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from trials import bundled, plain
+from trials.records import MAX_FIELD_CHARS
 from trials.refresh import import_download
 from trials.store import Store, utc_now
 
-from .conftest import BASE, MS_2025, MSC_2022, REPO, needs_shared
+from .conftest import BASE, MS_2025, MSC_2022, REPO, hostile_study, needs_shared
 
 APP = str(REPO / "app.py")
 
@@ -242,6 +243,53 @@ def test_update_button_refreshes_with_progress(tmp_path, respx_mock):
     assert "refresh_error" not in at.session_state
 
 
+# Links the page builds itself; everything else in registry text must stay text.
+OWN_LINK = re.compile(r"(?<!\\)\[(?:[^\[\]\n\\]|\\.)*\]\((?:https://clinicaltrials\.gov/study/NCT\d{8}|tel:\+?\d+(?:;ext=\d+)?"
+                      r"|mailto:[\w.+-]+@[\w.-]+)\)")
+AUTOLINK = re.compile(r"https?://|www\.|[\w.+-]@[\w-]+\.\w", re.IGNORECASE)
+
+
+def all_markdown(at) -> str:
+    return "\n".join(texts(at.header) + texts(at.markdown) + texts(at.caption) + texts(at.success)
+                     + texts(at.info) + texts(at.warning) + [e.label for e in at.expander])
+
+
+def test_registry_text_makes_no_links_but_contacts_can_be_called(tmp_path):
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps([hostile_study()]))
+    fill_store(tmp_path, path)
+    at = run(study="NCT00000001")
+    assert not at.exception
+    rendered = all_markdown(at)
+    assert "](tel:+15551234567;ext=12)" in rendered  # a validated phone number
+    assert "](mailto:study@uni.example)" in rendered  # a validated e-mail address
+    assert rendered.count("](tel:") == 1 and rendered.count("](mailto:") == 1
+    plain_text = OWN_LINK.sub("", rendered).replace("\\", "")
+    assert not AUTOLINK.search(plain_text), AUTOLINK.search(plain_text)
+    for shown in ("title.evil.example", "www\u2060.sponsor-evil.example", "contact.evil.example",
+                  "call http:\u2060//phone.evil.example", "affiliation.evil.example"):
+        assert shown in plain_text, shown  # still there to read, only inert
+    # Criteria are plain text (st.text), never Markdown.
+    assert any("https://criteria.evil.example" in t for t in texts(at.text))
+
+
+def test_a_10_mb_title_is_cut_and_the_page_stays_small(tmp_path):
+    huge = "Stem cell transplantation in multiple sclerosis " * 220_000  # about 10 MB
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps([hostile_study(title=huge)]))
+    fill_store(tmp_path, path)
+    at = run(study="NCT00000001")
+    assert not at.exception
+    header = card_title(at)
+    assert len(header) < 2 * plain.TITLE_LIMIT and header.endswith("…")
+    assert all(len(b.label) < 2 * plain.TITLE_LIMIT for b in at.button)  # the phone list too
+    assert len(at.dataframe[0].value["title"][0]) == plain.TITLE_LIMIT
+    assert any(e.label == "Show the full title" for e in at.expander)
+    assert any(len(t) == MAX_FIELD_CHARS and t.endswith("…") for t in texts(at.text))
+    sent = sum(len(t) for t in texts(at.header) + texts(at.markdown) + texts(at.text))
+    assert sent < 200_000  # of a 10 MB field
+
+
 @needs_shared
 def test_only_trials_that_give_the_therapy_by_default(tmp_path):
     fill_store(tmp_path, MS_2025)
@@ -292,7 +340,7 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
 
     at.selectbox(key="study").set_value("NCT03799718").run()  # progressive MS only
     assert "Your pre-screen: does not fit" in texts(at.subheader)
-    assert any("MS type: does not fit" in t.replace("\\", "") for t in texts(at.markdown))
+    assert any("MS type: does not fit" in t.replace("\\", "").replace("\u2060", "") for t in texts(at.markdown))
 
     at.toggle(key="hide_no_fit").set_value(True).run()
     assert "does not fit" not in set(at.dataframe[0].value["fit"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import json
 import os
 import re
 import sqlite3
@@ -17,7 +18,7 @@ from trials import bundled, check
 from trials.cli import main
 from trials.standin import StandIn, load_corpus
 
-from .conftest import MS_2025, MSC_2022, by_id, needs_shared
+from .conftest import MS_2025, MSC_2022, REPO, by_id, hostile_study, needs_shared
 
 
 def trials(*args, env):
@@ -256,3 +257,48 @@ def test_export_and_search_with_a_pre_screen(tmp_path, monkeypatch, capsys):
     assert main(["search", "--offline", *profile]) == 0
     printed = capsys.readouterr().out
     assert "likely fits" in printed and "only the study team decides" in printed
+
+
+def filled_env(tmp_path, studies) -> dict:
+    """An environment whose store holds ``studies``, imported from a real file, checked just now
+    (so nothing goes to the network)."""
+    path = tmp_path / "download.json"
+    path.write_text(json.dumps(studies), encoding="utf-8")
+    env = {**os.environ, "TRIALS_CACHE_DIR": str(tmp_path / "cache"),
+           "TRIALS_API_URL": "http://127.0.0.1:9/api/v2", "PYTHONPATH": str(REPO)}
+    done = trials("import", str(path), env=env)
+    assert done.returncode == 0, done.stderr
+    return env
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    # Enough rows that `head` goes away while `trials` is still writing (far over a pipe's 64 KiB).
+    studies = [hostile_study(f"NCT{i:08d}", title=f"Autologous stem cell transplant study {i} " * 4)
+               for i in range(1, 3001)]
+    env = filled_env(tmp_path, studies)
+    done = subprocess.run(
+        ["bash", "-c", f'"{sys.executable}" -m trials search --offline | head -2; '
+                       'echo "trials exit status ${PIPESTATUS[0]}" >&2'],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert len(done.stdout.splitlines()) == 2
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert done.stderr.strip().splitlines()[-1] in ("trials exit status 0", "trials exit status 141")
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path):
+    env = filled_env(tmp_path, [hostile_study()])
+    for args in (["search", "--offline"], ["show", "NCT00000001", "--offline"]):
+        done = trials(*args, env=env)
+        assert done.returncode == 0, done.stderr
+        for raw in ("\x1b", "\x07", "\u202e", "\u202c", "\r", "\x9b"):
+            assert raw not in done.stdout, (args, raw)
+        assert "RED" in done.stdout and "TXET" in done.stdout  # the words stay
+
+
+def test_the_import_message_is_terminal_safe(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps([hostile_study("NCT\x1b[2J1"), hostile_study()]), encoding="utf-8")
+    env = {**os.environ, "TRIALS_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    done = trials("import", str(path), env=env)
+    assert done.returncode == 0 and "\x1b" not in done.stderr
+    assert "record 1: nctId 'NCT\\x1b[2J1' is not an NCT id" in done.stderr

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
 
-from trials import filters, plain
+from trials import detail, filters, plain
 from trials.export import csv_bytes, write_csv
 from trials.errors import InputError
+from trials.refresh import import_download
+from trials.store import Store
+from trials.table import build_table
+
+from .conftest import hostile_study
 
 
 @pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
@@ -63,3 +70,96 @@ def test_data_age_says_when_and_how_long_ago():
     assert text == "ClinicalTrials.gov data as of 2025-09-25 09:00 UTC, fetched 2 hours ago."
     assert plain.data_age(None, None, now) == "No data yet."
     assert "just now" in plain.data_age("2025-09-25", "2025-09-25T11:30:00Z", now)
+
+
+@pytest.mark.parametrize("cell, safe", [
+    ("Multiple Sclerosis; =cmd|' /C calc'!A0", "Multiple Sclerosis; '=cmd|' /C calc'!A0"),
+    ("a,@SUM(A1)", "a,'@SUM(A1)"),
+    ("first line\n-2+3", "first line\n'-2+3"),
+    ("x;\t+1", "x;\t'+1"),
+    ("  =1+1", "  '=1+1"),
+    ("Phase 1; Phase 2", "Phase 1; Phase 2"),
+])
+def test_formula_triggers_after_separators_and_line_breaks_are_neutralised(cell, safe):
+    [row] = list(csv.DictReader(io.StringIO(csv_bytes(pd.DataFrame({"c": [cell]})).decode("utf-8-sig"))))
+    assert row["c"] == safe
+
+
+TRIGGERS = ("=", "+", "-", "@")
+
+
+def spreadsheet_pieces(text: str, delimiter: str) -> list[str]:
+    """Every cell a spreadsheet could see: CSV cells, split again on ; , and line breaks."""
+    cells = [c for r in csv.reader(io.StringIO(text), delimiter=delimiter) for c in r]
+    return [p for c in cells for p in re.split(r"[;,\r\n]", c)]
+
+
+def test_the_tables_list_columns_are_safe_in_every_spreadsheet(tmp_path):
+    # Built from BEAT-MS's shape with formula text in list columns (conditions, interventions).
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps([hostile_study()]), encoding="utf-8")
+    store = Store(tmp_path / "s.sqlite3")
+    import_download(store, path)
+    table = build_table(store.stem_cell_studies())
+    assert "Multiple Sclerosis; =cmd|' /C calc'!A0" in set(table["conditions"])
+    text = csv_bytes(table).decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(text)))
+    assert row["conditions"] == "Multiple Sclerosis; '=cmd|' /C calc'!A0"
+    assert row["interventions"].endswith("Drug: +cyclophosphamide, '@rituximab")
+    for delimiter in (",", ";"):  # as written, and as a spreadsheet in another locale reads it
+        for piece in spreadsheet_pieces(text, delimiter):
+            assert not piece.lstrip(" \t\"").startswith(TRIGGERS), piece
+
+
+# What GFM's autolink-literal extension (which Streamlit's Markdown runs) turns into a link.
+AUTOLINK = re.compile(r"https?://|www\.|[\w.+-]@[\w-]+\.\w", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("text", [
+    "see http://evil.example/a", "HTTPS://evil.example", "visit www.evil.example now",
+    "WWW.Evil.example", "write to someone@evil.example", "mailto:a@b.example", ":smile:",
+])
+def test_md_escape_leaves_nothing_for_the_linkifier(text):
+    escaped = plain.md_escape(text)
+    assert not AUTOLINK.search(escaped.replace("\\", ""))
+    # Only invisible joiners and escapes were added: the reader sees the same text.
+    assert escaped.replace("\\", "").replace("\u2060", "") == text
+
+
+def test_terminal_safe_strips_escapes_and_controls_and_keeps_words():
+    text = ("a\x1b[31mred\x1b[0m \x1b]8;;http://x.example\x1b\\link\x1b]8;;\x1b\\ "
+            "b\tc\r\n\x9b2J \u202eevil\u202c \u2066iso\u2069 \x07\x00done é 東京")
+    assert plain.terminal_safe(text) == "ared link b c\n2J evil iso done é 東京"
+
+
+def test_clip():
+    assert plain.clip("short", 10) == "short"
+    assert plain.clip("x" * 20, 10) == "x" * 9 + "…"
+
+
+@pytest.mark.parametrize("phone, link", [
+    ("+1 (555) 123-4567", "tel:+15551234567"),
+    ("555-1234 ext. 12", "tel:5551234;ext=12"),
+    ("+39 010 555 1234", "tel:+390105551234"),
+    ("call http://evil.example", None),
+    ("12", None),
+    ("+1 555 1234](javascript:alert(1))", None),
+])
+def test_tel_links_only_for_phone_numbers(phone, link):
+    assert detail.tel_link(phone) == link
+
+
+@pytest.mark.parametrize("email, ok", [
+    ("MESEMS@unige.it", True), ("a.b-c+d@uni-x.example", True), ("a@b", False),
+    ("x y@z.example", False), ("a@b.example)[x](http://evil.example", False),
+    ("not an address www.mail-evil.example", False),
+])
+def test_mailto_links_only_for_plain_addresses(email, ok):
+    assert detail.mailto_link(email) == (f"mailto:{email}" if ok else None)
+
+
+def test_registry_text_on_the_page_loses_control_characters():
+    # Phrasing of our own: an escape sequence, a bell and a bidi override in a title.
+    shown = plain.md_escape("Stem cells \x1b[31mnow\x07 \u202etrial\nsecond line")
+    assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert shown == "Stem cells now trial  \nsecond line"

@@ -184,12 +184,16 @@ def test_refresh_with_respx_stores_the_detail_record(respx_mock, tmp_path):
 
 @needs_shared
 def test_import_of_a_website_download(store):
-    count = import_download(store, FULL_RECORDS)
-    assert count == 128
+    result = import_download(store, FULL_RECORDS)
+    assert (result.imported, result.skipped, result.duplicates) == (128, 0, 0)
+    assert result.text == "Imported 128 studies from studies.json (data dated 2025-05-07)."
     info = store.info()
     assert info.study_count == 128 and info.stem_cell_count == 0  # digital therapeutics only
-    assert info.source == "import of studies.json"
-    assert info.data_timestamp.startswith("2025-05-07")
+    # The file's date is its own, per study; nothing claims to be the API's data.
+    assert info.data_timestamp is None and info.source is None
+    assert (info.imported.studies, info.imported.oldest, info.imported.file) == (
+        128, "2025-05-07", "studies.json")
+    assert {s.data_timestamp for s in store._studies("")} == {"2025-05-07"}
 
 
 @needs_shared
@@ -221,7 +225,7 @@ def test_import_of_a_missing_file(store, tmp_path):
 def test_import_accepts_an_api_list_answer(store, tmp_path):
     path = tmp_path / "page.json"
     path.write_text(json.dumps({"studies": [hsct_study("NCT00000001")], "totalCount": 1}))
-    assert import_download(store, path) == 1
+    assert import_download(store, path).imported == 1
     assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000001"]
 
 

@@ -92,7 +92,7 @@ def test_keep_only_seen_drops_vanished_studies(store):
         w.put(study("NCT00000002"), STEM, is_full=True, **STAMP)
     with store.writing() as w:
         w.put(study("NCT00000002"), STEM, is_full=True, **STAMP)
-        assert w.keep_only_seen() == 1
+        assert w.keep_only_seen(drop_imported=False) == 1
     assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000002"]
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import refresh
 from .errors import InputError
+from .records import is_nct_id, raw_nct_id
 from .store import Store, StoredStudy, utc_now
 
 PATH = Path(__file__).parent / "data" / "snapshot.json.gz"
@@ -70,8 +71,8 @@ def read(path: Path | None = None) -> Bundled | None:
         if not isinstance(record, dict):
             continue
         label = refresh.classified(record)
-        nct_id = refresh.nct_id_of(record)
-        if nct_id and label.labels and label.is_ms:
+        nct_id = raw_nct_id(record)
+        if is_nct_id(nct_id) and label.labels and label.is_ms:
             studies.append(StoredStudy(nct_id, record, True, label.labels, label.is_ms,
                                        label.evidence, data_timestamp, FETCHED))
     if not studies or not data_timestamp:

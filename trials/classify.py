@@ -203,7 +203,9 @@ _STROMAL_TISSUE = (
     r"|amniotic(?:[\s-]+membrane)?|amnion|chorionic|decidua(?:l)?|dental[\s-]+pulp|endometri(?:al|um)"
 )
 _MOD = r"(?:" + _ORIGIN_WORD + r"|" + _PROCESS_WORD + r"|" + _TISSUE + r"|from|of)"
-_GAP = r"(?:[\s,/-]+" + _MOD + r")*[\s,/-]+"  # "bone marrow[ derived human ]stromal cells"
+# "bone marrow[ derived human ]stromal cells". Bounded: registries never stack more, and an
+# unbounded run makes a long field of such words cost quadratic time.
+_GAP = r"(?:[\s,/-]{1,3}" + _MOD + r"){0,6}[\s,/-]{1,3}"
 _WIDEN_LEFT = re.compile(r"(?:(?:" + _ORIGIN_WORD + r"|" + _PROCESS_WORD + r"|" + _TISSUE + r")[\s,/-]+)+$",
                          re.IGNORECASE)
 _WIDEN_RIGHT = re.compile(

@@ -2,12 +2,14 @@
 check, snapshot.
 
 Every error a user can cause or meet ends in one readable line on stderr and
-a non-zero exit, never a traceback.
+a non-zero exit, never a traceback. Registry text reaches the terminal only through
+``_out`` and ``_say``, which strip escape sequences and control characters.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -17,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import changes, compare, finder, nearby
+from . import changes, compare, finder, nearby, plain
 from .api import normalise_nct_id
 from .classify import FOLLOWS, GIVES, LAB_ONLY
 from .config import Settings
@@ -139,7 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _say(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(plain.terminal_safe(text), file=sys.stderr)
+
+
+def _out(text: str) -> None:
+    print(plain.terminal_safe(text))
 
 
 class _ProgressBar:
@@ -185,6 +191,11 @@ def _refresh(settings: Settings, full: bool) -> None:
              f"{result.detailed} stem-cell candidates fetched in full, "
              f"{result.status_changes} status changes; {result.requests} requests, "
              f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
+    if result.dropped:
+        _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
+    if result.still_imported:
+        _say(f"{result.still_imported} studies from an imported file are kept as imported; "
+             "`trials refresh --full` checks them against ClinicalTrials.gov.")
 
 
 def _snapshot(settings: Settings, offline: bool) -> finder.Snapshot:
@@ -272,13 +283,13 @@ ROLE_SHORT = {GIVES: "gives", FOLLOWS: "follow-up", LAB_ONLY: "lab"}
 def _search(args: argparse.Namespace, settings: Settings) -> None:
     found = _filtered(args, settings)
     df, filters, snapshot = found.df, found.filters, found.snapshot
-    print(snapshot.age)
+    _out(snapshot.age)
     if found.near:
-        print(found.near.message)
-    print(summarize(df).text + ".")
+        _out(found.near.message)
+    _out(summarize(df).text + ".")
     if df.empty:
         if not found.near:
-            print(explain_empty(snapshot.table, filters))
+            _out(explain_empty(snapshot.table, filters))
         return
     width = shutil.get_terminal_size((120, 20)).columns
     near = found.near is not None
@@ -294,18 +305,18 @@ def _search(args: argparse.Namespace, settings: Settings) -> None:
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
-    })
+    }).map(plain.terminal_safe)  # before the layout, so columns stay aligned
     title_room = max(20, width - 80 - 25 * ("fit" in df) - 12 * near - 32 * ("changed" in df))
     shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
-    print(shown.to_string(index=False, max_colwidth=title_room))
+    _out(shown.to_string(index=False, max_colwidth=title_room))
     if "fit" in df:
-        print("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
-              "not a decision: only the study team decides who takes part. The reasons, criterion "
-              "by criterion, are in `trials export` (column fit_reasons) and `trials show NCT...`.")
+        _out("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
+             "not a decision: only the study team decides who takes part. The reasons, criterion "
+             "by criterion, are in `trials export` (column fit_reasons) and `trials show NCT...`.")
     if near:
-        print("\nKm: distance to the study's nearest recruiting or not-yet-recruiting site; ~ means "
-              "approximate (to the centre of the site's city). The site, its status and contact are "
-              "in `trials export` (columns nearest_site, nearest_site_status, nearest_site_contact).")
+        _out("\nKm: distance to the study's nearest recruiting or not-yet-recruiting site; ~ means "
+             "approximate (to the centre of the site's city). The site, its status and contact are "
+             "in `trials export` (columns nearest_site, nearest_site_status, nearest_site_contact).")
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> None:
@@ -343,8 +354,8 @@ def _compare(args: argparse.Namespace, settings: Settings) -> None:
     room = max(20, (width - 32) // (len(table.columns) - 1) - 2)
     shown = table.set_index("question").map(lambda t: t if len(t) <= room else t[: room - 1] + "…")
     shown.index.name = None
-    print(shown.to_string(max_colwidth=room))
-    print(age)
+    _out(shown.to_string(max_colwidth=room))
+    _out(age)
 
 
 def _show(args: argparse.Namespace, settings: Settings) -> None:
@@ -355,9 +366,8 @@ def _show(args: argparse.Namespace, settings: Settings) -> None:
         if stored is None:
             raise InputError(f"{nct_id} is not in the local data (it holds the MS studies "
                              "of ClinicalTrials.gov; run `trials refresh` to update it).")
-        print(card_text(study_card(stored)))
-        print()
-    print(snapshot.age)
+        _out(card_text(study_card(stored)) + "\n")
+    _out(snapshot.age)
 
 
 def _check(settings: Settings) -> int:
@@ -385,14 +395,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "compare":
             _compare(args, settings)
         elif args.command == "import":
-            count = finder.import_file(settings, args.file)
-            _say(f"Imported {count} studies from {args.file}.")
+            _say(finder.import_file(settings, args.file).text)
         elif args.command == "check":
             return _check(settings)
         elif args.command == "snapshot":
             count = finder.write_bundled(settings, args.output)
             _say(f"Wrote {count} MS stem-cell studies to "
                  f"{args.output or 'the package snapshot, trials/data/snapshot.json.gz'}.")
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+    except BrokenPipeError:
+        # The reader went away (`trials search | head -2`): stop quietly, as `cat` does.
+        # Python would flush stdout again at exit and complain, so point it at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a command cut off this way
     except TrialsError as exc:
         _say(f"trials: {exc}")
         return 1

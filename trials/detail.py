@@ -7,6 +7,7 @@ text escaped) and ``card_text`` for the terminal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import facts, flags, plain
@@ -15,7 +16,7 @@ from .facts import Claim
 from .filters import status_group
 from .eligibility import STRUCTURED, read_criteria
 from .flags import Flag
-from .records import Trial, read_trial
+from .records import Contact, Trial, read_trial
 from .store import StoredStudy
 
 
@@ -24,6 +25,7 @@ class Section:
     title: str
     items: tuple[tuple[str, str], ...] = ()  # (label, value); a "" label is a paragraph
     verbatim: str = ""  # registry text shown as published (eligibility criteria)
+    contacts: tuple[Contact, ...] = ()  # shown first, with call and mail links on the page
     link: tuple[str, str] = ()  # (text, url) of a link we build, shown after the items
 
 
@@ -209,9 +211,8 @@ def _design_section(trial: Trial) -> Section:
 
 
 def _contacts_section(trial: Trial) -> Section:
-    items = [("Contact", _contact_text(c.name, c.phone, c.email)) for c in trial.central_contacts]
-    items += [("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p))
-              for c in trial.officials]
+    items = [("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p))
+             for c in trial.officials]
     items.append(("Sponsor", trial.sponsor or "not stated"))
     if trial.collaborators:
         items.append(("Collaborators", "; ".join(trial.collaborators)))
@@ -221,7 +222,9 @@ def _contacts_section(trial: Trial) -> Section:
     elif not trial.central_contacts:
         return Section("Who to contact", tuple((k, v) for k, v in items if v), link=(
             "No contact is published for this study: ask via the registry record", trial.url))
-    return Section("Who to contact", tuple((k, v) for k, v in items if v))
+    return Section("Who to contact", tuple((k, v) for k, v in items if v),
+                   contacts=tuple(c for c in trial.central_contacts
+                                  if c.name or c.phone or c.email))
 
 
 def _dates_section(trial: Trial) -> Section:
@@ -270,24 +273,72 @@ def study_card(stored: StoredStudy) -> Card:
     )
 
 
+# What a contact field must look like before the page makes it a link: a phone number of
+# digits, spaces, + - ( ) . and an extension; a plain e-mail address. Anything else is text.
+_PHONE = re.compile(r"(\+?[0-9 ()\-.]{5,30}?)(?:\s*(?:ext\.?|x)\s*([0-9]{1,6}))?", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+
+
+def tel_link(phone: str) -> str | None:
+    """``tel:+15551234567;ext=12`` for a phone number, or None when it is no number."""
+    match = _PHONE.fullmatch(phone.strip())
+    if not match:
+        return None
+    digits = re.sub(r"[^0-9]", "", match.group(1))
+    if not 5 <= len(digits) <= 20:
+        return None
+    plus = "+" if match.group(1).startswith("+") else ""
+    return f"tel:{plus}{digits}" + (f";ext={match.group(2)}" if match.group(2) else "")
+
+
+def mailto_link(email: str) -> str | None:
+    return f"mailto:{email}" if len(email) <= 254 and _EMAIL.fullmatch(email) else None
+
+
+def _contact_markdown(contact: Contact) -> str:
+    parts = [plain.md_escape(plain.clip(contact.name, plain.FIELD_LIMIT))] if contact.name else []
+    for value, href in ((contact.phone, tel_link(contact.phone)),
+                        (contact.email, mailto_link(contact.email))):
+        if href:
+            parts.append(f"[{plain.md_escape(value, in_link=True)}]({href})")
+        elif value:
+            parts.append(plain.md_escape(plain.clip(value, plain.FIELD_LIMIT)))
+    return "**Contact:** " + ", ".join(parts)
+
+
 def section_markdown(section: Section) -> str:
-    """A section's items as Markdown, every piece of registry text escaped."""
-    lines = [
-        f"**{plain.md_escape(label)}:** {plain.md_escape(value)}" if label
-        else plain.md_escape(value)
+    """A section as Markdown: every piece of registry text escaped and cut to
+    ``plain.FIELD_LIMIT`` (``long_items`` has the rest); links only those we build."""
+    lines = [_contact_markdown(c) for c in section.contacts]
+    lines += [
+        f"**{plain.md_escape(label)}:** {plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))}"
+        if label else plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))
         for label, value in section.items
     ]
     if section.link:
         text, url = section.link
-        lines.append(f"[{plain.md_escape(text)}]({url})")
+        lines.append(f"[{plain.md_escape(text, in_link=True)}]({url})")
     return "\n\n".join(lines)
 
 
+def long_items(section: Section) -> list[tuple[str, str]]:
+    """(label, full text) of the items ``section_markdown`` had to cut."""
+    return [(label or section.title, value) for label, value in section.items
+            if len(value) > plain.FIELD_LIMIT]
+
+
+def sites_for_page(card: Card) -> list[SiteRow]:
+    """The card's sites, each field cut to ``plain.FIELD_LIMIT`` for the page's table."""
+    return [SiteRow(*(plain.clip(v, plain.FIELD_LIMIT) for v in
+                      (s.facility, s.place, s.status, s.contact))) for s in card.sites]
+
+
 def card_text(card: Card) -> str:
-    """The card for a terminal."""
+    """The card for a terminal (the caller makes it terminal-safe)."""
     out = [f"{card.nct_id}  {card.title}", card.url]
     for section in card.sections:
         out += ["", section.title.upper()]
+        out += [f"  Contact: {_contact_text(c.name, c.phone, c.email)}" for c in section.contacts]
         out += [f"  {label}: {value}" if label else f"  {value}" for label, value in section.items]
         if section.link:
             out.append(f"  {section.link[0]}: {section.link[1]}")

@@ -31,7 +31,8 @@ from .eligibility import Criteria, criteria_of
 from .config import Settings
 from .errors import InputError, TrialsError, UpdateRunning
 from .records import Site, read_trial
-from .refresh import Progress, RefreshResult, ensure_current_classification, import_download
+from .refresh import (ImportResult, Progress, RefreshResult, ensure_current_classification,
+                      import_download)
 from .refresh import refresh as _refresh
 from .store import NewStudy, StatusChange, Store, StoredStudy, StoreInfo
 from .table import build_table
@@ -69,7 +70,7 @@ class Snapshot:
         """How old the data is, in the words every view and export uses."""
         if self.bundled:
             return plain.bundled_age(self.info.data_timestamp)
-        return plain.data_age(self.info.data_timestamp, self.info.fetched_at)
+        return plain.store_age(self.info)
 
 
 def _is_stale(info: StoreInfo, now: datetime | None = None) -> bool:
@@ -99,7 +100,7 @@ def version(settings: Settings) -> tuple:
     """A cheap fingerprint of the stored data: it changes whenever ``load`` would."""
     info = open_store(settings).info()
     return (str(settings.store_path), info.fetched_at, info.checked_at, info.study_count,
-            info.data_timestamp, info.source, info.classifier_version)
+            info.data_timestamp, info.source, info.classifier_version, info.imported)
 
 
 def is_stale(settings: Settings) -> bool:
@@ -193,7 +194,7 @@ def refresh(
             return _refresh(store, api, full=full, progress=progress)
 
 
-def import_file(settings: Settings, path: Path) -> int:
+def import_file(settings: Settings, path: Path) -> ImportResult:
     store = open_store(settings)
     with store.update_lock(PATIENT_WAIT):
         return import_download(store, path)
@@ -340,7 +341,7 @@ def feed(snapshot: Snapshot, since: object = None) -> bytes:
     info = snapshot.info
     return _changes.atom_feed(changes(snapshot, since),
                               updated=info.fetched_at or info.data_timestamp or "1970-01-01",
-                              data_age=plain.data_age(info.data_timestamp, info.fetched_at))
+                              data_age=plain.store_age(info))
 
 
 def compare(settings: Settings, snapshot: Snapshot, ids: object, place: str | None = None) -> pd.DataFrame:

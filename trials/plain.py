@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from .store import StoreInfo
+
 DISCLAIMER = (
     "This is information from a public registry, not medical advice. Being listed on "
     "ClinicalTrials.gov does not mean a study is safe, effective or approved. Discuss any "
@@ -93,16 +95,54 @@ def phase_words(phases: tuple[str, ...] | list[str]) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$=^&])")
+# Streamlit's Markdown turns http://..., www.... and e-mail addresses in plain text into
+# live links (GFM autolink literals), escaped or not, and :name: into emoji or icons. An
+# invisible WORD JOINER after a ":" followed by a letter or "/", after an "@" inside a word
+# and between "www" and "." stops both;
+# the text reads the same, and times such as "09:00" are left alone.
+_JOINER = "\u2060"
+_LINKIFIABLE = re.compile(r"(?<=:)(?=[/A-Za-z_])|(?<=\w@)(?=\w)|(?<=www)(?=\\?\.)", re.IGNORECASE)
 
 
-def md_escape(text: str) -> str:
+def md_escape(text: str, *, in_link: bool = False) -> str:
     """Registry text made inert for Streamlit Markdown.
 
     Escapes every Markdown and Streamlit-directive character (``:red[...]``,
-    ``$math$``) and keeps line breaks as hard breaks.
+    ``$math$``), drops control characters, stops URLs and e-mail addresses from
+    becoming links, and keeps line breaks as hard breaks. The text of a link the product builds
+    (``in_link``) needs no joiners: nothing is linkified inside a link.
     """
+    text = terminal_safe(text)  # control characters are no more use on a page than in a terminal
     lines = (_MD_SPECIAL.sub(r"\\\1", line) for line in text.splitlines())
+    if not in_link:
+        lines = (_LINKIFIABLE.sub(_JOINER, line) for line in lines)
     return "  \n".join(lines)
+
+
+# How much registry text the page shows at once. A title longer than this, or a field
+# of several pages, is no longer reading matter; the rest sits behind "show full text"
+# (the store keeps no field over records.MAX_FIELD_CHARS, so even that is bounded).
+TITLE_LIMIT = 300
+FIELD_LIMIT = 3000
+
+
+def clip(text: str, limit: int) -> str:
+    """The text, cut to ``limit`` characters with an ellipsis when longer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ANSI escape sequences (CSI such as colours and cursor moves, OSC such as window titles
+# and hyperlinks, and the two-character ones), removed whole so no "[31m" is left over.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# C0 controls but the line break, DEL, C1 controls, and the bidirectional overrides and
+# isolates that can make a terminal show text in another order than it is.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Registry text fit for a terminal: no escape sequences, no control characters
+    (a tab becomes a space, so tables stay aligned), line breaks kept."""
+    return _CONTROL.sub("", _ANSI.sub("", text).replace("\t", " "))
 
 
 def _parse_utc(text: str | None) -> datetime | None:
@@ -163,6 +203,27 @@ def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime |
     if fetched is not None:
         text += f", fetched {ago(fetched, now)}"
     return text + "."
+
+
+def store_age(info: StoreInfo, now: datetime | None = None) -> str:
+    """The data-age line for what the store holds. Studies whose record came from an
+    imported file are named with their own date: the API's date is not theirs."""
+    now = now or datetime.now(timezone.utc)
+    imported = info.imported
+    if imported is None:
+        return data_age(info.data_timestamp, info.fetched_at, now)
+    oldest, newest = imported.oldest[:10], imported.newest[:10]
+    dated = oldest if oldest == newest else f"{oldest} to {newest}"
+    if info.data_timestamp is None:
+        when = _parse_utc(imported.imported_at)
+        return (f"Data from an imported file dated {dated}"
+                + (f", imported {ago(when, now)}" if when else "")
+                + "; not yet checked against ClinicalTrials.gov.")
+    text = data_age(info.data_timestamp, info.fetched_at, now)
+    if not imported.stem_cell:
+        return text
+    noun = "study" if imported.stem_cell == 1 else "studies"
+    return f"{text[:-1]}; {imported.stem_cell} {noun} from an imported file dated {dated}."
 
 
 def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:

@@ -8,6 +8,7 @@ or CSV happens where the text is shown or written.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,38 @@ def dig(obj: Any, *path: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
+
+
+# The registry caps its longest free text (a detailed description) at 32,000 characters.
+# Longer is not what it published; cutting there keeps a hostile 10 MB title from costing
+# every reader (classifier, table, page) what it would, since matching grows faster than text.
+MAX_FIELD_CHARS = 32_000
+
+
+def bounded(value: Any) -> Any:
+    """A record (or any JSON value) with every string cut to ``MAX_FIELD_CHARS``."""
+    if isinstance(value, str):
+        return value if len(value) <= MAX_FIELD_CHARS else value[: MAX_FIELD_CHARS - 1] + "…"
+    if isinstance(value, dict):
+        return {key: bounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [bounded(item) for item in value]
+    return value
+
+
+# "NCT" and exactly eight ASCII digits, nothing around it: the id goes into links, file
+# names and SQL keys, so a look-alike (a zero-width space, Markdown, Arabic-Indic digits)
+# is refused rather than cleaned.
+_NCT_ID = re.compile(r"NCT[0-9]{8}")
+
+
+def is_nct_id(value: Any) -> bool:
+    return isinstance(value, str) and _NCT_ID.fullmatch(value) is not None
+
+
+def raw_nct_id(study: dict) -> Any:
+    """The record's ``nctId`` exactly as written (any type), for validation."""
+    return dig(study, "protocolSection", "identificationModule", "nctId")
 
 
 def nct_id_of(study: dict) -> str:

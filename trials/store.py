@@ -3,7 +3,9 @@
 It keeps every multiple sclerosis study the API returned (the raw JSON, its
 last update and status), the classification of each, the API's
 ``dataTimestamp`` and when the data was fetched, and a log of status changes
-between refreshes. SQLite from the standard library gives atomic writes: a
+between refreshes. Each study row says where its record came from (``source``:
+the API, or an imported file) and carries that source's own data date, so
+imported data is never passed off as the API's. SQLite from the standard library gives atomic writes: a
 refresh writes inside one transaction, so a refresh that fails halfway leaves
 the previous data as it was (and readers keep seeing it meanwhile, thanks to
 WAL mode).
@@ -30,14 +32,18 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from .errors import StoreError, UpdateRunning
-from .records import last_update_of, nct_id_of, status_of
+from .records import bounded, is_nct_id, last_update_of, raw_nct_id, status_of
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # How long a writer waits for another writer's transaction before giving up. Updates
 # also take ``update_lock`` first, so two of them never meet here.
 BUSY_TIMEOUT = 10.0
 _WRITABLE_HINT = ("Make it writable by this user, or set TRIALS_CACHE_DIR to a folder "
                   "this user can write to.")
+
+# Where a stored record came from.
+API = "api"
+FILE = "file"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,12 +56,14 @@ CREATE TABLE studies (
     labels TEXT NOT NULL,           -- therapy types joined with ';'; '' = not stem-cell
     is_ms INTEGER NOT NULL,
     evidence TEXT NOT NULL,
-    data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp when this record was fetched
-    fetched_at TEXT NOT NULL,
-    first_seen TEXT                 -- when a refresh or import first stored it; NULL: in the
+    data_timestamp TEXT NOT NULL,   -- the API's dataTimestamp, or an imported file's date
+    fetched_at TEXT NOT NULL,       -- when it was fetched or imported
+    first_seen TEXT,                -- when a refresh or import first stored it; NULL: in the
                                     -- first download, or stored before version 2
+    source TEXT NOT NULL DEFAULT 'api'  -- 'api', or 'file' until a refresh confirms it
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
+CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file';
 CREATE TABLE status_changes (
     nct_id TEXT NOT NULL,
     old_status TEXT NOT NULL,
@@ -68,8 +76,33 @@ CREATE TABLE status_changes (
 
 # Each step turns a store of the version before it into the next one in place, keeping
 # every study and change a user has (a store is rebuilt only when it is unreadable).
+_IMPORT_WAS_LAST = "(SELECT value FROM meta WHERE key = 'source') LIKE 'import of %'"
+_API_ROWS = "EXISTS (SELECT 1 FROM studies WHERE source = 'api')"
+
 MIGRATIONS: dict[str, tuple[str, ...]] = {
     "1": ("ALTER TABLE studies ADD COLUMN first_seen TEXT",),
+    # Version 2 did not say where a record came from, and an import stamped the store's
+    # meta with the file's date. The rows of the last import carry its fetch time: mark
+    # them as from a file, and give the meta back to the API's data (or to nobody).
+    "2": (
+        "ALTER TABLE studies ADD COLUMN source TEXT NOT NULL DEFAULT 'api'",
+        "CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file'",
+        f"UPDATE studies SET source = 'file' WHERE {_IMPORT_WAS_LAST} "
+        "AND fetched_at = (SELECT value FROM meta WHERE key = 'fetched_at')",
+        f"INSERT OR REPLACE INTO meta SELECT 'imported_at', value FROM meta "
+        f"WHERE key = 'fetched_at' AND {_IMPORT_WAS_LAST}",
+        "INSERT OR REPLACE INTO meta SELECT 'import_file', substr(value, 11) FROM meta "
+        "WHERE key = 'source' AND value LIKE 'import of %'",
+        "INSERT OR REPLACE INTO meta SELECT 'data_timestamp', max(data_timestamp) FROM studies "
+        f"WHERE source = 'api' AND {_IMPORT_WAS_LAST} HAVING count(*) > 0",
+        "INSERT OR REPLACE INTO meta SELECT 'fetched_at', max(fetched_at) FROM studies "
+        f"WHERE source = 'api' AND {_IMPORT_WAS_LAST} HAVING count(*) > 0",
+        "DELETE FROM meta WHERE key IN ('data_timestamp', 'fetched_at') "
+        f"AND {_IMPORT_WAS_LAST} AND NOT {_API_ROWS}",
+        "UPDATE meta SET value = 'ClinicalTrials.gov API' "
+        f"WHERE key = 'source' AND value LIKE 'import of %' AND {_API_ROWS}",
+        "DELETE FROM meta WHERE key = 'source' AND value LIKE 'import of %'",
+    ),
 }
 
 
@@ -85,8 +118,9 @@ class StoredStudy:
     labels: tuple[str, ...]
     is_ms: bool
     evidence: str
-    data_timestamp: str
+    data_timestamp: str  # the API's dataTimestamp, or the imported file's date
     fetched_at: str
+    source: str = API  # API, or FILE until a refresh confirms the study
 
 
 @dataclass(frozen=True)
@@ -96,6 +130,19 @@ class StatusChange:
     new_status: str
     seen_at: str
     data_timestamp: str
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Stored studies whose record came from an imported file and that no refresh
+    has confirmed yet: the data-age line must name them and their own date."""
+
+    studies: int
+    stem_cell: int  # of them, MS stem-cell studies (what the page and CLI show)
+    oldest: str  # their data dates: the file's versionHolder, or the file's date
+    newest: str
+    imported_at: str | None  # when the last file was imported
+    file: str | None  # its name
 
 
 @dataclass(frozen=True)
@@ -110,11 +157,12 @@ class StoreInfo:
 
     study_count: int
     stem_cell_count: int
-    data_timestamp: str | None  # the API's, at the last refresh or import
+    data_timestamp: str | None  # the API's, at the last refresh (None before the first)
     fetched_at: str | None  # when that data arrived here
     checked_at: str | None  # when the API was last asked whether anything changed
-    source: str | None  # "ClinicalTrials.gov API ..." or "import of FILE"
+    source: str | None  # "ClinicalTrials.gov API ..."
     classifier_version: str | None
+    imported: Imported | None = None  # None when every record came from the API
     tracking_since: str | None = None  # new studies are known from this moment on
 
     @property
@@ -227,8 +275,8 @@ class Store:
 
     def _migrate(self, conn: sqlite3.Connection, version: str) -> None:
         """Bring an older store up to this version in one transaction (all or nothing)."""
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             # Another process may have migrated it while this one waited for the lock.
             version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
             while version in MIGRATIONS:
@@ -308,6 +356,12 @@ class Store:
                 "SELECT (SELECT count(*) FROM studies), "
                 "(SELECT count(*) FROM studies WHERE labels != '' AND is_ms = 1)"
             ).fetchone()
+            files, files_stem, oldest, newest = conn.execute(
+                "SELECT count(*), coalesce(sum(labels != '' AND is_ms = 1), 0), "
+                "min(data_timestamp), max(data_timestamp) FROM studies WHERE source = 'file'"
+            ).fetchone()
+        imported = Imported(files, files_stem, oldest, newest, meta.get("imported_at"),
+                            meta.get("import_file")) if files else None
         return StoreInfo(
             study_count=total,
             stem_cell_count=stem,
@@ -316,6 +370,7 @@ class Store:
             checked_at=meta.get("checked_at"),
             source=meta.get("source"),
             classifier_version=meta.get("classifier_version"),
+            imported=imported,
             tracking_since=meta.get("tracking_since"),
         )
 
@@ -340,6 +395,7 @@ class Store:
                 evidence=r["evidence"],
                 data_timestamp=r["data_timestamp"],
                 fetched_at=r["fetched_at"],
+                source=r["source"],
             )
             for r in rows
         ]
@@ -349,6 +405,11 @@ class Store:
         with self._reading() as conn:
             for r in conn.execute("SELECT nct_id, record, is_full FROM studies"):
                 yield r[0], json.loads(r[1]), bool(r[2])
+
+    def imported_ids(self) -> set[str]:
+        """Studies whose stored record came from a file and awaits a refresh's confirmation."""
+        with self._reading() as conn:
+            return {r[0] for r in conn.execute("SELECT nct_id FROM studies WHERE source = 'file'")}
 
     def last_updates(self) -> dict[str, tuple[str, bool]]:
         """nct_id -> (last update date, is the stored record the full one)."""
@@ -467,10 +528,18 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self.seen: set[str] = set()
-        self.changes = 0
+        # Status and last update of each touched study before this transaction, so a
+        # study written twice in it (slim then full, or twice in one file) logs at
+        # most one change, against what was stored before.
+        self._before: dict[str, tuple[str, str] | None] = {}
+        self._logged: dict[str, int] = {}  # nct_id -> rowid of the change logged for it
         # Filling an empty store is the first download: its studies are the baseline, not "new".
         self._baseline = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM studies)").fetchone()[0] == 1
         self._tracking_noted = False
+
+    @property
+    def changes(self) -> int:
+        return len(self._logged)
 
     def put(
         self,
@@ -480,24 +549,31 @@ class Writer:
         is_full: bool,
         data_timestamp: str,
         fetched_at: str,
-    ) -> None:
-        nct_id, status, last_update = nct_id_of(record), status_of(record), last_update_of(record)
-        if not nct_id:
-            raise ValueError("a study record without an NCT id")
-        old = self._conn.execute(
-            "SELECT overall_status, last_update, first_seen FROM studies WHERE nct_id = ?", (nct_id,)
+        source: str = API,
+    ) -> bool:
+        """Store a record. The API's record always wins (it is the registry now); a
+        file's record wins only over an older one (by last update), or a file's of the
+        same date. Returns whether it was written."""
+        nct_id = raw_nct_id(record)
+        if not is_nct_id(nct_id):
+            raise ValueError(f"not an NCT id: {nct_id!r}")
+        record = bounded(record)  # callers pass it bounded already; a no-op then
+        status, last_update = status_of(record), last_update_of(record)
+        current = self._conn.execute(
+            "SELECT overall_status, last_update, source, first_seen FROM studies WHERE nct_id = ?", (nct_id,)
         ).fetchone()
-        # An older record (an import of an old download) is no change in the study.
-        if old and old[0] and status and old[0] != status and last_update >= old[1]:
-            self._conn.execute(
-                "INSERT INTO status_changes VALUES (?, ?, ?, ?, ?)",
-                (nct_id, old[0], status, fetched_at, data_timestamp),
-            )
-            self.changes += 1
+        if nct_id not in self._before:
+            self._before[nct_id] = (current[0], current[1]) if current else None
+        self.seen.add(nct_id)
+        if source == FILE and current is not None:
+            newer = last_update > current[1] or (last_update == current[1] and current[2] == FILE)
+            if not newer:
+                return False
+        self._log_change(nct_id, status, last_update, fetched_at, data_timestamp)
         self._conn.execute(
             "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, is_full, "
-            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -509,13 +585,29 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
-                old[2] if old else (None if self._baseline else fetched_at),  # new once
+                current[3] if current else (None if self._baseline else fetched_at),  # new once
+                source,
             ),
         )
-        self.seen.add(nct_id)
         if self._baseline and not self._tracking_noted:
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (fetched_at,))
             self._tracking_noted = True
+        return True
+
+    def _log_change(self, nct_id: str, status: str, last_update: str, seen_at: str,
+                    data_timestamp: str) -> None:
+        if nct_id in self._logged:
+            self._conn.execute("DELETE FROM status_changes WHERE rowid = ?",
+                               (self._logged.pop(nct_id),))
+        before = self._before[nct_id]
+        # An older record (an import of an old download) is no change in the study.
+        if before and before[0] and status and before[0] != status and last_update >= before[1]:
+            cursor = self._conn.execute(
+                "INSERT INTO status_changes VALUES (?, ?, ?, ?, ?)",
+                (nct_id, before[0], status, seen_at, data_timestamp),
+            )
+            self._logged[nct_id] = cursor.lastrowid
+
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(
@@ -523,13 +615,16 @@ class Writer:
             (";".join(classified.labels), int(classified.is_ms), classified.evidence, nct_id),
         )
 
-    def keep_only_seen(self) -> int:
-        """Drop studies this transaction did not write (after a full rebuild)."""
+    def keep_only_seen(self, *, drop_imported: bool) -> int:
+        """Drop studies this transaction did not see (after a complete listing); returns
+        how many. Studies from an imported file go only when ``drop_imported``: only a
+        full refresh the user asked for may declare them gone from the registry."""
         self._conn.execute("CREATE TEMP TABLE IF NOT EXISTS seen (nct_id TEXT PRIMARY KEY)")
         self._conn.execute("DELETE FROM seen")
         self._conn.executemany("INSERT INTO seen VALUES (?)", ((i,) for i in self.seen))
         cursor = self._conn.execute(
             "DELETE FROM studies WHERE nct_id NOT IN (SELECT nct_id FROM seen)"
+            + ("" if drop_imported else " AND source != 'file'")
         )
         return cursor.rowcount
 
@@ -537,3 +632,4 @@ class Writer:
         self._conn.executemany(
             "INSERT OR REPLACE INTO meta VALUES (?, ?)", list(values.items())
         )
+

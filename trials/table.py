@@ -51,6 +51,7 @@ COLUMNS = (
     "last_verified",
     "url",
     "data_timestamp",
+    "data_source",
     "fetched_at",
 )
 
@@ -109,6 +110,7 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         **_eligibility(trial),
         "url": trial.url,
         "data_timestamp": stored.data_timestamp,
+        "data_source": stored.source,
         "fetched_at": stored.fetched_at,
     }
 
@@ -135,11 +137,12 @@ LEADING_COLUMNS = ("changed", "distance_km", "nearest_site", "fit")
 
 
 def for_display(df: pd.DataFrame) -> pd.DataFrame:
-    """The page's columns (what a search added first: changes, distance, fit), phases in words
-    and a warning marker in front of a flagged study's reasons."""
+    """The page's columns (what a search added first: changes, distance, fit), phases in words,
+    titles cut to a readable length, and a warning marker in front of a flagged study's reasons."""
     # A column a search added is shown when it says something for at least one study.
     leading = [c for c in LEADING_COLUMNS if c in df and df[c].map(lambda v: not pd.isna(v) and v != "").any()]
     shown = df[leading + list(DISPLAY_COLUMNS)].copy()
+    shown["title"] = shown["title"].map(lambda t: plain.clip(t, plain.TITLE_LIMIT))
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
     shown["recruiting_sites"] = shown["recruiting_sites"].map(lambda n: "unknown" if pd.isna(n) else str(n))

@@ -85,7 +85,8 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
             parts.insert(0, f"**Pre-screen: {plain.md_escape(row.fit)}**")
         if row.flags:
             parts.append("⚠ read the warning on its card")
-        items.append(ListItem(row.nct_id, row.title, " · ".join(p for p in parts if p)))
+        items.append(ListItem(row.nct_id, plain.clip(row.title, plain.TITLE_LIMIT),
+                              " · ".join(p for p in parts if p)))
     return items
 
 
