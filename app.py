@@ -326,6 +326,8 @@ def desktop_table(view: views.View) -> None:
                 "status_group": "Status",
                 "phases": "Phase",
                 "countries": "Countries",
+                "flags": st.column_config.TextColumn(
+                    "Flags", help="⚠: read the warning on this study's card"),
                 "recruiting_sites": st.column_config.TextColumn(
                     "Sites recruiting", help="unknown: the record gives no status for its sites"),
                 "last_update": "Last update",

@@ -37,7 +37,8 @@ LAYOUT_CSS = f"""<style>
 @media (max-width: {PHONE_MAX_WIDTH}px) {{ .st-key-desktop_table {{ display: none; }} }}
 @media (min-width: {PHONE_MAX_WIDTH + 1}px) {{ .st-key-phone_list {{ display: none; }} }}
 .st-key-phone_list button {{ text-align: left; justify-content: flex-start; padding: 0.25rem 0; }}
-.st-key-phone_list button p {{ font-weight: 600; text-decoration: underline; }}
+.st-key-phone_list button p {{ font-weight: 600; text-decoration: underline; font-size: 1.05rem;
+  color: #0B5CAD; }}
 h1 {{ font-size: 2.25rem !important; }}
 h2 {{ font-size: 1.6rem !important; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
@@ -107,7 +108,7 @@ def status_chart(counts: pd.DataFrame) -> dict:
               "scale": {"domain": list(STATUS_COLOURS), "range": list(STATUS_COLOURS.values())}}
     return {
         "title": {"text": "Studies by therapy type and status", "color": TEXT_COLOUR, "anchor": "start"},
-        "height": 24 * len(data) + 40,
+        "height": {"step": 26},  # one band per bar, however many
         "data": {"values": data[["therapy_type", "status", "studies", "row"]].to_dict("records")},
         "layer": [
             {"mark": {"type": "bar", "tooltip": True}, "encoding": {"x": x, "y": y, "color": colour}},
