@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pandas as pd
 import pytest
 
 from trials import plain, summary, views
@@ -170,6 +171,14 @@ def test_the_phone_list_names_therapy_status_places_and_role():
     assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
     assert item.details == (
         'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} · Italy · Gives the therapy')
+
+
+def test_the_phone_list_names_the_nearest_open_site_after_near_me():
+    df = build_table([stored("NCT00000001", ["HSCT"], "RECRUITING", country="Italy")]).assign(
+        distance_km=pd.array([120], dtype="Int64"), distance_approximate=["yes"],
+        nearest_site=["Ospedale San Raffaele"])
+    [item] = views.phone_list(df)
+    assert "nearest open site Ospedale San Raffaele, about 120 km" in item.details.replace("\\", "")
 
 
 def test_every_status_has_one_colour_dark_enough_on_white():

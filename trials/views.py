@@ -74,13 +74,23 @@ def _places(countries: str, shown: int = 2) -> str:
                                        if more > 0 else "")
 
 
+def _where(row) -> str:
+    """The nearest open site when the patient gave a place (trials.nearby), else the countries."""
+    site, km = getattr(row, "nearest_site", ""), getattr(row, "distance_km", None)
+    if site and km is not None and not pd.isna(km):
+        about = "about " if getattr(row, "distance_approximate", "") == "yes" else ""
+        return f"nearest open site {plain.clip(site, 80)}, {about}{km:,} km"
+    return _places(row.countries)
+
+
 def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListItem]:
-    """The compact list: title, then therapy, status, countries and study role on one line."""
+    """The compact list: title, then therapy, status, where (the nearest open site after "near
+    me", else the countries) and study role on one line."""
     items = []
     for row in view.head(limit).itertuples(index=False):
         parts = [plain.md_escape(row.therapy_types.replace(LIST_SEPARATOR, " and ")) or "Therapy not classified",
                  status_label(row.status_group),
-                 plain.md_escape(_places(row.countries)),
+                 plain.md_escape(_where(row)),
                  plain.md_escape(plain.ROLE_WORDS.get(row.study_role, row.study_role))]
         if getattr(row, "fit", None):
             parts.insert(0, f"**Pre-screen: {plain.md_escape(row.fit)}**")
