@@ -45,6 +45,13 @@ def fill_store(tmp_path, *paths, fresh=True):
 PANELS = ("filters_open", "clinician_open", "prescreen_open")
 
 
+def fill_with(tmp_path, *studies: dict):
+    """A store holding these studies, imported as a download would be."""
+    path = tmp_path / "studies.json"
+    path.write_text(json.dumps(list(studies)))
+    return fill_store(tmp_path, path)
+
+
 def run(panels=True, import_open=False, **query):
     """The page for a link; its filter panels open (they draw their widgets only when open)."""
     at = AppTest.from_file(APP, default_timeout=30)
@@ -208,9 +215,7 @@ def test_registry_text_is_never_markup(tmp_path, respx_mock):
         "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
         "armsInterventionsModule": {"interventions": [
             {"type": "PROCEDURE", "name": "Autologous hematopoietic stem cell transplantation"}]}}}
-    path = tmp_path / "hostile.json"
-    path.write_text(json.dumps([study]))
-    fill_store(tmp_path, path)
+    fill_with(tmp_path, study)
     at = run(study="NCT00000001")
     assert not at.exception
     assert card_title(at) == plain.md_escape(study["protocolSection"]["identificationModule"]["briefTitle"])
@@ -255,9 +260,7 @@ def all_markdown(at) -> str:
 
 
 def test_registry_text_makes_no_links_but_contacts_can_be_called(tmp_path):
-    path = tmp_path / "hostile.json"
-    path.write_text(json.dumps([hostile_study()]))
-    fill_store(tmp_path, path)
+    fill_with(tmp_path, hostile_study())
     at = run(study="NCT00000001")
     assert not at.exception
     rendered = all_markdown(at)
@@ -275,9 +278,7 @@ def test_registry_text_makes_no_links_but_contacts_can_be_called(tmp_path):
 
 def test_a_10_mb_title_is_cut_and_the_page_stays_small(tmp_path):
     huge = "Stem cell transplantation in multiple sclerosis " * 220_000  # about 10 MB
-    path = tmp_path / "huge.json"
-    path.write_text(json.dumps([hostile_study(title=huge)]))
-    fill_store(tmp_path, path)
+    fill_with(tmp_path, hostile_study(title=huge))
     at = run(study="NCT00000001")
     assert not at.exception
     header = card_title(at)
@@ -412,9 +413,7 @@ def test_a_study_without_any_contact_says_where_to_ask(tmp_path):
         "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
         "armsInterventionsModule": {"interventions": [
             {"type": "PROCEDURE", "name": "Autologous hematopoietic stem cell transplantation"}]}}}
-    path = tmp_path / "sparse.json"
-    path.write_text(json.dumps([study]))
-    fill_store(tmp_path, path)
+    fill_with(tmp_path, study)
     at = run(study="nct00000002")
     assert not at.exception
     body = "\n".join(texts(at.markdown)).replace("\\", "")
