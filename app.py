@@ -694,9 +694,9 @@ def page() -> None:
     if filters == link.filters:  # until the reader changes the filters the link set
         for notice in (*link.notices, *st.session_state.link_notices):
             st.warning(plain.md_escape(notice), icon=":material/link_off:")
-    banner = st.container()  # "since your last visit"
     panels = st.container()
     st.markdown(plain.md_escape(summary.active_filters(filters, place, within)))
+    banner = st.container()  # "since your last visit", just above the results it marks
     since, since_words = since_moment(snapshot)
     found = changes_since(version, since, snapshot)
     since_banner(banner, found, since_words)

@@ -179,8 +179,9 @@ def stale_warning(data_timestamp: str | None, now: datetime | None = None) -> st
     as_of = _parse_utc(data_timestamp)
     if as_of is None or (now - as_of).days <= STALE_DAYS:
         return None
-    return (f"This data is {age_words(as_of, now)} old: studies may have opened, closed or "
-            "changed their contacts since. Use Update, and check each study's registry record.")
+    # Short: on a phone this line stands above the results.
+    return (f"This data is {age_words(as_of, now)} old: studies may have changed since. "
+            "Check each study's registry record.")
 
 
 def ago(moment: datetime, now: datetime) -> str:
