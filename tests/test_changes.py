@@ -186,3 +186,23 @@ def test_a_version_1_store_is_migrated_in_place_keeping_its_data(tmp_path):
     assert [n.first_seen for n in store.new_studies()] == ["2999-01-01T00:00:00Z"]
     assert store.info().tracking_since is not None
     assert Store(path).notice is None  # opening it again changes nothing
+
+
+@needs_shared
+def test_a_store_labelled_before_study_roles_gets_them_on_the_next_load(tmp_path):
+    """A version-1 store labelled by classifier version 1 (no study role) is migrated and
+    re-labelled when it is next read: the observational aHSCT cohort NCT06567197 (a real
+    record) follows treated people, BEAT-MS gives the therapy."""
+    path = tmp_path / "trials.sqlite3"
+    records = load_corpus(MS_2025)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA)
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("schema_version", "1"), ("classifier_version", "1"),
+            ("data_timestamp", "2025-09-25T00:00:00"), ("fetched_at", "2025-09-25T10:00:00Z")])
+        for nct_id in ("NCT06567197", "NCT04047628"):
+            conn.execute("INSERT INTO studies VALUES (?, 'RECRUITING', '2025-01-01', ?, 0, 'HSCT', 1, 'e', "
+                         "'2025-09-25T00:00:00', '2025-09-25T10:00:00Z')",
+                         (nct_id, json.dumps(by_id(records, nct_id))))
+    roles = finder.load(Settings(cache_dir=tmp_path)).table.set_index("nct_id")["study_role"]
+    assert roles.to_dict() == {"NCT06567197": "follows treated people", "NCT04047628": "gives therapy"}

@@ -27,7 +27,6 @@ from trials.classify import (
     classify,
     describe,
     is_candidate,
-    study_role,
 )
 
 from .conftest import CTGOV, needs_shared
@@ -373,14 +372,13 @@ def test_lab_only_studies_get_no_therapy_label(study):
     assert c.labels == () and c.evidence == () and c.study_role == LAB_ONLY
     assert c.is_ms
     assert describe(c).startswith("laboratory study only")
-    assert study_role(study) == LAB_ONLY
     # The first pass still fetches them: only the full record can tell.
     assert is_candidate(projected(study))
 
 
 def test_no_therapy_no_role():
     drug = make_study("NCT00000012", "Ocrelizumab in MS", interventions=(intervention("Ocrelizumab", "DRUG"),))
-    assert study_role(drug) == "" and classify(drug).study_role == ""
+    assert classify(drug).study_role == ""
 
 
 # --- phrasings of our own ---------------------------------------------------------------------

@@ -239,7 +239,7 @@ def stored_study(study: dict, data_timestamp: str):
     found = classify(study)
     nct_id = study["protocolSection"]["identificationModule"]["nctId"]
     return StoredStudy(nct_id, study, True, found.labels, found.is_ms, "evidence", data_timestamp,
-                       "2025-09-25T10:00:00Z")
+                       "2025-09-25T10:00:00Z", study_role=found.study_role)
 
 
 def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):

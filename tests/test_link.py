@@ -3,6 +3,7 @@ what the page draws from a table (trials.views, trials.summary, plain words)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import pandas as pd
@@ -162,10 +163,8 @@ def test_sites_recruiting_is_unknown_without_site_statuses():
 
 
 def test_the_phone_list_names_therapy_status_places_and_role():
-    study = stored("NCT00000001", ["HSCT", "MSC"], "RECRUITING", country="Italy",
-                   title="**Bold** [x](http://evil)")
-    study.record["protocolSection"]["armsInterventionsModule"] = {"interventions": [
-        {"type": "PROCEDURE", "name": "Autologous hematopoietic stem cell transplantation"}]}
+    study = replace(stored("NCT00000001", ["HSCT", "MSC"], "RECRUITING", country="Italy",
+                           title="**Bold** [x](http://evil)"), study_role="gives therapy")
     df = build_table([study])
     [item] = views.phone_list(df)
     assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"

@@ -74,7 +74,8 @@ def read(path: Path | None = None) -> Bundled | None:
         nct_id = raw_nct_id(record)
         if is_nct_id(nct_id) and label.labels and label.is_ms:
             studies.append(StoredStudy(nct_id, record, True, label.labels, label.is_ms,
-                                       label.evidence, data_timestamp, FETCHED))
+                                       label.evidence, data_timestamp, FETCHED,
+                                       study_role=label.study_role))
     if not studies or not data_timestamp:
         return None
     return Bundled(data_timestamp, str(payload.get("built_at") or ""),

@@ -524,11 +524,6 @@ def _role(study: dict) -> str:
     return FOLLOWS if _titles_say_had_it(study) else GIVES
 
 
-def study_role(study: dict) -> str:
-    """What a study does with the stem-cell therapy it names (one of STUDY_ROLES), or ""."""
-    return _role(study) if _therapy_evidence(study) else ""
-
-
 # ---------------------------------------------------------------------------
 # Public API.
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from . import facts, flags, plain
-from .classify import GIVES, study_role
+from .classify import GIVES
 from .facts import Claim
 from .filters import status_group
 from .eligibility import STRUCTURED, read_criteria
@@ -54,7 +54,7 @@ def _contact_text(name: str, phone: str, email: str) -> str:
 def _therapy_section(trial: Trial, stored: StoredStudy, cited: list[Claim]) -> Section:
     """What the study does with the therapy, then each label's reviewed claims, numbered by
     source ([1], [2] ...) for 'Sources'."""
-    role = study_role(stored.record)
+    role = stored.study_role
     items: list[tuple[str, str]] = [("", plain.role_sentence(role, stored.labels))]
     for label in stored.labels:
         therapy = facts.load_facts().for_label(label)

@@ -82,7 +82,7 @@ class RefreshResult:
 
 def classified(study: dict) -> Classified:
     result = classify.classify(study)
-    return Classified(result.labels, result.is_ms, classify.describe(result))
+    return Classified(result.labels, result.is_ms, classify.describe(result), result.study_role)
 
 
 def _reclassify_all(store: Store, writer: Writer) -> None:

@@ -34,7 +34,7 @@ from filelock import FileLock, Timeout
 from .errors import StoreError, UpdateRunning
 from .records import bounded, is_nct_id, last_update_of, raw_nct_id, status_of
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # How long a writer waits for another writer's transaction before giving up. Updates
 # also take ``update_lock`` first, so two of them never meet here.
 BUSY_TIMEOUT = 10.0
@@ -60,7 +60,8 @@ CREATE TABLE studies (
     fetched_at TEXT NOT NULL,       -- when it was fetched or imported
     first_seen TEXT,                -- when a refresh or import first stored it; NULL: in the
                                     -- first download, or stored before version 2
-    source TEXT NOT NULL DEFAULT 'api'  -- 'api', or 'file' until a refresh confirms it
+    source TEXT NOT NULL DEFAULT 'api', -- 'api', or 'file' until a refresh confirms it
+    study_role TEXT NOT NULL DEFAULT '' -- what the study does with the therapy (classify.STUDY_ROLES)
 );
 CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
 CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file';
@@ -103,6 +104,13 @@ MIGRATIONS: dict[str, tuple[str, ...]] = {
         f"WHERE key = 'source' AND value LIKE 'import of %' AND {_API_ROWS}",
         "DELETE FROM meta WHERE key = 'source' AND value LIKE 'import of %'",
     ),
+    # The study's role is stored with its labels (working it out again for every row of
+    # every table cost seconds at 100x). Forgetting the classifier version makes the next
+    # load re-label every study, which fills it in.
+    "3": (
+        "ALTER TABLE studies ADD COLUMN study_role TEXT NOT NULL DEFAULT ''",
+        "DELETE FROM meta WHERE key = 'classifier_version'",
+    ),
 }
 
 
@@ -121,6 +129,7 @@ class StoredStudy:
     data_timestamp: str  # the API's dataTimestamp, or the imported file's date
     fetched_at: str
     source: str = API  # API, or FILE until a refresh confirms the study
+    study_role: str = ""  # classify.STUDY_ROLES, or "" for a study that names no therapy
 
 
 @dataclass(frozen=True)
@@ -177,6 +186,7 @@ class Classified:
     labels: tuple[str, ...]
     is_ms: bool
     evidence: str
+    study_role: str = ""
 
 
 class Store:
@@ -396,6 +406,7 @@ class Store:
                 data_timestamp=r["data_timestamp"],
                 fetched_at=r["fetched_at"],
                 source=r["source"],
+                study_role=r["study_role"],
             )
             for r in rows
         ]
@@ -572,8 +583,8 @@ class Writer:
         self._log_change(nct_id, status, last_update, fetched_at, data_timestamp)
         self._conn.execute(
             "INSERT OR REPLACE INTO studies (nct_id, overall_status, last_update, record, is_full, "
-            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "labels, is_ms, evidence, data_timestamp, fetched_at, first_seen, source, study_role) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 nct_id,
                 status,
@@ -587,6 +598,7 @@ class Writer:
                 fetched_at,
                 current[3] if current else (None if self._baseline else fetched_at),  # new once
                 source,
+                classified.study_role,
             ),
         )
         if self._baseline and not self._tracking_noted:
@@ -611,8 +623,9 @@ class Writer:
 
     def reclassify(self, nct_id: str, classified: Classified) -> None:
         self._conn.execute(
-            "UPDATE studies SET labels = ?, is_ms = ?, evidence = ? WHERE nct_id = ?",
-            (";".join(classified.labels), int(classified.is_ms), classified.evidence, nct_id),
+            "UPDATE studies SET labels = ?, is_ms = ?, evidence = ?, study_role = ? WHERE nct_id = ?",
+            (";".join(classified.labels), int(classified.is_ms), classified.evidence,
+             classified.study_role, nct_id),
         )
 
     def keep_only_seen(self, *, drop_imported: bool) -> int:

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 import pandas as pd
 
 from . import plain
-from .classify import study_role
 from .filters import LIST_SEPARATOR, status_group
 from .eligibility import read_criteria
 from .flags import data_date_of, flags_for
@@ -87,7 +86,7 @@ def row(trial: Trial, stored: StoredStudy) -> dict:
         "title": trial.title,
         "therapy_types": LIST_SEPARATOR.join(stored.labels),
         "therapy_evidence": stored.evidence,
-        "study_role": study_role(stored.record),
+        "study_role": stored.study_role,
         "overall_status": trial.overall_status,
         "status_group": status_group(trial.overall_status),
         "phases": LIST_SEPARATOR.join(trial.phases),
