@@ -173,9 +173,9 @@ class _ProgressBar:
 
 def _refresh(settings: Settings, full: bool) -> None:
     bar = _ProgressBar()
-    store_notice = finder.load(settings).notice
-    if store_notice:
-        _say(store_notice)
+    notice = finder.store_notice(settings)
+    if notice:
+        _say(notice)
     try:
         result = finder.refresh(settings, full=full, progress=bar)
     finally:

@@ -47,10 +47,6 @@ class Card:
     is_full: bool
 
 
-def _contact_text(name: str, phone: str, email: str) -> str:
-    return ", ".join(part for part in (name, phone, email) if part)
-
-
 def _therapy_section(trial: Trial, stored: StoredStudy, cited: list[Claim]) -> Section:
     """What the study does with the therapy, then each label's reviewed claims, numbered by
     source ([1], [2] ...) for 'Sources'."""
@@ -245,7 +241,7 @@ def study_card(stored: StoredStudy) -> Card:
             facility=s.facility,
             place=s.place,
             status=plain.status_words(s.status) if s.status else "",
-            contact="; ".join(_contact_text(c.name, c.phone, c.email) for c in s.contacts)
+            contact="; ".join(c.text for c in s.contacts)
             or "none published",
         )
         for s in trial.sites
@@ -338,7 +334,7 @@ def card_text(card: Card) -> str:
     out = [f"{card.nct_id}  {card.title}", card.url]
     for section in card.sections:
         out += ["", section.title.upper()]
-        out += [f"  Contact: {_contact_text(c.name, c.phone, c.email)}" for c in section.contacts]
+        out += [f"  Contact: {c.text}" for c in section.contacts]
         out += [f"  {label}: {value}" if label else f"  {value}" for label, value in section.items]
         if section.link:
             out.append(f"  {section.link[0]}: {section.link[1]}")

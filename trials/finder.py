@@ -121,16 +121,40 @@ def load(settings: Settings) -> Snapshot:
     studies = store.stem_cell_studies()
     ids = {s.nct_id for s in studies}
     info = store.info()
-    return Snapshot(
-        table=build_table(studies),
-        info=info,
+    return _snapshot_of(
+        studies, info,
         changes=tuple(store.status_changes(ids)),
         # Once new data is in, the old file set aside is history, not news.
         notice=store.notice if info.is_empty else None,
-        criteria={s.nct_id: criteria_of(s.record) for s in studies},
-        sites={s.nct_id: read_trial(s.record).sites for s in studies},
         new_studies=tuple(store.new_studies(ids)),
     )
+
+
+def _snapshot_of(
+    studies: list[StoredStudy],
+    info: StoreInfo,
+    *,
+    changes: tuple[StatusChange, ...] = (),
+    notice: str | None = None,
+    new_studies: tuple[NewStudy, ...] = (),
+    bundled: bool = False,
+) -> Snapshot:
+    """The table of these studies, with what the pre-screen and "near me" read of each."""
+    return Snapshot(
+        table=build_table(studies),
+        info=info,
+        changes=changes,
+        notice=notice,
+        criteria={s.nct_id: criteria_of(s.record) for s in studies},
+        sites={s.nct_id: read_trial(s.record).sites for s in studies},
+        new_studies=new_studies,
+        bundled=bundled,
+    )
+
+
+def store_notice(settings: Settings) -> str | None:
+    """What the user must be told about the store itself (a damaged file set aside)."""
+    return open_store(settings).notice
 
 
 def load_bundled() -> Snapshot | None:
@@ -142,10 +166,7 @@ def load_bundled() -> Snapshot | None:
     info = StoreInfo(count, count, shipped.data_timestamp, None, None,
                      f"snapshot of ClinicalTrials.gov records bundled with this program "
                      f"(built {shipped.built_at[:10]})", None)
-    return Snapshot(build_table(shipped.studies), info, (), None,
-                    criteria={s.nct_id: criteria_of(s.record) for s in shipped.studies},
-                    sites={s.nct_id: read_trial(s.record).sites for s in shipped.studies},
-                    bundled=True)
+    return _snapshot_of(list(shipped.studies), info, bundled=True)
 
 
 def study(settings: Settings, nct_id: str) -> StoredStudy | None:

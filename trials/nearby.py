@@ -20,7 +20,6 @@ from . import geo, plain
 from .errors import InputError
 from .filters import status_group
 from .records import Site
-from .table import contact_text
 
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
 MAX_PLACE = geo.MAX_PLACE_TEXT
@@ -92,7 +91,7 @@ def place_sites(nct_id: str, study_status: str, sites: Iterable[Site]) -> list[S
             nct_id=nct_id, facility=site.facility, city=site.city, country=site.country,
             status=site.status or study_status, status_is_study=not site.status,
             study_status=study_status,
-            contact="; ".join(t for t in (contact_text(c) for c in site.contacts) if t),
+            contact="; ".join(t for t in (c.text for c in site.contacts) if t),
             lat=where.lat if where else None, lon=where.lon if where else None,
             approximate=where.approximate if where else False,
         ))

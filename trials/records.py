@@ -91,6 +91,11 @@ class Contact:
     email: str = ""
     affiliation: str = ""
 
+    @property
+    def text(self) -> str:
+        """Name, phone and e-mail in one line, as the table, the card and the CLI show it."""
+        return ", ".join(part for part in (self.name, self.phone, self.email) if part)
+
 
 @dataclass(frozen=True)
 class Site:

@@ -14,7 +14,7 @@ from . import plain
 from .filters import LIST_SEPARATOR, status_group
 from .eligibility import read_criteria
 from .flags import data_date_of, flags_for
-from .records import Contact, Trial, read_trial
+from .records import Trial, read_trial
 from .store import StoredStudy
 
 COLUMNS = (
@@ -60,10 +60,6 @@ def _site_text(site) -> str:
     return f"{place} ({site.status})" if site.status else place
 
 
-def contact_text(contact: Contact) -> str:
-    return ", ".join(p for p in (contact.name, contact.phone, contact.email) if p)
-
-
 def _eligibility(trial: Trial) -> dict:
     c = read_criteria(trial)
     return {
@@ -74,7 +70,7 @@ def _eligibility(trial: Trial) -> dict:
         "edss_min": c.edss.low if c.edss else None,
         "edss_max": c.edss.high if c.edss else None,
         "eligibility_notes": " ".join(c.notes),
-        "central_contact": LIST_SEPARATOR.join(contact_text(x) for x in trial.central_contacts),
+        "central_contact": LIST_SEPARATOR.join(x.text for x in trial.central_contacts),
         "eligibility_criteria": trial.eligibility.criteria,
         "last_verified": trial.last_verified,
     }
