@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from trials.api import Client
-from trials.standin import shared_dir
+from trials.analysis.classify import classified
+from trials.analysis.table import Entry
+from trials.model import StudyId
+from trials.registries.ctgov.api import Client
+from trials.registries.ctgov.record import read_study
+from trials.store.sqlite import Classified, Writer
+
+from .support.standin import shared_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CTGOV = shared_dir() / "ctgov"
@@ -49,6 +55,25 @@ def study(nct_id: str, **status) -> dict:
         },
         "hasResults": False,
     }
+
+
+def sid(nct_id: str) -> StudyId:
+    """A ClinicalTrials.gov study's id in the store."""
+    return StudyId("ctgov", nct_id)
+
+
+def put(writer: Writer, record: dict, classified: Classified, **kw) -> bool:
+    """Store a v2 record as the registry adapter does: read into the model, then written."""
+    return writer.put(record, read_study(record), classified, **kw)
+
+
+def entry(record: dict, data_timestamp: str = "2025-09-25T00:00:00", *, labels: tuple[str, ...] | None = None,
+          fetched_at: str = "2025-09-25T10:00:00Z") -> Entry:
+    """A v2 record as the finder shows it: read, classified (or given ``labels``), dated."""
+    study = read_study(record)
+    found = classified(study)
+    return Entry(study, found.labels if labels is None else labels, found.evidence, found.study_role,
+                 data_timestamp, fetched_at, "api", True)
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from trials import bundled, plain
-from trials.records import MAX_FIELD_CHARS
-from trials.refresh import import_download
-from trials.store import Store, utc_now
+from trials.presentation import plain
+from trials.registries.ctgov.download import import_download
+from trials.registries.ctgov.record import MAX_FIELD_CHARS
+from trials.store import bundled
+from trials.store.sqlite import Store, utc_now
 
 from .conftest import BASE, MS_2025, MSC_2022, REPO, hostile_study, needs_shared
 
@@ -119,7 +120,7 @@ def test_offline_banner_keeps_the_last_good_data(tmp_path, respx_mock):
     respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(503, text="down"))
     at = run()
     assert not at.exception
-    [banner] = [w for w in texts(at.warning) if "Showing the last good data" in w]
+    [banner] = [w.replace("\\", "") for w in texts(at.warning) if "Showing the last good data" in w]
     assert "did not answer after 4 tries (last: 503)" in banner
     assert "data as of 2025-09-25" in banner
     assert len(at.dataframe[0].value) > 0  # the stored studies are still on screen
@@ -140,7 +141,7 @@ def test_empty_store_and_no_api_shows_the_bundled_snapshot_labelled(tmp_path, re
     at = run(import_open=True)
     assert not at.exception
     label = re.compile(r"Bundled snapshot, data as of \d{4}-\d{2}-\d{2}, \d+ months? old")
-    [banner] = [w for w in texts(at.warning) if "could not be reached after" in w]
+    [banner] = [w.replace("\\", "") for w in texts(at.warning) if "could not be reached after" in w]
     assert label.search(banner)
     # The age line: a warning, as the snapshot is more than 30 days old.
     [age] = [w.replace("\\", "") for w in texts(at.warning) if w.startswith("Bundled snapshot")]
@@ -326,9 +327,9 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
     at = run()
     assert not at.exception
     assert "fit" not in at.dataframe[0].value  # no answers, no verdicts
-    at.number_input(key="pre_age").set_value(35)
-    at.selectbox(key="pre_type").set_value("RRMS")
-    at.selectbox(key="pre_edss").set_value(3.0).run()
+    at.number_input(key="age").set_value(35)
+    at.selectbox(key="ms_type").set_value("RRMS")
+    at.selectbox(key="edss").set_value(3.0).run()
     assert not at.exception
     shown = at.dataframe[0].value
     order = list(shown["fit"])
@@ -345,7 +346,7 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
 
     at.toggle(key="hide_no_fit").set_value(True).run()
     assert "does not fit" not in set(at.dataframe[0].value["fit"])
-    at.checkbox(key="pre_share").check().run()
+    at.checkbox(key="share_answers").check().run()
     assert (at.query_params["age"], at.query_params["ms_type"]) == ("35", "RRMS")
 
 

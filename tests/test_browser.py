@@ -2,7 +2,8 @@
 size (390x844, mobile) and a desktop's (1366x900).
 
 Starts the local stand-in API with real records, fills the store with `trials refresh`
-as a user would, serves `streamlit run app.py` on 127.0.0.1, then opens shared links as
+as a user would, serves the page with `trials serve` from an empty folder on 127.0.0.1
+(``streamlit run app.py`` is the same page: tests/test_app.py), then opens shared links as
 a patient and a neurologist would: results and active filters on screen, a wrong value
 named, a study opened where the reader is, the CSV, and axe-core on home, a filtered page
 with a card, and an empty result. Screenshots land in tests/output/ for a person to look at.
@@ -24,13 +25,12 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from trials import finder
+import trials
 from trials.config import Settings
-from trials.filters import apply, make_filters
-from trials.standin import StandIn, free_port, load_corpus
-from trials.summary import summarize
+from trials.presentation.map import site_points
 
 from .conftest import MS_2025, MSC_2022, REPO, needs_shared
+from .support.standin import StandIn, free_port, load_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(os.environ.get("TRIALS_TEST_OUTPUT", REPO / "tests" / "output"))
@@ -87,11 +87,11 @@ def served(tmp_path_factory):
         subprocess.run([sys.executable, "-m", "trials", "refresh"], env=env, check=True,
                        capture_output=True, timeout=120)
         port = free_port()
+        elsewhere = tmp_path_factory.mktemp("empty-folder")  # no .streamlit/config.toml here
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
-             "--server.headless", "true", "--server.address", "127.0.0.1",
-             "--server.port", str(port)],
-            env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "trials", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env={**env, "PYTHONPATH": str(REPO)}, cwd=elsewhere,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             url = f"http://127.0.0.1:{port}"
             deadline = time.monotonic() + 60
@@ -164,16 +164,18 @@ def params(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 
 
-def expected(settings: Settings, **kwargs):
-    return apply(finder.load(settings).table, make_filters(gives_therapy=True, **kwargs))
+def expected(settings: Settings, **filters) -> trials.Result:
+    snapshot = trials.load(trials.open_store(settings))
+    return trials.search(snapshot, trials.Query(filters=trials.Filters(**filters)))
 
 
 def test_phone_shared_link_with_the_cli_spellings(served, phone):
     url, settings = served
-    want = expected(settings, therapies=["HSCT"], statuses=["Recruiting now"])
+    want = expected(settings, therapies=("HSCT",), statuses=("Recruiting now",)).rows
     assert len(want) > 0
     open_page(phone, f"{url}/?therapy=hsct&status=RECRUITING")
-    summary = phone.get_by_role("heading", name=summarize(want).text, exact=True)
+    summary = phone.get_by_role("heading", name=expected(settings, therapies=("HSCT",),
+                                statuses=("Recruiting now",)).summary, exact=True)
     summary.wait_for(timeout=10_000)
     line = phone.get_by_text("Filters: HSCT · Recruiting now · only trials that give the therapy")
     # The filters in force and the results: on the first or second screen (this data is
@@ -218,9 +220,10 @@ def test_phone_a_study_opens_where_the_reader_is(served, phone):
 
 def test_desktop_table_card_and_csv(served, desktop):
     url, settings = served
-    want = expected(settings, therapies=["HSCT"], statuses=["Recruiting now"])
+    found = expected(settings, therapies=("HSCT",), statuses=("Recruiting now",))
+    want = found.rows
     open_page(desktop, f"{url}/?therapy=HSCT&status=Recruiting+now")
-    desktop.get_by_role("heading", name=summarize(want).text, exact=True).wait_for(timeout=10_000)
+    desktop.get_by_role("heading", name=found.summary, exact=True).wait_for(timeout=10_000)
     desktop.locator("[data-testid='stDataFrame']").first.wait_for(state="visible", timeout=10_000)
     desktop.locator(".st-key-phone_list").wait_for(state="hidden", timeout=5_000)
     assert desktop.get_by_text("ClinicalTrials.gov data as of 2025-09-26 00:00 UTC").count() >= 1
@@ -273,10 +276,10 @@ def test_near_me_map_and_changes_without_network(served, tall):
     page = tall
     url, settings = served
     refused = local_only(page)
-    snapshot = finder.load(settings)
-    view = apply(snapshot.table, make_filters(therapies=["MSC"], gives_therapy=True))
-    near = finder.near(snapshot, view, "Milan, Italy")
-    points = finder.site_points(snapshot, near.table)
+    snapshot = trials.load(trials.open_store(settings))
+    found = trials.search(snapshot, trials.Query(filters=trials.Filters(therapies=("MSC",)), near="Milan, Italy"))
+    near = found.near
+    points = site_points(found.rows, snapshot.sites)
     assert len(points) > 5
 
     page.goto(f"{url}/?therapy=MSC&near=Milan%2C+Italy&since=2025-01-01")
@@ -300,9 +303,11 @@ def test_near_me_map_and_changes_without_network(served, tall):
     # Every request that left 127.0.0.1 was refused, and the map still drew.
     assert not [u for u in refused if "tile" in u or "openstreetmap" in u or "mapbox" in u], refused
 
-    with page.expect_download() as feed_download:
-        page.get_by_text("What changed since 2025-01-01").click()
-        page.get_by_role("button", name=re.compile("Atom feed of these changes")).click()
+    page.get_by_text("What changed since 2025-01-01").click()
+    button = page.get_by_role("button", name=re.compile("Atom feed of these changes"))
+    button.wait_for(timeout=20_000)
+    with page.expect_download(timeout=60_000) as feed_download:  # a busy machine may take a while
+        button.click()
     feed = Path(feed_download.value.path()).read_bytes()
     assert feed.count(b"<entry>") == 2 and NEW_STUDY.encode() in feed and COMPLETES.encode() in feed
 

@@ -12,13 +12,18 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from trials import changes, cli, finder
+import trials
+from trials import cli
+from trials.analysis import changes
+from trials.analysis.classify import classified
 from trials.config import Settings
 from trials.errors import InputError
-from trials.standin import StandIn, load_corpus
-from trials.store import SCHEMA_VERSION, Store
+from trials.presentation import feed
+from trials.registries.ctgov.record import read_study
+from trials.store.sqlite import SCHEMA_VERSION, Store
 
-from .conftest import MS_2025, by_id, needs_shared, study
+from .conftest import MS_2025, by_id, needs_shared, put, study
+from .support.standin import StandIn, load_corpus
 
 feedparser = pytest.importorskip("feedparser")
 
@@ -29,6 +34,16 @@ NUROWN = "NCT03799718"  # MSC (NurOwn), a real record that will "appear" in the 
 
 def nct(s: dict) -> str:
     return s["protocolSection"]["identificationModule"]["nctId"]
+
+
+def load(settings: Settings) -> trials.Snapshot:
+    return trials.load(trials.open_store(settings))
+
+
+def changed(snapshot: trials.Snapshot, since: str | None = None) -> list[changes.Change]:
+    """Every change the store recorded (after ``since``) to a study in the snapshot."""
+    return changes.changes_since(snapshot.table, snapshot.changes, snapshot.new_studies,
+                                 changes.parse_since(since))
 
 
 @pytest.fixture(scope="module")
@@ -45,8 +60,8 @@ def two_refreshes(tmp_path_factory):
     first = [s for s in corpus if nct(s) != NUROWN]
     with StandIn(copy.deepcopy(first)) as api:
         settings = Settings(api_url=api.url, cache_dir=cache, request_interval=0)
-        finder.refresh(settings)
-        after_first = finder.load(settings)
+        trials.refresh(settings)
+        after_first = load(settings)
         nurown = copy.deepcopy(by_id(corpus, NUROWN))
         nurown["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-10-02"
         beat = copy.deepcopy(by_id(first, BEAT_MS))
@@ -54,8 +69,8 @@ def two_refreshes(tmp_path_factory):
         beat["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-10-02"
         api.studies = sorted([beat if nct(s) == BEAT_MS else s for s in first] + [nurown], key=nct)
         api.data_timestamp = "2025-10-03T00:00:00"
-        result = finder.refresh(settings)
-    return settings, after_first, finder.load(settings), result
+        result = trials.refresh(settings)
+    return settings, after_first, load(settings), result
 
 
 @needs_shared
@@ -63,23 +78,23 @@ def test_the_first_download_is_not_new_and_has_no_changes(two_refreshes):
     _, first, _, _ = two_refreshes
     assert len(first.table) > 40
     assert first.new_studies == () and first.changes == ()
-    assert finder.changes(first) == []
+    assert changed(first) == []
 
 
 @needs_shared
 def test_a_second_refresh_records_the_new_study_and_the_status_change(two_refreshes):
     settings, first, second, result = two_refreshes
     assert result.mode == "incremental" and result.status_changes == 1
-    assert [n.nct_id for n in second.new_studies] == [NUROWN]
-    found = finder.changes(second)
+    assert [n.id.value for n in second.new_studies] == [NUROWN]
+    found = changed(second)
     assert [(c.kind, c.nct_id) for c in found] == [("new", NUROWN), ("status", BEAT_MS)]
     beat = found[1]
     assert (beat.old_status, beat.new_status, beat.data_timestamp) == ("RECRUITING", "COMPLETED",
                                                                         "2025-10-03T00:00:00")
     # "since" after the second refresh: nothing; since a date before it: both.
-    assert finder.changes(second, "2999-01-01") == []
-    assert len(finder.changes(second, first.info.fetched_at[:10])) == 2
-    line = changes.summary_line(found, "since your last visit")
+    assert changed(second, "2999-01-01") == []
+    assert len(changed(second, first.info.fetched_at[:10])) == 2
+    line = feed.summary_line(found, "since your last visit")
     assert line == "Since your last visit: 1 new study, 1 completed."
 
 
@@ -122,16 +137,16 @@ def test_the_feed_is_atom_with_one_entry_per_change(two_refreshes, tmp_path, mon
 
 
 def test_an_empty_feed_is_still_valid_atom():
-    data = changes.atom_feed([], updated="2025-10-03T00:00:00Z", data_age="No data yet.")
+    data = feed.atom_feed([], updated="2025-10-03T00:00:00Z", data_age="No data yet.")
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0 and parsed.version == "atom10" and parsed.entries == []
 
 
 def test_registry_text_in_the_feed_is_escaped():
     # A title written by a third party may hold markup; it must stay text.
-    change = changes.Change("NCT00000001", "<script>alert(1)</script> & co", changes.NEW,
-                            "2025-10-03T00:00:00Z")
-    data = changes.atom_feed([change], updated="2025-10-03T00:00:00Z", data_age="")
+    change = changes.Change("NCT00000001", "<script>alert(1)</script> & co",
+                            "https://clinicaltrials.gov/study/NCT00000001", changes.NEW, "2025-10-03T00:00:00Z")
+    data = feed.atom_feed([change], updated="2025-10-03T00:00:00Z", data_age="")
     assert b"<script>" not in data
     assert feedparser.parse(data).entries[0].title.endswith("<script>alert(1)</script> & co")
 
@@ -168,20 +183,19 @@ def test_a_version_1_store_is_migrated_in_place_keeping_its_data(tmp_path):
     store = Store(path)
     assert store.notice is None  # kept, not set aside
     assert not list(tmp_path.glob("*.unreadable-*"))
-    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000001"]
+    assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
     assert len(store.status_changes()) == 1
     assert store.new_studies() == []  # studies from before tracking are not "new"
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == SCHEMA_VERSION
     # From now on a study that arrives is new, and stays new once only.
-    from trials.refresh import classified
+    label = classified(read_study(study("NCT00000002")))
     with store.writing() as w:
-        w.put(study("NCT00000002"), classified(study("NCT00000002")), is_full=True,
-              data_timestamp="2025-10-03T00:00:00", fetched_at="2999-01-01T00:00:00Z")
-    assert [n.nct_id for n in store.new_studies()] == ["NCT00000002"]
+        put(w, study("NCT00000002"), label, is_full=True,
+            data_timestamp="2025-10-03T00:00:00", fetched_at="2999-01-01T00:00:00Z")
+    assert [n.id.value for n in store.new_studies()] == ["NCT00000002"]
     with store.writing() as w:
-        w.put(study("NCT00000002", status="COMPLETED", updated="2025-02-01"),
-              classified(study("NCT00000002")), is_full=True,
+        put(w, study("NCT00000002", status="COMPLETED", updated="2025-02-01"), label, is_full=True,
               data_timestamp="2025-10-04T00:00:00", fetched_at="2999-01-02T00:00:00Z")
     assert [n.first_seen for n in store.new_studies()] == ["2999-01-01T00:00:00Z"]
     assert store.info().tracking_since is not None
@@ -189,10 +203,10 @@ def test_a_version_1_store_is_migrated_in_place_keeping_its_data(tmp_path):
 
 
 @needs_shared
-def test_a_store_labelled_before_study_roles_gets_them_on_the_next_load(tmp_path):
+def test_a_store_labelled_before_study_roles_gets_them_when_next_used(tmp_path):
     """A version-1 store labelled by classifier version 1 (no study role) is migrated and
-    re-labelled when it is next read: the observational aHSCT cohort NCT06567197 (a real
-    record) follows treated people, BEAT-MS gives the therapy."""
+    re-labelled when a command next uses it (offline, before reading): the observational
+    aHSCT cohort NCT06567197 (a real record) follows treated people, BEAT-MS gives the therapy."""
     path = tmp_path / "trials.sqlite3"
     records = load_corpus(MS_2025)
     with sqlite3.connect(path) as conn:
@@ -204,5 +218,6 @@ def test_a_store_labelled_before_study_roles_gets_them_on_the_next_load(tmp_path
             conn.execute("INSERT INTO studies VALUES (?, 'RECRUITING', '2025-01-01', ?, 0, 'HSCT', 1, 'e', "
                          "'2025-09-25T00:00:00', '2025-09-25T10:00:00Z')",
                          (nct_id, json.dumps(by_id(records, nct_id))))
-    roles = finder.load(Settings(cache_dir=tmp_path)).table.set_index("nct_id")["study_role"]
+    roles = trials.current(Settings(cache_dir=tmp_path), offline=True).snapshot.table.set_index(
+        "nct_id")["study_role"]
     assert roles.to_dict() == {"NCT06567197": "follows treated people", "NCT04047628": "gives therapy"}

@@ -14,9 +14,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from trials import evaluation, standin
-from trials.classify import (
-    CANDIDATE_FIELDS,
+from trials.analysis import classify as classifier
+from trials.analysis.classify import (
     CLASSIFIER_VERSION,
     FOLLOWS,
     GIVES,
@@ -24,12 +23,22 @@ from trials.classify import (
     THERAPY_TYPES,
     Classification,
     Evidence,
-    classify,
     describe,
-    is_candidate,
 )
+from trials.registries.ctgov.plan import CANDIDATE_FIELDS
+from trials.registries.ctgov.record import read_study
 
 from .conftest import CTGOV, needs_shared
+from .support import evaluation, standin
+
+
+def classify(record: dict) -> Classification:
+    """The classifier on a v2 record, read as the ClinicalTrials.gov adapter reads it."""
+    return classifier.classify(read_study(record))
+
+
+def is_candidate(record: dict) -> bool:
+    return classifier.is_candidate(read_study(record))
 
 HSCT, MSC, IPSC, OTHER = THERAPY_TYPES
 
@@ -498,10 +507,16 @@ def test_not_ms(study):
 
 
 def test_missing_and_malformed_parts_are_tolerated():
-    assert classify({}) == Classification((), (), False, None, "")
+    bare = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}
+    assert classify(bare) == Classification((), (), False, None, "")
+    for no_id in ({}, {"protocolSection": {"identificationModule": None}}, {"protocolSection": 1.5}):
+        with pytest.raises(ValueError):
+            read_study(no_id)  # the adapter refuses a record it cannot name; importers skip it
     odd = {
         "protocolSection": {
-            "identificationModule": None,
+            "identificationModule": {"nctId": "NCT00000001", "briefTitle": 7},
+            "statusModule": 1.5,
+            "designModule": [],
             "conditionsModule": {"conditions": None, "keywords": "Multiple Sclerosis"},
             "armsInterventionsModule": {"interventions": [None, "aHSCT", {"name": None, "otherNames": None}]},
         },

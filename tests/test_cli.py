@@ -14,9 +14,12 @@ import sys
 
 import pytest
 
-from trials import bundled, check
 from trials.cli import main
-from trials.standin import StandIn, load_corpus
+from trials.registries.ctgov import smoke as check
+from trials.registries.ctgov.record import raw_nct_id
+from trials.snapshot import BUNDLED
+from trials.store import bundled
+from .support.standin import StandIn, load_corpus
 
 from .conftest import MS_2025, MSC_2022, REPO, by_id, hostile_study, needs_shared
 
@@ -62,12 +65,13 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         beat = next(r for r in rows if r["nct_id"] == "NCT04047628")
         assert beat["url"] == "https://clinicaltrials.gov/study/NCT04047628"
         assert beat["study_role"] == "gives therapy"
-        assert {r["study_role"] for r in rows} == {"gives therapy", "follows treated people"}
-        given = trials("export", "--therapy", "hsct", "--gives-therapy", "--output", str(out), env=env)
-        assert given.returncode == 0, given.stderr
-        given_rows = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
-        assert 0 < len(given_rows) < len(rows)
-        assert {r["study_role"] for r in given_rows} == {"gives therapy"}
+        # Only trials that give the therapy, unless asked otherwise (the page's default too).
+        assert {r["study_role"] for r in rows} == {"gives therapy"}
+        every = trials("export", "--therapy", "hsct", "--no-gives-therapy", "--output", str(out), env=env)
+        assert every.returncode == 0, every.stderr
+        every_rows = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
+        assert 0 < len(rows) < len(every_rows)
+        assert {r["study_role"] for r in every_rows} == {"gives therapy", "follows treated people"}
         assert beat["enrollment"] == "156" and beat["phases"] == "PHASE3"
 
         shown = trials("show", "nct04047628", env=env)
@@ -90,7 +94,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     make_stale(tmp_path / "cache")
     offline = trials("search", "--therapy", "HSCT", "--status", "ACTIVE_NOT_RECRUITING", env=env)
     assert offline.returncode == 0, offline.stderr
-    assert "could not be reached" in offline.stderr and "Showing stored data" in offline.stderr
+    assert "could not be reached" in offline.stderr and "Showing the last good data" in offline.stderr
     assert "NCT04047628" in offline.stdout
     assert "Traceback" not in offline.stderr
 
@@ -99,10 +103,10 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     (["search", "--status", "BOGUS"], "Unknown status 'BOGUS'"),
     (["search", "--therapy", "CAR-T"], "Unknown therapy type 'CAR-T'"),
     (["search", "--phase", "7"], "Unknown phase '7'"),
-    (["show", "NCT12", "--offline"], "NCT00000012 is not in the local data"),
+    (["show", "NCT12", "--offline"], "No trial data is stored here yet"),
     (["show", "banana"], "'banana' is not a ClinicalTrials.gov id"),
     (["import", "/nonexistent/file.json"], "Cannot read /nonexistent/file.json"),
-    (["search", "--offline"], "No data yet"),
+    (["search", "--offline"], "No trial data is stored here yet"),
     (["search", "--offline", "--edss", "3.3"], "steps of 0.5"),
     (["export", "-o", "x.csv", "--offline", "--age", "abc"], "whole number"),
     (["search", "--offline", "--ms-type", "benign"], "Use one of RRMS, SPMS, PPMS, CIS"),
@@ -130,7 +134,8 @@ def test_no_data_and_no_api_says_what_to_do(tmp_path, monkeypatch, capsys):
 
 
 def test_help_for_every_command():
-    for command in ("refresh", "search", "export", "show", "import", "check", "snapshot"):
+    for command in ("refresh", "search", "export", "show", "feed", "compare", "import", "check", "bundle",
+                    "serve"):
         with pytest.raises(SystemExit) as exit_:
             main([command, "--help"])
         assert exit_.value.code == 0
@@ -148,25 +153,26 @@ def test_the_bundled_snapshot_stands_in_for_an_empty_store_without_api(tmp_path,
     exported = trials("export", "--therapy", "MSC", "--output", str(out), "--offline", env=env)
     assert exported.returncode == 0 and label.search(exported.stderr), exported.stderr
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
-    assert rows and {r["fetched_at"] for r in rows} == {bundled.FETCHED}
+    assert rows and {r["fetched_at"] for r in rows} == {BUNDLED}
     shown = trials("show", "NCT01854957", "--offline", env=env)
     assert shown.returncode == 0 and label.search(shown.stdout), shown.stderr
 
 
 @needs_shared
-def test_snapshot_is_built_from_a_store_and_the_first_refresh_replaces_it(tmp_path, env):
+def test_the_bundled_data_is_built_from_a_store_and_the_first_refresh_replaces_it(tmp_path, env):
     with StandIn(load_corpus(MS_2025, MSC_2022)) as api:
         env["TRIALS_API_URL"] = api.url
-        built = tmp_path / "snapshot.json.gz"
-        empty = trials("snapshot", "--output", str(built), env=env)
+        built = tmp_path / "bundled.json.gz"
+        empty = trials("bundle", "--output", str(built), env=env)
         assert empty.returncode == 1 and "trials refresh" in empty.stderr
         assert trials("refresh", env=env).returncode == 0
-        made = trials("snapshot", "--output", str(built), env=env)
+        made = trials("bundle", "--output", str(built), env=env)
         assert made.returncode == 0, made.stderr
         shipped = bundled.read(built)
         assert shipped.data_timestamp == "2025-09-25T00:00:00"
-        assert "NCT04047628" in {s.nct_id for s in shipped.studies}
-        assert f"Wrote {len(shipped.studies)} MS stem-cell studies" in made.stderr
+        assert {registry for registry, _ in shipped.records} == {"ctgov"}
+        assert "NCT04047628" in {raw_nct_id(record) for _, record in shipped.records}
+        assert f"Wrote {len(shipped.records)} MS stem-cell studies" in made.stderr
         # Once the store holds data, the shipped snapshot is not mentioned again.
         found = trials("search", env=env)
         assert "Bundled snapshot" not in found.stdout + found.stderr
@@ -257,6 +263,8 @@ def test_export_and_search_with_a_pre_screen(tmp_path, monkeypatch, capsys):
     assert main(["search", "--offline", *profile]) == 0
     printed = capsys.readouterr().out
     assert "likely fits" in printed and "only the study team decides" in printed
+    assert main(["show", "NCT09999999", "--offline"]) == 1
+    assert "NCT09999999 is not in the local data" in capsys.readouterr().err
 
 
 def filled_env(tmp_path, studies) -> dict:

@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from trials import cli
-from trials.compare import parse_ids
+from trials.query import parse_compare as parse_ids
 from trials.errors import InputError
 
 from .conftest import MSC_2022, needs_shared

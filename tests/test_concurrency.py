@@ -11,11 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from trials import finder
+import trials
 from trials.config import Settings
-from trials.standin import StandIn, load_corpus
+
+from trials.pipeline import INTERACTIVE_BUDGET
 
 from .conftest import MS_2025, needs_shared, trials_env, wait_for
+from .support.standin import StandIn, load_corpus
+
+
+def load(settings: Settings) -> trials.Snapshot:
+    return trials.load(trials.open_store(settings))
 
 pytestmark = needs_shared
 
@@ -65,7 +71,7 @@ def test_a_long_refresh_makes_others_wait_or_use_stored_data_never_fetch_twice(t
         searching = start("search", "--therapy", "HSCT", env=env)  # interactive: waits briefly
         rc, out, search_err = finish(searching)
         assert rc == 0, search_err
-        assert "already running" in search_err and "Showing stored data" in search_err
+        assert "already running" in search_err and "Showing the stored data" in search_err
         assert "NCT04047628" in out and "data as of 2025-09-25" in out
         rc, _, first_err = finish(first)
         assert rc == 0 and "Refreshed (full)" in first_err, first_err
@@ -88,7 +94,7 @@ def test_ten_threads_on_day_old_data_make_one_refresh(tmp_path, corpus):
 
         def reader():
             try:
-                results.append(finder.refresh(settings, automatic=True).mode)
+                results.append(trials.refresh(settings, automatic=True).mode)
             except Exception as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
 
@@ -100,7 +106,7 @@ def test_ten_threads_on_day_old_data_make_one_refresh(tmp_path, corpus):
         assert errors == []
         assert sorted(results) == ["done by another update"] * 9 + ["incremental"]
         assert kinds(api) == {"version": 1, "listing": 1, "detail": 0}
-        assert finder.load(settings).info.data_timestamp == "2025-10-03T00:00:00"
+        assert load(settings).info.data_timestamp == "2025-10-03T00:00:00"
 
 
 def test_the_page_updater_starts_one_refresh_for_ten_visitors(tmp_path, corpus):
@@ -112,8 +118,8 @@ def test_the_page_updater_starts_one_refresh_for_ten_visitors(tmp_path, corpus):
 
         def visitor():
             barrier.wait()
-            updater = finder.updater(settings)  # what app.py calls for every session
-            if finder.load(settings).is_stale():
+            updater = trials.updater(settings)  # what the page calls for every session
+            if load(settings).is_stale():
                 started.append(updater.start(automatic=True))
             updater.wait(60)
 
@@ -123,10 +129,10 @@ def test_the_page_updater_starts_one_refresh_for_ten_visitors(tmp_path, corpus):
         for thread in threads:
             thread.join(90)
         assert started.count(True) == 1
-        state = finder.updater(settings).state
+        state = trials.updater(settings).state
         assert not state.running and state.error is None and state.runs == 1
         assert kinds(api) == {"version": 1, "listing": 1, "detail": 0}
-        assert not finder.load(settings).is_stale()
+        assert not load(settings).is_stale()
 
 
 def test_a_slow_api_does_not_hold_up_an_interactive_search(tmp_path, corpus):
@@ -137,6 +143,6 @@ def test_a_slow_api_does_not_hold_up_an_interactive_search(tmp_path, corpus):
                                env=trials_env(tmp_path / "cache", api.url),
                                capture_output=True, text=True, timeout=60)
         assert found.returncode == 0, found.stderr
-        assert f"did not answer within {finder.INTERACTIVE_BUDGET:.0f} s" in found.stderr
-        assert "Showing stored data" in found.stderr and "NCT04047628" in found.stdout
+        assert f"did not answer within {INTERACTIVE_BUDGET:.0f} s" in found.stderr
+        assert "Showing the last good data" in found.stderr and "NCT04047628" in found.stdout
 

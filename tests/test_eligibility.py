@@ -13,11 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from trials.eligibility import EXCLUSION, INCLUSION, criteria_of, sentences
+from trials.analysis.eligibility import EXCLUSION, INCLUSION, Criteria, read_criteria, sentences
+from trials.analysis.prescreen import ASK, DOES_NOT_FIT, FITS, NO, OK, UNCLEAR, Profile, assess, make_profile
 from trials.errors import InputError
-from trials.prescreen import ASK, DOES_NOT_FIT, FITS, NO, OK, UNCLEAR, Profile, assess, make_profile
+from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MSC_2022, load_jsonl, needs_shared
+from .conftest import FULL_RECORDS, MSC_2022, entry, load_jsonl, needs_shared
+
+
+def criteria_of(record: dict) -> Criteria:
+    return read_criteria(read_study(record))
 
 EXPECTED = Path(__file__).parent / "data" / "eligibility_expected.csv"
 
@@ -284,14 +289,12 @@ def test_profile_parsing_accepts_plain_answers():
 
 @needs_shared
 def test_card_says_who_can_take_part_and_how_the_study_is_done_in_plain_words():
-    from trials.detail import card_text, study_card
-    from trials.store import StoredStudy
-    from trials.table import build_table
+    from trials.analysis.table import build_table
+    from trials.presentation.detail import card_text, study_card
 
     record = next(s for s in load_jsonl(MSC_2022)
                   if s["protocolSection"]["identificationModule"]["nctId"] == "NCT04749667")
-    stored = StoredStudy("NCT04749667", record, True, ("MSC",), True, "MSCs", "2022-10-06T00:00:00",
-                         "2022-10-07T00:00:00Z")
+    stored = entry(record, "2022-10-06T00:00:00", labels=("MSC",), fetched_at="2022-10-07T00:00:00Z")
     text = card_text(study_card(stored))
     assert 'Disability (EDSS): EDSS 4.0 to 7.0 (from: "An EDSS score of 4 to 7")' in text
     assert "MS type: For: primary progressive MS, secondary progressive MS" in text
@@ -304,8 +307,7 @@ def test_card_says_who_can_take_part_and_how_the_study_is_done_in_plain_words():
 
 
 def test_placebo_saline_and_best_available_therapy_are_explained():
-    from trials.detail import _design_section
-    from trials.records import read_trial
+    from trials.presentation.detail import _design_section
 
     record = {"protocolSection": {
         "identificationModule": {"nctId": "NCT00000003"},
@@ -314,7 +316,7 @@ def test_placebo_saline_and_best_available_therapy_are_explained():
             {"label": "Placebo", "type": "PLACEBO_COMPARATOR", "interventionNames": ["Drug: Saline"]},
             {"label": "Best Available Therapy", "type": "ACTIVE_COMPARATOR",
              "interventionNames": ["Drug: Best Available Therapy"]}]}}}
-    texts = [v for _, v in _design_section(read_trial(record)).items]
+    texts = [v for _, v in _design_section(read_study(record)).items]
     assert texts[0].startswith("Randomised")
     assert any("saline (salt water)" in t for t in texts)
     assert any("best approved MS medicine" in t for t in texts)

@@ -11,12 +11,13 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from trials import detail, filters, plain
-from trials.export import csv_bytes, write_csv
+from trials.analysis import status
 from trials.errors import InputError
-from trials.refresh import import_download
-from trials.store import Store
-from trials.table import build_table
+from trials.presentation import detail, plain
+from trials.presentation.export import csv_bytes, write_csv
+from trials.registries.ctgov.download import import_download
+from trials.snapshot import load
+from trials.store.sqlite import Store
 
 from .conftest import hostile_study
 
@@ -51,11 +52,11 @@ def test_md_escape_makes_markdown_and_directives_inert():
 
 
 def test_every_status_has_a_group_and_meaning():
-    assert len(filters.ALL_STATUSES) == 14 == len(set(filters.ALL_STATUSES))
-    assert set(plain.STATUS_MEANING) == set(filters.ALL_STATUSES)
-    assert filters.status_group("RECRUITING") == "Recruiting now"
-    assert filters.status_group("TERMINATED") == "Stopped early"
-    assert filters.status_group("SOMETHING_NEW") == "Status unknown"
+    assert len(status.ALL_STATUSES) == 14 == len(set(status.ALL_STATUSES))
+    assert set(plain.STATUS_MEANING) == set(status.ALL_STATUSES)
+    assert status.status_group("RECRUITING") == "Recruiting now"
+    assert status.status_group("TERMINATED") == "Stopped early"
+    assert status.status_group("SOMETHING_NEW") == "Status unknown"
 
 
 def test_phase_words():
@@ -100,7 +101,7 @@ def test_the_tables_list_columns_are_safe_in_every_spreadsheet(tmp_path):
     path.write_text(json.dumps([hostile_study()]), encoding="utf-8")
     store = Store(tmp_path / "s.sqlite3")
     import_download(store, path)
-    table = build_table(store.stem_cell_studies())
+    table = load(store).table
     assert "Multiple Sclerosis; =cmd|' /C calc'!A0" in set(table["conditions"])
     text = csv_bytes(table).decode("utf-8-sig")
     row = next(csv.DictReader(io.StringIO(text)))

@@ -11,14 +11,14 @@ from importlib import resources
 
 import pytest
 
-from trials import facts
-from trials.classify import THERAPY_TYPES
-from trials.facts import FactsError, load_facts, parse_facts, registry_sentence
+from trials.analysis.classify import THERAPY_TYPES
+from trials.presentation import facts
+from trials.presentation.facts import FactsError, load_facts, parse_facts, registry_sentence
 
 
 @pytest.fixture(scope="module")
 def raw() -> dict:
-    return json.loads(resources.files("trials").joinpath(facts.FACTS_FILE).read_text("utf-8"))
+    return json.loads(resources.files("trials.presentation").joinpath(facts.FACTS_FILE).read_text("utf-8"))
 
 
 def test_packaged_file_validates_and_covers_every_therapy_type():

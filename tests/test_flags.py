@@ -13,15 +13,15 @@ from datetime import date
 
 import pytest
 
-from trials.classify import classify
-from trials.detail import study_card
-from trials.export import csv_bytes
-from trials.filters import LIST_SEPARATOR
-from trials.flags import COMPANY, NO_RESULTS, PAY, STALE, Flag, flags_for
-from trials.store import StoredStudy
-from trials.table import build_table
+from trials.analysis.classify import classify
+from trials.analysis.flags import COMPANY, NO_RESULTS, PAY, STALE, Flag, flags_for
+from trials.analysis.status import LIST_SEPARATOR
+from trials.analysis.table import build_table
+from trials.presentation.detail import study_card
+from trials.presentation.export import csv_bytes
+from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MS_2025, MSC_2022, by_id, load_jsonl, needs_shared
+from .conftest import FULL_RECORDS, MS_2025, MSC_2022, by_id, entry, load_jsonl, needs_shared
 
 pytestmark = needs_shared
 
@@ -40,7 +40,8 @@ def msc() -> list[dict]:
     return load_jsonl(MSC_2022)
 
 
-def flags(study: dict, when: date) -> tuple[Flag, ...]:
+def flags(record: dict, when: date) -> tuple[Flag, ...]:
+    study = read_study(record)
     return flags_for(study, when, classify(study).labels)
 
 
@@ -205,7 +206,7 @@ def test_no_sponsor_rule_fires_on_any_academic_or_public_stem_cell_study(ms, msc
         for study in studies:
             lead = study["protocolSection"].get("sponsorCollaboratorsModule", {}).get("leadSponsor", {})
             public = lead.get("class") in {"NIH", "FED", "OTHER_GOV", "NETWORK"}
-            if not classify(study).labels or not (public or _ACADEMIC.search(lead.get("name", ""))):
+            if not classify(read_study(study)).labels or not (public or _ACADEMIC.search(lead.get("name", ""))):
                 continue
             checked += 1
             assert codes(study, when) <= {PAY}, study["protocolSection"]["identificationModule"]
@@ -228,22 +229,10 @@ def test_flags_are_frozen_and_every_reason_is_plain_text(ms):
     assert all(f.title and f.reason.endswith(".") for f in found)
 
 
-def test_a_record_without_an_id_is_refused():
-    with pytest.raises(ValueError):
-        flags_for({"protocolSection": {}}, MS_DATE, ("MSC",))
-
-
 # -- in the table, the CSV and the card ---------------------------------------------------
 
-def stored_study(study: dict, data_timestamp: str):
-    found = classify(study)
-    nct_id = study["protocolSection"]["identificationModule"]["nctId"]
-    return StoredStudy(nct_id, study, True, found.labels, found.is_ms, "evidence", data_timestamp,
-                       "2025-09-25T10:00:00Z", study_role=found.study_role)
-
-
 def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):
-    df = build_table([stored_study(by_id(ms, n), "2025-09-25T00:00:00")
+    df = build_table([entry(by_id(ms, n), "2025-09-25T00:00:00")
                       for n in ("NCT02157064", "NCT06267781")])  # StemGenex; San Raffaele
     cells = df.set_index("nct_id")["flags"]
     assert cells["NCT02157064"] == LIST_SEPARATOR.join(
@@ -253,7 +242,7 @@ def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):
 
 
 def test_the_card_explains_the_flag_and_lists_every_source_with_its_date(msc):
-    card = study_card(stored_study(by_id(msc, "NCT02326935"), "2022-10-06T00:00:00"))
+    card = study_card(entry(by_id(msc, "NCT02326935"), "2022-10-06T00:00:00"))
     titles = [s.title for s in card.sections]
     assert titles[:3] == ["Warning: questions about this listing", "What is being tested", "Sources"]
     warning = dict(card.sections[0].items)
@@ -268,6 +257,6 @@ def test_the_card_explains_the_flag_and_lists_every_source_with_its_date(msc):
 
 
 def test_an_unflagged_card_has_no_warning(ms):
-    card = study_card(stored_study(by_id(ms, "NCT06267781"), "2025-09-25T00:00:00"))
+    card = study_card(entry(by_id(ms, "NCT06267781"), "2025-09-25T00:00:00"))
     # An observational aHSCT cohort: the card opens with what it is about, no warning first.
     assert card.sections[0].title == "What the study is about"

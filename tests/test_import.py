@@ -14,14 +14,15 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from trials import plain
-from trials.api import Client
+from trials.presentation import plain
+from trials.registries.ctgov.api import Client
 from trials.errors import InputError
-from trials.refresh import MAX_RECORD_CHARS, import_download, refresh
-from trials.store import FILE, SCHEMA_VERSION, Classified, Store
-from trials.table import build_table
+from trials.registries.ctgov.download import MAX_RECORD_CHARS, import_download
+from trials.registries.ctgov.plan import refresh
+from trials.snapshot import load
+from trials.store.sqlite import FILE, SCHEMA_VERSION, Classified, Store
 
-from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, needs_shared
+from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, needs_shared, put, sid
 
 # A hematopoietic stem-cell study in the shape of the ms-2025-09 records (built from BEAT-MS).
 def hsct(nct_id: object = "NCT00000001", status: str = "RECRUITING", updated: str = "2025-08-29",
@@ -52,7 +53,7 @@ def write(tmp_path, name: str, studies: list, lines: bool = False):
 
 
 def status_of(store, nct_id):
-    return store.study(nct_id).record["protocolSection"]["statusModule"]["overallStatus"]
+    return store.study(sid(nct_id)).record["protocolSection"]["statusModule"]["overallStatus"]
 
 
 # -- structure: depth, size, shapes ------------------------------------------------------
@@ -103,7 +104,7 @@ def test_json_lines_api_answer_array_and_byte_order_mark_are_read(store, tmp_pat
     (tmp_path / "c.json").write_bytes(b"\xef\xbb\xbf" + json.dumps([hsct("NCT00000004")]).encode())
     counts = [import_download(store, tmp_path / n).imported for n in ("a.jsonl", "b.json", "c.json")]
     assert counts == [2, 1, 1]
-    assert [s.nct_id for s in store.stem_cell_studies()] == [f"NCT0000000{i}" for i in range(1, 5)]
+    assert [s.id.value for s in store.stem_cell_studies()] == [f"NCT0000000{i}" for i in range(1, 5)]
 
 
 def test_a_file_cut_short_imports_nothing(store, tmp_path):
@@ -136,8 +137,8 @@ def test_memory_stays_bounded_on_a_large_file(tmp_path):
     child = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from trials.refresh import import_download\n"
-        "from trials.store import Store\n"
+        "from trials.registries.ctgov.download import import_download\n"
+        "from trials.store.sqlite import Store\n"
         "def kb(key):\n"
         "    status = Path('/proc/self/status').read_text().splitlines()\n"
         "    return int(next(l for l in status if l.startswith(key)).split()[1])\n"
@@ -175,7 +176,7 @@ def test_records_with_bad_ids_are_skipped_counted_and_named(store, tmp_path):
     path = write(tmp_path, "mixed.json", studies)
     result = import_download(store, path)
     assert (result.imported, result.skipped) == (1, len(BAD_IDS) + 2)
-    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT04047628"]
+    assert [s.id.value for s in store.stem_cell_studies()] == ["NCT04047628"]
     assert result.reasons == (
         "record 1: nctId 'NCT0404762' is not an NCT id (NCT and 8 digits)",
         "record 2: nctId 'NCT040476280' is not an NCT id (NCT and 8 digits)",
@@ -225,7 +226,7 @@ def test_the_same_id_twice_keeps_the_newer_and_logs_no_change(store, tmp_path, o
 def test_an_older_import_never_replaces_newer_api_data(store, tmp_path):
     api_stamp = {"data_timestamp": "2025-09-25T00:00:00", "fetched_at": "2025-09-25T10:00:00Z"}
     with store.writing() as w:
-        w.put(hsct("NCT00000001", status="COMPLETED", updated="2025-08-01"),
+        put(w, hsct("NCT00000001", status="COMPLETED", updated="2025-08-01"),
               Classified(("HSCT",), True, "HSCT"), is_full=True, **api_stamp)
         w.set_meta(data_timestamp=api_stamp["data_timestamp"], fetched_at=api_stamp["fetched_at"],
                    source="ClinicalTrials.gov API 2.0.5")
@@ -234,22 +235,22 @@ def test_an_older_import_never_replaces_newer_api_data(store, tmp_path):
     result = import_download(store, write(tmp_path, "old.json", old))
     assert (result.imported, result.kept_newer) == (1, 1)
     assert "1 were kept as stored, because the stored record is newer" in result.text
-    kept = store.study("NCT00000001")
+    kept = store.study(sid("NCT00000001"))
     assert status_of(store, "NCT00000001") == "COMPLETED" and kept.source == "api"
     assert kept.data_timestamp == "2025-09-25T00:00:00"
     assert store.status_changes() == []
     info = store.info()
     assert info.data_timestamp == "2025-09-25T00:00:00"  # the file's date is not the store's
-    assert store.study("NCT00000002").data_timestamp == "2022-10-07"  # ... but its own studies'
+    assert store.study(sid("NCT00000002")).data_timestamp == "2022-10-07"  # ... but its own studies'
 
 
 def test_a_newer_import_replaces_an_older_record_and_logs_the_change(store, tmp_path):
     with store.writing() as w:
-        w.put(hsct(status="RECRUITING", updated="2024-01-01"), Classified(("HSCT",), True, "HSCT"),
+        put(w, hsct(status="RECRUITING", updated="2024-01-01"), Classified(("HSCT",), True, "HSCT"),
               is_full=True, data_timestamp="2024-01-02T00:00:00", fetched_at="2024-01-02T10:00:00Z")
     import_download(store, write(tmp_path, "new.json", [hsct(status="COMPLETED", updated="2025-06-01")]))
     assert status_of(store, "NCT00000001") == "COMPLETED"
-    assert store.study("NCT00000001").source == FILE
+    assert store.study(sid("NCT00000001")).source == FILE
     [change] = store.status_changes()
     assert (change.old_status, change.new_status) == ("RECRUITING", "COMPLETED")
 
@@ -267,7 +268,7 @@ def test_the_age_line_names_imported_studies_and_their_date(store, tmp_path):
         "Data from an imported file dated 2022-10-07, imported ")
     assert plain.store_age(info, NOW).endswith("; not yet checked against ClinicalTrials.gov.")
     with store.writing() as w:
-        w.put(hsct("NCT00000009"), Classified(("HSCT",), True, "HSCT"), is_full=True,
+        put(w, hsct("NCT00000009"), Classified(("HSCT",), True, "HSCT"), is_full=True,
               data_timestamp="2025-09-25T09:00:00", fetched_at="2025-09-25T09:00:00Z")
         w.set_meta(data_timestamp="2025-09-25T09:00:00", fetched_at="2025-09-25T09:00:00Z")
     assert plain.store_age(store.info(), NOW) == (
@@ -279,7 +280,7 @@ def test_the_age_line_names_imported_studies_and_their_date(store, tmp_path):
 def test_each_imported_study_keeps_its_files_date(store):
     import_download(store, FULL_RECORDS)  # versionHolder 2025-05-07
     import_download(store, MSC_2022)
-    assert store.study("NCT01854957").data_timestamp == "2022-10-07"  # its versionHolder
+    assert store.study(sid("NCT01854957")).data_timestamp == "2022-10-07"  # its versionHolder
     info = store.info()
     assert (info.imported.oldest, info.imported.newest) == ("2022-10-07", "2025-05-07")
     assert plain.store_age(info, NOW).startswith("Data from an imported file dated "
@@ -290,7 +291,7 @@ def test_a_record_without_a_version_holder_takes_the_files_date(store, tmp_path)
     path = write(tmp_path, "api-answer.json", [hsct()])
     os.utime(path, (1_600_000_000, 1_600_000_000))  # 2020-09-13
     import_download(store, path)
-    assert store.study("NCT00000001").data_timestamp == "2020-09-13"
+    assert store.study(sid("NCT00000001")).data_timestamp == "2020-09-13"
     assert store.info().imported.file == "api-answer.json"
 
 
@@ -325,15 +326,15 @@ def test_refreshes_keep_imported_studies_until_a_full_refresh(store, tmp_path, r
     mock_api(respx_mock, [hsct("NCT00000001")], "2025-09-26T00:00:00")
     result = run_refresh(store)
     assert result.mode == "incremental" and result.dropped == 0 and result.still_imported == 2
-    assert {s.nct_id for s in store.stem_cell_studies()} == {"NCT00000001", "NCT00000002",
+    assert {s.id.value for s in store.stem_cell_studies()} == {"NCT00000001", "NCT00000002",
                                                              "NCT00000003"}
     # The registry still lists NCT00000002 (now from the API), no longer NCT00000003.
     mock_api(respx_mock, [hsct("NCT00000001"), hsct("NCT00000002", updated="2025-09-01")],
              "2025-09-27T00:00:00")
     result = run_refresh(store, full=True)
     assert result.mode == "full" and result.dropped == 1 and result.still_imported == 0
-    assert {s.nct_id for s in store.stem_cell_studies()} == {"NCT00000001", "NCT00000002"}
-    assert store.study("NCT00000002").source == "api"
+    assert {s.id.value for s in store.stem_cell_studies()} == {"NCT00000001", "NCT00000002"}
+    assert store.study(sid("NCT00000002")).source == "api"
     assert store.info().imported is None
 
 
@@ -342,7 +343,7 @@ def test_a_first_refresh_after_an_import_keeps_the_imported_studies(store, tmp_p
     mock_api(respx_mock, [hsct("NCT00000001")])
     result = run_refresh(store)  # a complete listing, but not a full refresh the user asked for
     assert result.mode == "full" and result.dropped == 0 and result.still_imported == 1
-    assert store.study("NCT00000002").source == FILE
+    assert store.study(sid("NCT00000002")).source == FILE
     assert store.info().data_timestamp == "2025-09-25T00:00:00"
 
 
@@ -351,7 +352,7 @@ def test_an_imported_study_the_registry_lists_becomes_the_apis(store, tmp_path, 
     mock_api(respx_mock, [hsct(updated="2025-08-29")])  # the same date: fetched again anyway
     result = run_refresh(store)
     assert result.detailed == 1 and result.still_imported == 0
-    assert store.study("NCT00000001").source == "api"
+    assert store.study(sid("NCT00000001")).source == "api"
 
 
 # -- an older store ----------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_data(tmp_path):
 
 def test_data_source_column_in_the_table(store, tmp_path):
     import_download(store, write(tmp_path, "f.json", [hsct(version_holder="2022-10-07")]))
-    table = build_table(store.stem_cell_studies())
+    table = load(store).table
     assert list(table[["data_timestamp", "data_source"]].iloc[0]) == ["2022-10-07", "file"]
 
 
@@ -405,5 +406,5 @@ def test_refresh_skips_listed_records_without_a_valid_id(store, respx_mock):
     mock_api(respx_mock, [hsct("NCT0000000X"), hsct("NCT00000001")])
     result = run_refresh(store)
     assert result.listed == 1
-    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000001"]
+    assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
 

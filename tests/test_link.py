@@ -1,43 +1,71 @@
-"""The page's link read forgivingly (trials.filters.parse_link), its canonical form, and
-what the page draws from a table (trials.views, trials.summary, plain words)."""
+"""The page's link read forgivingly (``Query.from_link``), its canonical form, the values
+checked against the data by ``search``, and what the page draws from a table
+(trials.presentation: views, summary, plain words)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
 
-from trials import plain, summary, views
-from trials.filters import STATUS_GROUPS, Filters, link_params, parse_link, widget_values
-from trials.table import build_table, for_display
+import trials
+
+from trials.analysis.status import STATUS_GROUPS
+from trials.analysis.table import build_table
+from trials.presentation import plain, summary, views
+from trials.presentation.views import for_display
+from trials.query import Filters, Query
+from trials.pipeline import search
+from trials.snapshot import Snapshot
+from trials.store.sqlite import StoreInfo
 
 from .test_table import stored
 
-COUNTRIES = ["Italy", "Spain", "United Kingdom", "United States"]
-RECRUITING = ["Italy", "United States"]
+
+@dataclass(frozen=True)
+class Read:
+    filters: Filters
+    study: str | None
+    notices: tuple[str, ...]
 
 
-def read(**params):
-    """parse_link over URL parameters given as name=value or name=[values]."""
+def snapshot() -> Snapshot:
+    """Four studies in Italy, Spain, the United Kingdom and the United States; the Italian
+    and American ones recruiting."""
+    entries = [stored("NCT04047628", ["HSCT"], "RECRUITING", country="United States"),
+               stored("NCT01854957", ["MSC"], "COMPLETED", country="Spain"),
+               stored("NCT00000003", ["MSC"], "RECRUITING", country="Italy"),
+               stored("NCT00000004", ["HSCT"], "COMPLETED", country="United Kingdom")]
+    return Snapshot(build_table(entries), {e.id.value: e for e in entries}, StoreInfo(4, 4, None, None, None, None, None))
+
+
+def read(**params) -> Read:
+    """A link with these parameters (name=value or name=[values]) read as the page reads it:
+    parsed, then checked against the data."""
     raw = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
-    return parse_link(raw, COUNTRIES, RECRUITING, ["NCT04047628", "NCT01854957"])
+    query, notices = Query.from_link(raw)
+    result = search(snapshot(), query)
+    return Read(result.query.filters, result.query.study, (*notices, *result.unused))
 
 
 @pytest.mark.parametrize("params, field, expected", [
     ({"therapy": "hsct"}, "therapies", ("HSCT",)),
     ({"therapy": ["MSC", "other", "IPSC"]}, "therapies", ("MSC", "Other stem cell", "iPSC")),
     ({"therapy": "Other stem cell"}, "therapies", ("Other stem cell",)),
-    ({"status": "recruiting"}, "status_groups", ("Recruiting now",)),  # the API value, any case
-    ({"status": "RECRUITING"}, "status_groups", ("Recruiting now",)),
-    ({"status": "recruiting now"}, "status_groups", ("Recruiting now",)),  # the plain label
-    ({"status": "Recruiting+now".replace("+", " ")}, "status_groups", ("Recruiting now",)),
-    ({"status": "not-yet-recruiting"}, "status_groups", ("Not yet recruiting",)),
-    ({"status": "completed"}, "status_groups", ("Completed",)),
-    # A registry status that is only part of its group stays exact (a clinician's filter).
+    ({"status": "recruiting"}, "statuses", ("Recruiting now",)),  # the API value, any case
+    ({"status": "RECRUITING"}, "statuses", ("Recruiting now",)),
+    ({"status": "recruiting now"}, "statuses", ("Recruiting now",)),  # the plain label
+    ({"status": "Recruiting+now".replace("+", " ")}, "statuses", ("Recruiting now",)),
+    ({"status": "not-yet-recruiting"}, "statuses", ("Not yet recruiting",)),
+    ({"status": "completed"}, "statuses", ("Completed",)),
+    # A registry status that is only part of its group stays exact (a clinician's filter) ...
     ({"status": "terminated"}, "statuses", ("TERMINATED",)),
     ({"registry_status": "active_not_recruiting"}, "statuses", ("ACTIVE_NOT_RECRUITING",)),
+    # ... and one that is a whole group is that group, whichever parameter names it.
+    ({"registry_status": "RECRUITING"}, "statuses", ("Recruiting now",)),
+    ({"status": "Not yet recruiting"}, "statuses", ("Not yet recruiting",)),
     ({"phase": "2"}, "phases", ("PHASE2",)),
     ({"phase": ["PHASE2", "phase 3", "Phase 1"]}, "phases", ("PHASE2", "PHASE3", "PHASE1")),
     ({"phase": ["early phase 1", "No phase"]}, "phases", ("EARLY_PHASE1", "NA")),
@@ -99,31 +127,52 @@ def test_the_study_is_read_in_any_case():
     assert read(study="nct01854957").study == "NCT01854957"
 
 
-def test_canonical_parameters_read_back_as_the_same_filters():
-    link = read(therapy="hsct", status=["recruiting", "terminated"], phase="2", type="interventional",
-                country="italy", q="cord", gives="false", study="nct04047628")
-    canonical = link_params(link.filters, link.study)
-    assert canonical == {"therapy": ["HSCT"], "status": ["Recruiting now"],
-                         "registry_status": ["TERMINATED"], "phase": ["PHASE2"],
-                         "type": ["INTERVENTIONAL"], "country": ["Italy"], "q": ["cord"],
-                         "gives": ["false"], "study": ["NCT04047628"]}
-    again = parse_link(canonical, COUNTRIES, RECRUITING, ["NCT04047628"])
-    assert again.filters == link.filters and again.study == link.study and again.notices == ()
-    assert link_params(Filters(gives_therapy=True)) == {}  # the default view has a bare link
+def test_canonical_parameters_read_back_as_the_same_query():
+    params = {"therapy": "hsct", "status": ["recruiting", "terminated"], "phase": "2",
+              "type": "interventional", "country": "italy", "q": "cord", "gives": "false",
+              "study": "nct04047628", "near": "Milan", "within": "500", "since": "2025-10-01",
+              "compare": "NCT04047628, nct01854957", "age": "38", "sex": "F", "ms_type": "rrms",
+              "edss": "4", "hide_no_fit": "yes"}
+    query, notices = Query.from_link({k: [v] if isinstance(v, str) else v for k, v in params.items()})
+    assert notices == ()
+    result = search(snapshot(), query)
+    canonical = result.query.to_link()
+    assert canonical == {"therapy": ["HSCT"], "status": ["Recruiting now"], "q": ["cord"],
+                         "country": ["Italy"], "phase": ["PHASE2"], "type": ["INTERVENTIONAL"],
+                         "registry_status": ["TERMINATED"], "gives": ["false"], "study": ["NCT04047628"],
+                         "compare": ["NCT04047628,NCT01854957"], "near": ["Milan"], "within": ["500"],
+                         "since": ["2025-10-01"], "age": ["38"], "sex": ["female"], "ms_type": ["RRMS"],
+                         "edss": ["4.0"], "hide_no_fit": ["true"]}
+    again, notices = Query.from_link(canonical)
+    assert again == result.query and notices == ()
+    assert set(canonical) == set(trials.LINK_PARAMS)  # every parameter the page knows is covered
+    assert Query().to_link() == {}  # the default view has a bare link
 
 
-def test_widget_values_use_the_parameter_names():
-    values = widget_values(read(therapy="MSC", q="cord").filters, "NCT04047628")
-    assert values == {"therapy": ["MSC"], "status": [], "registry_status": [], "phase": [], "type": [],
-                      "country": [], "q": "cord", "gives": True, "study": "NCT04047628"}
+def test_answers_go_into_the_link_only_when_shared():
+    query, _ = Query.from_link({"age": ["38"]})
+    assert query.share_answers and query.to_link() == {"age": ["38"]}
+    assert replace(query, share_answers=False).to_link() == {}
+
+
+def test_widget_values_use_the_parameter_names_and_read_back():
+    query = read(therapy="MSC", q="cord", status=["Recruiting now", "TERMINATED"])
+    full = replace(Query(filters=query.filters), study="NCT04047628", near="Milan", within_km=500.0)
+    values = full.widget_values()
+    assert {k: values[k] for k in ("therapy", "status", "registry_status", "phase", "type", "country",
+                                   "q", "gives", "study", "near", "within")} == {
+        "therapy": ["MSC"], "status": ["Recruiting now"], "registry_status": ["TERMINATED"], "phase": [],
+        "type": [], "country": [], "q": "cord", "gives": True, "study": "NCT04047628", "near": "Milan",
+        "within": 500.0}
+    assert Query.from_widgets(values) == full
 
 
 def test_active_filters_are_named_clinician_filters_included():
-    line = summary.active_filters(read(therapy="HSCT", phase="2", registry_status="TERMINATED",
-                                       q="cord").filters)
-    assert line == ("Filters: HSCT · registry status Terminated · Phase 2 · words “cord” · "
+    line = Query(filters=read(therapy="HSCT", phase="2", registry_status="TERMINATED", q="cord").filters).describe()
+    assert line == ("Filters: HSCT · words “cord” · Phase 2 · registry status Terminated · "
                     "only trials that give the therapy")
-    assert summary.active_filters(Filters()) == "Filters: none, every study is shown"
+    assert Query(filters=Filters(gives_therapy=False)).describe() == "Filters: none, every study is shown"
+    assert Query(near="Milan", within_km=500).describe().endswith("near Milan within 500 km")
 
 
 # -- words and numbers -------------------------------------------------------------------------

@@ -9,9 +9,11 @@ import json
 import pandas as pd
 import pytest
 
-from trials import cli, geo, nearby
+from trials import cli
+from trials.analysis import geo, nearby
 from trials.errors import InputError
-from trials.records import Site, read_trial
+from trials.model import Site
+from trials.registries.ctgov.record import read_study
 
 from .conftest import FULL_RECORDS, MSC_2022, by_id, load_jsonl, needs_shared
 
@@ -132,12 +134,12 @@ def test_a_site_without_its_own_status_takes_the_studys_and_says_so():
 def test_a_site_with_registry_coordinates_uses_them_exactly():
     # NCT06791122 is a real v2 record whose recruiting sites carry geoPoint.
     record = by_id(json.loads(FULL_RECORDS.read_text(encoding="utf-8")), "NCT06791122")
-    trial = read_trial(record)
+    trial = read_study(record)
     first = trial.sites[0]
     assert first.geo_point is not None
     placed = geo.place_site(first)
     assert (placed.lat, placed.lon, placed.approximate) == (*first.geo_point, False)
-    ranked = nearby.rank(table((trial.nct_id, trial.overall_status)), {trial.nct_id: trial.sites},
+    ranked = nearby.rank(table((trial.id.value, trial.overall_status)), {trial.id.value: trial.sites},
                          geo.locate("Los Angeles, United States"))
     assert ranked.table.iloc[0]["distance_approximate"] == "no"
 
@@ -183,7 +185,7 @@ def test_export_near_adds_the_distance_columns_nearest_first(imported, capsys):
     assert all(r["nearest_site_status"] in ("Recruiting", "Not yet recruiting") for r in rows)
     studies = {s["protocolSection"]["identificationModule"]["nctId"]: s for s in load_jsonl(MSC_2022)}
     for r in rows:
-        trial = read_trial(studies[r["nct_id"]])
+        trial = read_study(studies[r["nct_id"]])
         assert trial.overall_status in nearby.OPEN_STATUSES
         assert any(s.city and s.city in r["nearest_site"] for s in trial.sites)
     assert "within 2,500 km of Milan, Italy" in capsys.readouterr().err

@@ -15,14 +15,20 @@ import math
 import httpx
 import pytest
 
-from trials import classify, refresh as plan
-from trials.api import Client
+from trials.analysis import classify
+from trials.config import Settings
 from trials.errors import ApiUnavailable, InputError
-from trials.refresh import import_download, refresh
-from trials.standin import StandIn, load_corpus, project
-from trials.store import Store
+from trials.registries.ctgov import plan
+from trials.registries.ctgov.api import Client
+from trials.registries.ctgov.download import import_download
+from trials.registries.ctgov.plan import refresh
+from trials.registries.ctgov.record import read_study
+from trials.snapshot import load
+from trials.store.sqlite import Classified, Store
+from trials.updates import relabel
 
-from .conftest import BASE, CTGOV, FULL_RECORDS, MS_2025, MSC_2022, by_id, needs_shared
+from .conftest import BASE, CTGOV, FULL_RECORDS, MS_2025, MSC_2022, by_id, needs_shared, sid
+from .support.standin import StandIn, load_corpus, project
 
 VERSION = {"apiVersion": "2.0.5", "dataTimestamp": "2025-09-25T00:00:00"}
 
@@ -65,13 +71,13 @@ def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, cor
     assert len(lists) <= math.ceil(len(corpus) / 1000) + 1
     assert all(r.query["fields"].split("|") == list(plan.LIST_FIELDS) for r in lists)
     assert all(r.query["query.cond"] == "multiple sclerosis" for r in lists)
-    candidates = sum(classify.is_candidate(project(s, plan.LIST_FIELDS)) for s in corpus)
+    candidates = sum(classify.is_candidate(read_study(project(s, plan.LIST_FIELDS))) for s in corpus)
     assert result.detailed == candidates and len(details) == math.ceil(candidates / 100)
     assert result.requests == len(standin.requests) == 1 + len(lists) + len(details)
     # What the table holds is what the labels say (the classifier's own accuracy is
     # measured in test_classify; here every labelled MS stem-cell study must arrive).
     expected = labelled_ms_stem_cell({s["protocolSection"]["identificationModule"]["nctId"] for s in corpus})
-    stored = {s.nct_id for s in store.stem_cell_studies()}
+    stored = {s.id.value for s in store.stem_cell_studies()}
     assert len(stored & expected) >= 0.97 * len(expected)
     info = store.info()
     assert info.data_timestamp == "2025-09-25T00:00:00" and info.study_count == len(corpus)
@@ -108,7 +114,7 @@ def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
     assert result.status_changes == 1
     [change] = store.status_changes()
     assert (change.old_status, change.new_status) == ("RECRUITING", "ACTIVE_NOT_RECRUITING")
-    assert store.study("NCT04047628").data_timestamp == "2025-10-03T00:00:00"
+    assert store.study(sid("NCT04047628")).data_timestamp == "2025-10-03T00:00:00"
     assert store.info().data_timestamp == "2025-10-03T00:00:00"
 
 
@@ -118,18 +124,18 @@ def test_full_refresh_drops_studies_no_longer_listed(store, standin):
     standin.studies = [s for s in standin.studies
                        if s["protocolSection"]["identificationModule"]["nctId"] != "NCT04047628"]
     run(store, standin, full=True)
-    assert store.study("NCT04047628") is None
+    assert store.study(sid("NCT04047628")) is None
 
 
 @needs_shared
 def test_api_down_leaves_the_store_as_it_was(store, standin):
     run(store, standin)
-    before = [(s.nct_id, s.fetched_at) for s in store.stem_cell_studies()]
+    before = [(s.id.value, s.fetched_at) for s in store.stem_cell_studies()]
     standin.data_timestamp = "2025-10-03T00:00:00"
     standin.fail_next(503, count=40)
     with pytest.raises(ApiUnavailable):
         run(store, standin)
-    assert [(s.nct_id, s.fetched_at) for s in store.stem_cell_studies()] == before
+    assert [(s.id.value, s.fetched_at) for s in store.stem_cell_studies()] == before
     assert store.info().data_timestamp == "2025-09-25T00:00:00"
 
 
@@ -199,7 +205,7 @@ def test_import_of_a_website_download(store):
 @needs_shared
 def test_import_of_json_lines_finds_the_stem_cell_studies(store):
     import_download(store, MSC_2022)
-    ids = {s.nct_id for s in store.stem_cell_studies()}
+    ids = {s.id.value for s in store.stem_cell_studies()}
     assert "NCT01854957" in ids  # MESEMS, MSC
     assert "NCT00962923" not in ids  # MSC in systemic sclerosis: not MS
 
@@ -226,17 +232,19 @@ def test_import_accepts_an_api_list_answer(store, tmp_path):
     path = tmp_path / "page.json"
     path.write_text(json.dumps({"studies": [hsct_study("NCT00000001")], "totalCount": 1}))
     assert import_download(store, path).imported == 1
-    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000001"]
+    assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
 
 
-def test_stored_labels_follow_a_new_classifier(store, tmp_path, monkeypatch):
+def test_stored_labels_follow_a_new_classifier_when_relabelled_and_loading_never_writes(store, tmp_path):
     path = tmp_path / "page.json"
     path.write_text(json.dumps([hsct_study("NCT00000001")]))
     import_download(store, path)
     with store.writing() as w:
         w.set_meta(classifier_version="an older version")
-        w.reclassify("NCT00000001", plan.Classified((), False, ""))
+        w.reclassify(sid("NCT00000001"), Classified((), False, ""))
     assert store.stem_cell_studies() == []
-    plan.ensure_current_classification(store)
+    assert load(store).table.empty and store.info().classifier_version == "an older version"  # a read
+    assert relabel(Settings(cache_dir=tmp_path))  # the explicit step the updates run
     assert [s.labels for s in store.stem_cell_studies()] == [("HSCT",)]
+    assert not relabel(Settings(cache_dir=tmp_path))  # nothing left to do
     assert store.info().classifier_version == classify.CLASSIFIER_VERSION

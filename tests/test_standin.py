@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from trials.standin import LoggedRequest, StandIn, load_corpus
+from .support.standin import LoggedRequest, StandIn, load_corpus
 
 from .conftest import FULL_RECORDS, MS_2025, MSC_2022
 
@@ -275,7 +275,7 @@ def test_fetch_recorded_study_and_alias(ms_studies: list[dict]) -> None:
 
 
 def test_metadata_lists_every_piece_name_at_its_json_path() -> None:
-    from trials.standin import FIELD_PATHS
+    from .support.standin import FIELD_PATHS
 
     with serving(TINY) as (_, client):
         response = client.get("/studies/metadata")

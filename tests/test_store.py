@@ -10,12 +10,12 @@ import threading
 
 import pytest
 
-from trials import store as store_module
 from trials.errors import StoreError, UpdateRunning
-from trials.refresh import import_download
-from trials.store import Classified, Store
+from trials.registries.ctgov.download import import_download
+from trials.store import sqlite as store_module
+from trials.store.sqlite import Classified, Store
 
-from .conftest import MS_2025, MSC_2022, needs_shared, study, trials_env, without_root_powers
+from .conftest import MS_2025, MSC_2022, needs_shared, put, sid, study, trials_env, without_root_powers
 
 STEM = Classified(("HSCT",), True, 'HSCT: intervention name "aHSCT"')
 NONE = Classified((), True, "")
@@ -35,73 +35,73 @@ def test_new_store_is_empty_and_creates_its_folder(store):
 
 def test_written_studies_come_back(store):
     with store.writing() as w:
-        w.put(study("NCT00000001"), STEM, is_full=True, **STAMP)
-        w.put(study("NCT00000002"), NONE, is_full=False, **STAMP)
+        put(w, study("NCT00000001"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000002"), NONE, is_full=False, **STAMP)
         w.set_meta(data_timestamp="2025-09-25T00:00:00", fetched_at="2025-09-25T10:00:00Z")
     info = store.info()
     assert (info.study_count, info.stem_cell_count) == (2, 1)
     assert info.data_timestamp == "2025-09-25T00:00:00"
     [found] = store.stem_cell_studies()
-    assert found.nct_id == "NCT00000001" and found.labels == ("HSCT",) and found.is_full
+    assert found.id == sid("NCT00000001") and found.labels == ("HSCT",) and found.is_full
     assert found.record == study("NCT00000001")
-    assert store.study("NCT00000002").labels == ()
-    assert store.study("NCT09999999") is None
-    assert store.last_updates() == {"NCT00000001": ("2025-01-01", True),
+    assert store.study(sid("NCT00000002")).labels == ()
+    assert store.study(sid("NCT09999999")) is None
+    assert store.last_updates("ctgov") == {"NCT00000001": ("2025-01-01", True),
                                     "NCT00000002": ("2025-01-01", False)}
 
 
 def test_a_failed_write_leaves_the_previous_data(store):
     with store.writing() as w:
-        w.put(study("NCT00000001"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000001"), STEM, is_full=True, **STAMP)
         w.set_meta(data_timestamp="old")
     with pytest.raises(RuntimeError):
         with store.writing() as w:
-            w.put(study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **STAMP)
-            w.put(study("NCT00000002"), STEM, is_full=True, **STAMP)
+            put(w, study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **STAMP)
+            put(w, study("NCT00000002"), STEM, is_full=True, **STAMP)
             w.set_meta(data_timestamp="new")
             raise RuntimeError("network died halfway")
     assert store.info().data_timestamp == "old"
-    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000001"]
-    assert store.study("NCT00000001").record["protocolSection"]["statusModule"]["overallStatus"] == "RECRUITING"
+    assert [s.id for s in store.stem_cell_studies()] == [sid("NCT00000001")]
+    assert store.study(sid("NCT00000001")).record["protocolSection"]["statusModule"]["overallStatus"] == "RECRUITING"
     assert store.status_changes() == []
 
 
 def test_status_changes_are_recorded(store):
     with store.writing() as w:
-        w.put(study("NCT00000001", status="RECRUITING"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000001", status="RECRUITING"), STEM, is_full=True, **STAMP)
     later = {"data_timestamp": "2025-10-01T00:00:00", "fetched_at": "2025-10-01T10:00:00Z"}
     with store.writing() as w:
-        w.put(study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **later)
-        w.put(study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **later)
+        put(w, study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **later)
+        put(w, study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **later)
     [change] = store.status_changes()
-    assert (change.nct_id, change.old_status, change.new_status) == ("NCT00000001", "RECRUITING", "COMPLETED")
+    assert (change.id, change.old_status, change.new_status) == (sid("NCT00000001"), "RECRUITING", "COMPLETED")
     assert change.seen_at == "2025-10-01T10:00:00Z"
-    assert store.status_changes({"NCT00000002"}) == []
+    assert store.status_changes({sid("NCT00000002")}) == []
 
 
 def test_an_older_record_is_no_status_change(store):
     with store.writing() as w:
-        w.put(study("NCT00000001", status="COMPLETED", updated="2025-08-01"), STEM, is_full=True, **STAMP)
-        w.put(study("NCT00000001", status="RECRUITING", updated="2022-10-06"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000001", status="COMPLETED", updated="2025-08-01"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000001", status="RECRUITING", updated="2022-10-06"), STEM, is_full=True, **STAMP)
     assert store.status_changes() == []
 
 
 def test_keep_only_seen_drops_vanished_studies(store):
     with store.writing() as w:
-        w.put(study("NCT00000001"), STEM, is_full=True, **STAMP)
-        w.put(study("NCT00000002"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000001"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000002"), STEM, is_full=True, **STAMP)
     with store.writing() as w:
-        w.put(study("NCT00000002"), STEM, is_full=True, **STAMP)
-        assert w.keep_only_seen(drop_imported=False) == 1
-    assert [s.nct_id for s in store.stem_cell_studies()] == ["NCT00000002"]
+        put(w, study("NCT00000002"), STEM, is_full=True, **STAMP)
+        assert w.keep_only_seen("ctgov", drop_imported=False) == 1
+    assert [s.id for s in store.stem_cell_studies()] == [sid("NCT00000002")]
 
 
 def test_reclassify_updates_labels(store):
     with store.writing() as w:
-        w.put(study("NCT00000001"), NONE, is_full=True, **STAMP)
+        put(w, study("NCT00000001"), NONE, is_full=True, **STAMP)
     with store.writing() as w:
-        w.reclassify("NCT00000001", STEM)
-    assert store.study("NCT00000001").labels == ("HSCT",)
+        w.reclassify(sid("NCT00000001"), STEM)
+    assert store.study(sid("NCT00000001")).labels == ("HSCT",)
 
 
 @pytest.mark.parametrize("content", [
@@ -129,7 +129,7 @@ def test_foreign_sqlite_file_is_set_aside(tmp_path):
 
 def test_store_reopens_without_notice(store):
     with store.writing() as w:
-        w.put(study("NCT00000001"), STEM, is_full=True, **STAMP)
+        put(w, study("NCT00000001"), STEM, is_full=True, **STAMP)
     again = Store(store.path)
     assert again.notice is None and again.info().study_count == 1
 

@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pandas as pd
 import pytest
 
-from trials import table
+from trials import query
+from trials.analysis import filters
+from trials.analysis.table import Entry, build_table
 from trials.errors import InputError
-from trials.store import StoredStudy
-from trials import filters, summary
-from trials.filters import Filters, apply, make_filters
-from trials.summary import explain_empty, summarize
-from trials.table import build_table
+from trials.presentation import summary, views
+from trials.presentation.summary import summarize
+from trials.query import Filters, Query
+from trials.registries.ctgov.record import read_study
+from trials.pipeline import explain_empty
+
+
+def apply(df: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    return filters.apply(df, f.values())
+
+
+def parsed(*flags: str, **options: str | list[str]) -> Filters:
+    """Filters from command-line options, as ``trials search`` reads them."""
+    parser = argparse.ArgumentParser()
+    query.add_options(parser)
+    argv = [*flags, *(part for name, values in options.items()
+                      for value in ([values] if isinstance(values, str) else values)
+                      for part in (f"--{name}", value))]
+    return Query.from_cli(parser.parse_args(argv)).filters
 
 
 def stored(nct_id, labels, status, phases=(), country="", study_type="INTERVENTIONAL",
            title="A study", enrollment=None, site_status=""):
-    """A stored study shaped like the real v2 records (see shared/ctgov/README.md)."""
+    """A study as the table reads it, from a record shaped like the real v2 records (see
+    shared/ctgov/README.md)."""
     record = {"protocolSection": {
         "identificationModule": {"nctId": nct_id, "briefTitle": title},
         "statusModule": {"overallStatus": status, "lastUpdatePostDateStruct": {"date": "2025-01-0" + nct_id[-1]}},
@@ -27,8 +46,8 @@ def stored(nct_id, labels, status, phases=(), country="", study_type="INTERVENTI
             {"facility": "Hospital", "city": "Town", "country": country, "status": site_status}]
             if country else []},
     }}
-    return StoredStudy(nct_id, record, True, tuple(labels), True, "evidence", "2025-09-25T00:00:00",
-                       "2025-09-25T10:00:00Z")
+    return Entry(read_study(record), tuple(labels), "evidence", "", "2025-09-25T00:00:00",
+                 "2025-09-25T10:00:00Z", "api", True)
 
 
 @pytest.fixture
@@ -67,62 +86,70 @@ def test_table_has_the_documented_columns_and_values(df):
     assert first[["ms_types", "central_contact", "eligibility_criteria"]].tolist() == ["", "", ""]
 
 
-@pytest.mark.parametrize("filters, expected", [
-    (Filters(), ["NCT00000001", "NCT00000002", "NCT00000003", "NCT00000004", "NCT00000005"]),
-    (Filters(therapies=("MSC",)), ["NCT00000002", "NCT00000003"]),
-    (Filters(therapies=("Other stem cell",)), ["NCT00000003", "NCT00000005"]),
-    (Filters(status_groups=("Recruiting now", "Not yet recruiting")), ["NCT00000001", "NCT00000005"]),
-    (Filters(status_groups=("Closed",)), ["NCT00000004"]),
-    (Filters(statuses=("UNKNOWN",)), ["NCT00000003"]),
-    (Filters(phases=("PHASE2",)), ["NCT00000002"]),
-    (Filters(phases=("PHASE1",)), ["NCT00000002", "NCT00000003"]),
-    (Filters(study_types=("OBSERVATIONAL",)), ["NCT00000004"]),
-    (Filters(countries=("Iran, Islamic Republic of",)), ["NCT00000003"]),
-    (Filters(text="ahsct"), ["NCT00000001"]),
-    (Filters(text="best   THERAPY"), ["NCT00000001"]),
-    (Filters(therapies=("HSCT",), status_groups=("Recruiting now",)), ["NCT00000001"]),
+EVERYTHING = Filters(gives_therapy=False)
+
+
+@pytest.mark.parametrize("given, expected", [
+    ({}, ["NCT00000001", "NCT00000002", "NCT00000003", "NCT00000004", "NCT00000005"]),
+    ({"therapies": ("MSC",)}, ["NCT00000002", "NCT00000003"]),
+    ({"therapies": ("Other stem cell",)}, ["NCT00000003", "NCT00000005"]),
+    ({"statuses": ("Recruiting now", "Not yet recruiting")}, ["NCT00000001", "NCT00000005"]),
+    ({"statuses": ("Closed",)}, ["NCT00000004"]),
+    ({"statuses": ("UNKNOWN",)}, ["NCT00000003"]),
+    ({"statuses": ("Recruiting now", "UNKNOWN")}, ["NCT00000001", "NCT00000003"]),  # a group or a status
+    ({"phases": ("PHASE2",)}, ["NCT00000002"]),
+    ({"phases": ("PHASE1",)}, ["NCT00000002", "NCT00000003"]),
+    ({"study_types": ("OBSERVATIONAL",)}, ["NCT00000004"]),
+    ({"countries": ("Iran, Islamic Republic of",)}, ["NCT00000003"]),
+    ({"text": "ahsct"}, ["NCT00000001"]),
+    ({"text": "best   THERAPY"}, ["NCT00000001"]),
+    ({"therapies": ("HSCT",), "statuses": ("Recruiting now",)}, ["NCT00000001"]),
 ])
-def test_filters(df, filters, expected):
-    assert ids(apply(df, filters)) == expected
+def test_filters(df, given, expected):
+    assert ids(apply(df, Filters(**given, gives_therapy=False))) == expected
 
 
 @pytest.mark.parametrize("text", ["(unbalanced", "[AREA]", ".*", "\\", "' OR 1=1 --", "é💊"])
 def test_odd_search_text_is_just_text(df, text):
-    assert apply(df, make_filters(text=text)).empty
+    assert apply(df, parsed(text=text)).empty
 
 
 def test_control_characters_are_dropped(df):
-    assert make_filters(text="\x00\x1b").text == ""
-    assert ids(apply(df, make_filters(text="ahsct\x00zzz"))) == []  # a control char splits words
-    assert ids(apply(df, make_filters(text="\x1bahsct\n"))) == ["NCT00000001"]
+    assert parsed(text="\x00\x1b").text == ""
+    assert ids(apply(df, parsed("--no-gives-therapy", text="ahsct\x00zzz"))) == []  # a control char splits words
+    assert ids(apply(df, parsed("--no-gives-therapy", text="ahsct\x00"))) == ["NCT00000001"]
+    assert ids(apply(df, Filters(text=query.clean_text("\x1bahsct\n"), gives_therapy=False))) == ["NCT00000001"]
 
 
-def test_make_filters_parses_what_people_type():
-    f = make_filters(therapies=["hsct", "other", "HSCT"], statuses=["recruiting now", "terminated"],
-                     phases=["2", "phase 3", "early_phase1"], study_types=["observational"],
-                     countries=[" Spain "], text="  intrathecal\tcells ")
+def test_options_are_read_as_people_type_them():
+    f = parsed(therapy=["hsct", "other", "HSCT"], status=["recruiting now", "terminated", "RECRUITING"],
+               phase=["2", "phase 3", "early_phase1"], type=["observational"], country=[" Spain "],
+               text="  intrathecal\tcells ")
     assert f.therapies == ("HSCT", "Other stem cell")
-    assert f.status_groups == ("Recruiting now",) and f.statuses == ("TERMINATED",)
+    # A registry status that is a group on its own is that group; others stay exact.
+    assert f.statuses == ("Recruiting now", "TERMINATED")
     assert f.phases == ("PHASE2", "PHASE3", "EARLY_PHASE1")
     assert f.study_types == ("OBSERVATIONAL",) and f.countries == ("Spain",)
     assert f.text == "intrathecal cells"
+    assert f.gives_therapy  # the page's default: only trials that give the therapy
 
 
-@pytest.mark.parametrize("kwargs", [{"therapies": ["CAR-T"]}, {"statuses": ["open"]},
-                                    {"phases": ["9"]}, {"study_types": ["survey"]}])
-def test_make_filters_rejects_unknown_values(kwargs):
+@pytest.mark.parametrize("options", [{"therapy": ["CAR-T"]}, {"status": ["open"]},
+                                     {"phase": ["9"]}, {"type": ["survey"]}])
+def test_unknown_option_values_are_errors(options):
     with pytest.raises(InputError):
-        make_filters(**kwargs)
+        parsed(**options)
 
 
 def test_long_search_text_is_cut():
-    assert len(make_filters(text="x" * 5000).text) == filters.MAX_TEXT
+    assert len(parsed(text="x" * 5000).text) == query.MAX_TEXT
 
 
 def test_summary(df):
     assert summarize(df).text == "5 studies, 1 recruiting now, in 4 countries"
     assert summarize(df.iloc[:0]).text == "0 studies, 0 recruiting now"
-    assert summarize(apply(df, Filters(therapies=("HSCT",)), )).text == "2 studies, 1 recruiting now, in 2 countries"
+    assert summarize(apply(df, Filters(therapies=("HSCT",), gives_therapy=False))).text == \
+        "2 studies, 1 recruiting now, in 2 countries"
 
 
 def test_counts_for_the_sidebar_and_chart(df):
@@ -133,16 +160,19 @@ def test_counts_for_the_sidebar_and_chart(df):
 
 
 def test_empty_result_explains_itself(df):
-    text = explain_empty(df, Filters(therapies=("iPSC",)))
+    def explained(**given):
+        return explain_empty(df, Query(filters=Filters(**given, gives_therapy=False)))
+
+    text = explained(therapies=("iPSC",))
     assert "No trial of an iPSC-based therapy" in text and "therapy type filter, 5 would match" in text
-    text = explain_empty(df, Filters(therapies=("HSCT",), countries=("Spain",)))
+    text = explained(therapies=("HSCT",), countries=("Spain",))
     assert text.startswith("No study matches all of these filters.")
     assert "country filter, 2 would match" in text and "therapy type filter, 1 would match" in text
-    assert explain_empty(df.iloc[:0], Filters()) == "There are no studies in the local data yet."
+    assert explain_empty(df.iloc[:0], Query()) == "There are no studies in the local data yet."
 
 
 def test_display_table_says_phases_in_words(df):
-    shown = table.for_display(df).set_index("url")
+    shown = views.for_display(df).set_index("url")
     assert shown.loc["https://clinicaltrials.gov/study/NCT00000002", "phases"] == "Phase 1 / Phase 2"
     assert shown.loc["https://clinicaltrials.gov/study/NCT00000004", "phases"] == "Not stated"
-    assert list(shown.columns) == list(table.DISPLAY_COLUMNS[1:])
+    assert list(shown.columns) == list(views.DISPLAY_COLUMNS[1:])

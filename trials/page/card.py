@@ -1,0 +1,65 @@
+"""One study's card, over the page where the reader is: chosen in the list, the table's
+row, or its NCT number; the chosen study is part of the link."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import trials
+from trials.presentation import detail, plain
+
+from . import state
+
+
+def picker(snapshot: trials.Snapshot, rows: pd.DataFrame) -> None:
+    shown = set(rows["nct_id"])
+    ids = list(rows["nct_id"]) + [i for i in snapshot.table["nct_id"] if i not in shown]
+    st.selectbox("Read about one study (choose its NCT number, or a study above)",
+                 ids, index=None, key="study", placeholder="Choose a study")
+
+
+def _fit_reasons(rows: pd.DataFrame, study_id: str) -> None:
+    if "fit" not in rows or study_id not in set(rows["nct_id"]):
+        return
+    row = rows[rows["nct_id"] == study_id].iloc[0]
+    st.subheader(f"Your pre-screen: {row['fit']}", anchor=False)
+    st.markdown(plain.md_escape(trials.prescreen.VERDICT_MEANING[row["fit"]]))
+    for reason in row["fit_reasons"].splitlines():
+        st.markdown("- " + plain.md_escape(reason))
+
+
+def full_text(label: str, text: str) -> None:
+    """Registry text as plain text (never Markdown) behind an expander. Stored fields are
+    bounded by the registry adapters (32,000 characters on ClinicalTrials.gov)."""
+    with st.expander(plain.md_escape(label)):
+        st.text(text)
+
+
+@st.dialog("About this study", width="large", on_dismiss=state.close_card)
+def dialog(snapshot: trials.Snapshot, rows: pd.DataFrame, study_id: str) -> None:
+    entry = snapshot.entries.get(study_id)
+    if entry is None:
+        st.warning(f"{study_id} is not in the data on this computer.")
+        return
+    card = detail.study_card(entry)
+    st.header(plain.md_escape(plain.clip(card.title, plain.TITLE_LIMIT)), anchor=False)
+    if len(card.title) > plain.TITLE_LIMIT:
+        full_text("Show the full title", card.title)
+    st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
+                "with the full description and any results")
+    _fit_reasons(rows, card.nct_id)
+    for section in card.sections:
+        st.subheader(section.title, anchor=False)
+        st.markdown(detail.section_markdown(section))
+        for label, value in detail.long_items(section):
+            full_text(f"Show the full text: {label}", value)
+        if section.verbatim:
+            full_text("Eligibility criteria, as published", section.verbatim)
+    if card.sites:
+        st.subheader(f"Where ({plain.count(len(card.sites), 'site', 'sites')})", anchor=False)
+        st.dataframe(pd.DataFrame(detail.sites_for_page(card)), hide_index=True, width="stretch",
+                     column_config={"facility": "Site", "place": "Place",
+                                    "status": "Site status", "contact": "Contact"})
+    if not card.is_full:
+        st.markdown("Only summary fields are stored for this study; see the registry record.")

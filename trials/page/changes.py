@@ -1,0 +1,47 @@
+"""What changed: the line above the results, and the list with the feed under "What changed"."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+import trials
+
+from .filters import KEEP
+
+
+def banner(where: Any, result: trials.Result) -> None:
+    line = result.changes_line
+    if line:
+        where.info(line + " Marked in the table under *What changed*.", icon=":material/update:")
+
+
+def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
+    found, since = result.changes, result.since
+    with st.expander(f"What changed {since.words} ({len(found)})", expanded=False):
+        st.date_input("Changes since", value=None, key="since", format="YYYY-MM-DD", persist_state=KEEP,
+                      help="Leave empty for the last 30 days. The date is in the link, so a "
+                           "bookmark shows what changed since your visit.")
+        if found:
+            st.dataframe(pd.DataFrame([{"study": c.url, "what": c.mark, "title": c.title,
+                                        "seen": c.seen_at[:10]} for c in found]),
+                         hide_index=True, width="stretch",
+                         column_config={"study": st.column_config.LinkColumn(
+                             "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)")})
+        else:
+            st.markdown("No new study and no status change was recorded by the refreshes in that time.")
+        if snapshot.info.tracking_since:
+            st.markdown(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
+                        "computer's data began to be tracked; status changes from each refresh since.")
+        today = datetime.now(timezone.utc).date().isoformat()
+        link = urlencode({**result.query.to_link(), "since": today}, doseq=True)
+        st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
+        st.download_button(
+            "Atom feed of these changes", trials.atom(snapshot, since.moment), icon=":material/rss_feed:",
+            file_name=f"ms-stem-cell-trial-changes-since-{since.moment[:10]}.xml",
+            mime="application/atom+xml",
+            help="One entry per change, for any feed reader. " + result.age)

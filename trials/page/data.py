@@ -1,0 +1,125 @@
+"""The data on the page: loaded once per store version and shared by every visitor, the
+update every visitor follows, the import box and the "About the data" footer."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import trials
+from trials.presentation import map as site_map
+from trials.presentation import plain, views
+
+
+def version(settings: trials.Settings) -> tuple:
+    """A cheap fingerprint of the stored data: it changes whenever loading would."""
+    info = trials.open_store(settings).info()
+    return (str(settings.store_path), info.fetched_at, info.checked_at, info.study_count,
+            info.data_timestamp, info.source, info.classifier_version, info.imported)
+
+
+# Shared by every session, never copied: what is cached here is never changed in place.
+@st.cache_resource(show_spinner=False, max_entries=2)
+def stored(version: tuple, _settings: trials.Settings) -> trials.Snapshot:
+    """The stored data, read again only when the store changed (``version``)."""
+    return trials.load(trials.open_store(_settings))
+
+
+@st.cache_resource(show_spinner=False)
+def bundled() -> trials.Snapshot | None:
+    return trials.load_bundled()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A search and everything the page draws of it, computed together so that a view
+    without personal answers can be kept for the next visitor (most ask the same few)."""
+
+    result: trials.Result
+    view: views.View
+    points: pd.DataFrame  # the map's sites
+    map_spec: dict[str, Any] | None
+
+
+def _shown(snapshot: trials.Snapshot, query: trials.Query) -> Shown:
+    result = trials.search(snapshot, query)
+    points = site_map.site_points(result.rows, snapshot.sites)
+    origin = result.near.origin if result.near else None
+    return Shown(result, views.make_view(result.rows), points, site_map.map_spec(points, origin))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _shared(version: tuple, query: trials.Query, _snapshot: trials.Snapshot) -> Shown:
+    return _shown(_snapshot, query)
+
+
+def shown(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> Shown:
+    """The search for ``query``; kept for other visitors unless it holds this visitor's answers
+    or place (those stay in the patient's session)."""
+    if query.is_personal:
+        return _shown(snapshot, query)
+    return _shared(version, query, snapshot)
+
+
+def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:
+    """Show a running update's progress (the stored data is already on screen), then
+    rerun once to show its data or its failure. Every visitor follows the same update.
+
+    ``seen`` is the state this run was drawn with: an update that was running then and
+    has finished since still needs the rerun that shows its outcome."""
+    if not seen.running and not updater.state.running:
+        return
+    with st.status("Updating from ClinicalTrials.gov…", expanded=True) as status:
+        bar = st.progress(0.0)
+        # Short waits with a Streamlit call between them, so a visitor's click still
+        # interrupts this run at once.
+        while (state := updater.wait(0.5)).running:
+            bar.progress(min(1.0, state.done / state.total) if state.total else 0.0,
+                         text=f"{state.stage}: {state.done} of {state.total}"
+                         if state.total else state.stage)
+        if state.error:
+            status.update(label="Could not update from ClinicalTrials.gov", state="error")
+        else:
+            status.update(label="Up to date", state="complete", expanded=False)
+    st.rerun()
+
+
+def _import(settings: trials.Settings, upload: Any) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        try:
+            result = trials.import_file(settings, path)
+        except trials.TrialsError as exc:
+            st.error(plain.md_escape(str(exc)))  # it quotes the file and its records
+            return
+    st.session_state.import_message = result.text
+    st.rerun()
+
+
+def offer_import(settings: trials.Settings) -> None:
+    upload = st.file_uploader(
+        "Or import a JSON download from clinicaltrials.gov (search, then Download → JSON)",
+        type=["json", "jsonl"],
+    )
+    if upload is not None:
+        _import(settings, upload)
+
+
+def import_panel(settings: trials.Settings) -> None:
+    panel = st.expander("Data from a download instead", key="import_open", on_change="rerun")
+    if panel.open:
+        with panel:
+            offer_import(settings)
+
+
+def about(snapshot: trials.Snapshot) -> None:
+    st.divider()
+    source = snapshot.info.source
+    st.markdown("**About the data.** " + plain.md_escape(
+        f"{plain.DISCLAIMER} {snapshot.age}" + (f" Source: {source}." if source else "")))

@@ -1,0 +1,93 @@
+"""The results: the summary line, the pre-screen's key, the table on a wide screen and the
+compact list on a phone (both are sent; CSS shows one), the CSV download and the chart."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import trials
+from trials import prescreen
+from trials.presentation import export, plain, views
+
+from . import state
+
+
+def fit_explained(result: trials.Result) -> None:
+    if "fit" not in result.rows:
+        return
+    counts = result.rows["fit"].value_counts()
+    st.markdown("**Your pre-screen** (likely fits first). It compares your answers with the published "
+                "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
+    for verdict in prescreen.VERDICTS:
+        st.markdown(f"- **{verdict}** ({counts.get(verdict, 0)}): {prescreen.VERDICT_MEANING[verdict]}")
+    st.markdown("Choose a study below to read its reasons, criterion by criterion, with the sentence "
+                "each rests on.")
+
+
+def phone_list(view: views.View) -> None:
+    """The compact list a phone shows instead of the table (hidden on wider screens by CSS)."""
+    items = view.items if st.session_state.get("show_all") else view.items[:views.MAX_PHONE_ITEMS]
+    with st.container(key="phone_list"):
+        for item in items:
+            st.button(plain.md_escape(item.title), key=f"open_{item.nct_id}", type="tertiary",
+                      on_click=state.choose, args=(item.nct_id,))
+            st.markdown(item.details)
+        if len(items) < len(view.items):
+            st.button(f"Show all {plain.count(len(view.items), 'study', 'studies')}", key="show_all_button",
+                      on_click=lambda: st.session_state.update(show_all=True))
+
+
+def _pick_from_grid() -> None:
+    rows = st.session_state[state.grid_key()].selection.rows
+    if rows:
+        state.choose(st.session_state.view_ids[rows[0]])
+
+
+def desktop_table(view: views.View) -> None:
+    st.session_state.view_ids = [item.nct_id for item in view.items]
+    with st.container(key="desktop_table"):
+        st.dataframe(
+            view.table, hide_index=True, width="stretch", key=state.grid_key(),
+            on_select=_pick_from_grid, selection_mode="single-row",
+            column_config={
+                "url": st.column_config.LinkColumn(
+                    "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)",
+                    help="Opens the record on ClinicalTrials.gov"),
+                "title": st.column_config.TextColumn("Title", width="large"),
+                "therapy_types": "Therapy",
+                "study_role": "Study role",
+                "status_group": "Status",
+                "phases": "Phase",
+                "countries": "Countries",
+                "flags": st.column_config.TextColumn(
+                    "Flags", help="⚠: read the warning on this study's card"),
+                "recruiting_sites": st.column_config.TextColumn(
+                    "Sites recruiting", help="unknown: the record gives no status for its sites"),
+                "last_update": "Last update",
+                "fit": "Pre-screen",
+                "changed": "What changed",
+                "distance_km": "Distance to nearest open site",
+                "nearest_site": "Nearest open site",
+            },
+        )
+
+
+def results(result: trials.Result, view: views.View, snapshot: trials.Snapshot) -> None:
+    st.header(view.summary, anchor=False)
+    if result.rows.empty:
+        if result.empty:
+            st.info(result.empty)
+        return
+    fit_explained(result)
+    # One of the two is shown (CSS, by width); the table goes first, it is the bigger to draw.
+    desktop_table(view)
+    phone_list(view)
+    rows = result.rows
+    noun = "this study" if len(rows) == 1 else f"these {len(rows)} studies"
+    st.download_button(
+        f"Download {noun} as CSV", lambda: export.csv_bytes(rows),  # built on click
+        file_name=export.file_name(snapshot.info.data_timestamp, bundled=snapshot.bundled),
+        mime="text/csv", icon=":material/download:",
+        help="Every column, for a spreadsheet. " + result.age,
+    )
+    st.vega_lite_chart(view.chart_data, view.chart, width="stretch")

@@ -1,0 +1,262 @@
+"""The one search, and the data it runs on.
+
+``search(snapshot, query)`` is the only place that applies a query to the data, always in
+this order:
+
+1. the filters (``trials.analysis.filters``) keep the studies that match;
+2. the pre-screen adds ``fit`` and ``fit_reasons``, puts likely fits first and, when asked,
+   leaves out the studies that do not fit;
+3. what changed since the query's moment (by default the 30 days to the last refresh) is
+   marked in ``changed``;
+4. "near me" ranks the studies by the distance to their nearest open site (keeping a
+   likely fit before a does-not-fit at the same distance) and, with a distance, keeps
+   those within it.
+
+The command line and the page both call it and only format its ``Result``, so a link
+gives the same rows, in the same order, at both doors.
+
+``current`` and ``choose`` are the one freshness and fallback policy: which data a door
+shows (the store, refreshed first when a day old; or, with an empty store and no
+registry, the bundled copy) and what it must say about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+
+import pandas as pd
+
+from . import updates
+from .analysis import filters, geo, nearby, prescreen
+from .analysis.changes import Change, changes_since, mark_changed
+from .analysis.nearby import Near
+from .analysis.table import Entry
+from .config import Settings
+from .errors import ApiError, TrialsError, UpdateRunning
+from .model import StudyId
+from .presentation import facts, feed, summary
+from .presentation.compare import comparison
+from .query import FILTER_WORDS, Query, shown
+from .snapshot import Snapshot, load, load_bundled, stored_entry
+
+NO_DATA = ("No trial data is stored here yet: update when ClinicalTrials.gov can be reached "
+           "(`trials refresh`, or the page's Update), or import a JSON download from its website "
+           "(`trials import FILE`, or the page's import box).")
+# Seconds the registry gets, in all, when stored data could be shown instead.
+INTERACTIVE_BUDGET = 8.0
+DEFAULT_SINCE_DAYS = 30
+# Short names people write for countries the registry spells out.
+COUNTRY_ALIASES = {"uk": "United Kingdom", "great britain": "United Kingdom", "usa": "United States",
+                   "us": "United States", "u.s.": "United States", "america": "United States"}
+
+
+# -- which data ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Notice:
+    level: str  # "info", "warning" or "error": how strongly a door shows it
+    text: str
+
+
+@dataclass(frozen=True)
+class Current:
+    """The data a door shows, and what it must tell the reader about it."""
+
+    snapshot: Snapshot
+    notices: tuple[Notice, ...] = ()
+
+
+def choose(stored: Snapshot, failure: str | None = None, *, busy: bool = False,
+           bundled: Callable[[], Snapshot | None] = load_bundled) -> Current:
+    """What to show after an update of ``stored`` failed with ``failure`` (None: it did not
+    fail, or was not needed): the stored data, said to be the last good data; with nothing
+    stored, the bundled copy, said to be old; with neither, the error itself."""
+    notices = [Notice("warning", stored.notice)] if stored.notice else []
+    if failure is None:
+        return Current(stored, tuple(notices))
+    if busy:
+        notices.append(Notice("info", f"{failure} Showing the stored data. {stored.age}"))
+    elif not stored.is_empty:
+        notices.append(Notice("warning", f"{failure} Showing the last good data. {stored.age}"))
+    elif (shipped := bundled()) is not None:
+        return Current(shipped, (*notices, Notice("warning", f"{failure} {shipped.age}")))
+    else:
+        notices.append(Notice("error", f"{failure} {NO_DATA}"))
+    return Current(stored, tuple(notices))
+
+
+def current(settings: Settings, *, offline: bool = False) -> Current:
+    """The data for a command: the store, refreshed first when it is more than a day old.
+
+    With stored data, the registry gets ``INTERACTIVE_BUDGET`` seconds in all (a command
+    should not hang on a slow API); with none, the refresh is patient. ``offline`` never
+    asks the registry. Re-labelling after a classifier change runs first, offline.
+    """
+    updates.relabel(settings)
+    store = updates.open_store(settings)
+    stored = load(store)
+    failure, busy = None, False
+    if offline:
+        failure = "--offline: ClinicalTrials.gov was not asked." if stored.is_empty else None
+    elif stored.is_stale():
+        try:
+            if stored.is_empty:
+                updates.refresh(settings)
+            else:
+                updates.refresh(settings, automatic=True, budget=INTERACTIVE_BUDGET)
+        except (ApiError, UpdateRunning) as exc:
+            failure, busy = str(exc), isinstance(exc, UpdateRunning)
+        else:
+            stored = load(store)
+    return choose(stored, failure, busy=busy)
+
+
+def entry(settings: Settings, data: Current, study_id: StudyId) -> Entry | None:
+    """One study for ``trials show``: any stored MS study (stem-cell or not), or the bundled one."""
+    if data.snapshot.bundled:
+        return data.snapshot.entries.get(study_id.value)
+    return stored_entry(updates.open_store(settings), study_id)
+
+
+# -- the search ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Since:
+    """The moment changes count from, and its words for the summary line."""
+
+    moment: str  # a date or a UTC moment; changes seen after it count
+    words: str  # "since 2025-10-01", "in the 30 days to 2025-11-03"
+    default: bool  # the query named no moment
+
+
+@dataclass(frozen=True)
+class Result:
+    query: Query  # as used: countries spelled as in the data, values that could not be used left out
+    rows: pd.DataFrame  # the studies in order; exactly what the CSV exports
+    unused: tuple[str, ...]  # every value asked for that could not be used, in words
+    since: Since
+    changes: tuple[Change, ...]  # every change to a study in the data since then (not only the rows')
+    near: Near | None  # the ranking by distance, when a known place was given
+    comparison: pd.DataFrame | None  # when 2 to 4 known studies were chosen
+    empty: str | None  # why nothing matched, when nothing did
+    summary: str  # "3 studies, 1 recruiting now, in 2 countries"
+    age: str  # how old the data is
+
+    @property
+    def changes_line(self) -> str | None:
+        """'Since 2025-10-01: 2 new studies, 1 now recruiting.', or None when nothing changed."""
+        return feed.summary_line(list(self.changes), self.since.words)
+
+
+def since_of(snapshot: Snapshot, query: Query) -> Since:
+    if query.since:
+        return Since(query.since, f"since {query.since[:10]}", False)
+    fetched = snapshot.info.fetched_at or datetime.now(timezone.utc).isoformat()
+    start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
+    return Since(start.isoformat(), f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}", True)
+
+
+def _country(value: str, known: tuple[str, ...]) -> str | None:
+    wanted = " ".join(value.split()).casefold()
+    wanted = COUNTRY_ALIASES.get(wanted, wanted).casefold()
+    return next((c for c in known if c.casefold() == wanted), None)
+
+
+def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[str], geo.Origin | None]:
+    """The query with its data-dependent values checked against the snapshot: countries in
+    the data's spelling, known studies, a place the gazetteer knows."""
+    unused: list[str] = []
+    chosen, missing = [], []
+    for value in query.filters.countries:
+        match = _country(value, snapshot.countries)
+        (chosen.append(match) if match else missing.append(value))
+    if missing:
+        rest = "showing the other countries asked for" if chosen else "showing all countries"
+        recruiting = summary.recruiting_countries(snapshot.table)
+        offer = f" Countries with a study recruiting now: {', '.join(recruiting)}." if recruiting else ""
+        unused.append(f"No study lists {', '.join(shown(v) for v in missing)}; {rest}.{offer}")
+    study = query.study
+    if study is not None and study not in snapshot.entries:
+        unused.append(f"This link asks for study {shown(study)}, which is not in the data on this page; "
+                      "choose a study from the list.")
+        study = None
+    compare = tuple(i for i in query.compare if i in snapshot.entries)
+    unknown = [i for i in query.compare if i not in snapshot.entries]
+    if unknown:
+        unused.append(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the MS "
+                      "stem-cell studies in the local data, so not compared.")
+    origin = None
+    if query.near:
+        try:
+            origin = geo.locate(query.near)
+        except TrialsError as exc:
+            unused.append(str(exc))
+    resolved = replace(query, filters=replace(query.filters, countries=tuple(dict.fromkeys(chosen))),
+                       study=study, compare=compare if len(compare) >= 2 else ())
+    return resolved, unused, origin
+
+
+def search(snapshot: Snapshot, query: Query) -> Result:
+    """The studies ``query`` asks for, in order, with everything the doors say about them."""
+    query, unused, origin = _resolve(snapshot, query)
+    rows = filters.apply(snapshot.table, query.filters.values())                     # 1
+    empty = explain_empty(snapshot.table, query) if rows.empty else None
+    if not query.profile.is_empty:                                                   # 2
+        rows = prescreen.add_fit(rows, snapshot.criteria, query.profile)
+        if query.hide_no_fit:
+            rows = prescreen.without_does_not_fit(rows)
+            if rows.empty and empty is None:
+                empty = ("Every study that matches these filters is left out because it does not fit "
+                         "your answers; switch off “Hide studies that do not fit” to see them.")
+    since = since_of(snapshot, query)                                                # 3
+    found = changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since.moment)
+    rows = mark_changed(rows, found)
+    near = nearby.rank(rows, snapshot.sites, origin, query.within_km) if origin else None  # 4
+    if near is not None:
+        rows = near.table
+    rows = rows.reset_index(drop=True)
+    return Result(
+        query=query, rows=rows, unused=tuple(unused), since=since, changes=tuple(found), near=near,
+        comparison=_comparison(snapshot, query, origin),
+        empty=empty,
+        summary=summary.summarize(rows).text, age=snapshot.age,
+    )
+
+
+def _comparison(snapshot: Snapshot, query: Query, origin: geo.Origin | None) -> pd.DataFrame | None:
+    if not query.compare:
+        return None
+    nearest: dict[str, str] | None = None
+    if origin is not None:
+        chosen = snapshot.table[snapshot.table["nct_id"].isin(query.compare)]
+        nearest = {}
+        for site in nearby.rank(chosen, snapshot.sites, origin).sites:  # nearest first
+            nearest.setdefault(site.nct_id, f"{site.name}: {site.distance_text}, {site.status_text.lower()}")
+    return comparison([snapshot.entries[i] for i in query.compare], snapshot.table, nearest)
+
+
+def explain_empty(table: pd.DataFrame, query: Query) -> str:
+    """Why a search found nothing, and which single change would find something."""
+    if table.empty:
+        return "There are no studies in the local data yet."
+    present = summary.counts_by(table, "therapy_types")
+    as_of = table["data_timestamp"].dropna().max() or None
+    reasons = [facts.registry_sentence(t, 0, as_of) for t in query.filters.therapies if t not in present]
+    hints = []
+    for name in query.filters.active():
+        found = len(filters.apply(table, query.filters.without(name).values()))
+        if found:
+            hints.append(f"without the {FILTER_WORDS[name]} filter, {found} would match")
+    text = " ".join(reasons) or "No study matches all of these filters."
+    if hints:
+        text += " " + "; ".join(hints).capitalize() + "."
+    return text
+
+
+def atom(snapshot: Snapshot, since: str | None = None) -> bytes:
+    """The Atom feed of the changes seen after ``since`` (every change when None)."""
+    info = snapshot.info
+    return feed.atom_feed(changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since),
+                          updated=info.fetched_at or info.data_timestamp or "1970-01-01", data_age=snapshot.age)

@@ -1,0 +1,350 @@
+"""One study's detail card: what a patient asks ("what is it, can I join, where,
+who do I contact?") and what a neurologist checks (eligibility, evidence).
+
+The card is plain data; ``card_markdown`` renders it for the page (registry
+text escaped) and ``card_text`` for the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..analysis import flags
+from ..analysis.classify import GIVES
+from ..analysis.eligibility import STRUCTURED, read_criteria
+from ..analysis.flags import Flag
+from ..analysis.status import status_group, status_words
+from ..analysis.table import Entry
+from ..model import Arm, Contact, Study
+from . import facts, plain
+from .facts import Claim
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    items: tuple[tuple[str, str], ...] = ()  # (label, value); a "" label is a paragraph
+    verbatim: str = ""  # registry text shown as published (eligibility criteria)
+    contacts: tuple[Contact, ...] = ()  # shown first, with call and mail links on the page
+    link: tuple[str, str] = ()  # (text, url) of a link we build, shown after the items
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    facility: str
+    place: str
+    status: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Card:
+    nct_id: str
+    title: str
+    url: str
+    sections: tuple[Section, ...]
+    sites: tuple[SiteRow, ...]
+    is_full: bool
+
+
+def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
+    """What the study does with the therapy, then each label's reviewed claims, numbered by
+    source ([1], [2] ...) for 'Sources'."""
+    role, study = entry.study_role, entry.study
+    items: list[tuple[str, str]] = [("", plain.role_sentence(role, entry.labels))]
+    for label in entry.labels:
+        therapy = facts.load_facts().for_label(label)
+        for claim in therapy.claims if therapy else ():
+            items.append((f"{label}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]"))
+    if study.interventions:
+        items.append(("Interventions", "; ".join(i.label for i in study.interventions)))
+    items.append(("Why it is listed as stem-cell therapy", entry.evidence or "not classified"))
+    title = "What is being tested" if role == GIVES else "What the study is about"
+    return Section(title, tuple((k, v) for k, v in items if v))
+
+
+def _cite(claim: Claim, cited: list[Claim]) -> int:
+    """The claim's source number, adding the source to ``cited`` on first use."""
+    for number, seen in enumerate(cited, start=1):
+        if seen.url == claim.url:
+            return number
+    cited.append(claim)
+    return len(cited)
+
+
+def _sources_section(cited: list[Claim]) -> Section:
+    return Section("Sources", tuple(
+        (f"[{number}]", f"{c.citation} Checked on {c.checked_on.isoformat()}.")
+        for number, c in enumerate(cited, start=1)))
+
+
+def _flag_section(found: tuple[Flag, ...], cited: list[Claim]) -> Section:
+    """Every reason, what a flag means and does not mean, and what MS societies advise."""
+    items = [(f.title.capitalize(), f.reason) for f in found]
+    items += [("What this means", flags.MEANS), ("What it does not mean", flags.DOES_NOT_MEAN)]
+    items += [(f"Advice: {c.topic}", f"{c.text} [{_cite(c, cited)}]")
+              for c in facts.load_facts().clinic_guidance]
+    return Section("Warning: questions about this listing", tuple(items))
+
+
+def _status_section(trial: Study) -> Section:
+    status = trial.overall_status
+    items = [
+        ("Status", f"{status_group(status)} ({status_words(status)}). "
+                   f"{plain.STATUS_MEANING.get(status, '')}".strip()),
+    ]
+    if status == "UNKNOWN" and trial.last_known_status:
+        items.append(("Last status reported", status_words(trial.last_known_status)))
+    if trial.why_stopped:
+        items.append(("Why it stopped", trial.why_stopped))
+    items += [("Phase", plain.PHASE_MEANING.get(p, plain.phase_words((p,)))) for p in trial.phases]
+    items.append(("Kind of study",
+                  plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type or "not stated")))
+    if trial.enrollment is not None:
+        kind = " (planned)" if trial.enrollment_type == "ESTIMATED" else ""
+        items.append(("Participants", f"{trial.enrollment}{kind}"))
+    return Section("Can I join?", tuple((k, v) for k, v in items if v))
+
+
+_ITEM_LABELS = {
+    "age": "Age in the criteria text",
+    "ms_type": "MS type",
+    "edss": "Disability (EDSS)",
+    "duration": "How long you have had MS",
+    "activity": "Recent disease activity",
+    "no_recent_relapse": "No recent relapse",
+    "failed_treatment": "Earlier treatments",
+    "note": "Please note",
+}
+
+
+def _eligibility_section(trial: Study) -> Section:
+    e = trial.eligibility
+    items = []
+    if e.minimum_age or e.maximum_age:
+        items.append(("Ages", f"{e.minimum_age or 'no minimum'} to {e.maximum_age or 'no maximum'}"))
+    if e.sex:
+        items.append(("Sex", {"ALL": "All", "FEMALE": "Women only", "MALE": "Men only"}.get(e.sex, e.sex)))
+    if e.healthy_volunteers is not None:
+        items.append(("Healthy volunteers", "Accepted" if e.healthy_volunteers else "Not accepted"))
+    # What the criteria text says, item by item, each with the sentence it was read from.
+    for item in read_criteria(trial).items:
+        if item.part == STRUCTURED:
+            continue
+        quoted = f' (from: "{item.source}")' if item.source else ""
+        items.append((_ITEM_LABELS[item.kind], item.text + quoted))
+    if not items and not e.criteria:
+        items.append(("", "The stored record does not include eligibility; see the registry record."))
+    elif e.criteria:
+        items.append(("", "These items were read from the published criteria by a program and may miss "
+                          "or misread something: the criteria as published, below, are what counts."))
+    return Section("Who can take part", tuple(items), verbatim=e.criteria)
+
+
+ALLOCATION_WORDS = {
+    "RANDOMIZED": "Randomised: chance decides which group each participant joins.",
+    "NON_RANDOMIZED": "Not randomised: the groups are not assigned by chance.",
+    "NA": "One group: everyone gets the same treatment.",
+}
+ARM_WORDS = {
+    "EXPERIMENTAL": "gets the treatment being tested",
+    "ACTIVE_COMPARATOR": "gets an existing treatment instead, for comparison",
+    "PLACEBO_COMPARATOR": "gets a placebo (a dummy with no active treatment) given the same way, for comparison",
+    "SHAM_COMPARATOR": "gets a sham (a pretend procedure), for comparison",
+    "NO_INTERVENTION": "gets no study treatment, for comparison",
+    "OTHER": "another group",
+}
+# What a comparator's name means in a trial (matched as words in the arm's interventions).
+COMPARATOR_WORDS = {
+    "saline": "saline (salt water) given the same way as the treatment, so that nobody can tell the groups apart",
+    "placebo": "a placebo: looks the same but has no active treatment",
+    "best available therapy": "the best approved MS medicine for each participant, chosen by their doctors",
+    "standard of care": "the usual treatment the participant would get anyway",
+}
+MASKED_WORDS = {
+    "PARTICIPANT": "participants",
+    "CARE_PROVIDER": "their doctors and nurses",
+    "INVESTIGATOR": "the researchers",
+    "OUTCOMES_ASSESSOR": "the people who measure the results",
+}
+
+
+def _arm_text(arm: Arm) -> str:
+    text = f"{arm.label}: {ARM_WORDS.get(arm.type, 'a study group')}"
+    if arm.interventions:
+        text += f" ({'; '.join(arm.interventions)})"
+    if arm.type in ("PLACEBO_COMPARATOR", "ACTIVE_COMPARATOR", "SHAM_COMPARATOR"):
+        named = " ".join((arm.label, *arm.interventions)).lower()
+        meanings = [m for word, m in COMPARATOR_WORDS.items() if word in named]
+        if meanings:
+            text += ". Here that means " + "; ".join(meanings)
+    return text + "."
+
+
+def _design_section(trial: Study) -> Section:
+    d = trial.design
+    items: list[tuple[str, str]] = []
+    if d.allocation:
+        items.append(("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation)))
+    if d.intervention_model == "CROSSOVER":
+        items.append(("Crossover", "Each participant gets both, one after the other, in an order set by the study."))
+    items += [("Group", _arm_text(a)) for a in d.arms]
+    if d.masking == "NONE":
+        items.append(("Who knows the group", "Nobody is blinded: everyone knows who gets what (open label)."))
+    elif d.masking:
+        who = ", ".join(MASKED_WORDS.get(w, w.lower()) for w in d.who_masked) or "some of those involved"
+        items.append(("Who knows the group", f"Blinded: {who} are not told who is in which group."))
+    if trial.enrollment is not None:
+        planned = "planned" if trial.enrollment_type == "ESTIMATED" else "taking part"
+        items.append(("How many people", f"{trial.enrollment} ({planned})"))
+    end = trial.completion_date or trial.primary_completion_date
+    if trial.start_date or end:
+        items.append(("How long", f"From {trial.start_date or 'a start not stated'} to "
+                                  f"{end or 'an end not stated'} (the whole study, as registered)."))
+    if not items:
+        items.append(("", "The stored record does not describe the design; see the registry record."))
+    return Section("How the study is done", tuple(items))
+
+
+def _contacts_section(trial: Study) -> Section:
+    items = [("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p))
+             for c in trial.officials]
+    items.append(("Sponsor", trial.sponsor or "not stated"))
+    if trial.collaborators:
+        items.append(("Collaborators", "; ".join(trial.collaborators)))
+    if not trial.central_contacts and any(c for s in trial.sites for c in s.contacts):
+        items.append(("", "No central contact is listed: use the site contacts below or the "
+                          "registry record."))
+    elif not trial.central_contacts:
+        return Section("Who to contact", tuple((k, v) for k, v in items if v), link=(
+            "No contact is published for this study: ask via the registry record", trial.url))
+    return Section("Who to contact", tuple((k, v) for k, v in items if v),
+                   contacts=tuple(c for c in trial.central_contacts
+                                  if c.name or c.phone or c.email))
+
+
+def _dates_section(trial: Study) -> Section:
+    items = (
+        ("Start", trial.start_date),
+        ("Primary completion", trial.primary_completion_date),
+        ("Completion", trial.completion_date),
+        ("First posted", trial.first_posted),
+        ("Last update", trial.last_update),
+    )
+    return Section("Dates (as registered)", tuple((k, v) for k, v in items if v))
+
+
+def study_card(entry: Entry) -> Card:
+    trial = entry.study
+    sites = tuple(
+        SiteRow(
+            facility=s.facility,
+            place=s.place,
+            status=status_words(s.status) if s.status else "",
+            contact="; ".join(c.text for c in s.contacts)
+            or "none published",
+        )
+        for s in trial.sites
+    )
+    cited: list[Claim] = []  # sources in the order the card cites them
+    found = entry.flags
+    warning = (_flag_section(found, cited),) if found else ()
+    therapy = _therapy_section(entry, cited)
+    return Card(
+        nct_id=trial.id.value,
+        title=trial.title,
+        url=trial.url,
+        sections=(
+            *warning,
+            therapy,
+            _sources_section(cited),
+            _status_section(trial),
+            _eligibility_section(trial),
+            _design_section(trial),
+            _contacts_section(trial),
+            _dates_section(trial),
+        ),
+        sites=sites,
+        is_full=entry.is_full,
+    )
+
+
+# What a contact field must look like before the page makes it a link: a phone number of
+# digits, spaces, + - ( ) . and an extension; a plain e-mail address. Anything else is text.
+_PHONE = re.compile(r"(\+?[0-9 ()\-.]{5,30}?)(?:\s*(?:ext\.?|x)\s*([0-9]{1,6}))?", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}")
+
+
+def tel_link(phone: str) -> str | None:
+    """``tel:+15551234567;ext=12`` for a phone number, or None when it is no number."""
+    match = _PHONE.fullmatch(phone.strip())
+    if not match:
+        return None
+    digits = re.sub(r"[^0-9]", "", match.group(1))
+    if not 5 <= len(digits) <= 20:
+        return None
+    plus = "+" if match.group(1).startswith("+") else ""
+    return f"tel:{plus}{digits}" + (f";ext={match.group(2)}" if match.group(2) else "")
+
+
+def mailto_link(email: str) -> str | None:
+    return f"mailto:{email}" if len(email) <= 254 and _EMAIL.fullmatch(email) else None
+
+
+def _contact_markdown(contact: Contact) -> str:
+    parts = [plain.md_escape(plain.clip(contact.name, plain.FIELD_LIMIT))] if contact.name else []
+    for value, href in ((contact.phone, tel_link(contact.phone)),
+                        (contact.email, mailto_link(contact.email))):
+        if href:
+            parts.append(f"[{plain.md_escape(value, in_link=True)}]({href})")
+        elif value:
+            parts.append(plain.md_escape(plain.clip(value, plain.FIELD_LIMIT)))
+    return "**Contact:** " + ", ".join(parts)
+
+
+def section_markdown(section: Section) -> str:
+    """A section as Markdown: every piece of registry text escaped and cut to
+    ``plain.FIELD_LIMIT`` (``long_items`` has the rest); links only those we build."""
+    lines = [_contact_markdown(c) for c in section.contacts]
+    lines += [
+        f"**{plain.md_escape(label)}:** {plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))}"
+        if label else plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))
+        for label, value in section.items
+    ]
+    if section.link:
+        text, url = section.link
+        lines.append(f"[{plain.md_escape(text, in_link=True)}]({url})")
+    return "\n\n".join(lines)
+
+
+def long_items(section: Section) -> list[tuple[str, str]]:
+    """(label, full text) of the items ``section_markdown`` had to cut."""
+    return [(label or section.title, value) for label, value in section.items
+            if len(value) > plain.FIELD_LIMIT]
+
+
+def sites_for_page(card: Card) -> list[SiteRow]:
+    """The card's sites, each field cut to ``plain.FIELD_LIMIT`` for the page's table."""
+    return [SiteRow(*(plain.clip(v, plain.FIELD_LIMIT) for v in
+                      (s.facility, s.place, s.status, s.contact))) for s in card.sites]
+
+
+def card_text(card: Card) -> str:
+    """The card for a terminal (the caller makes it terminal-safe)."""
+    out = [f"{card.nct_id}  {card.title}", card.url]
+    for section in card.sections:
+        out += ["", section.title.upper()]
+        out += [f"  Contact: {c.text}" for c in section.contacts]
+        out += [f"  {label}: {value}" if label else f"  {value}" for label, value in section.items]
+        if section.link:
+            out.append(f"  {section.link[0]}: {section.link[1]}")
+        if section.verbatim:
+            out += ["  Criteria as published:"] + [f"    {line}" for line in section.verbatim.splitlines()]
+    if card.sites:
+        out += ["", f"SITES ({len(card.sites)})"]
+        out += [f"  {' - '.join(p for p in (s.facility, s.place, s.status, s.contact) if p)}"
+                for s in card.sites]
+    if not card.is_full:
+        out += ["", "Only summary fields are stored for this study; see the registry record."]
+    return "\n".join(out)

@@ -1,0 +1,507 @@
+"""What a person asks, as one value: ``Query``.
+
+A query holds the filters, the pre-screen's answers, a place and a distance, since when
+changes count, the studies to compare and the study to open. This module is the one place
+that knows how each of them is written: as command-line options (``from_cli``), as the
+page's link (``from_link``, ``to_link``), as the page's widgets (``widget_values``,
+``from_widgets``), and in words (``describe``). The command line and a link read every
+value with the same parsers, so ``--status RECRUITING`` and ``?status=RECRUITING`` mean the
+same ("Recruiting now").
+
+A link is read forgivingly: a value that cannot be used is named in a notice and left out,
+never dropped silently. The command line is strict: such a value is an error. Values that
+depend on the data (a country, a study, a place) are checked by ``trials.search``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from . import registries
+from .analysis import nearby, prescreen
+from .analysis.changes import parse_since
+from .analysis.classify import THERAPY_TYPES
+from .analysis.prescreen import Profile
+from .analysis.status import (ALL_STATUSES, PHASES, STATUS_GROUPS, STUDY_TYPES, is_whole_group,
+                              status_group, status_words)
+from .errors import InputError
+from .presentation import plain
+
+MAX_TEXT = 200  # longer search text is cut: nobody types more, and it bounds the work
+MAX_VALUES = 20  # values read per parameter: a link holds a handful, and this bounds the work
+MAX_LINK = 8_000  # characters of a link the command line reads (browsers stop near there too)
+_SHOWN_CHARS = 60  # how much of a value a notice repeats
+MIN_COMPARED, MAX_COMPARED = 2, 4
+MAX_PLACE = nearby.MAX_PLACE  # characters of a place name
+MAX_WITHIN_KM = nearby.MAX_WITHIN_KM
+_YES = {"true", "yes", "on", "1"}
+_NO = {"false", "no", "off", "0"}
+
+
+def clean_text(text: str) -> str:
+    """Typed text with control characters dropped, spaces collapsed and length bounded."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(printable.split())[:MAX_TEXT]
+
+
+def shown(value: str) -> str:
+    """A value someone typed, quoted and cut short, for a notice."""
+    value = clean_text(value)
+    return f"“{value[:_SHOWN_CHARS]}{'…' if len(value) > _SHOWN_CHARS else ''}”"
+
+
+# -- one value at a time ------------------------------------------------------------
+
+def parse_therapy(value: str) -> str:
+    wanted = value.strip().casefold()
+    for therapy in THERAPY_TYPES:
+        if wanted in (therapy.casefold(), therapy.split()[0].casefold()):
+            return therapy
+    raise InputError(f"Unknown therapy type {value!r}. Choose from: HSCT, MSC, iPSC, other.")
+
+
+def parse_status(value: str) -> str:
+    """A status group ("Recruiting now", any case) or a registry status ("TERMINATED", any
+    case, "-" or " " for "_"). A registry status that is a whole group on its own is that
+    group: "RECRUITING" is "Recruiting now"."""
+    text = value.strip()
+    for group in STATUS_GROUPS:
+        if text.casefold() == group.casefold():
+            return group
+    registry_value = text.upper().replace(" ", "_").replace("-", "_")
+    if registry_value in ALL_STATUSES:
+        return status_group(registry_value) if is_whole_group(registry_value) else registry_value
+    groups = ", ".join(f'"{g}"' for g in STATUS_GROUPS)
+    raise InputError(f"Unknown status {value!r}. Use one of {', '.join(ALL_STATUSES)}, or {groups}.")
+
+
+def parse_phase(value: str) -> str:
+    text = value.strip().upper().replace(" ", "").replace("_", "")
+    aliases = {p.replace("_", ""): p for p in PHASES}
+    aliases.update({str(n): f"PHASE{n}" for n in range(1, 5)})
+    aliases.update({"EARLY1": "EARLY_PHASE1", "0": "EARLY_PHASE1", "N/A": "NA", "NOPHASE": "NA"})
+    if text in aliases:
+        return aliases[text]
+    raise InputError(f"Unknown phase {value!r}. Use one of {', '.join(PHASES)} (or 1-4).")
+
+
+def parse_study_type(value: str) -> str:
+    text = value.strip().upper().replace(" ", "_").replace("-", "_")
+    if text in STUDY_TYPES:
+        return text
+    raise InputError(f"Unknown study type {value!r}. Use one of {', '.join(STUDY_TYPES)}.")
+
+
+def parse_country(value: str) -> str:
+    """A country as typed; ``trials.search`` matches it to the data's spelling."""
+    text = clean_text(value)
+    if not text:
+        raise InputError("A country cannot be empty.")
+    return text
+
+
+def parse_yes_no(value: str) -> bool:
+    text = value.strip().casefold()
+    if text not in _YES | _NO:
+        raise InputError(f"{shown(value)} is neither yes nor no.")
+    return text in _YES
+
+
+def parse_study(value: str) -> str:
+    """A study id in any registry's form ("nct04047628"), as the data holds it."""
+    return registries.parse_id(value).value
+
+
+def parse_compare(values: str | Sequence[str]) -> tuple[str, ...]:
+    """2 to 4 different study ids, from "NCT1,NCT2" or a list."""
+    texts = [values] if isinstance(values, str) else list(values)
+    parts = [p for t in texts for p in str(t)[:MAX_TEXT].replace(";", ",").replace(" ", ",").split(",") if p]
+    ids = tuple(dict.fromkeys(parse_study(p) for p in parts))
+    if not MIN_COMPARED <= len(ids) <= MAX_COMPARED:
+        raise InputError(f"Choose {MIN_COMPARED} to {MAX_COMPARED} different studies to compare "
+                         f"(got {len(ids)}), e.g. NCT04047628,NCT03477500.")
+    return ids
+
+
+# -- the filters --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    """The filters a person asked for; an empty value means "any" (see ``trials.analysis.filters``)."""
+
+    therapies: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()  # status groups ("Recruiting now") and exact registry statuses
+    phases: tuple[str, ...] = ()
+    study_types: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    text: str = ""
+    gives_therapy: bool = True  # only studies whose participants receive the therapy
+
+    def values(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def without(self, name: str) -> Filters:
+        """The same filters with one of them switched off."""
+        return replace(self, **{name: type(getattr(self, name))()})
+
+    def active(self) -> tuple[str, ...]:
+        """Names of the filters that narrow the result."""
+        return tuple(name for name, value in self.values().items() if value)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One filter as it is written: URL parameter (also the page widget's key), command-line
+    option, and the words that name it and its values."""
+
+    name: str  # URL parameter and page widget key
+    field: str  # the ``Filters`` field it fills
+    what: str  # how a notice names it: "therapy type"
+    parse: Callable[[str], Any]  # one value as typed -> its canonical form; InputError if unknown
+    label: str  # the page widget's label
+    choices: tuple[str, ...] = ()  # canonical values ("" choices: the data's, or free text)
+    choice_words: str = ""  # "Choose from: ..." in a notice
+    owns: Callable[[str], bool] = lambda value: True  # for a field two params share: this one's values
+    words: Callable[[str], str] = str  # a value in the line that names every filter in force
+    option_words: Callable[[str], str] = str  # a value among the widget's options
+    clinician: bool = False  # on the page, in "For clinicians"
+    column: str = ""  # the table's column it reads: the data's values are the choices when
+    # there are no fixed ones, and the page shows how many studies have each when ``counted``
+    counted: bool = False
+    help: str = ""
+    placeholder: str = ""
+    cli: str | None = ""  # the command-line option ("" = --name; None = none)
+    metavar: str = "VALUE"
+    cli_help: str = ""
+
+
+PARAMS: tuple[Param, ...] = (
+    Param("gives", "gives_therapy", "“only trials that give the therapy”", parse_yes_no,
+          "Only trials that give the therapy",
+          help="Off: also studies that only follow people who already had a stem-cell treatment "
+               "(registries, long-term follow-ups).",
+          cli="--gives-therapy",
+          cli_help="only studies whose participants receive the therapy (the default; "
+                   "--no-gives-therapy adds follow-ups of people treated before)"),
+    Param("therapy", "therapies", "therapy type", parse_therapy, "Therapy type", THERAPY_TYPES,
+          ", ".join(THERAPY_TYPES), placeholder="All types", metavar="TYPE", column="therapy_types",
+          counted=True,
+          help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
+               "iPSC: induced pluripotent stem cells.",
+          cli_help="HSCT, MSC, iPSC or other (default: every stem-cell type)"),
+    Param("status", "statuses", "status", parse_status, "Recruitment status", tuple(STATUS_GROUPS),
+          ", ".join(STATUS_GROUPS), owns=lambda v: v in STATUS_GROUPS, placeholder="Any status",
+          cli_help='a group such as "Recruiting now", or a registry status such as TERMINATED'),
+    Param("q", "text", "search text", clean_text, "Search words",
+          placeholder="e.g. intrathecal, Sheffield, cord", cli="--text", metavar="WORDS",
+          words=lambda v: f"words “{v}”",
+          cli_help="words that must all appear (title, conditions, interventions, sponsor, sites)"),
+    Param("country", "countries", "country", parse_country, "Country", placeholder="Any country",
+          metavar="NAME", column="countries", cli_help='a country, e.g. "United States" or UK'),
+    Param("phase", "phases", "phase", parse_phase, "Phase", PHASES, "1, 2, 3, 4, early phase 1, no phase",
+          words=lambda p: plain.phase_words((p,)), option_words=lambda p: plain.phase_words((p,)),
+          clinician=True, metavar="PHASE", cli_help="EARLY_PHASE1, PHASE1 ... PHASE4, NA (or 1-4)"),
+    Param("type", "study_types", "study type", parse_study_type, "Study type", STUDY_TYPES,
+          ", ".join(STUDY_TYPES).lower(),
+          words=lambda t: plain.STUDY_TYPE_WORDS.get(t, t).split(" (")[0],
+          option_words=lambda t: t.replace("_", " ").capitalize(), clinician=True, metavar="TYPE",
+          cli_help="INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS"),
+    Param("registry_status", "statuses", "registry status", parse_status, "Registry status (exact)",
+          tuple(s for s in ALL_STATUSES if not is_whole_group(s)), ", ".join(ALL_STATUSES),
+          owns=lambda v: v not in STATUS_GROUPS, words=lambda s: f"registry status {status_words(s)}",
+          clinician=True, cli=None),
+)
+_PARAM = {p.name: p for p in PARAMS}
+FILTER_WORDS = {p.field: p.what for p in reversed(PARAMS)}  # "without the {what} filter"
+FILTER_WORDS["statuses"] = "status"
+PROFILE_PARAMS = ("age", "sex", "ms_type", "edss")  # in a link only when the patient asks
+LINK_PARAMS = (*_PARAM, "study", "compare", "near", "within", "since", *PROFILE_PARAMS, "hide_no_fit")
+
+
+# -- the query ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Query:
+    """Everything a person asks. Values are canonical: ``from_cli``, ``from_link`` and
+    ``from_widgets`` parse, and nothing parses them again."""
+
+    filters: Filters = Filters()
+    profile: Profile = Profile()  # the pre-screen's answers
+    hide_no_fit: bool = False  # leave out the studies that do not fit the answers
+    share_answers: bool = False  # the answers go into the link
+    near: str = ""  # a place as typed ("Milan, Italy"); located by trials.search
+    within_km: float | None = None
+    since: str | None = None  # changes seen after this moment count; None: the default window
+    compare: tuple[str, ...] = ()  # 2 to 4 study ids
+    study: str | None = None  # the study to open
+
+    @property
+    def is_personal(self) -> bool:
+        """Whether it holds what only this person asked (answers, a place): such a view is
+        never kept for the next visitor."""
+        return not self.profile.is_empty or bool(self.near)
+
+    # -- reading ------------------------------------------------------------------
+
+    @classmethod
+    def from_link(cls, params: Mapping[str, Sequence[str]]) -> tuple[Query, tuple[str, ...]]:
+        """A link's parameters (every value of each, as ``st.query_params.get_all`` or
+        ``parse_qs`` give them), read forgivingly; with a notice for each value not used."""
+        reader = _LinkReader(params)
+        return reader.query(), tuple(reader.notices)
+
+    @classmethod
+    def from_url(cls, url: str) -> tuple[Query, tuple[str, ...]]:
+        """A page link as a whole ("https://host/?therapy=HSCT&status=..."), for ``--link``."""
+        if len(url) > MAX_LINK:
+            raise InputError(f"The link is {len(url):,} characters long; a page link is far shorter.")
+        query = urlsplit(url.strip()).query if "?" in url else url.strip().lstrip("?")
+        return cls.from_link(parse_qs(query, keep_blank_values=True))
+
+    @classmethod
+    def from_cli(cls, args: argparse.Namespace) -> Query:
+        """The options ``add_options`` declared, read strictly: InputError on the first value
+        that cannot be used."""
+        values: dict[str, list[Any]] = {}
+        for param in PARAMS:
+            if param.cli is None:
+                continue
+            given = getattr(args, param.name)
+            if isinstance(given, bool):
+                values[param.field] = [given]
+                continue
+            for text in given if isinstance(given, list) else [given] if given else []:
+                values.setdefault(param.field, []).append(param.parse(text))
+        if args.within and not args.near:
+            raise InputError('--within needs --near, e.g. --near "Milan, Italy" --within 500.')
+        return cls(
+            filters=_filters(values),
+            profile=prescreen.make_profile(args.age, args.sex, args.ms_type, args.edss),
+            hide_no_fit=args.hide_no_fit,
+            near=clean_text(args.near or "")[:nearby.MAX_PLACE],
+            within_km=nearby.parse_within(args.within),
+            since=parse_since(args.since),
+        )
+
+    @classmethod
+    def from_widgets(cls, state: Mapping[str, Any]) -> Query:
+        """The page's widget values (already canonical: the widgets offer only canonical
+        choices), by the keys ``widget_values`` gives."""
+        values: dict[str, list[Any]] = {}
+        for param in PARAMS:
+            value = state.get(param.name)
+            if isinstance(value, (bool, str)):
+                values.setdefault(param.field, []).append(clean_text(value) if isinstance(value, str) else value)
+            else:
+                values.setdefault(param.field, []).extend(value or ())
+        since = state.get("since")
+        return cls(
+            filters=_filters(values),
+            profile=Profile(state.get("age"), state.get("sex"), state.get("ms_type"), state.get("edss")),
+            hide_no_fit=bool(state.get("hide_no_fit")),
+            share_answers=bool(state.get("share_answers")),
+            near=clean_text(state.get("near") or "")[:nearby.MAX_PLACE],
+            within_km=state.get("within"),
+            since=since.isoformat() if isinstance(since, date) else None,
+            compare=tuple(state.get("compare") or ()),
+            study=state.get("study"),
+        )
+
+    # -- writing ------------------------------------------------------------------
+
+    def to_link(self) -> dict[str, list[str]]:
+        """The canonical parameters: what ``from_link`` reads back as this query. Defaults are
+        left out (only trials that give the therapy, no answers unless shared)."""
+        params: dict[str, list[str]] = {}
+        for param in PARAMS:
+            value = getattr(self.filters, param.field)
+            if isinstance(value, tuple):
+                owned = [v for v in value if param.owns(v)]
+                if owned:
+                    params[param.name] = owned
+            elif isinstance(value, str) and value:
+                params[param.name] = [value]
+        if not self.filters.gives_therapy:
+            params["gives"] = ["false"]
+        if self.study:
+            params["study"] = [self.study]
+        if self.compare:
+            params["compare"] = [",".join(self.compare)]
+        if self.near:
+            params["near"] = [self.near]
+        if self.within_km:
+            params["within"] = [f"{self.within_km:g}"]
+        if self.since:
+            params["since"] = [self.since]
+        if self.share_answers:
+            params.update({k: [v] for k, v in prescreen.profile_params(self.profile).items()})
+            if self.hide_no_fit:
+                params["hide_no_fit"] = ["true"]
+        return params
+
+    def widget_values(self) -> dict[str, Any]:
+        """The page's widget values, by key (the URL parameter names)."""
+        values: dict[str, Any] = {}
+        for param in PARAMS:
+            value = getattr(self.filters, param.field)
+            values[param.name] = [v for v in value if param.owns(v)] if isinstance(value, tuple) else value
+        profile = self.profile
+        values.update(age=profile.age, sex=profile.sex, ms_type=profile.ms_type, edss=profile.edss,
+                      hide_no_fit=self.hide_no_fit, share_answers=self.share_answers, near=self.near,
+                      within=self.within_km, since=date.fromisoformat(self.since[:10]) if self.since else None,
+                      compare=list(self.compare), study=self.study)
+        return values
+
+    def describe(self) -> str:
+        """Every filter in force, in the page's words, with the place "near me" ranks by:
+        "Filters: HSCT · Recruiting now · Phase 2 · only trials that give the therapy"."""
+        parts = []
+        for param in PARAMS:
+            value = getattr(self.filters, param.field)
+            if isinstance(value, tuple):
+                parts += [param.words(v) for v in value if param.owns(v)]
+            elif isinstance(value, str) and value:
+                parts.append(param.words(value))
+        if self.filters.gives_therapy:
+            parts.append("only trials that give the therapy")
+        if self.near:
+            parts.append(f"near {self.near}" + (f" within {self.within_km:g} km" if self.within_km else ""))
+        return "Filters: " + (" · ".join(parts) if parts else "none, every study is shown")
+
+    def active_count(self, *, clinician: bool) -> int:
+        """How many filters of one page panel are in force (each parameter counts once)."""
+        count = 0
+        for param in PARAMS:
+            if param.clinician != clinician:
+                continue
+            value = getattr(self.filters, param.field)
+            count += bool([v for v in value if param.owns(v)] if isinstance(value, tuple) else value)
+        return count
+
+
+def _filters(values: Mapping[str, list[Any]]) -> Filters:
+    """Filters from parsed values by field: repeats dropped, text joined, the last yes/no kept."""
+    built: dict[str, Any] = {}
+    for f in fields(Filters):
+        given = values.get(f.name)
+        if given is None:
+            continue
+        if f.type in ("bool", bool):
+            built[f.name] = bool(given[-1]) if given else True
+        elif f.type in ("str", str):
+            built[f.name] = clean_text(" ".join(given))
+        else:
+            built[f.name] = tuple(dict.fromkeys(given))
+    return Filters(**built)
+
+
+@dataclass
+class _LinkReader:
+    """Reads a link's parameters forgivingly, collecting a notice for every value not used."""
+
+    params: Mapping[str, Sequence[str]]
+    notices: list[str] = field(default_factory=list)
+
+    def values(self, name: str) -> list[str]:
+        return [v for v in list(self.params.get(name, ()))[:MAX_VALUES] if v.strip()]
+
+    def first(self, name: str) -> str | None:
+        found = self.values(name)
+        return found[0] if found else None
+
+    def checked(self, name: str, parse: Callable[[str], Any], not_used: str) -> Any:
+        """The first value of ``name`` parsed, or None with a notice that starts ``not_used``."""
+        value = self.first(name)
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except InputError as exc:
+            self.notices.append(f"{not_used}: {exc}")
+            return None
+
+    def query(self) -> Query:
+        values: dict[str, list[Any]] = {}
+        for param in PARAMS:
+            found, unknown = [], []
+            given = self.values(param.name)
+            for value in given[:1] if param.field == "gives_therapy" else given:
+                try:
+                    found.append(param.parse(value))
+                except InputError:
+                    unknown.append(value)
+            if found:
+                values.setdefault(param.field, []).extend(found)
+            if unknown and param.field == "gives_therapy":
+                self.notices.append(f"This link asks for {shown(unknown[0])} for {param.what}, which is "
+                                    "neither yes nor no; showing only trials that give it.")
+            elif unknown:
+                rest = "showing the others" if found else f"showing every {param.what}"
+                self.notices.append(f"This link asks for {param.what} {', '.join(shown(v) for v in unknown)}, "
+                                    f"which this page does not know; {rest}. Choose from: {param.choice_words}.")
+        study = self.first("study")
+        if study is not None:
+            try:
+                study = parse_study(study)
+            except InputError:
+                self.notices.append(f"This link asks for study {shown(study)}, which is not in the data "
+                                    "on this page; choose a study from the list.")
+                study = None
+        answers = {}
+        for name, parse in zip(PROFILE_PARAMS, (prescreen.parse_age, prescreen.parse_sex,
+                                                prescreen.parse_ms_type, prescreen.parse_edss)):
+            answers[name] = self.checked(name, parse, "An answer in this link was not used")
+        compare = self.checked("compare", parse_compare, "The studies to compare in this link were not used")
+        return Query(
+            filters=_filters(values),
+            profile=Profile(**answers),
+            hide_no_fit=bool(self.checked("hide_no_fit", parse_yes_no,
+                                          "The choice to hide studies that do not fit was not used")),
+            share_answers=any(self.first(name) is not None for name in PROFILE_PARAMS),
+            near=clean_text(self.first("near") or "")[:nearby.MAX_PLACE],
+            within_km=self.checked("within", nearby.parse_within, "The distance in this link was not used"),
+            since=self.checked("since", parse_since, "The date in this link was not used"),
+            compare=compare or (),
+            study=study,
+        )
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The query's command-line options (``search`` and ``export``), from ``PARAMS``."""
+    group = parser.add_argument_group("filters (repeat an option to allow several values)")
+    for param in PARAMS:
+        if param.cli is None:
+            continue
+        option = param.cli or f"--{param.name}"
+        if param.field == "gives_therapy":
+            group.add_argument(option, dest=param.name, action=argparse.BooleanOptionalAction, default=True,
+                               help=param.cli_help)
+        elif param.field == "text":
+            group.add_argument(option, dest=param.name, default="", metavar=param.metavar, help=param.cli_help)
+        else:
+            group.add_argument(option, dest=param.name, action="append", default=[], metavar=param.metavar,
+                               help=param.cli_help)
+    screen = parser.add_argument_group(
+        "pre-screen (any of these adds the columns fit and fit_reasons: 'likely fits', 'does not "
+        "fit' or 'ask your neurologist'; only the study team decides who takes part)")
+    screen.add_argument("--age", metavar="N", help="your age in whole years")
+    screen.add_argument("--sex", metavar="female|male")
+    screen.add_argument("--ms-type", metavar="RRMS|SPMS|PPMS|CIS", dest="ms_type")
+    screen.add_argument("--edss", metavar="X", help="your EDSS score, 0 to 10 in steps of 0.5")
+    screen.add_argument("--hide-no-fit", action="store_true", help="leave out the studies that do not fit")
+    near = parser.add_argument_group(
+        "near me (adds the columns distance_km, distance_approximate, nearest_site, "
+        "nearest_site_status, nearest_site_contact; nearest first)")
+    near.add_argument("--near", metavar='"CITY, COUNTRY"',
+                      help='where you are, e.g. "Milan, Italy", a city alone, or a country; '
+                           "looked up offline (GeoNames cities over 15,000 people)")
+    near.add_argument("--within", metavar="KM",
+                      help="only studies with a recruiting or not-yet-recruiting site this close")
+    parser.add_argument("--since", metavar="YYYY-MM-DD",
+                        help="the changed column marks new studies and status changes seen since then "
+                             "(default: the 30 days to the last refresh)")

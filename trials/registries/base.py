@@ -1,0 +1,83 @@
+"""What every registry adapter gives the rest of the finder (see ``trials.registries``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+from ..model import Study, StudyId
+from ..store.sqlite import Store
+
+# A refresh's progress: (stage in words, done, total or None when not known yet).
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    mode: str  # "unchanged", "incremental", "full", or "done by another update"
+    data_timestamp: str
+    listed: int  # studies returned by the listing pass
+    detailed: int  # full records fetched
+    status_changes: int
+    requests: int
+    bytes_received: int
+    dropped: int = 0  # studies the registry no longer lists, removed by a complete listing
+    still_imported: int = 0  # studies from an imported file that no refresh has confirmed
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    imported: int  # records written to the store
+    kept_newer: int  # the store already held a newer record of the study (or the API's own)
+    duplicates: int  # records whose id came earlier in the file (the newer one is kept)
+    skipped: int  # records that are not study records
+    reasons: tuple[str, ...]  # why, for the first few
+    oldest: str  # the data dates of the file's records
+    newest: str
+
+    @property
+    def text(self) -> str:
+        dated = self.oldest if self.oldest == self.newest else f"{self.oldest} to {self.newest}"
+        out = [f"Imported {self.imported} studies from {self.file} (data dated {dated})."]
+        if self.kept_newer:
+            out.append(f"{self.kept_newer} were kept as stored, because the stored record is "
+                       "newer or comes from the ClinicalTrials.gov API.")
+        if self.duplicates:
+            out.append(f"{self.duplicates} records repeated an id earlier in the file; the "
+                       "newer record of each was kept.")
+        if self.skipped:
+            out.append(f"Skipped {self.skipped} records that are not valid study records: "
+                       + reasons_text(self.skipped, self.reasons) + ".")
+        return " ".join(out)
+
+
+def reasons_text(count: int, reasons: tuple[str, ...]) -> str:
+    more = count - len(reasons)
+    return "; ".join(reasons) + (f"; and {more} more" if more > 0 else "")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One step of a registry's live smoke test (``trials check``)."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    """One registry: how to read its stored records, fill the store from it, and check it."""
+
+    code: str  # the short code stored with every study ("ctgov")
+    name: str  # "ClinicalTrials.gov"
+    read: Callable[[Any], Study]  # one stored record -> the model; ValueError when it has no id
+    parse_id: Callable[[str], StudyId]  # what a person typed ("nct 4047628") -> the id; InputError
+    # (store, settings, full=, progress=, budget=) -> RefreshResult; raises ApiError, store unchanged
+    refresh: Callable[..., RefreshResult]
+    import_file: Callable[[Store, Path], ImportResult]  # a downloaded file -> the store
+    check: Callable[[Settings], list[Check]]  # the live smoke test

@@ -1,0 +1,210 @@
+"""Filling the store from a file: a JSON download from the ClinicalTrials.gov website.
+
+For networks that cannot reach the API. The file is streamed with ijson (memory stays
+bounded by one record), every record is checked, and each keeps its own data date and is
+marked as from a file, so the data's age is never misstated (see ``Store.info``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import ijson
+
+from ...analysis import classify
+from ...errors import InputError
+from ...store.sqlite import FILE, Store, utc_now
+from ..base import ImportResult, reasons_text
+from .plan import relabel
+from .record import bounded, dig, is_nct_id, raw_nct_id, read_study
+
+# What an imported file may hold. A v2 Study nests at most 11 levels (results tables,
+# counting lists); deeper is no study record. The largest real records, with full
+# results, are a few MB of JSON; the bound keeps one hostile record from taking the memory.
+MAX_RECORD_DEPTH = 16
+MAX_RECORD_CHARS = 16 * 1024 * 1024
+SHOWN_REASONS = 3  # how many reasons for skipped records a message names
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _Unfit(Exception):
+    """The file's structure is not that of a download (too deep, too large a record)."""
+
+
+def _shown(value: object) -> str:
+    """A value from the file, quoted with every non-ASCII or control character visible
+    (a zero-width space shows as \\u200b), and short."""
+    text = ascii(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _records(events: Iterator[tuple[str, Any]]) -> Iterator[Any]:
+    """Each study record of a download, built one at a time from parser events.
+
+    Records are the items of a top-level array (the website's download), the items
+    of a top-level object's ``studies`` array (an API answer), or top-level objects
+    themselves (JSON Lines, or one study). Memory is bounded by one record.
+    """
+    stack: list[Any] = []  # the open containers of the record being built
+    keys: list[Any] = []  # the pending key of each open object in ``stack``
+    in_list = False  # directly inside the array that holds the records
+    wrapper: dict | None = None  # a top-level object whose ``studies`` is being read
+    size = 0
+
+    def attach(value: Any) -> None:
+        parent = stack[-1]
+        if isinstance(parent, dict):
+            parent[keys[-1]] = value
+        else:
+            parent.append(value)
+
+    for event, value in events:
+        if event in ("start_map", "start_array"):
+            new: Any = {} if event == "start_map" else []
+            if stack:
+                if (wrapper is None and len(stack) == 1 and not in_list and keys[-1] == "studies"
+                        and event == "start_array"):
+                    wrapper = stack.pop()  # an API answer: its studies are the records
+                    keys.pop()
+                    in_list = True
+                    continue
+                if len(stack) >= MAX_RECORD_DEPTH:
+                    raise _Unfit(f"it nests deeper than {MAX_RECORD_DEPTH} levels, more than "
+                                 "any study record")
+                attach(new)
+            elif event == "start_array" and not in_list and wrapper is None:
+                in_list = True  # the website's download: an array of studies
+                continue
+            else:
+                size = 0  # a record starts
+            stack.append(new)
+            keys.append(None)
+        elif event in ("end_map", "end_array"):
+            if not stack:  # the end of the array of records
+                in_list = False
+                if wrapper is not None:
+                    stack.append(wrapper)  # read the rest of the API answer (totalCount ...)
+                    keys.append(None)
+                continue
+            done = stack.pop()
+            keys.pop()
+            if not stack:
+                if done is wrapper:
+                    wrapper = None
+                else:
+                    yield done
+        elif event == "map_key":
+            keys[-1] = value
+            size += len(value)
+        else:
+            if not stack:
+                yield value  # a bare value where a record belongs
+                continue
+            attach(value)
+            size += len(value) if isinstance(value, str) else 8
+        if size > MAX_RECORD_CHARS:
+            raise _Unfit(f"a record is larger than {MAX_RECORD_CHARS // (1024 * 1024)} MB")
+
+
+def read_download(path: Path) -> Iterator[Any]:
+    """The records of a ClinicalTrials.gov JSON download, streamed (bounded memory).
+
+    Accepts the website's "Download -> JSON" (an array of studies), an API list
+    answer (``{"studies": [...]}``) and JSON Lines (one study a line). Yields what
+    stands where a record belongs, valid or not; raises InputError when the file
+    cannot be read or is no download at all.
+    """
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    with fh:
+        if fh.read(3) != b"\xef\xbb\xbf":  # a byte-order mark, as some editors write
+            fh.seek(0)
+        count = 0
+        try:
+            for record in _records(ijson.basic_parse(fh, multiple_values=True, use_float=True)):
+                count += 1
+                yield record
+        except ijson.JSONError:
+            where = f" after record {count}" if count else ""
+            raise InputError(f"{path} is not a ClinicalTrials.gov JSON download (it does not "
+                             f"parse as JSON{where}; is it UTF-8 JSON?).") from None
+        except _Unfit as exc:
+            raise InputError(f"{path} is not a ClinicalTrials.gov JSON download: {exc} "
+                             f"(after record {count}).") from None
+        except OSError as exc:
+            raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def _problem(record: Any) -> str | None:
+    """Why a record cannot be stored, or None."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    nct_id = raw_nct_id(record)
+    if nct_id is None:
+        return "no nctId"
+    if not is_nct_id(nct_id):
+        return f"nctId {_shown(nct_id)} is not an NCT id (NCT and 8 digits)"
+    return None
+
+
+def _data_date(record: dict, file_date: str) -> str:
+    """The record's own data date: the website's versionHolder, else the file's date."""
+    holder = dig(record, "derivedSection", "miscInfoModule", "versionHolder")
+    if isinstance(holder, str) and _DATE.fullmatch(holder[:10]):
+        return holder[:10]
+    return file_date
+
+
+def import_download(store: Store, path: Path) -> ImportResult:
+    """Load a JSON download into the store, in one transaction.
+
+    Every record is checked; bad ones are skipped and counted. A file's record never
+    replaces a newer stored one, and each keeps its own data date and is marked as
+    from a file, so the data's age is never misstated (see Store.info).
+    """
+    path = Path(path)
+    try:
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    file_date = mtime.strftime("%Y-%m-%d")
+    now = utc_now()
+    ids: set[str] = set()
+    written: set[str] = set()
+    duplicates = skipped = 0
+    reasons: list[str] = []
+    dates: set[str] = set()
+    with store.writing() as writer:
+        before = store.info()
+        if not before.is_empty and before.classifier_version != classify.CLASSIFIER_VERSION:
+            relabel(store, writer)  # the whole store is labelled by one classifier
+        for number, record in enumerate(read_download(path), start=1):
+            problem = _problem(record)
+            if problem:
+                skipped += 1
+                if len(reasons) < SHOWN_REASONS:
+                    reasons.append(f"record {number}: {problem}")
+                continue
+            record = bounded(record)
+            study = read_study(record)
+            nct_id = study.id.value
+            duplicates += nct_id in ids
+            ids.add(nct_id)
+            date = _data_date(record, file_date)
+            dates.add(date)
+            if writer.put(record, study, classify.classified(study), is_full=True, data_timestamp=date,
+                          fetched_at=now, source=FILE):
+                written.add(nct_id)
+        if not ids:
+            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
+            raise InputError(f"{path} holds no ClinicalTrials.gov study records{found}.")
+        writer.set_meta(imported_at=now, import_file=path.name,
+                        classifier_version=classify.CLASSIFIER_VERSION)
+    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
+                        tuple(reasons), min(dates), max(dates))

@@ -1,0 +1,185 @@
+"""Filling the store from the ClinicalTrials.gov API: the query plan.
+
+The query plan, chosen for complete recall with few bytes:
+
+1. ``GET /version``. If its ``dataTimestamp`` is the one already stored,
+   nothing else is requested.
+2. One pass over every multiple sclerosis study (``query.cond=multiple
+   sclerosis``, 1,000 a page) asking only for the few fields the
+   stem-cell pre-filter reads (``CANDIDATE_FIELDS``). After the
+   first refresh this pass asks only for studies updated since the newest
+   update already stored (``filter.advanced=AREA[LastUpdatePostDate]RANGE``).
+3. Full records, only for the candidates that are new or changed
+   (``filter.ids``, 100 a request), with the fields the page shows.
+
+The server's own search expands synonyms in ways that cannot be reproduced
+offline, so the server only narrows to MS; our classifier decides what is a
+stem-cell study. Everything is written in one transaction.
+"""
+
+from __future__ import annotations
+
+from ...analysis import classify
+from ...config import Settings
+from ...model import CTGOV
+from ...store.sqlite import Classified, Store, Writer, utc_now
+from ..base import Progress, RefreshResult
+from .api import Client
+from .record import bounded, is_nct_id, raw_nct_id, read_study
+
+MS_QUERY = {"query.cond": "multiple sclerosis"}
+
+# API v2 piece names for the cheap first pass over all MS studies. Titles and intervention
+# names name the therapy of every labelled stem-cell study; other names explain product
+# codes; the type spots a biologic known only by its code. Keywords and summaries cannot make
+# a study a candidate (they only refine a stem-cell mention found elsewhere), and summaries
+# and descriptions are long: bench/classify.py measures each choice.
+CANDIDATE_FIELDS: tuple[str, ...] = (
+    "NCTId",
+    "BriefTitle",
+    "OfficialTitle",
+    "InterventionType",
+    "InterventionName",
+    "InterventionOtherName",
+)
+
+# The listing pass: what the stem-cell pre-filter reads, plus what the store
+# tracks for every MS study (status changes, incremental refresh). The MS check
+# needs the conditions, but only candidates need it, and they get full records.
+LIST_FIELDS = tuple(dict.fromkeys((
+    "NCTId", "OverallStatus", "LastUpdatePostDate", *CANDIDATE_FIELDS,
+)))
+
+# What the page and the export show of a stem-cell study (API piece names).
+DETAIL_FIELDS = (
+    "IdentificationModule",
+    "StatusModule",
+    "SponsorCollaboratorsModule",
+    "DescriptionModule",
+    "ConditionsModule",
+    "DesignModule",
+    "ArmsInterventionsModule",
+    "EligibilityModule",
+    "ContactsLocationsModule",  # sites with their own status, contacts and geoPoint
+    "OutcomesModule",  # the primary outcome, for the side-by-side comparison
+    "ConditionMeshTerm",
+    "ConditionMeshId",
+    "InterventionMeshTerm",  # the registry's index terms: support for the classifier
+    "HasResults",
+)
+
+# The pre-filter has full recall, so what it passes over is no stem-cell study.
+NOT_STEM_CELL = Classified((), False, "")
+
+
+def client(settings: Settings, *, budget: float | None = None) -> Client:
+    """A client for the configured API. With a ``budget`` (seconds for everything, when stored
+    data could be shown instead) it does not retry: a retry's backoff would eat the budget."""
+    interval = settings.request_interval  # one knob for politeness: also the backoff base
+    if budget is not None:
+        return Client(settings.api_url, interval=interval, backoff=interval, retries=0,
+                      timeout=budget, budget=budget, user_agent=settings.user_agent)
+    return Client(settings.api_url, interval=interval, backoff=interval, user_agent=settings.user_agent)
+
+
+def refresh_from(store: Store, settings: Settings, *, full: bool = False,
+                 progress: Progress | None = None, budget: float | None = None) -> RefreshResult:
+    """``refresh`` with a client made from the settings."""
+    with client(settings, budget=budget) as api:
+        return refresh(store, api, full=full, progress=progress)
+
+
+def refresh(
+    store: Store, client: Client, *, full: bool = False, progress: Progress | None = None
+) -> RefreshResult:
+    """Bring the store up to date with ClinicalTrials.gov. Raises ApiError on failure,
+    in which case the store is exactly as it was."""
+    progress = progress or (lambda stage, done, total: None)
+    info = store.info()
+    version = client.version()
+    now = utc_now()
+    from_api = bool(info.source and info.source.startswith("ClinicalTrials.gov"))
+    # Under new rules, studies passed over by the last listing may be candidates now: list
+    # everything again (and re-label what is stored) before going incremental.
+    relabel_first = info.classifier_version != classify.CLASSIFIER_VERSION
+    stale_rules = relabel_first or info.listed_with != classify.CLASSIFIER_VERSION
+    if not info.is_empty and from_api and not stale_rules and not full:
+        if info.data_timestamp == version.data_timestamp:
+            with store.writing() as writer:
+                writer.set_meta(checked_at=now)
+            return RefreshResult("unchanged", version.data_timestamp, 0, 0, 0,
+                                 client.traffic.requests, client.traffic.bytes_received,
+                                 still_imported=len(store.imported_ids()))
+    # Records from an imported file are not the registry's word: they neither set the
+    # date an incremental listing starts from nor count as already fetched.
+    from_file = {i.value for i in store.imported_ids(CTGOV)}
+    known = {k: v for k, v in store.last_updates(CTGOV).items() if k not in from_file}
+    incremental = bool(known) and from_api and not stale_rules and not full
+    params = dict(MS_QUERY)
+    if incremental:
+        since = max(date for date, _ in known.values())
+        params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+    stamp = {"data_timestamp": version.data_timestamp, "fetched_at": now}
+
+    with store.writing() as writer:
+        if relabel_first:
+            relabel(store, writer)
+        listed, to_detail = 0, []
+        for page in client.iter_pages(params, LIST_FIELDS):
+            for record in map(bounded, page.studies):
+                if not is_nct_id(raw_nct_id(record)):
+                    continue
+                study = read_study(record)
+                listed += 1
+                candidate = classify.is_candidate(study)
+                stored = known.get(study.id.value)
+                if stored and stored[0] == study.last_update and (stored[1] or not candidate):
+                    writer.seen.add(study.id)  # unchanged: keep what is stored
+                    continue
+                if candidate:
+                    to_detail.append(study.id.value)
+                writer.put(record, study, classify.classified(study) if candidate else NOT_STEM_CELL,
+                           is_full=False, **stamp)
+            progress("Listing multiple sclerosis studies", listed, page.total_count)
+        detailed = 0
+        for record in map(bounded, client.studies_by_ids(to_detail, DETAIL_FIELDS)):
+            if not is_nct_id(raw_nct_id(record)):
+                continue
+            study = read_study(record)
+            writer.put(record, study, classify.classified(study), is_full=True, **stamp)
+            detailed += 1
+            progress("Fetching stem-cell study details", detailed, len(to_detail))
+        # A complete listing shows what the registry no longer lists. Imported studies
+        # go only when the user asked for a full refresh.
+        dropped = 0 if incremental else writer.keep_only_seen(CTGOV, drop_imported=full)
+        writer.set_meta(
+            data_timestamp=version.data_timestamp,
+            api_version=version.api_version,
+            fetched_at=now,
+            checked_at=now,
+            source=f"ClinicalTrials.gov API {version.api_version} at {client.base_url}",
+            classifier_version=classify.CLASSIFIER_VERSION,
+            listed_with=classify.CLASSIFIER_VERSION,
+        )
+    return RefreshResult(
+        "incremental" if incremental else "full",
+        version.data_timestamp,
+        listed,
+        detailed,
+        writer.changes,
+        client.traffic.requests,
+        client.traffic.bytes_received,
+        dropped,
+        len(store.imported_ids()),
+    )
+
+
+def relabel(store: Store, writer: Writer) -> None:
+    """Classify every stored study again (after the classifier changed), in ``writer``'s
+    transaction; works offline."""
+    for key, record in store.records():
+        if key.registry == CTGOV:
+            writer.reclassify(key, classify.classified(read_study(record)))
+    writer.set_meta(classifier_version=classify.CLASSIFIER_VERSION)
+
+

@@ -1,0 +1,128 @@
+"""A snapshot: the MS stem-cell studies a search runs on, read from the store (or from the
+bundled data when the store is empty and the registry cannot be reached), with how old
+they are.
+
+Loading only reads: it never writes the store (re-labelling after a classifier change
+is a step the updates run, see ``trials.updates``). Every record is read into the model
+once, by its registry's adapter, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cached_property
+
+import pandas as pd
+
+from . import registries
+from .analysis.classify import classified
+from .analysis.eligibility import Criteria, read_criteria
+from .analysis.table import Entry, build_table, entry_of
+from .errors import StoreError
+from .model import Site, StudyId
+from .presentation import plain
+from .store import bundled
+from .store.sqlite import NewStudy, StatusChange, Store, StoredStudy, StoreInfo
+
+STALE_AFTER = timedelta(hours=24)  # the registries publish new data daily
+BUNDLED = "bundled snapshot"  # what the fetched_at column says for a bundled study
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a search reads: the classified table, each study's entry, the changes the
+    refreshes saw, and how fresh it all is."""
+
+    table: pd.DataFrame
+    entries: Mapping[str, Entry]  # by the table's ``nct_id``
+    info: StoreInfo
+    changes: tuple[StatusChange, ...] = ()
+    new_studies: tuple[NewStudy, ...] = ()  # first stored after tracking began
+    notice: str | None = None  # something the user must be told about the store itself
+    bundled: bool = False  # the copy shipped with the package, not this computer's store
+
+    @property
+    def is_empty(self) -> bool:
+        return self.info.is_empty
+
+    def is_stale(self, now: datetime | None = None) -> bool:
+        return is_stale(self.info, now)
+
+    @property
+    def age(self) -> str:
+        """How old the data is, in the words every view and export uses."""
+        if self.bundled:
+            return plain.bundled_age(self.info.data_timestamp)
+        return plain.store_age(self.info)
+
+    @cached_property
+    def criteria(self) -> dict[str, Criteria]:
+        """What the pre-screen reads of each study, by its id in the table."""
+        return {key: read_criteria(e.study) for key, e in self.entries.items()}
+
+    @cached_property
+    def sites(self) -> dict[str, tuple[Site, ...]]:
+        """Each study's sites, by its id in the table, for "near me" and the map."""
+        return {key: e.study.sites for key, e in self.entries.items()}
+
+    @cached_property
+    def countries(self) -> tuple[str, ...]:
+        """Every country with a site, as the registry spells it, in alphabetical order."""
+        return tuple(sorted({c for e in self.entries.values() for c in e.study.countries}))
+
+
+def is_stale(info: StoreInfo, now: datetime | None = None) -> bool:
+    # A store that an update left empty (the registry listed nothing) is fresh all the same.
+    checked = info.checked_at or info.fetched_at
+    if not checked:
+        return True
+    moment = datetime.fromisoformat(checked.replace("Z", "+00:00"))
+    return (now or datetime.now(timezone.utc)) - moment > STALE_AFTER
+
+
+def _entry(stored: StoredStudy) -> Entry:
+    return entry_of(stored, registries.read(stored.id.registry, stored.record))
+
+
+def load(store: Store) -> Snapshot:
+    """The stored MS stem-cell studies; never touches the network, never writes."""
+    entries = [_entry(s) for s in store.stem_cell_studies()]
+    ids = {e.id for e in entries}
+    info = store.info()
+    return Snapshot(
+        build_table(entries), {e.id.value: e for e in entries}, info,
+        changes=tuple(store.status_changes(ids)),
+        new_studies=tuple(store.new_studies(ids)),
+        # Once new data is in, the old file set aside is history, not news.
+        notice=store.notice if info.is_empty else None,
+    )
+
+
+def load_bundled() -> Snapshot | None:
+    """The bundled data, classified by the classifier in use; None when the package has none."""
+    shipped = bundled.read()
+    if shipped is None:
+        return None
+    entries = []
+    for registry, record in shipped.records:
+        try:
+            study = registries.read(registry, record)
+        except (ValueError, StoreError):
+            continue  # a record this version cannot read is left out, never guessed at
+        label = classified(study)
+        if label.labels and label.is_ms:
+            entries.append(Entry(study, label.labels, label.evidence, label.study_role,
+                                 shipped.data_timestamp, BUNDLED, "api", True))
+    count = len(entries)
+    info = StoreInfo(count, count, shipped.data_timestamp, None, None,
+                     f"snapshot of ClinicalTrials.gov records bundled with this program "
+                     f"(built {shipped.built_at[:10]})", None)
+    return Snapshot(build_table(entries), {e.id.value: e for e in entries}, info, bundled=True)
+
+
+def stored_entry(store: Store, study_id: StudyId) -> Entry | None:
+    """Any stored study (stem-cell or not), read; None when it is not stored."""
+    stored = store.study(study_id)
+    return _entry(stored) if stored is not None else None

@@ -1,0 +1,207 @@
+"""Updating the store: refresh from the registry, import a file, re-label after a classifier
+change, and the bundled data a maintainer renews. One update at a time, for everyone.
+
+Every update takes the store's update lock (a lock file; see ``Store.update_lock``), so two
+processes never fetch at once. A caller that has to wait re-reads the store when it gets
+the lock, and does not fetch again if another update brought the data meanwhile. The
+page's visitors share one ``Updater`` per process, so ten visitors on day-old data start
+one refresh, not ten.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import registries
+from .analysis.classify import CLASSIFIER_VERSION
+from .config import Settings
+from .errors import TrialsError, UpdateRunning
+from .registries import Check, ImportResult, Progress, RefreshResult
+from .registries.ctgov.plan import relabel as _relabel
+from .snapshot import is_stale
+from .store import bundled
+from .store.sqlite import Store, StoreInfo
+
+# The wait policy for the update lock. `trials refresh` and imports wait this long for
+# another update to finish (a full refresh of the live API takes about 10 s) ...
+PATIENT_WAIT = 30.0
+# ... while an automatic refresh (search, show, export and the page on day-old data)
+# waits only this long and then goes on with the stored data.
+BRIEF_WAIT = 3.0
+
+_stores: dict[Path, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(settings: Settings) -> Store:
+    """The store, opened (and checked) once per process and shared by its threads."""
+    path = settings.store_path.resolve()
+    with _stores_lock:
+        store = _stores.get(path)
+        if store is None or not store.path.exists():
+            store = _stores[path] = Store(path)
+        return store
+
+
+def labels_are_stale(info: StoreInfo) -> bool:
+    """The stored labels come from another version of the classifier."""
+    return not info.is_empty and info.classifier_version != CLASSIFIER_VERSION
+
+
+def relabel(settings: Settings) -> bool:
+    """Classify every stored study again when the classifier changed (offline, in one
+    transaction); returns whether it did. A read-only store, or one that another update
+    holds, is left as it is: that update re-labels every study itself."""
+    store = open_store(settings)
+    if store.read_only or not labels_are_stale(store.info()):
+        return False
+    try:
+        with store.update_lock(BRIEF_WAIT):
+            if not labels_are_stale(store.info()):
+                return False
+            with store.writing() as writer:
+                _relabel(store, writer)
+            return True
+    except UpdateRunning:
+        return False
+
+
+def refresh(
+    settings: Settings,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    automatic: bool = False,
+    budget: float | None = None,
+) -> RefreshResult:
+    """Update the store from the registry; on ApiError the store is left as it was.
+
+    ``automatic`` is for refreshes of day-old data that a reader started: they wait
+    ``BRIEF_WAIT`` for another update and skip the fetch when the data turns out to be
+    fresh; others wait ``PATIENT_WAIT`` and skip it only when another update finished
+    while they waited. Raises UpdateRunning when the wait runs out.
+    """
+    store = open_store(settings)
+    before = store.info().checked_at
+    with store.update_lock(BRIEF_WAIT if automatic else PATIENT_WAIT):
+        info = store.info()
+        if not full and (info.checked_at != before or (automatic and not is_stale(info))):
+            # Another process or thread updated the store while this one waited.
+            return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
+        return registries.DEFAULT.refresh(store, settings, full=full, progress=progress, budget=budget)
+
+
+def import_file(settings: Settings, path: Path) -> ImportResult:
+    """Load a registry's downloaded file into the store."""
+    store = open_store(settings)
+    with store.update_lock(PATIENT_WAIT):
+        return registries.DEFAULT.import_file(store, path)
+
+
+def write_bundled(settings: Settings, path: Path | None = None) -> int:
+    """``trials bundle``: the store's MS stem-cell studies, as the package's bundled data."""
+    return bundled.write(open_store(settings), path)
+
+
+def check(settings: Settings) -> list[Check]:
+    """``trials check``: the live registry API answers as this program expects."""
+    return registries.DEFAULT.check(settings)
+
+
+# -- one updater per process, for the page --------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpdateState:
+    """What the shared updater is doing, for every visitor to see."""
+
+    running: bool = False
+    stage: str = ""
+    done: int = 0
+    total: int | None = None
+    runs: int = 0  # finished updates so far; a page reruns once per finished update
+    error: str | None = None  # why the last update failed (shown in a banner)
+    busy: bool = False  # the last one found another process updating
+    result: RefreshResult | None = None
+    finished_at: float = field(default=0.0, compare=False)  # time.monotonic()
+
+
+class Updater:
+    """Runs updates for all page sessions of this process, one at a time, in a thread: first
+    the re-labelling a classifier change needs (offline), then the refresh.
+
+    After a failed automatic update, automatic ones pause for ``RETRY_AFTER`` seconds
+    (``BUSY_RETRY_AFTER`` when another process was updating), so visitors neither wait
+    on a dead API one after another nor hammer it; the Update button always tries.
+    """
+
+    RETRY_AFTER = 600.0
+    BUSY_RETRY_AFTER = 30.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._state = UpdateState()
+
+    @property
+    def state(self) -> UpdateState:
+        return self._state
+
+    def start(self, *, automatic: bool) -> bool:
+        """Start an update unless one is running (or an automatic one failed just now)."""
+        with self._lock:
+            state = self._state
+            if state.running:
+                return False
+            if automatic and state.error:
+                pause = self.BUSY_RETRY_AFTER if state.busy else self.RETRY_AFTER
+                if time.monotonic() - state.finished_at < pause:
+                    return False
+            self._state = replace(state, running=True, stage="Asking ClinicalTrials.gov for news",
+                                  done=0, total=None)
+            thread = threading.Thread(target=self._run, args=(automatic,),
+                                      name="trials-updater", daemon=True)
+            thread.start()
+            self._thread = thread  # only once started: `wait` may join it at any moment
+            return True
+
+    def wait(self, timeout: float) -> UpdateState:
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self._state
+
+    def _progress(self, stage: str, done: int, total: int | None) -> None:
+        self._state = replace(self._state, stage=stage, done=done, total=total)
+
+    def _run(self, automatic: bool) -> None:
+        error, busy, result = None, False, None
+        try:
+            relabel(self.settings)
+            result = refresh(self.settings, progress=self._progress, automatic=automatic)
+        except UpdateRunning as exc:
+            error, busy = str(exc), True
+        except TrialsError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a thread's failure must reach the page as words
+            error = f"The update failed unexpectedly ({exc.__class__.__name__}: {exc})."
+        with self._lock:
+            self._state = UpdateState(running=False, runs=self._state.runs + 1, error=error,
+                                      busy=busy, result=result, finished_at=time.monotonic())
+
+
+_updaters: dict[Path, Updater] = {}
+
+
+def updater(settings: Settings) -> Updater:
+    """The updater every page session of this process shares, for this store."""
+    path = settings.store_path.resolve()
+    with _stores_lock:
+        found = _updaters.get(path)
+        if found is None or found.settings != settings:
+            found = _updaters[path] = Updater(settings)
+        return found
