@@ -26,8 +26,8 @@ from common import (
     with_status,
 )
 
-from trials.refresh import RefreshResult
-from trials.standin import StandIn
+from tests.support.standin import StandIn
+from trials.registries.base import RefreshResult
 
 
 def last_update(study: dict) -> str:

@@ -1,10 +1,10 @@
-"""Precision and recall of trials.classify on the labelled ClinicalTrials.gov records.
+"""Precision and recall of trials.analysis.classify on the labelled ClinicalTrials.gov records.
 
 Run from the repository root: ``python bench/classify.py``. The data is read in place from
 ``shared/ctgov`` next to the repository, or from ``$TRIALS_SHARED_DIR/ctgov``.
 
 It prints the scores per label on every record, per source corpus, and per half of the fixed
-split in ``trials/evaluation.py`` (``held-out`` is the half no rule was written from: the
+split in ``tests/support/evaluation.py`` (``held-out`` is the half no rule was written from: the
 figure that says how the rules generalise); then the score on the phrasings written for the
 tests (``tests/data/classifier_phrasings.csv``), the first-pass candidate recall, and every
 miss. A study present in two corpora (sparse in ms-2025-09, full in msc-2022) counts twice:
@@ -18,10 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from trials.standin import shared_dir  # noqa: E402
-from trials import evaluation as ev  # noqa: E402
-from trials import standin  # noqa: E402
-from trials.classify import CANDIDATE_FIELDS, THERAPY_TYPES, classify, describe, is_candidate  # noqa: E402
+from tests.support import evaluation as ev  # noqa: E402
+from tests.support import standin  # noqa: E402
+from tests.support.standin import shared_dir  # noqa: E402
+from trials.analysis.classify import THERAPY_TYPES, classify, describe, is_candidate  # noqa: E402
+from trials.registries.ctgov.plan import CANDIDATE_FIELDS  # noqa: E402
+from trials.registries.ctgov.record import read_study  # noqa: E402
 
 PHRASINGS = Path(__file__).resolve().parents[1] / "tests" / "data" / "classifier_phrasings.csv"
 FIRST_PASS_CORPUS = "ms-2025-09"  # the answer to query.cond=multiple sclerosis
@@ -31,8 +33,8 @@ def candidate_recall(records: list[ev.Record], fields: tuple[str, ...]) -> tuple
     """Share of stem-cell records kept by is_candidate on the record as a ``fields=`` answer
     (projected by the stand-in's rules), and how many first-pass studies it keeps."""
     positives = [r for r in records if r.expected]
-    kept = sum(is_candidate(standin.project(r.study, fields)) for r in positives)
-    count = sum(is_candidate(standin.project(r.study, fields))
+    kept = sum(is_candidate(read_study(standin.project(r.study, fields))) for r in positives)
+    count = sum(is_candidate(read_study(standin.project(r.study, fields)))
                 for r in records if r.corpus == FIRST_PASS_CORPUS)
     return kept / len(positives), count
 
@@ -45,7 +47,7 @@ def _table(title: str, scores: list[ev.Score]) -> None:
 
 
 def _phrasing_scores(phrasings: list[ev.Phrasing]) -> tuple[list[ev.Score], list[str]]:
-    got = [(p, classify(p.as_study()).labels) for p in phrasings]
+    got = [(p, classify(read_study(p.as_study())).labels) for p in phrasings]
     scores = [ev.score(label, [(label in p.expected, label in labels) for p, labels in got])
               for label in THERAPY_TYPES]
     wrong = [f"  {p.text!r}: expected {'; '.join(p.expected) or '-'}, got {'; '.join(labels) or '-'}"

@@ -1,7 +1,7 @@
 """What the benchmark scripts share: the real MS records, scaled copies of them, the stand-in's
 request log, a naive client to compare with, fresh processes to measure in, and table printing.
 
-Everything runs against ``trials.standin`` on 127.0.0.1 with no pause between requests, and
+Everything runs against ``tests.support.standin`` on 127.0.0.1 with no pause between requests, and
 every store lives in a temporary folder. The scripts print figures; none of them asserts one.
 """
 
@@ -29,11 +29,13 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the scripts run from a checkout, installed or not
 
-from trials import standin  # noqa: E402
-from trials.api import Client  # noqa: E402
+from tests.support import standin  # noqa: E402
+from tests.support.standin import shared_dir  # noqa: E402,F401 - for the scripts
 from trials.config import Settings  # noqa: E402
-from trials.refresh import MS_QUERY, RefreshResult, refresh  # noqa: E402
-from trials.store import Store  # noqa: E402
+from trials.registries.base import RefreshResult  # noqa: E402
+from trials.registries.ctgov.api import Client  # noqa: E402
+from trials.registries.ctgov.plan import MS_QUERY, refresh  # noqa: E402
+from trials.store.sqlite import Store  # noqa: E402
 
 SCALED_ID_DIGIT = "9"  # copies get NCT9kkiiiii: far above any real id, still ^NCT\d{8}$
 MAX_COPIES = 100  # kk has two digits

@@ -1,4 +1,4 @@
-"""How much trials.eligibility reads from real criteria texts, and whether it reads it right.
+"""How much trials.analysis.eligibility reads from real criteria texts, and whether it reads it right.
 
 Run from the repository root: ``python bench/eligibility.py``. Reads every study with
 eligibility criteria text in ``shared/ctgov`` (or ``$TRIALS_SHARED_DIR/ctgov``) and prints:
@@ -26,10 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from trials.eligibility import Criteria, criteria_of  # noqa: E402
-from trials.prescreen import DOES_NOT_FIT, NO, VERDICTS, Profile, assess  # noqa: E402
-from trials.records import nct_id_of  # noqa: E402
-from trials.standin import shared_dir  # noqa: E402
+from tests.support.standin import shared_dir  # noqa: E402
+from trials.analysis.eligibility import Criteria, read_criteria  # noqa: E402
+from trials.analysis.prescreen import DOES_NOT_FIT, NO, VERDICTS, Profile, assess  # noqa: E402
+from trials.registries.ctgov.record import raw_nct_id, read_study  # noqa: E402
 
 EXPECTED = REPO / "tests" / "data" / "eligibility_expected.csv"
 PROFILES = {
@@ -89,7 +89,7 @@ def expected_rows() -> list[dict[str, object]]:
 
 
 def hand_excludes(row: dict, c: Criteria, profile: Profile) -> bool:
-    """Whether the hand-read values clearly leave the profile out (independent of trials.prescreen).
+    """Whether the hand-read values clearly leave the profile out (independent of trials.analysis.prescreen).
 
     Age counts only when the registry's fields and the hand-read text both exclude it.
     """
@@ -125,9 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'corpus':<14}{'studies':>9}{'with text':>11}{'age range':>11}{'MS types':>10}{'EDSS':>7}")
     for name, studies in data.items():
         with_text = [s for s in studies if has_criteria(s)]
-        read = [criteria_of(s) for s in with_text]
+        read = [read_criteria(read_study(s)) for s in with_text]
         for s, c in zip(with_text, read):
-            criteria.setdefault(nct_id_of(s), c)
+            criteria.setdefault(str(raw_nct_id(s)), c)
         print(f"  {name:<14}{len(studies):>9}{len(with_text):>11}"
               f"{sum(c.age_text is not None for c in read):>11}"
               f"{sum(bool(c.ms_types) for c in read):>10}{sum(c.edss is not None for c in read):>7}")

@@ -1,4 +1,4 @@
-"""Every study in the shared ClinicalTrials.gov test data that trials.flags flags, with reasons.
+"""Every study in the shared ClinicalTrials.gov test data that trials.analysis.flags flags, with reasons.
 
 Run from the repository root: ``python bench/flags.py``. The data is read in place from
 ``shared/ctgov`` next to the repository, or from ``$TRIALS_SHARED_DIR/ctgov``.
@@ -18,12 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from trials.standin import shared_dir  # noqa: E402
-from trials.classify import classify  # noqa: E402
-from trials.evaluation import load_records  # noqa: E402
-from trials.flags import TITLES, flags_for  # noqa: E402
-from trials.records import dig  # noqa: E402
-from trials.standin import DEFAULT_DATA_TIMESTAMP  # noqa: E402
+from tests.support.evaluation import load_records  # noqa: E402
+from tests.support.standin import DEFAULT_DATA_TIMESTAMP, shared_dir  # noqa: E402
+from trials.analysis.classify import classify  # noqa: E402
+from trials.analysis.flags import TITLES, flags_for  # noqa: E402
+from trials.registries.ctgov.record import dig, read_study  # noqa: E402
 
 CORPUS_DATES = {"ms-2025-09": date.fromisoformat(DEFAULT_DATA_TIMESTAMP[:10])}
 
@@ -44,9 +43,10 @@ def main() -> None:
     per_rule: Counter[str] = Counter()
     flagged = 0
     for record in records:
-        labels = classify(record.study).labels
+        study = read_study(record.study)
+        labels = classify(study).labels
         when = data_date(record.corpus, record.study)
-        found = flags_for(record.study, when, labels)
+        found = flags_for(study, when, labels)
         if not found:
             continue
         flagged += 1

@@ -25,8 +25,8 @@ from common import REPO, shared_dir
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from trials.refresh import import_download
-from trials.store import Store
+from trials.registries.ctgov.download import import_download
+from trials.store.sqlite import Store
 def rss_kb():  # the resident memory now (ru_maxrss is the peak so far)
     status = Path("/proc/self/status").read_text()
     return int(next(l for l in status.splitlines() if l.startswith("VmRSS:")).split()[1])

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from common import REPO, load_ms_studies, median, print_header, print_table, refresh_into, temp_dir, traffic
 
-from trials import standin
+from tests.support import standin
 
 APP = str(REPO / "app.py")
 

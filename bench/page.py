@@ -1,8 +1,9 @@
 """The page next to a bare Streamlit page: first useful view in Chromium, and server load.
 
 Run: ``python bench/page.py [--runs 7] [--sessions 1 10 50] [--app DIR]``. Fills a warm store
-from the stand-in, then serves ``app.py`` and a bare page (a title and one 60-row table, with
-the app's Streamlit settings) side by side on 127.0.0.1 and measures both in the same run:
+from the stand-in (with the measured checkout's own ``trials refresh``), then serves ``app.py``
+and a bare page (a title and one 60-row table, with the app's Streamlit settings) side by side
+on 127.0.0.1 and measures both in the same run:
 
 1. **First useful view** in headless Chromium (Debian's; Playwright never downloads one),
    at desktop (1366x900) and phone (390x844, mobile) sizes: seconds from navigation until the
@@ -33,9 +34,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from common import REPO, duration, load_ms_studies, print_header, print_table, refresh_into, temp_dir, verdict
+from common import REPO, duration, load_ms_studies, print_header, print_table, temp_dir, verdict
 
-from trials.standin import StandIn, free_port
+from tests.support.standin import StandIn, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,6 +55,10 @@ SERVER_START_TIMEOUT_S = 60
 LOAD_TIMEOUT_MS = 120_000
 SESSION_TIMEOUT_S = 300
 
+# The page's Streamlit settings: trials/page/config.toml (``trials serve`` passes them on the
+# command line; the repository's .streamlit/config.toml links to it for ``streamlit run``).
+APP_CONFIG = REPO / "trials" / "page" / "config.toml"
+
 BARE_APP = """import pandas as pd
 import streamlit as st
 
@@ -68,10 +73,19 @@ def bare_app(folder: Path, settings: bool = True) -> Path:
     folder.mkdir(parents=True)
     if settings:
         (folder / ".streamlit").mkdir()
-        shutil.copy(REPO / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+        shutil.copy(APP_CONFIG, folder / ".streamlit" / "config.toml")
     script = folder / "bare.py"
     script.write_text(BARE_APP)
     return script
+
+
+def fill_store(app: Path, env: dict[str, str]) -> None:
+    """A warm store, written by the measured checkout's own ``trials refresh``: another
+    checkout's app.py may not read a store of this one's layout (it would set it aside)."""
+    done = subprocess.run([sys.executable, "-m", "trials", "refresh"], cwd=app, env={**os.environ, **env},
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"trials refresh in {app} exited with {done.returncode}:\n{(done.stdout + done.stderr)[-2000:]}")
 
 
 class Server:
@@ -233,9 +247,9 @@ def main() -> None:
     print_header(f"First useful view and server load: {args.app / 'app.py'} next to a bare Streamlit page")
 
     with StandIn(load_ms_studies()) as api, temp_dir() as folder:
-        refresh_into(folder, api.url)
         env = {"TRIALS_CACHE_DIR": str(folder), "TRIALS_API_URL": api.url, "TRIALS_REQUEST_INTERVAL": "0",
                "PYTHONPATH": str(args.app.resolve())}
+        fill_store(args.app.resolve(), env)
         with served((args.app.resolve() / "app.py", env, folder / "app.log"),
                     (bare_app(folder / "bare"), {}, folder / "bare.log"),
                     (bare_app(folder / "default", settings=False), {}, folder / "default.log"),

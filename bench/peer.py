@@ -36,8 +36,8 @@ from common import (
     traffic,
 )
 
-from trials.refresh import LIST_FIELDS, MS_QUERY
-from trials.standin import StandIn
+from tests.support.standin import StandIn
+from trials.registries.ctgov.plan import LIST_FIELDS, MS_QUERY
 
 PEER = "pytrials"
 
