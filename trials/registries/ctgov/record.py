@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from ...errors import InputError
@@ -185,6 +186,7 @@ _FIELD_NAMES = {
 }
 
 
+@lru_cache(maxsize=1024)  # a record has a few hundred paths, most of them in every record
 def _field_name(path: tuple[str, ...]) -> str:
     module = path[0].removesuffix("Module")
     key = _FIELD_NAMES.get(path[-1], re.sub(r"(?<!^)([A-Z])", r" \1", path[-1]).lower())
