@@ -18,6 +18,8 @@ from trials.store.sqlite import Store, utc_now
 
 from .conftest import BASE, MS_2025, MSC_2022, REPO, hostile_study, needs_shared
 
+pytestmark = pytest.mark.slow  # the page runs in-process, a second or more each
+
 APP = str(REPO / "app.py")
 
 

@@ -42,6 +42,7 @@ BEAT_MS = "NCT04047628"  # HSCT versus best available therapy, recruiting in thi
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
+    pytest.mark.browser,
     needs_shared,
     pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                        reason="Debian's chromium is not installed (.ci/run installs it)"),
@@ -341,6 +342,47 @@ def test_comparison_from_a_link(served, tall):
     page.goto(f"{url}/?compare=NCT1,not-an-id")
     settle(page)
     page.get_by_text("The studies to compare in this link were not used").wait_for(timeout=10_000)
+
+
+# Links that together use every parameter the page knows (checked below), read as a link is
+# read: the CLI's spellings, a country alias, several values, a value that matches nothing.
+AGREEMENT_LINKS = (
+    "/",
+    "/?therapy=hsct&status=RECRUITING&status=terminated&country=usa&gives=false",
+    "/?phase=2&type=interventional&registry_status=ACTIVE_NOT_RECRUITING&q=transplant",
+    "/?therapy=MSC&near=Milan%2C+Italy&within=3000&since=2025-01-01",
+    "/?therapy=MSC&age=38&sex=female&ms_type=RRMS&edss=4&hide_no_fit=true",
+    "/?therapy=HSCT&study=NCT04047628&compare=NCT04047628,NCT03477500",
+    "/?therapy=nonsense&country=Germany&phase=2",
+)
+
+
+def test_a_link_gives_the_same_csv_on_the_page_and_the_command_line(served, desktop, tmp_path):
+    """``trials export --link URL`` writes exactly the page's Download for that link."""
+    url, settings = served
+    assert set().union(*(parse_qs(urlparse(link).query) for link in AGREEMENT_LINKS)) == set(trials.LINK_PARAMS)
+    env = {**os.environ, "TRIALS_CACHE_DIR": str(settings.cache_dir), "TRIALS_API_URL": settings.api_url,
+           "PYTHONPATH": str(REPO)}
+    for number, link in enumerate(AGREEMENT_LINKS):
+        open_page(desktop, url + link)
+        if desktop.get_by_role("dialog").count():
+            desktop.keyboard.press("Escape")  # the study's card covers the page
+            settle(desktop)
+        button = desktop.get_by_role("button", name=re.compile(r"^Download (this study|these \d+ studies) as CSV"))
+        button.wait_for(timeout=20_000)
+        settle(desktop)
+        try:
+            with desktop.expect_download(timeout=60_000) as download:
+                button.click()
+            on_page = Path(download.value.path()).read_bytes()
+        except playwright.TimeoutError:
+            desktop.screenshot(path=str(OUTPUT / "agreement-failed.png"), full_page=True)
+            raise AssertionError(f"no download from the page for {link}") from None
+        out = tmp_path / f"{number}.csv"
+        done = subprocess.run([sys.executable, "-m", "trials", "export", "--offline", "--link", url + link,
+                               "-o", str(out)], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert len(on_page) > 1_000 and out.read_bytes() == on_page, link
 
 
 AXE_STATES = {

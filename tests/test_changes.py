@@ -47,7 +47,7 @@ def changed(snapshot: trials.Snapshot, since: str | None = None) -> list[changes
 
 
 @pytest.fixture(scope="module")
-def two_refreshes(tmp_path_factory):
+def two_refreshes(tmp_path_factory):  # the tests that use it are marked slow: it serves two releases
     """A store refreshed from the stand-in twice; between the two the records change.
 
     Built from the real ms-2025-09 records: the first release lacks NurOwn (as if it were
@@ -73,6 +73,7 @@ def two_refreshes(tmp_path_factory):
     return settings, after_first, load(settings), result
 
 
+@pytest.mark.slow
 @needs_shared
 def test_the_first_download_is_not_new_and_has_no_changes(two_refreshes):
     _, first, _, _ = two_refreshes
@@ -81,6 +82,7 @@ def test_the_first_download_is_not_new_and_has_no_changes(two_refreshes):
     assert changed(first) == []
 
 
+@pytest.mark.slow
 @needs_shared
 def test_a_second_refresh_records_the_new_study_and_the_status_change(two_refreshes):
     settings, first, second, result = two_refreshes
@@ -98,6 +100,7 @@ def test_a_second_refresh_records_the_new_study_and_the_status_change(two_refres
     assert line == "Since your last visit: 1 new study, 1 completed."
 
 
+@pytest.mark.slow
 @needs_shared
 def test_new_and_changed_studies_are_marked_in_the_csv(two_refreshes, tmp_path, monkeypatch):
     settings, first, _, _ = two_refreshes
@@ -111,6 +114,7 @@ def test_new_and_changed_studies_are_marked_in_the_csv(two_refreshes, tmp_path, 
     assert sum(bool(r["changed"]) for r in rows.values()) == 2
 
 
+@pytest.mark.slow
 @needs_shared
 def test_the_feed_is_atom_with_one_entry_per_change(two_refreshes, tmp_path, monkeypatch, capsys):
     settings, _, second, _ = two_refreshes

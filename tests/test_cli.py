@@ -40,6 +40,7 @@ def make_stale(cache_dir):
         conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'checked_at'")
 
 
+@pytest.mark.slow
 @needs_shared
 def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     with StandIn(load_corpus(MS_2025)) as api:
@@ -141,6 +142,7 @@ def test_help_for_every_command():
         assert exit_.value.code == 0
 
 
+@pytest.mark.slow
 def test_the_bundled_snapshot_stands_in_for_an_empty_store_without_api(tmp_path, env):
     env["TRIALS_API_URL"] = "http://127.0.0.1:9/api/v2"  # nothing listens there
     found = trials("search", "--therapy", "MSC", env=env)
@@ -158,6 +160,7 @@ def test_the_bundled_snapshot_stands_in_for_an_empty_store_without_api(tmp_path,
     assert shown.returncode == 0 and label.search(shown.stdout), shown.stderr
 
 
+@pytest.mark.slow
 @needs_shared
 def test_the_bundled_data_is_built_from_a_store_and_the_first_refresh_replaces_it(tmp_path, env):
     with StandIn(load_corpus(MS_2025, MSC_2022)) as api:
@@ -179,6 +182,7 @@ def test_the_bundled_data_is_built_from_a_store_and_the_first_refresh_replaces_i
         assert "ClinicalTrials.gov data as of 2025-09-25" in found.stdout
 
 
+@pytest.mark.slow
 @needs_shared
 def test_check_against_the_stand_in(env):
     with StandIn(load_corpus(MS_2025)) as api:
@@ -217,6 +221,7 @@ def test_check_reports_a_403_in_words(monkeypatch, capsys):
     assert out.count("FAIL") == 4 and "403 Forbidden" in out and "trials import FILE" in out
 
 
+@pytest.mark.slow
 @needs_shared
 def test_refresh_full_rebuilds_a_store_with_damaged_pages(tmp_path, env):
     with StandIn(load_corpus(MS_2025)) as api:
@@ -279,6 +284,7 @@ def filled_env(tmp_path, studies) -> dict:
     return env
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly(tmp_path):
     # Enough rows that `head` goes away while `trials` is still writing (far over a pipe's 64 KiB).
     studies = [hostile_study(f"NCT{i:08d}", title=f"Autologous stem cell transplant study {i} " * 4)
@@ -293,6 +299,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     assert done.stderr.strip().splitlines()[-1] in ("trials exit status 0", "trials exit status 141")
 
 
+@pytest.mark.slow
 def test_control_characters_never_reach_the_terminal(tmp_path):
     env = filled_env(tmp_path, [hostile_study()])
     for args in (["search", "--offline"], ["show", "NCT00000001", "--offline"]):
@@ -303,6 +310,7 @@ def test_control_characters_never_reach_the_terminal(tmp_path):
         assert "RED" in done.stdout and "TXET" in done.stdout  # the words stay
 
 
+@pytest.mark.slow
 def test_the_import_message_is_terminal_safe(tmp_path):
     path = tmp_path / "x.json"
     path.write_text(json.dumps([hostile_study("NCT\x1b[2J1"), hostile_study()]), encoding="utf-8")

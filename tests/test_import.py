@@ -74,6 +74,7 @@ def test_a_100000_deep_file_is_refused_clearly(store, tmp_path, opening, closing
     assert store.info().is_empty
 
 
+@pytest.mark.slow
 def test_a_100000_deep_file_on_the_command_line_is_one_line(tmp_path):
     path = tmp_path / "deep.json"
     path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
@@ -86,6 +87,7 @@ def test_a_100000_deep_file_on_the_command_line_is_one_line(tmp_path):
     assert "nests deeper" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_a_record_larger_than_the_bound_is_refused(store, tmp_path):
     path = write(tmp_path, "big.json", [hsct("NCT00000001"), hsct("NCT00000002")])
     big = hsct("NCT00000003")
@@ -115,6 +117,7 @@ def test_a_file_cut_short_imports_nothing(store, tmp_path):
     assert store.info().is_empty
 
 
+@pytest.mark.slow
 @needs_shared
 def test_memory_stays_bounded_on_a_large_file(tmp_path):
     """A 30 MB download (copies of the real website records) imported in a fresh process:
@@ -200,6 +203,7 @@ def test_a_file_of_only_bad_records_is_an_input_error(store, tmp_path):
     assert store.info().is_empty
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_the_count_and_reasons(tmp_path):
     path = write(tmp_path, "mixed.json", [hsct("NCT1"), hsct("NCT00000001")])
     done = subprocess.run([sys.executable, "-m", "trials", "import", str(path)],

@@ -47,7 +47,7 @@ def read(**params) -> Read:
     raw = {k: v if isinstance(v, list) else [v] for k, v in params.items()}
     query, notices = Query.from_link(raw)
     result = search(snapshot(), query)
-    return Read(result.query.filters, result.query.study, (*notices, *result.unused))
+    return Read(result.query.filters, result.query.study, (*notices, *(u.text for u in result.unused)))
 
 
 @pytest.mark.parametrize("params, field, expected", [

@@ -62,6 +62,7 @@ def run(store, server, **kwargs):
         return refresh(store, client, **kwargs)
 
 
+@pytest.mark.slow
 @needs_shared
 def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, corpus):
     result = run(store, standin)
@@ -84,6 +85,7 @@ def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, cor
     assert all(s.is_full for s in store.stem_cell_studies())
 
 
+@pytest.mark.slow
 @needs_shared
 def test_repeat_refresh_with_nothing_new_is_one_request(store, standin):
     run(store, standin)
@@ -93,6 +95,7 @@ def test_repeat_refresh_with_nothing_new_is_one_request(store, standin):
     assert [r.path for r in standin.requests[before:]] == ["/api/v2/version"]
 
 
+@pytest.mark.slow
 @needs_shared
 def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
     run(store, standin)
@@ -118,6 +121,7 @@ def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
     assert store.info().data_timestamp == "2025-10-03T00:00:00"
 
 
+@pytest.mark.slow
 @needs_shared
 def test_full_refresh_drops_studies_no_longer_listed(store, standin):
     run(store, standin)
@@ -127,6 +131,7 @@ def test_full_refresh_drops_studies_no_longer_listed(store, standin):
     assert store.study(sid("NCT04047628")) is None
 
 
+@pytest.mark.slow
 @needs_shared
 def test_api_down_leaves_the_store_as_it_was(store, standin):
     run(store, standin)

@@ -14,6 +14,8 @@ import pytest
 
 from .support.standin import LoggedRequest, StandIn, load_corpus
 
+pytestmark = pytest.mark.slow  # every test starts an HTTP server
+
 from .conftest import FULL_RECORDS, MS_2025, MSC_2022
 
 

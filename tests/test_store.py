@@ -179,6 +179,7 @@ def _open_when_all_are_ready(path, barrier):
     return Store(path).notice
 
 
+@pytest.mark.slow
 def test_eight_simultaneous_first_opens_share_one_new_store(tmp_path):
     # Real processes, released together on an empty folder, several rounds.
     context = multiprocessing.get_context("spawn")
@@ -193,6 +194,7 @@ def test_eight_simultaneous_first_opens_share_one_new_store(tmp_path):
             assert Store(folder / "trials.sqlite3").info().is_empty
 
 
+@pytest.mark.slow
 @needs_shared
 def test_damaged_pages_in_the_middle_are_found_on_open_and_set_aside(tmp_path):
     path = tmp_path / "trials.sqlite3"
@@ -213,6 +215,7 @@ def _trials(*args, env):
                           env=env, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @needs_shared
 def test_a_healthy_store_in_a_read_only_folder_is_read_not_replaced(tmp_path):
     folder = tmp_path / "cache"
@@ -232,6 +235,7 @@ def test_a_healthy_store_in_a_read_only_folder_is_read_not_replaced(tmp_path):
     assert not list(folder.glob("*unreadable*"))
 
 
+@pytest.mark.slow
 @needs_shared
 def test_a_read_only_store_file_is_read_and_refresh_says_why_it_cannot_write(tmp_path):
     folder = tmp_path / "cache"
@@ -248,6 +252,7 @@ def test_a_read_only_store_file_is_read_and_refresh_says_why_it_cannot_write(tmp
         assert str(folder / "trials.sqlite3") in refused.stderr
 
 
+@pytest.mark.slow
 def test_a_folder_that_cannot_be_created_is_named(tmp_path):
     parent = tmp_path / "locked"
     parent.mkdir(mode=0o555)

@@ -23,18 +23,38 @@ from .analysis import prescreen
 from .analysis.changes import parse_since
 from .analysis.prescreen import Profile
 from .config import Settings
-from .errors import (ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError,
-                     UpdateRunning)
+from .errors import ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
 from .model import Study, StudyId
-from .query import (LINK_PARAMS, MAX_COMPARED, MAX_PLACE, MAX_WITHIN_KM, MIN_COMPARED, PARAMS, Filters, Param,
-                    Query, add_options, parse_compare)
+from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, choose, current, entry, search
+from .query import (
+                     LINK_PARAMS,
+                     MAX_COMPARED,
+                     MAX_PLACE,
+                     MAX_WITHIN_KM,
+                     MIN_COMPARED,
+                     PARAMS,
+                     Filters,
+                     Param,
+                     Query,
+                     add_options,
+                     parse_compare,
+)
 from .registries import Check, ImportResult, RefreshResult
 from .registries import parse_id as parse_study_id
-from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, choose, current, entry, search
 from .server import serve
 from .snapshot import Snapshot, load, load_bundled
-from .updates import (UpdateState, Updater, check, import_file, labels_are_stale, open_store, refresh,
-                      relabel, updater, write_bundled)
+from .updates import (
+                     Updater,
+                     UpdateState,
+                     check,
+                     import_file,
+                     labels_are_stale,
+                     open_store,
+                     refresh,
+                     relabel,
+                     updater,
+                     write_bundled,
+)
 
 __all__ = [
     # settings and errors
@@ -45,9 +65,9 @@ __all__ = [
     "MIN_COMPARED", "MAX_COMPARED", "prescreen", "add_options", "parse_compare", "parse_since",
     "parse_study_id", "search", "Result", "Since", "atom",
     # the data: which to show, and updating it
-    "Snapshot", "Current", "Notice", "NO_DATA", "current", "choose", "entry", "load", "load_bundled", "open_store",
-    "refresh", "relabel", "labels_are_stale", "import_file", "write_bundled", "check", "Updater", "UpdateState", "updater",
-    "RefreshResult", "ImportResult", "Check",
+    "Snapshot", "Current", "Notice", "NO_DATA", "current", "choose", "entry", "load", "load_bundled",
+    "open_store", "refresh", "relabel", "labels_are_stale", "import_file", "write_bundled", "check",
+    "Updater", "UpdateState", "updater", "RefreshResult", "ImportResult", "Check",
     # the model, and the page
     "Study", "StudyId", "serve",
 ]

@@ -193,8 +193,8 @@ def _found(args: argparse.Namespace, settings: trials.Settings) -> trials.Result
         query, unused = trials.Query.from_cli(args), ()  # bad input fails before any work
     result = trials.search(_data(settings, args.offline).snapshot, query)
     if not args.link and result.unused:
-        raise trials.InputError(" ".join(result.unused))
-    for notice in (*unused, *result.unused):
+        raise trials.InputError(" ".join(u.problem for u in result.unused))
+    for notice in (*unused, *(u.text for u in result.unused)):
         _say(notice)
     return result
 
@@ -273,7 +273,7 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
                          near=args.near or "")
     result = trials.search(_data(settings, args.offline).snapshot, query)
     if result.unused:
-        raise trials.InputError(" ".join(result.unused))
+        raise trials.InputError(" ".join(u.problem for u in result.unused))
     table = result.comparison
     assert table is not None  # two or more known studies, or ``unused`` said why not
     if args.output:

@@ -26,7 +26,7 @@ class Settings:
         return self.cache_dir / "trials.sqlite3"
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         return cls(
             api_url=os.environ.get("TRIALS_API_URL", DEFAULT_API_URL).rstrip("/"),
             cache_dir=Path(os.environ.get("TRIALS_CACHE_DIR", DEFAULT_CACHE_DIR)),

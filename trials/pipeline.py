@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
@@ -132,10 +132,26 @@ class Since:
 
 
 @dataclass(frozen=True)
+class Unused:
+    """A value asked for that the data cannot answer, and what the search did instead."""
+
+    problem: str  # "No study lists “Germany”."; what the command line says, as an error
+    instead: str = ""  # "showing all countries"; what a link's reader sees happen
+
+    @property
+    def text(self) -> str:
+        """The notice a link's reader gets: the problem and what was done instead."""
+        if not self.instead:
+            return self.problem
+        head, dot, rest = self.problem.partition(". ")
+        return f"{head.rstrip('.')}; {self.instead}.{' ' + rest if dot else ''}"
+
+
+@dataclass(frozen=True)
 class Result:
     query: Query  # as used: countries spelled as in the data, values that could not be used left out
     rows: pd.DataFrame  # the studies in order; exactly what the CSV exports
-    unused: tuple[str, ...]  # every value asked for that could not be used, in words
+    unused: tuple[Unused, ...]  # every value asked for that the data could not answer
     since: Since
     changes: tuple[Change, ...]  # every change to a study in the data since then (not only the rows')
     near: Near | None  # the ranking by distance, when a known place was given
@@ -153,7 +169,7 @@ class Result:
 def since_of(snapshot: Snapshot, query: Query) -> Since:
     if query.since:
         return Since(query.since, f"since {query.since[:10]}", False)
-    fetched = snapshot.info.fetched_at or datetime.now(timezone.utc).isoformat()
+    fetched = snapshot.info.fetched_at or datetime.now(UTC).isoformat()
     start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
     return Since(start.isoformat(), f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}", True)
 
@@ -164,10 +180,10 @@ def _country(value: str, known: tuple[str, ...]) -> str | None:
     return next((c for c in known if c.casefold() == wanted), None)
 
 
-def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[str], geo.Origin | None]:
+def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[Unused], geo.Origin | None]:
     """The query with its data-dependent values checked against the snapshot: countries in
     the data's spelling, known studies, a place the gazetteer knows."""
-    unused: list[str] = []
+    unused: list[Unused] = []
     chosen, missing = [], []
     for value in query.filters.countries:
         match = _country(value, snapshot.countries)
@@ -176,23 +192,23 @@ def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[str], geo.Or
         rest = "showing the other countries asked for" if chosen else "showing all countries"
         recruiting = summary.recruiting_countries(snapshot.table)
         offer = f" Countries with a study recruiting now: {', '.join(recruiting)}." if recruiting else ""
-        unused.append(f"No study lists {', '.join(shown(v) for v in missing)}; {rest}.{offer}")
+        unused.append(Unused(f"No study lists {', '.join(shown(v) for v in missing)}.{offer}", rest))
     study = query.study
     if study is not None and study not in snapshot.entries:
-        unused.append(f"This link asks for study {shown(study)}, which is not in the data on this page; "
-                      "choose a study from the list.")
+        unused.append(Unused(f"This link asks for study {shown(study)}, which is not in the data on this "
+                             "page; choose a study from the list."))
         study = None
     compare = tuple(i for i in query.compare if i in snapshot.entries)
     unknown = [i for i in query.compare if i not in snapshot.entries]
     if unknown:
-        unused.append(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the MS "
-                      "stem-cell studies in the local data, so not compared.")
+        unused.append(Unused(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the MS "
+                             "stem-cell studies in the local data, so not compared."))
     origin = None
     if query.near:
         try:
             origin = geo.locate(query.near)
         except TrialsError as exc:
-            unused.append(str(exc))
+            unused.append(Unused(str(exc)))
     resolved = replace(query, filters=replace(query.filters, countries=tuple(dict.fromkeys(chosen))),
                        study=study, compare=compare if len(compare) >= 2 else ())
     return resolved, unused, origin

@@ -27,8 +27,15 @@ from .analysis import nearby, prescreen
 from .analysis.changes import parse_since
 from .analysis.classify import THERAPY_TYPES
 from .analysis.prescreen import Profile
-from .analysis.status import (ALL_STATUSES, PHASES, STATUS_GROUPS, STUDY_TYPES, is_whole_group,
-                              status_group, status_words)
+from .analysis.status import (
+    ALL_STATUSES,
+    PHASES,
+    STATUS_GROUPS,
+    STUDY_TYPES,
+    is_whole_group,
+    status_group,
+    status_words,
+)
 from .errors import InputError
 from .presentation import plain
 
@@ -454,7 +461,7 @@ class _LinkReader:
                 study = None
         answers = {}
         for name, parse in zip(PROFILE_PARAMS, (prescreen.parse_age, prescreen.parse_sex,
-                                                prescreen.parse_ms_type, prescreen.parse_edss)):
+                                                prescreen.parse_ms_type, prescreen.parse_edss), strict=True):
             answers[name] = self.checked(name, parse, "An answer in this link was not used")
         compare = self.checked("compare", parse_compare, "The studies to compare in this link were not used")
         return Query(

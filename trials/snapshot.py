@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import pandas as pd
@@ -79,7 +79,7 @@ def is_stale(info: StoreInfo, now: datetime | None = None) -> bool:
     if not checked:
         return True
     moment = datetime.fromisoformat(checked.replace("Z", "+00:00"))
-    return (now or datetime.now(timezone.utc)) - moment > STALE_AFTER
+    return (now or datetime.now(UTC)) - moment > STALE_AFTER
 
 
 def _entry(stored: StoredStudy) -> Entry:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
@@ -65,15 +65,15 @@ def parse_since(value: object) -> str | None:
         except ValueError:
             raise InputError(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2025-10-01.") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def changes_since(table: pd.DataFrame, status_changes: Iterable[StatusChange],
                   new_studies: Iterable[NewStudy], since: str | None = None) -> list[Change]:
     """The changes to the studies in ``table`` seen after ``since`` (all when None), newest first."""
     rows = {i: (title, url, stamp) for i, title, url, stamp
-            in zip(table["nct_id"], table["title"], table["url"], table["data_timestamp"])}
+            in zip(table["nct_id"], table["title"], table["url"], table["data_timestamp"], strict=True)}
     out = [Change(n.id.value, *rows[n.id.value][:2], NEW, n.first_seen, data_timestamp=rows[n.id.value][2])
            for n in new_studies if n.id.value in rows and (since is None or n.first_seen > since)]
     out += [Change(c.id.value, *rows[c.id.value][:2], STATUS, c.seen_at, c.old_status, c.new_status,

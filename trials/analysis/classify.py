@@ -186,7 +186,8 @@ _HAEMATOPOIETIC = r"ha?em(?:at)?o?poi?etic"  # haematopoietic, hematopoetic, hem
 _STEM = r"(?:stem|stromal|progenitor|precursor)"
 _MSC_NAME = r"(?:mesenchymal(?:[\s-]+like)?(?:[\s-]+" + _STEM + r")*[\s-]+cells?|(?-i:\bMSCs?\b))"
 _MSC_ABBR = r"(?-i:\b(?:h?UC|BM|h?AD|ad|AT|WJ|hP|P|D|hE?S)?-?MSCs?\b)"
-_IPSC_NAME = r"(?:induced[\s-]+pluripotent(?:[\s-]+stem)?" + _CELLS + r"|(?-i:\bh?iPS)[\s-]+cells?|(?-i:\bh?iPS(?:Cs?)?\b))"
+_IPSC_NAME = (r"(?:induced[\s-]+pluripotent(?:[\s-]+stem)?" + _CELLS
+              + r"|(?-i:\bh?iPS)[\s-]+cells?|(?-i:\bh?iPS(?:Cs?)?\b))")
 _ACELLULAR = (
     r"(?:small\s+)?(?:extracellular\s+)?"
     r"(?:exosomes?|vesicles?|(?-i:s?EVs?)|secretomes?|conditioned[\s-]+medi(?:um|a)|lysates?)"
@@ -210,7 +211,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(OTHER, r"(?:" + _MSC_NAME + r"|stem[\s-]+cells?)" + _ABBREVIATED + r"(?:-?derived\s+)?" + _ACELLULAR),
     _rule(OTHER, _MSC_ABBR + r"-(?-i:s?EVs?|Exos?)\b"),  # "hUC-MSC-sEV-001"
     _rule(MSC, _MSC_NAME + _ABBREVIATED + _MADE_INTO + _NEURAL + _NEURAL_ABBR),
-    _rule(IPSC, _IPSC_NAME + _ABBREVIATED + r"[\s-]*" + _MADE_INTO + r"[\w\s-]{0,40}?" + r"(?:cells?|progenitors?|precursors?)"),
+    _rule(IPSC, _IPSC_NAME + _ABBREVIATED + r"[\s-]*" + _MADE_INTO + r"[\w\s-]{0,40}?"
+          + r"(?:cells?|progenitors?|precursors?)"),
     _rule(MSC, r"embryonic[\s-]+stem[\s-]+cells?" + _ABBREVIATED + _MADE_INTO + _MSC_NAME),
     # Product codes whose record may not say what they are.
     _rule(MSC, r"\bSCM-010\b"),  # Stem Cell Medicine: adipose-derived expanded mesenchymal cells
@@ -252,8 +254,8 @@ _RULES: tuple[_Rule, ...] = (
           + r"(?:stem|progenitor)" + _CELLS, rank=_SOURCE),
     _rule(OTHER, r"(?:bone[\s-]+)?marrow(?:" + _GAP + r"|[\s-]+)(?:stem[\s-]+)?cell(?:s|ular)?(?:[\s-]+therapy)?"
           + r"|(?-i:\bBMSCs?\b)", rank=_SOURCE),
-    _rule(OTHER, r"(?:infusion|injection|implantation)\s+of\s+(?:(?:" + _ORIGIN_WORD + r"|whole)\s+)*(?:bone\s+)?marrow\b",
-          rank=_SOURCE),
+    _rule(OTHER, r"(?:infusion|injection|implantation)\s+of\s+(?:(?:" + _ORIGIN_WORD
+          + r"|whole)\s+)*(?:bone\s+)?marrow\b", rank=_SOURCE),
     # In MS, a stem cell transplant without a named kind is an HSCT.
     _rule(HSCT, r"stem[\s-]+cells?[\s-]+(?:" + _TRANSPLANT + r"|rescue)|(?:" + _ORIGIN_WORD
           + r")[\s-]+stem[\s-]+cells?(?![\s-]+(?:therapy|treatment|injection))", rank=_BARE),
@@ -490,7 +492,8 @@ def _role(study: Study) -> str:
 
 
 def classify(study: Study) -> Classification:
-    """Therapy labels, study role and MS flag of one study, with the phrases behind them. A lab-only study gets no therapy label: nothing is given to anyone."""
+    """Therapy labels, study role and MS flag of one study, with the phrases behind them.
+    A lab-only study gets no therapy label: nothing is given to anyone."""
     evidence = _therapy_evidence(study)
     role = _role(study) if evidence else ""
     if role == LAB_ONLY:

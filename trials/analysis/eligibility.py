@@ -120,7 +120,8 @@ def normalise(text: str) -> str:
     return _DECIMAL.sub(".", text)
 
 
-_QUALIFIER = r"(?:key|main|major|principal|general|other|additional|study|patients?'?|clinic|participants?'?|further|specific)"
+_QUALIFIER = (r"(?:key|main|major|principal|general|other|additional|study|patients?'?|clinic|participants?'?"
+              r"|further|specific)")
 _HEADING = re.compile(
     rf"^[\W\d]*(?:[IVX]+(?:\.\d+)*\.?\s+)?(?:{_QUALIFIER}\s+){{0,2}}(inclusion|exclusion)\s+criteria\b"
     r"(?:[^:.\n]{0,70}:|\s*[:.])?\s*",
@@ -358,7 +359,8 @@ def edss_limits(sentence: Sentence) -> list[Limit]:
         if _EXAMPLE.search(_last_words(before, 6)):
             continue
         rest = text[mention.end():]
-        rest = rest[_EDSS_FILLER.match(rest).end():]
+        filler = _EDSS_FILLER.match(rest)
+        rest = rest[filler.end():] if filler else rest
         match = _BOUNDS.match(rest)
         if not match or match.group("t") and match.group("t") in ("+",):
             continue
@@ -481,7 +483,8 @@ _DRUGS = (
 
 
 def _duration_text(sentence: Sentence) -> str:
-    text = sentence.text[_DURATION.search(sentence.text).start():]
+    found = _DURATION.search(sentence.text)
+    text = sentence.text[found.start() if found else 0:]
     for match in _BOUNDS.finditer(text):
         unit = re.match(r"\s*(years?|months?)\b", text[match.end():], re.I)
         if unit or match.group("a"):

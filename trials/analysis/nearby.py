@@ -100,7 +100,7 @@ def place_sites(nct_id: str, study_status: str, sites: Iterable[Site]) -> list[S
 
 def all_sites(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]]) -> list[SiteAt]:
     """Every site of the studies in ``df``, in the table's order."""
-    return [s for nct_id, status in zip(df["nct_id"], df["overall_status"])
+    return [s for nct_id, status in zip(df["nct_id"], df["overall_status"], strict=True)
             for s in place_sites(nct_id, status, sites_by_id.get(nct_id, ()))]
 
 

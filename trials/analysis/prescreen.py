@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .eligibility import TYPE_WORDS, Criteria, Limit, edss_words, range_words
 from ..errors import InputError
+from .eligibility import TYPE_WORDS, Criteria, Limit, edss_words, range_words
 
 FITS = "likely fits"
 DOES_NOT_FIT = "does not fit"

@@ -79,11 +79,11 @@ def page(settings: trials.Settings) -> None:
     result = shown.result
     state.remember_link(result)
     from_link = state.link_notices(result.query)
-    for notice in from_link:
-        st.warning(plain.md_escape(notice), icon=":material/link_off:")
-    for notice in result.unused:  # a place typed that the offline list does not know
-        if notice not in from_link:
-            st.warning(plain.md_escape(notice), icon=":material/error:")
+    for text in from_link:
+        st.warning(plain.md_escape(text), icon=":material/link_off:")
+    for unused in result.unused:  # a place typed that the offline list does not know
+        if unused.text not in from_link:
+            st.warning(plain.md_escape(unused.text), icon=":material/error:")
     # The widgets' values are in the session state before the widgets are drawn, so the
     # results are computed and sent first and the filter panels fill their slot above them
     # afterwards: the browser shows results sooner (bench/RESULTS.md).

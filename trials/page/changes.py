@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,11 +37,11 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
         if snapshot.info.tracking_since:
             st.markdown(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
                         "computer's data began to be tracked; status changes from each refresh since.")
-        today = datetime.now(timezone.utc).date().isoformat()
+        today = datetime.now(UTC).date().isoformat()
         link = urlencode({**result.query.to_link(), "since": today}, doseq=True)
         st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
         st.download_button(
             "Atom feed of these changes", trials.atom(snapshot, since.moment), icon=":material/rss_feed:",
             file_name=f"ms-stem-cell-trial-changes-since-{since.moment[:10]}.xml",
-            mime="application/atom+xml",
+            mime="application/atom+xml", on_click="ignore",
             help="One entry per change, for any feed reader. " + result.age)

@@ -12,7 +12,7 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
     st.subheader("Compare studies side by side", anchor=False)
     shown = set(result.rows["nct_id"])
     choices = list(result.rows["nct_id"]) + [i for i in snapshot.table["nct_id"] if i not in shown]
-    titles = dict(zip(snapshot.table["nct_id"], snapshot.table["title"]))
+    titles = dict(zip(snapshot.table["nct_id"], snapshot.table["title"], strict=True))
     st.multiselect(
         f"Choose {trials.MIN_COMPARED} to {trials.MAX_COMPARED} studies", choices, key="compare",
         max_selections=trials.MAX_COMPARED, placeholder="Choose studies",
@@ -26,4 +26,4 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
     st.download_button(
         "Download this comparison as CSV", export.csv_bytes(table), icon=":material/download:",
         file_name=f"ms-stem-cell-comparison-{'-'.join(result.query.compare)}.csv", mime="text/csv",
-        help=result.age)
+        on_click="ignore", help=result.age)

@@ -7,6 +7,8 @@ URL parameter), so a new filter needs no change here.
 
 from __future__ import annotations
 
+from typing import Final
+
 import streamlit as st
 
 import trials
@@ -16,7 +18,7 @@ from trials.presentation import summary
 # The panels draw their widgets only when open ("lazy" expanders): a first visit then loads no
 # widget code before the results (bench/RESULTS.md). Their values live in the session state
 # ("persist_state"), so a closed panel still filters.
-KEEP = "session"
+KEEP: Final = "session"
 EDSS_STEPS = [x / 2 for x in range(21)]
 
 

@@ -84,10 +84,12 @@ def results(result: trials.Result, view: views.View, snapshot: trials.Snapshot) 
     phone_list(view)
     rows = result.rows
     noun = "this study" if len(rows) == 1 else f"these {len(rows)} studies"
+    # Downloads never rerun the page ("ignore"): a rerun while the browser fetches the file
+    # could remove it from the server first (the browser tests saw that under load).
     st.download_button(
         f"Download {noun} as CSV", lambda: export.csv_bytes(rows),  # built on click
         file_name=export.file_name(snapshot.info.data_timestamp, bundled=snapshot.bundled),
-        mime="text/csv", icon=":material/download:",
+        mime="text/csv", icon=":material/download:", on_click="ignore",
         help="Every column, for a spreadsheet. " + result.age,
     )
     st.vega_lite_chart(view.chart_data, view.chart, width="stretch")

@@ -15,7 +15,7 @@ import trials
 def query() -> trials.Query:
     """The query of this run: the link's on a session's first run, else the widgets'."""
     if "link_query" in st.session_state:
-        return trials.Query.from_widgets(st.session_state)
+        return trials.Query.from_widgets(st.session_state.to_dict())
     params = {name: st.query_params.get_all(name) for name in st.query_params}
     asked, notices = trials.Query.from_link(params)
     st.session_state.link_notices = notices
@@ -29,7 +29,7 @@ def remember_link(result: trials.Result) -> None:
     if "link_query" in st.session_state:
         return
     st.session_state.update(result.query.widget_values(), link_query=result.query)
-    st.session_state.link_notices = (*st.session_state.link_notices, *result.unused)
+    st.session_state.link_notices = (*st.session_state.link_notices, *(u.text for u in result.unused))
 
 
 def link_notices(current: trials.Query) -> tuple[str, ...]:

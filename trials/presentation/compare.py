@@ -5,6 +5,7 @@ one column per study, every value as the registry (or our reading of its criteri
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -29,8 +30,9 @@ def _design(trial: Study) -> str:
     return ", ".join(parts) or "not described in the stored record"
 
 
-def _limits(low: object, high: object, unit: str = "") -> str:
-    def number(x: object) -> str:
+def _limits(low: Any, high: Any, unit: str = "") -> str:
+    """A range from the table's cells (a number, or pandas' NA when not published)."""
+    def number(x: Any) -> str:
         return f"{float(x):g}{unit}"
     low = None if pd.isna(low) else low
     high = None if pd.isna(high) else high

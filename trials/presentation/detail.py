@@ -27,7 +27,7 @@ class Section:
     items: tuple[tuple[str, str], ...] = ()  # (label, value); a "" label is a paragraph
     verbatim: str = ""  # registry text shown as published (eligibility criteria)
     contacts: tuple[Contact, ...] = ()  # shown first, with call and mail links on the page
-    link: tuple[str, str] = ()  # (text, url) of a link we build, shown after the items
+    link: tuple[str, str] | tuple[()] = ()  # (text, url) of a link we build, shown after the items
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from ..analysis.status import STATUS_GROUPS, status_group
 from ..model import Site
 from .views import STATUS_COLOURS, TEXT_COLOUR
 
+
 def site_points(rows: pd.DataFrame, sites: Mapping[str, tuple[Site, ...]]) -> pd.DataFrame:
     """Every placed site of the studies in ``rows`` (``sites`` by study id), for the map."""
     return map_points(all_sites(rows, sites))
@@ -46,7 +47,8 @@ def _spaced_labels(points: pd.DataFrame) -> list[str]:
     room = LABEL_SPACING * span
     taken: list[tuple[float, float]] = []
     labels = []
-    for lat, lon, place, status in zip(points["lat"], points["lon"], points["place"], points["status"]):
+    columns = (points["lat"], points["lon"], points["place"], points["status"])
+    for lat, lon, place, status in zip(*columns, strict=True):
         # Labels run to the right of their point: keep them apart mostly along latitude.
         free = all(abs(lat - a) > room / 2 or abs(lon - b) > room * 3 for a, b in taken)
         labels.append(f"{place.split(',')[0]}: {status}" if free else "")

@@ -10,9 +10,8 @@ neurologist.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from ..analysis.status import status_words
 from ..store.sqlite import StoreInfo
 
 DISCLAIMER = (
@@ -149,7 +148,7 @@ def _parse_utc(text: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def count(number: int, singular: str, plural: str) -> str:
@@ -172,7 +171,7 @@ STALE_DAYS = 30  # older data gets a warning: statuses and contacts change withi
 
 def stale_warning(data_timestamp: str | None, now: datetime | None = None) -> str | None:
     """A warning when the registry data is more than STALE_DAYS old, with its age in words."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     as_of = _parse_utc(data_timestamp)
     if as_of is None or (now - as_of).days <= STALE_DAYS:
         return None
@@ -192,7 +191,7 @@ def ago(moment: datetime, now: datetime) -> str:
 
 def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime | None = None) -> str:
     """'ClinicalTrials.gov data as of 2025-09-25 09:00 UTC, fetched 2 hours ago'."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     as_of = _parse_utc(data_timestamp)
     fetched = _parse_utc(fetched_at)
     if as_of is None:
@@ -206,7 +205,7 @@ def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime |
 def store_age(info: StoreInfo, now: datetime | None = None) -> str:
     """The data-age line for what the store holds. Studies whose record came from an
     imported file are named with their own date: the API's date is not theirs."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     imported = info.imported
     if imported is None:
         return data_age(info.data_timestamp, info.fetched_at, now)
@@ -226,7 +225,7 @@ def store_age(info: StoreInfo, now: datetime | None = None) -> str:
 
 def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
     """'Bundled snapshot, data as of 2025-09-25, 14 months old: ...' for the shipped data."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     as_of = _parse_utc(data_timestamp)
     if as_of is None:
         return "No data yet."

@@ -55,7 +55,7 @@ def therapy_status_counts(df: pd.DataFrame) -> pd.DataFrame:
     """Studies per therapy type and patient status group, for the chart."""
     pairs = [
         (therapy, group)
-        for cell, group in zip(df["therapy_types"], df["status_group"])
+        for cell, group in zip(df["therapy_types"], df["status_group"], strict=True)
         for therapy in split(cell)
     ]
     counted = pd.DataFrame(pairs, columns=["therapy_type", "status"])

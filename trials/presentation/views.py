@@ -165,7 +165,8 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
     if "distance_km" in shown:  # in words, "about" when approximate; empty when unknown
         shown["distance_km"] = [
             "" if pd.isna(km) else f"{'about ' if approx == 'yes' else ''}{km:,} km"
-            for km, approx in zip(df.loc[shown.index, "distance_km"], df.loc[shown.index, "distance_approximate"])]
+            for km, approx in zip(df.loc[shown.index, "distance_km"], df.loc[shown.index, "distance_approximate"],
+                                  strict=True)]
     return shown
 
 

@@ -4,12 +4,13 @@ It keeps every multiple sclerosis study a registry returned, keyed by the
 registry and the study's id there (``trials.model.StudyId``): the record as the
 registry sent it, its last update and status, the classification of each, the
 registry's data version and when the data was fetched, and a log of status changes
-between refreshes. It never reads inside a record: the registry adapters do. Each study row says where its record came from (``source``:
-the API, or an imported file) and carries that source's own data date, so
-imported data is never passed off as the API's. SQLite from the standard library gives atomic writes: a
-refresh writes inside one transaction, so a refresh that fails halfway leaves
-the previous data as it was (and readers keep seeing it meanwhile, thanks to
-WAL mode).
+between refreshes. It never reads inside a record: the registry adapters do.
+Each study row says where its record came from (``source``: the API, or an
+imported file) and carries that source's own data date, so imported data is
+never passed off as the API's. SQLite from the standard library gives atomic
+writes: a refresh writes inside one transaction, so a refresh that fails halfway
+leaves the previous data as it was (and readers keep seeing it meanwhile, thanks
+to WAL mode).
 
 A file that is not this store (corrupt, foreign, an older layout, or one that
 fails ``PRAGMA quick_check`` on open) is moved aside, never deleted, and a
@@ -27,7 +28,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -138,7 +139,7 @@ MIGRATIONS: dict[str, tuple[str, ...]] = {
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,7 @@ class Store:
         if self.read_only:
             raise StoreError(f"The local store {self.path} cannot be read ({reason}) and "
                              f"cannot be moved aside: {self.read_only}. {_WRITABLE_HINT}")
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
         try:
             self.path.rename(aside)
@@ -483,7 +484,7 @@ class Store:
     # -- writing ------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator["Writer"]:
+    def writing(self) -> Iterator[Writer]:
         """One transaction: all of it lands, or none of it does.
 
         A second writer waits up to ``BUSY_TIMEOUT`` for the first, then gets a StoreError.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from ...model import CTGOV
 from ..base import Registry
-from .smoke import check
 from .download import import_download
 from .plan import refresh_from
 from .record import parse_id, read_study
+from .smoke import check
 
 REGISTRY = Registry(
     code=CTGOV,

@@ -125,7 +125,7 @@ class Client:
             follow_redirects=True,
         )
 
-    def __enter__(self) -> "Client":
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -162,11 +162,11 @@ class Client:
         seen: set[str] = set()
         while True:
             data = self._get_json("/studies", query)
-            studies = data.get("studies") if isinstance(data, dict) else None
-            if not isinstance(studies, list):
+            if not isinstance(data, dict) or not isinstance(data.get("studies"), list):
                 raise ApiBadResponse(
                     "ClinicalTrials.gov answered /studies without a list of studies."
                 )
+            studies = data["studies"]
             token = data.get("nextPageToken") or None
             total = data.get("totalCount")
             yield Page(studies, total if isinstance(total, int) else None, token)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ def import_download(store: Store, path: Path) -> ImportResult:
     """
     path = Path(path)
     try:
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
     file_date = mtime.strftime("%Y-%m-%d")

@@ -17,8 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...errors import InputError
-from ...model import (CTGOV, Arm, Contact, Design, Eligibility, Intervention, Reference, Site,
-                      Study, StudyId, Term)
+from ...model import CTGOV, Arm, Contact, Design, Eligibility, Intervention, Reference, Site, Study, StudyId, Term
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
 # The API writes 99999999 when the enrollment is not known.
