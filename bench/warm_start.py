@@ -46,7 +46,7 @@ def apply(table: pd.DataFrame, filters: trials.Filters) -> pd.DataFrame:
 
 
 def load(folder: Path) -> trials.Snapshot:
-    return trials.load(trials.open_store(trials.Settings(cache_dir=folder)))
+    return trials.load(trials.Settings(cache_dir=folder))
 
 
 TYPICAL = filters_of(therapies=("HSCT",), statuses=("Recruiting now",))

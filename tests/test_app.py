@@ -423,3 +423,23 @@ def test_a_study_without_any_contact_says_where_to_ask(tmp_path):
     assert ("[No contact is published for this study: ask via the registry record]"
             "(https://clinicaltrials.gov/study/NCT00000002)") in body
     assert at.query_params["study"] == "NCT00000002"
+
+
+@needs_shared
+def test_a_links_notices_stay_until_the_filters_change_and_a_fixed_place_clears_its_own(tmp_path):
+    fill_store(tmp_path, MS_2025)
+    at = run(status=["TERMINATED", "Recruiting now"], therapy="bogus", near="Nowhereville")
+    assert not at.exception
+
+    def notices():
+        return [w.replace("\\", "") for w in texts(at.warning) if "link" in w or "city" in w]
+
+    first = notices()
+    assert any("therapy type “bogus”" in n for n in first)
+    assert any("No city called 'Nowhereville'" in n for n in first)
+    at.run()  # a rerun, nothing changed: the same notices
+    assert notices() == first
+    at.text_input(key="near").set_value("Milan, Italy").run()  # the place fixed: its notice goes
+    assert any("bogus" in n for n in notices()) and not any("Nowhereville" in n for n in notices())
+    at.multiselect(key="therapy").set_value(["HSCT"]).run()  # the filters changed: the link's go too
+    assert notices() == []

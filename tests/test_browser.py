@@ -166,7 +166,7 @@ def params(page) -> dict[str, list[str]]:
 
 
 def expected(settings: Settings, **filters) -> trials.Result:
-    snapshot = trials.load(trials.open_store(settings))
+    snapshot = trials.load(settings)
     return trials.search(snapshot, trials.Query(filters=trials.Filters(**filters)))
 
 
@@ -277,7 +277,7 @@ def test_near_me_map_and_changes_without_network(served, tall):
     page = tall
     url, settings = served
     refused = local_only(page)
-    snapshot = trials.load(trials.open_store(settings))
+    snapshot = trials.load(settings)
     found = trials.search(snapshot, trials.Query(filters=trials.Filters(therapies=("MSC",)), near="Milan, Italy"))
     near = found.near
     points = site_points(found.rows, snapshot.sites)
@@ -351,6 +351,7 @@ AGREEMENT_LINKS = (
     "/?therapy=hsct&status=RECRUITING&status=terminated&country=usa&gives=false",
     "/?phase=2&type=interventional&registry_status=ACTIVE_NOT_RECRUITING&q=transplant",
     "/?therapy=MSC&near=Milan%2C+Italy&within=3000&since=2025-01-01",
+    "/?therapy=MSC&since=2025-09-26T12:00:00Z",  # a moment's day, at both doors
     "/?therapy=MSC&age=38&sex=female&ms_type=RRMS&edss=4&hide_no_fit=true",
     "/?therapy=HSCT&study=NCT04047628&compare=NCT04047628,NCT03477500",
     "/?therapy=nonsense&country=Germany&phase=2",

@@ -37,7 +37,7 @@ def nct(s: dict) -> str:
 
 
 def load(settings: Settings) -> trials.Snapshot:
-    return trials.load(trials.open_store(settings))
+    return trials.load(settings)
 
 
 def changed(snapshot: trials.Snapshot, since: str | None = None) -> list[changes.Change]:

@@ -318,3 +318,26 @@ def test_the_import_message_is_terminal_safe(tmp_path):
     done = trials("import", str(path), env=env)
     assert done.returncode == 0 and "\x1b" not in done.stderr
     assert "record 1: nctId 'NCT\\x1b[2J1' is not an NCT id" in done.stderr
+
+
+@needs_shared
+def test_a_page_link_on_the_command_line_is_read_as_the_page_reads_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
+    assert main(["import", str(MSC_2022)]) == 0
+    link = "https://finder.example/?therapy=msc&therapy=nonsense&country=spain&country=Germany&age=abc"
+    out = tmp_path / "link.csv"
+    capsys.readouterr()
+    assert main(["export", "--offline", "--link", link, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    # What the link asked for but cannot be used is named, as on the page; the rest applies.
+    assert "therapy type “nonsense”, which this page does not know; showing the others" in err
+    assert "No study lists “Germany”; showing the other countries asked for." in err
+    assert "An answer in this link was not used: Age 'abc'" in err
+    rows = list(csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines()))
+    assert rows and all(r["therapy_types"] == "MSC" and "Spain" in r["countries"] for r in rows)
+    # The same values as options are errors, and a link replaces the options.
+    assert main(["search", "--offline", "--country", "Germany"]) == 1
+    assert "trials: No study lists “Germany”. Countries with a study recruiting now" in capsys.readouterr().err
+    assert main(["search", "--offline", "--therapy", "MSC", "--link", link]) == 1
+    assert "--link gives the whole search" in capsys.readouterr().err

@@ -21,7 +21,7 @@ from .support.standin import StandIn, load_corpus
 
 
 def load(settings: Settings) -> trials.Snapshot:
-    return trials.load(trials.open_store(settings))
+    return trials.load(settings)
 
 pytestmark = [needs_shared, pytest.mark.slow]  # real processes and threads against a slow stand-in
 

@@ -16,7 +16,7 @@ from trials.errors import InputError
 from trials.presentation import detail, plain
 from trials.presentation.export import csv_bytes, write_csv
 from trials.registries.ctgov.download import import_download
-from trials.snapshot import load
+from trials.snapshot import read as load
 from trials.store.sqlite import Store
 
 from .conftest import hostile_study

@@ -19,7 +19,7 @@ from trials.registries.ctgov.api import Client
 from trials.errors import InputError
 from trials.registries.ctgov.download import MAX_RECORD_CHARS, import_download
 from trials.registries.ctgov.plan import refresh
-from trials.snapshot import load
+from trials.snapshot import read as load
 from trials.store.sqlite import FILE, SCHEMA_VERSION, Classified, Store
 
 from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, needs_shared, put, sid

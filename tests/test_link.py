@@ -52,7 +52,7 @@ def read(**params) -> Read:
 
 @pytest.mark.parametrize("params, field, expected", [
     ({"therapy": "hsct"}, "therapies", ("HSCT",)),
-    ({"therapy": ["MSC", "other", "IPSC"]}, "therapies", ("MSC", "Other stem cell", "iPSC")),
+    ({"therapy": ["MSC", "other", "IPSC"]}, "therapies", ("MSC", "iPSC", "Other stem cell")),  # canonical order
     ({"therapy": "Other stem cell"}, "therapies", ("Other stem cell",)),
     ({"status": "recruiting"}, "statuses", ("Recruiting now",)),  # the API value, any case
     ({"status": "RECRUITING"}, "statuses", ("Recruiting now",)),
@@ -67,7 +67,7 @@ def read(**params) -> Read:
     ({"registry_status": "RECRUITING"}, "statuses", ("Recruiting now",)),
     ({"status": "Not yet recruiting"}, "statuses", ("Not yet recruiting",)),
     ({"phase": "2"}, "phases", ("PHASE2",)),
-    ({"phase": ["PHASE2", "phase 3", "Phase 1"]}, "phases", ("PHASE2", "PHASE3", "PHASE1")),
+    ({"phase": ["PHASE2", "phase 3", "Phase 1"]}, "phases", ("PHASE1", "PHASE2", "PHASE3")),
     ({"phase": ["early phase 1", "No phase"]}, "phases", ("EARLY_PHASE1", "NA")),
     ({"type": "interventional"}, "study_types", ("INTERVENTIONAL",)),
     ({"type": "Expanded access"}, "study_types", ("EXPANDED_ACCESS",)),

@@ -23,7 +23,7 @@ from trials.registries.ctgov.api import Client
 from trials.registries.ctgov.download import import_download
 from trials.registries.ctgov.plan import refresh
 from trials.registries.ctgov.record import read_study
-from trials.snapshot import load
+from trials.snapshot import read as load
 from trials.store.sqlite import Classified, Store
 from trials.updates import relabel
 
@@ -93,6 +93,29 @@ def test_repeat_refresh_with_nothing_new_is_one_request(store, standin):
     result = run(store, standin)
     assert result.mode == "unchanged"
     assert [r.path for r in standin.requests[before:]] == ["/api/v2/version"]
+
+
+@pytest.mark.slow
+@needs_shared
+def test_a_listing_by_older_rules_is_done_again_and_fetches_what_the_new_rules_recognise(store, standin):
+    """A study that the last listing passed over (stored slim, unlabelled) but the rules in use
+    recognise gets its full record: as after a classifier upgrade, whose re-labelling runs
+    offline and cannot fetch."""
+    run(store, standin)
+    beat = sid("NCT04047628")
+    slim = project(store.study(beat).record, plan.LIST_FIELDS)
+    with store.writing() as w:  # as an older classifier would have left it
+        w.put(slim, read_study(slim), Classified((), False, ""), is_full=False,
+              data_timestamp="2025-09-25T00:00:00", fetched_at="2025-09-25T10:00:00Z")
+        w.set_meta(listed_with="an older version")
+    assert store.study(beat).labels == ()
+    before = len(standin.requests)
+    result = run(store, standin)
+    assert result.mode == "full" and result.detailed == 1  # listed again; the one study fetched
+    assert [r.query["filter.ids"] for r in standin.requests[before:] if "filter.ids" in r.query] == [beat.value]
+    assert store.study(beat).labels == ("HSCT",) and store.study(beat).is_full
+    assert store.info().listed_with == classify.CLASSIFIER_VERSION
+    assert run(store, standin).mode == "unchanged"  # and from then on, as usual
 
 
 @pytest.mark.slow

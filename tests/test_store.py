@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 from trials.errors import StoreError, UpdateRunning
 from trials.registries.ctgov.download import import_download
 from trials.store import sqlite as store_module
-from trials.store.sqlite import Classified, Store
+from trials.store.sqlite import SCHEMA_VERSION, Classified, Store
 
 from .conftest import MS_2025, MSC_2022, needs_shared, put, sid, study, trials_env, without_root_powers
 
@@ -263,3 +264,48 @@ def test_a_folder_that_cannot_be_created_is_named(tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Cannot create the cache folder" in result.stderr and "Permission denied" in result.stderr
     assert str(parent / "cache") in result.stderr
+
+
+# The layout of schema version 4 (the release before studies were keyed by registry), as
+# that version created it.
+VERSION_4 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE studies (nct_id TEXT PRIMARY KEY, overall_status TEXT NOT NULL, last_update TEXT NOT NULL,
+    record TEXT NOT NULL, is_full INTEGER NOT NULL, labels TEXT NOT NULL, is_ms INTEGER NOT NULL,
+    evidence TEXT NOT NULL, data_timestamp TEXT NOT NULL, fetched_at TEXT NOT NULL, first_seen TEXT,
+    source TEXT NOT NULL DEFAULT 'api', study_role TEXT NOT NULL DEFAULT '');
+CREATE INDEX studies_stem_cell ON studies (nct_id) WHERE labels != '' AND is_ms = 1;
+CREATE INDEX studies_from_file ON studies (nct_id) WHERE source = 'file';
+CREATE TABLE status_changes (nct_id TEXT NOT NULL, old_status TEXT NOT NULL, new_status TEXT NOT NULL,
+    seen_at TEXT NOT NULL, data_timestamp TEXT NOT NULL);
+"""
+
+
+def test_a_version_4_store_is_keyed_by_registry_and_keeps_every_study_and_change(tmp_path):
+    path = tmp_path / "trials.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(VERSION_4)
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("schema_version", "4"), ("classifier_version", "2"), ("tracking_since", "2025-09-01T00:00:00Z")])
+        conn.execute("INSERT INTO studies VALUES ('NCT00000001', 'COMPLETED', '2025-01-01', ?, 1, 'HSCT', 1, "
+                     "'e', '2025-09-25T00:00:00', '2025-09-25T10:00:00Z', '2025-09-20T00:00:00Z', 'file', "
+                     "'gives therapy')", (json.dumps(study("NCT00000001", status="COMPLETED")),))
+        conn.execute("INSERT INTO status_changes VALUES ('NCT00000001', 'RECRUITING', 'COMPLETED', "
+                     "'2025-09-25T10:00:00Z', '2025-09-25T00:00:00')")
+    store = Store(path)
+    assert store.notice is None and not list(tmp_path.glob("*.unreadable-*"))
+    [kept] = store.stem_cell_studies()
+    assert (kept.id, kept.labels, kept.source, kept.study_role) == (sid("NCT00000001"), ("HSCT",), "file",
+                                                                    "gives therapy")
+    [change] = store.status_changes()
+    assert (change.id, change.old_status, change.new_status) == (sid("NCT00000001"), "RECRUITING", "COMPLETED")
+    assert [n.id for n in store.new_studies()] == [sid("NCT00000001")]
+    assert store.imported_ids() == {sid("NCT00000001")}
+    with store.writing() as w:  # the migrated tables take new writes, in the new column order
+        put(w, study("NCT00000001", status="TERMINATED", updated="2025-02-01"), STEM, is_full=True, **STAMP)
+    assert {(c.old_status, c.new_status) for c in store.status_changes()} == {
+        ("RECRUITING", "COMPLETED"), ("COMPLETED", "TERMINATED")}
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (SCHEMA_VERSION,)
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(studies)")]
+        assert columns[:2] == ["registry", "study_id"]

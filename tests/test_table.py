@@ -128,7 +128,7 @@ def test_options_are_read_as_people_type_them():
     assert f.therapies == ("HSCT", "Other stem cell")
     # A registry status that is a group on its own is that group; others stay exact.
     assert f.statuses == ("Recruiting now", "TERMINATED")
-    assert f.phases == ("PHASE2", "PHASE3", "EARLY_PHASE1")
+    assert f.phases == ("EARLY_PHASE1", "PHASE2", "PHASE3")  # in their canonical order
     assert f.study_types == ("OBSERVATIONAL",) and f.countries == ("Spain",)
     assert f.text == "intrathecal cells"
     assert f.gives_therapy  # the page's default: only trials that give the therapy

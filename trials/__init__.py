@@ -19,41 +19,45 @@ door formats::
 
 from __future__ import annotations
 
-from .analysis import prescreen
-from .analysis.changes import parse_since
-from .analysis.prescreen import Profile
+from .analysis.changes import Change, parse_since
+from .analysis.eligibility import TYPE_WORDS as MS_TYPE_WORDS
+from .analysis.geo import MAX_PLACE
+from .analysis.nearby import MAX_WITHIN_KM
+from .analysis.prescreen import EDSS_EXPLAINED, MAX_AGE, PATIENT_TYPES, SEXES, VERDICT_MEANING, VERDICTS, Profile
 from .config import Settings
 from .errors import ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
 from .model import Study, StudyId
-from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, choose, current, entry, search
+from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, changes, choose, current, entry, load, search
 from .query import (
-                     LINK_PARAMS,
-                     MAX_COMPARED,
-                     MAX_PLACE,
-                     MAX_WITHIN_KM,
-                     MIN_COMPARED,
-                     PARAMS,
-                     Filters,
-                     Param,
-                     Query,
-                     add_options,
-                     parse_compare,
+    LINK_PARAMS,
+    MAX_COMPARED,
+    MIN_COMPARED,
+    PARAMS,
+    Filters,
+    Param,
+    Query,
+    Unused,
+    add_options,
+    parse_compare,
+    parse_place,
 )
 from .registries import Check, ImportResult, RefreshResult
 from .registries import parse_id as parse_study_id
 from .server import serve
-from .snapshot import Snapshot, load, load_bundled
+from .snapshot import Snapshot, load_bundled
 from .updates import (
-                     Updater,
-                     UpdateState,
-                     check,
-                     import_file,
-                     labels_are_stale,
-                     open_store,
-                     refresh,
-                     relabel,
-                     updater,
-                     write_bundled,
+    Updater,
+    UpdateState,
+    check,
+    import_file,
+    labels_are_stale,
+    needs_update,
+    refresh,
+    relabel,
+    store_notice,
+    updater,
+    version,
+    write_bundled,
 )
 
 __all__ = [
@@ -61,13 +65,17 @@ __all__ = [
     "Settings", "TrialsError", "ApiError", "ApiForbidden", "ApiUnavailable", "InputError", "StoreError",
     "UpdateRunning",
     # what a person asks, and the search
-    "Query", "Filters", "Profile", "Param", "PARAMS", "LINK_PARAMS", "MAX_PLACE", "MAX_WITHIN_KM",
-    "MIN_COMPARED", "MAX_COMPARED", "prescreen", "add_options", "parse_compare", "parse_since",
-    "parse_study_id", "search", "Result", "Since", "atom",
+    "Query", "Filters", "Param", "PARAMS", "LINK_PARAMS", "Unused", "add_options", "parse_compare",
+    "parse_place", "parse_since", "parse_study_id", "MAX_PLACE", "MAX_WITHIN_KM", "MIN_COMPARED",
+    "MAX_COMPARED", "search", "Result", "Since", "Change", "changes", "atom",
+    # the pre-screen's answers and verdicts, in words
+    "Profile", "SEXES", "PATIENT_TYPES", "MS_TYPE_WORDS", "MAX_AGE", "EDSS_EXPLAINED", "VERDICTS",
+    "VERDICT_MEANING",
     # the data: which to show, and updating it
     "Snapshot", "Current", "Notice", "NO_DATA", "current", "choose", "entry", "load", "load_bundled",
-    "open_store", "refresh", "relabel", "labels_are_stale", "import_file", "write_bundled", "check",
-    "Updater", "UpdateState", "updater", "RefreshResult", "ImportResult", "Check",
+    "version", "store_notice", "refresh", "relabel", "labels_are_stale", "needs_update",
+    "import_file", "write_bundled", "check", "Updater", "UpdateState", "updater", "RefreshResult",
+    "ImportResult", "Check",
     # the model, and the page
     "Study", "StudyId", "serve",
 ]

@@ -145,7 +145,7 @@ class _ProgressBar:
 
 def _refresh(settings: trials.Settings, full: bool) -> None:
     bar = _ProgressBar()
-    notice = trials.open_store(settings).notice
+    notice = trials.store_notice(settings)
     if notice:
         _say(notice)
     try:
@@ -193,7 +193,7 @@ def _found(args: argparse.Namespace, settings: trials.Settings) -> trials.Result
         query, unused = trials.Query.from_cli(args), ()  # bad input fails before any work
     result = trials.search(_data(settings, args.offline).snapshot, query)
     if not args.link and result.unused:
-        raise trials.InputError(" ".join(u.problem for u in result.unused))
+        raise trials.InputError(" ".join(u.error for u in result.unused))
     for notice in (*unused, *(u.text for u in result.unused)):
         _say(notice)
     return result
@@ -258,22 +258,22 @@ def _export(args: argparse.Namespace, settings: trials.Settings) -> None:
 
 
 def _feed(args: argparse.Namespace, settings: trials.Settings) -> None:
-    since = trials.parse_since(args.since)
+    since = trials.parse_since(args.since)  # a day or a moment: a feed reader's last visit
     snapshot = _data(settings, args.offline).snapshot
-    body = trials.atom(snapshot, since)
+    found = trials.changes(snapshot, since)
     try:
-        args.output.write_bytes(body)
+        args.output.write_bytes(trials.atom(snapshot, found))
     except OSError as exc:
         raise trials.InputError(f"Cannot write {args.output}: {exc.strerror}.") from None
-    _say(f"Wrote {body.count(b'<entry>')} changes to {args.output} (Atom). {snapshot.age}")
+    _say(f"Wrote {len(found)} changes to {args.output} (Atom). {snapshot.age}")
 
 
 def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
     query = trials.Query(compare=trials.parse_compare(args.nct_ids),  # bad ids fail before any work
-                         near=args.near or "")
+                         near=trials.parse_place(args.near))
     result = trials.search(_data(settings, args.offline).snapshot, query)
     if result.unused:
-        raise trials.InputError(" ".join(u.problem for u in result.unused))
+        raise trials.InputError(" ".join(u.error for u in result.unused))
     table = result.comparison
     assert table is not None  # two or more known studies, or ``unused`` said why not
     if args.output:

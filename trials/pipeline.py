@@ -23,7 +23,7 @@ registry, the bundled copy) and what it must say about it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -38,8 +38,8 @@ from .errors import ApiError, TrialsError, UpdateRunning
 from .model import StudyId
 from .presentation import facts, feed, summary
 from .presentation.compare import comparison
-from .query import FILTER_WORDS, Query, shown
-from .snapshot import Snapshot, load, load_bundled, stored_entry
+from .query import FILTER_WORDS, MIN_COMPARED, Query, Unused
+from .snapshot import Snapshot, load_bundled, read, stored_entry
 
 NO_DATA = ("No trial data is stored here yet: update when ClinicalTrials.gov can be reached "
            "(`trials refresh`, or the page's Update), or import a JSON download from its website "
@@ -47,9 +47,6 @@ NO_DATA = ("No trial data is stored here yet: update when ClinicalTrials.gov can
 # Seconds the registry gets, in all, when stored data could be shown instead.
 INTERACTIVE_BUDGET = 8.0
 DEFAULT_SINCE_DAYS = 30
-# Short names people write for countries the registry spells out.
-COUNTRY_ALIASES = {"uk": "United Kingdom", "great britain": "United Kingdom", "usa": "United States",
-                   "us": "United States", "u.s.": "United States", "america": "United States"}
 
 
 # -- which data ----------------------------------------------------------------------
@@ -76,15 +73,14 @@ def choose(stored: Snapshot, failure: str | None = None, *, busy: bool = False,
     notices = [Notice("warning", stored.notice)] if stored.notice else []
     if failure is None:
         return Current(stored, tuple(notices))
-    if busy:
-        notices.append(Notice("info", f"{failure} Showing the stored data. {stored.age}"))
-    elif not stored.is_empty:
-        notices.append(Notice("warning", f"{failure} Showing the last good data. {stored.age}"))
-    elif (shipped := bundled()) is not None:
-        return Current(shipped, (*notices, Notice("warning", f"{failure} {shipped.age}")))
-    else:
-        notices.append(Notice("error", f"{failure} {NO_DATA}"))
-    return Current(stored, tuple(notices))
+    if stored.is_empty:
+        shipped = bundled()
+        if shipped is not None:
+            return Current(shipped, (*notices, Notice("warning", f"{failure} {shipped.age}")))
+        return Current(stored, (*notices, Notice("error", f"{failure} {NO_DATA}")))
+    if busy:  # another update will bring new data soon: no alarm
+        return Current(stored, (*notices, Notice("info", f"{failure} Showing the stored data. {stored.age}")))
+    return Current(stored, (*notices, Notice("warning", f"{failure} Showing the last good data. {stored.age}")))
 
 
 def current(settings: Settings, *, offline: bool = False) -> Current:
@@ -96,7 +92,7 @@ def current(settings: Settings, *, offline: bool = False) -> Current:
     """
     updates.relabel(settings)
     store = updates.open_store(settings)
-    stored = load(store)
+    stored = read(store)
     failure, busy = None, False
     if offline:
         failure = "--offline: ClinicalTrials.gov was not asked." if stored.is_empty else None
@@ -109,8 +105,13 @@ def current(settings: Settings, *, offline: bool = False) -> Current:
         except (ApiError, UpdateRunning) as exc:
             failure, busy = str(exc), isinstance(exc, UpdateRunning)
         else:
-            stored = load(store)
+            stored = read(store)
     return choose(stored, failure, busy=busy)
+
+
+def load(settings: Settings) -> Snapshot:
+    """The stored data as it is: no refresh, no re-labelling, nothing written."""
+    return read(updates.open_store(settings))
 
 
 def entry(settings: Settings, data: Current, study_id: StudyId) -> Entry | None:
@@ -126,32 +127,15 @@ def entry(settings: Settings, data: Current, study_id: StudyId) -> Entry | None:
 class Since:
     """The moment changes count from, and its words for the summary line."""
 
-    moment: str  # a date or a UTC moment; changes seen after it count
+    moment: str  # the day; changes seen after its start count
     words: str  # "since 2025-10-01", "in the 30 days to 2025-11-03"
-    default: bool  # the query named no moment
-
-
-@dataclass(frozen=True)
-class Unused:
-    """A value asked for that the data cannot answer, and what the search did instead."""
-
-    problem: str  # "No study lists “Germany”."; what the command line says, as an error
-    instead: str = ""  # "showing all countries"; what a link's reader sees happen
-
-    @property
-    def text(self) -> str:
-        """The notice a link's reader gets: the problem and what was done instead."""
-        if not self.instead:
-            return self.problem
-        head, dot, rest = self.problem.partition(". ")
-        return f"{head.rstrip('.')}; {self.instead}.{' ' + rest if dot else ''}"
 
 
 @dataclass(frozen=True)
 class Result:
     query: Query  # as used: countries spelled as in the data, values that could not be used left out
     rows: pd.DataFrame  # the studies in order; exactly what the CSV exports
-    unused: tuple[Unused, ...]  # every value asked for that the data could not answer
+    unused: tuple[Unused, ...]  # every value asked for that the data could not answer (or place not known)
     since: Since
     changes: tuple[Change, ...]  # every change to a study in the data since then (not only the rows')
     near: Near | None  # the ranking by distance, when a known place was given
@@ -168,50 +152,24 @@ class Result:
 
 def since_of(snapshot: Snapshot, query: Query) -> Since:
     if query.since:
-        return Since(query.since, f"since {query.since[:10]}", False)
+        return Since(query.since, f"since {query.since}")
     fetched = snapshot.info.fetched_at or datetime.now(UTC).isoformat()
     start = date.fromisoformat(fetched[:10]) - timedelta(days=DEFAULT_SINCE_DAYS)
-    return Since(start.isoformat(), f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}", True)
-
-
-def _country(value: str, known: tuple[str, ...]) -> str | None:
-    wanted = " ".join(value.split()).casefold()
-    wanted = COUNTRY_ALIASES.get(wanted, wanted).casefold()
-    return next((c for c in known if c.casefold() == wanted), None)
+    return Since(start.isoformat(), f"in the {DEFAULT_SINCE_DAYS} days to {fetched[:10]}")
 
 
 def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[Unused], geo.Origin | None]:
-    """The query with its data-dependent values checked against the snapshot: countries in
-    the data's spelling, known studies, a place the gazetteer knows."""
-    unused: list[Unused] = []
-    chosen, missing = [], []
-    for value in query.filters.countries:
-        match = _country(value, snapshot.countries)
-        (chosen.append(match) if match else missing.append(value))
-    if missing:
-        rest = "showing the other countries asked for" if chosen else "showing all countries"
-        recruiting = summary.recruiting_countries(snapshot.table)
-        offer = f" Countries with a study recruiting now: {', '.join(recruiting)}." if recruiting else ""
-        unused.append(Unused(f"No study lists {', '.join(shown(v) for v in missing)}.{offer}", rest))
-    study = query.study
-    if study is not None and study not in snapshot.entries:
-        unused.append(Unused(f"This link asks for study {shown(study)}, which is not in the data on this "
-                             "page; choose a study from the list."))
-        study = None
-    compare = tuple(i for i in query.compare if i in snapshot.entries)
-    unknown = [i for i in query.compare if i not in snapshot.entries]
-    if unknown:
-        unused.append(Unused(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not among the MS "
-                             "stem-cell studies in the local data, so not compared."))
+    """The query with what only the data can check checked (``Query.checked``), and its
+    place looked up in the gazetteer."""
+    query, unused = query.checked(snapshot.countries, summary.recruiting_countries(snapshot.table),
+                                  snapshot.entries)
     origin = None
     if query.near:
         try:
             origin = geo.locate(query.near)
         except TrialsError as exc:
-            unused.append(Unused(str(exc)))
-    resolved = replace(query, filters=replace(query.filters, countries=tuple(dict.fromkeys(chosen))),
-                       study=study, compare=compare if len(compare) >= 2 else ())
-    return resolved, unused, origin
+            unused.append(Unused("near", str(exc).removesuffix(".")))
+    return query, unused, origin
 
 
 def search(snapshot: Snapshot, query: Query) -> Result:
@@ -227,7 +185,7 @@ def search(snapshot: Snapshot, query: Query) -> Result:
                 empty = ("Every study that matches these filters is left out because it does not fit "
                          "your answers; switch off “Hide studies that do not fit” to see them.")
     since = since_of(snapshot, query)                                                # 3
-    found = changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since.moment)
+    found = changes(snapshot, since.moment)
     rows = mark_changed(rows, found)
     near = nearby.rank(rows, snapshot.sites, origin, query.within_km) if origin else None  # 4
     if near is not None:
@@ -242,7 +200,7 @@ def search(snapshot: Snapshot, query: Query) -> Result:
 
 
 def _comparison(snapshot: Snapshot, query: Query, origin: geo.Origin | None) -> pd.DataFrame | None:
-    if not query.compare:
+    if len(query.compare) < MIN_COMPARED:  # the known ones of a link's studies may be fewer
         return None
     nearest: dict[str, str] | None = None
     if origin is not None:
@@ -271,8 +229,14 @@ def explain_empty(table: pd.DataFrame, query: Query) -> str:
     return text
 
 
-def atom(snapshot: Snapshot, since: str | None = None) -> bytes:
-    """The Atom feed of the changes seen after ``since`` (every change when None)."""
+def changes(snapshot: Snapshot, since: str | None = None) -> list[Change]:
+    """The new studies and status changes of the snapshot's studies seen after ``since`` (a day
+    or a UTC moment; every one when None), newest first."""
+    return changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since)
+
+
+def atom(snapshot: Snapshot, found: list[Change] | tuple[Change, ...]) -> bytes:
+    """The Atom feed of ``found``, dated by the snapshot."""
     info = snapshot.info
-    return feed.atom_feed(changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since),
-                          updated=info.fetched_at or info.data_timestamp or "1970-01-01", data_age=snapshot.age)
+    return feed.atom_feed(list(found), updated=info.fetched_at or info.data_timestamp or "1970-01-01",
+                          data_age=snapshot.age)

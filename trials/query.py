@@ -2,31 +2,34 @@
 
 A query holds the filters, the pre-screen's answers, a place and a distance, since when
 changes count, the studies to compare and the study to open. This module is the one place
-that knows how each of them is written: as command-line options (``from_cli``), as the
-page's link (``from_link``, ``to_link``), as the page's widgets (``widget_values``,
-``from_widgets``), and in words (``describe``). The command line and a link read every
-value with the same parsers, so ``--status RECRUITING`` and ``?status=RECRUITING`` mean the
-same ("Recruiting now").
+that knows how each of them is written and named: as command-line options
+(``add_options``, ``from_cli``), as the page's link (``from_link``, ``to_link``), as the
+page's widgets (``widget_values``, ``from_widgets``), in words (``describe``), and in the
+notices about a value that cannot be used (``Unused``). The command line and a link read
+every value with the same parsers, so ``--status RECRUITING`` and ``?status=RECRUITING``
+mean the same ("Recruiting now").
 
 A link is read forgivingly: a value that cannot be used is named in a notice and left out,
 never dropped silently. The command line is strict: such a value is an error. Values that
-depend on the data (a country, a study, a place) are checked by ``trials.search``.
+only the data can check (a country, a study, the studies to compare) are checked by
+``Query.checked``, which ``trials.pipeline.search`` calls with the data's vocabulary.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import registries
-from .analysis import nearby, prescreen
 from .analysis.changes import parse_since
 from .analysis.classify import THERAPY_TYPES
-from .analysis.prescreen import Profile
+from .analysis.geo import MAX_PLACE
+from .analysis.nearby import parse_within
+from .analysis.prescreen import Profile, make_profile, parse_age, parse_edss, parse_ms_type, parse_sex
 from .analysis.status import (
     ALL_STATUSES,
     PHASES,
@@ -44,10 +47,11 @@ MAX_VALUES = 20  # values read per parameter: a link holds a handful, and this b
 MAX_LINK = 8_000  # characters of a link the command line reads (browsers stop near there too)
 _SHOWN_CHARS = 60  # how much of a value a notice repeats
 MIN_COMPARED, MAX_COMPARED = 2, 4
-MAX_PLACE = nearby.MAX_PLACE  # characters of a place name
-MAX_WITHIN_KM = nearby.MAX_WITHIN_KM
 _YES = {"true", "yes", "on", "1"}
 _NO = {"false", "no", "off", "0"}
+# Short names people write for countries the registry spells out.
+COUNTRY_ALIASES = {"uk": "United Kingdom", "great britain": "United Kingdom", "usa": "United States",
+                   "us": "United States", "u.s.": "United States", "america": "United States"}
 
 
 def clean_text(text: str) -> str:
@@ -56,8 +60,8 @@ def clean_text(text: str) -> str:
     return " ".join(printable.split())[:MAX_TEXT]
 
 
-def shown(value: str) -> str:
-    """A value someone typed, quoted and cut short, for a notice."""
+def quoted(value: str) -> str:
+    """A value someone typed, in quotes and cut short, for a notice."""
     value = clean_text(value)
     return f"“{value[:_SHOWN_CHARS]}{'…' if len(value) > _SHOWN_CHARS else ''}”"
 
@@ -105,7 +109,7 @@ def parse_study_type(value: str) -> str:
 
 
 def parse_country(value: str) -> str:
-    """A country as typed; ``trials.search`` matches it to the data's spelling."""
+    """A country as typed; ``Query.checked`` matches it to the data's spelling."""
     text = clean_text(value)
     if not text:
         raise InputError("A country cannot be empty.")
@@ -115,8 +119,20 @@ def parse_country(value: str) -> str:
 def parse_yes_no(value: str) -> bool:
     text = value.strip().casefold()
     if text not in _YES | _NO:
-        raise InputError(f"{shown(value)} is neither yes nor no.")
+        raise InputError(f"{quoted(value)} is neither yes nor no.")
     return text in _YES
+
+
+def parse_place(value: str | None) -> str:
+    """A place as typed ("Milan, Italy"), cleaned and bounded; ``trials.pipeline`` looks it up."""
+    return clean_text(value or "")[:MAX_PLACE]
+
+
+def parse_date(value: object) -> str | None:
+    """The day changes count from ("2025-10-01"; a moment's day, in UTC). The page's date
+    widget holds a day, so every door reads a day."""
+    moment = parse_since(value)
+    return moment[:10] if moment else None
 
 
 def parse_study(value: str) -> str:
@@ -161,20 +177,24 @@ class Filters:
         return tuple(name for name, value in self.values().items() if value)
 
 
+_DEFAULTS = Filters()
+
+
 @dataclass(frozen=True)
 class Param:
     """One filter as it is written: URL parameter (also the page widget's key), command-line
-    option, and the words that name it and its values."""
+    option, and the words that name it and its values. What kind of value it holds (several,
+    one text, or yes/no) is the kind of its ``Filters`` field."""
 
     name: str  # URL parameter and page widget key
     field: str  # the ``Filters`` field it fills
     what: str  # how a notice names it: "therapy type"
     parse: Callable[[str], Any]  # one value as typed -> its canonical form; InputError if unknown
     label: str  # the page widget's label
-    choices: tuple[str, ...] = ()  # canonical values ("" choices: the data's, or free text)
+    choices: tuple[str, ...] = ()  # canonical values, in the order they are listed and written
     choice_words: str = ""  # "Choose from: ..." in a notice
     owns: Callable[[str], bool] = lambda value: True  # for a field two params share: this one's values
-    words: Callable[[str], str] = str  # a value in the line that names every filter in force
+    words: Callable[[Any], str] = str  # a value in the line that names every filter in force ("" = none)
     option_words: Callable[[str], str] = str  # a value among the widget's options
     clinician: bool = False  # on the page, in "For clinicians"
     column: str = ""  # the table's column it reads: the data's values are the choices when
@@ -185,16 +205,50 @@ class Param:
     cli: str | None = ""  # the command-line option ("" = --name; None = none)
     metavar: str = "VALUE"
     cli_help: str = ""
+    unknown_yes_no: str = ""  # for a yes/no filter: what a link with another value shows
+
+    @property
+    def default(self) -> Any:
+        return getattr(_DEFAULTS, self.field)
+
+    @property
+    def kind(self) -> type:
+        """tuple (several values), str (one text) or bool (yes/no)."""
+        return type(self.default)
+
+    def written(self, value: Any) -> list[str]:
+        """This parameter's part of a field's value, as the link writes it (defaults left out)."""
+        if self.kind is tuple:
+            return [v for v in value if self.owns(v)]
+        if self.kind is bool:
+            return [] if value == self.default else ["true" if value else "false"]
+        return [value] if value else []
+
+    def narrows(self, value: Any) -> bool:
+        """Whether this parameter's part of a field's value keeps some studies out."""
+        if self.kind is tuple:
+            return any(self.owns(v) for v in value)
+        return value is True or (self.kind is str and bool(value))
+
+    def named(self, value: Any) -> list[str]:
+        """This parameter's part of a field's value, in words (nothing for no filter)."""
+        if self.kind is tuple:
+            return [self.words(v) for v in value if self.owns(v)]
+        if self.kind is bool:
+            return [w for w in (self.words(value),) if w]
+        return [self.words(value)] if value else []
 
 
 PARAMS: tuple[Param, ...] = (
     Param("gives", "gives_therapy", "“only trials that give the therapy”", parse_yes_no,
           "Only trials that give the therapy",
+          words=lambda on: "only trials that give the therapy" if on else "",
           help="Off: also studies that only follow people who already had a stem-cell treatment "
                "(registries, long-term follow-ups).",
           cli="--gives-therapy",
           cli_help="only studies whose participants receive the therapy (the default; "
-                   "--no-gives-therapy adds follow-ups of people treated before)"),
+                   "--no-gives-therapy adds follow-ups of people treated before)",
+          unknown_yes_no="showing only trials that give it"),
     Param("therapy", "therapies", "therapy type", parse_therapy, "Therapy type", THERAPY_TYPES,
           ", ".join(THERAPY_TYPES), placeholder="All types", metavar="TYPE", column="therapy_types",
           counted=True,
@@ -226,8 +280,32 @@ PARAMS: tuple[Param, ...] = (
 _PARAM = {p.name: p for p in PARAMS}
 FILTER_WORDS = {p.field: p.what for p in reversed(PARAMS)}  # "without the {what} filter"
 FILTER_WORDS["statuses"] = "status"
+# A field's values in their canonical order (the order its parameters list them), so that a
+# query reads back equal whichever door it came through.
+_ORDER = {f.name: tuple(c for p in PARAMS if p.field == f.name for c in p.choices) for f in fields(Filters)}
 PROFILE_PARAMS = ("age", "sex", "ms_type", "edss")  # in a link only when the patient asks
 LINK_PARAMS = (*_PARAM, "study", "compare", "near", "within", "since", *PROFILE_PARAMS, "hide_no_fit")
+
+
+@dataclass(frozen=True)
+class Unused:
+    """A value asked for that the data cannot answer, and what was done instead."""
+
+    field: str  # what it was about: a Filters field, or "study", "compare", "near"
+    what: str  # the problem, one sentence without its full stop
+    instead: str = ""  # what a link's reader sees done instead: "showing all countries"
+    more: str = ""  # what would work: "Countries with a study recruiting now: ..."
+
+    @property
+    def text(self) -> str:
+        """The notice for a link's reader: the problem and what was done instead."""
+        head = f"{self.what}; {self.instead}." if self.instead else f"{self.what}."
+        return f"{head} {self.more}".strip()
+
+    @property
+    def error(self) -> str:
+        """The message for the command line, where the value is an error."""
+        return f"{self.what}. {self.more}".strip()
 
 
 # -- the query ----------------------------------------------------------------------
@@ -241,9 +319,9 @@ class Query:
     profile: Profile = Profile()  # the pre-screen's answers
     hide_no_fit: bool = False  # leave out the studies that do not fit the answers
     share_answers: bool = False  # the answers go into the link
-    near: str = ""  # a place as typed ("Milan, Italy"); located by trials.search
+    near: str = ""  # a place as typed ("Milan, Italy"); located by trials.pipeline
     within_km: float | None = None
-    since: str | None = None  # changes seen after this moment count; None: the default window
+    since: str | None = None  # the day changes count from; None: the 30 days to the last refresh
     compare: tuple[str, ...] = ()  # 2 to 4 study ids
     study: str | None = None  # the study to open
 
@@ -252,6 +330,13 @@ class Query:
         """Whether it holds what only this person asked (answers, a place): such a view is
         never kept for the next visitor."""
         return not self.profile.is_empty or bool(self.near)
+
+    def shared_part(self) -> Query:
+        """What decides the rows, and nothing else: the study to open and the comparison are
+        left out, and switches that change nothing without answers or a place."""
+        return replace(self, study=None, compare=(), share_answers=False,
+                       hide_no_fit=self.hide_no_fit and not self.profile.is_empty,
+                       within_km=self.within_km if self.near else None)
 
     # -- reading ------------------------------------------------------------------
 
@@ -279,21 +364,17 @@ class Query:
             if param.cli is None:
                 continue
             given = getattr(args, param.name)
-            if isinstance(given, bool):
+            if param.kind is bool:
                 values[param.field] = [given]
-                continue
-            for text in given if isinstance(given, list) else [given] if given else []:
-                values.setdefault(param.field, []).append(param.parse(text))
+            else:
+                texts = given if param.kind is tuple else [given] if given else []
+                values.setdefault(param.field, []).extend(param.parse(t) for t in texts)
         if args.within and not args.near:
             raise InputError('--within needs --near, e.g. --near "Milan, Italy" --within 500.')
-        return cls(
-            filters=_filters(values),
-            profile=prescreen.make_profile(args.age, args.sex, args.ms_type, args.edss),
-            hide_no_fit=args.hide_no_fit,
-            near=clean_text(args.near or "")[:nearby.MAX_PLACE],
-            within_km=nearby.parse_within(args.within),
-            since=parse_since(args.since),
-        )
+        return cls(filters=_filters(values),
+                   profile=make_profile(args.age, args.sex, args.ms_type, args.edss),
+                   hide_no_fit=args.hide_no_fit, near=parse_place(args.near),
+                   within_km=parse_within(args.within), since=parse_date(args.since))
 
     @classmethod
     def from_widgets(cls, state: Mapping[str, Any]) -> Query:
@@ -302,22 +383,47 @@ class Query:
         values: dict[str, list[Any]] = {}
         for param in PARAMS:
             value = state.get(param.name)
-            if isinstance(value, (bool, str)):
-                values.setdefault(param.field, []).append(clean_text(value) if isinstance(value, str) else value)
-            else:
+            if param.kind is tuple:
                 values.setdefault(param.field, []).extend(value or ())
+            elif value is not None:
+                values.setdefault(param.field, []).append(clean_text(value) if param.kind is str else value)
         since = state.get("since")
         return cls(
             filters=_filters(values),
             profile=Profile(state.get("age"), state.get("sex"), state.get("ms_type"), state.get("edss")),
-            hide_no_fit=bool(state.get("hide_no_fit")),
-            share_answers=bool(state.get("share_answers")),
-            near=clean_text(state.get("near") or "")[:nearby.MAX_PLACE],
-            within_km=state.get("within"),
+            hide_no_fit=bool(state.get("hide_no_fit")), share_answers=bool(state.get("share_answers")),
+            near=parse_place(state.get("near")), within_km=state.get("within"),
             since=since.isoformat() if isinstance(since, date) else None,
-            compare=tuple(state.get("compare") or ()),
-            study=state.get("study"),
+            compare=tuple(state.get("compare") or ()), study=state.get("study"),
         )
+
+    def checked(self, countries: Sequence[str], recruiting: Sequence[str],
+                studies: Collection[str]) -> tuple[Query, list[Unused]]:
+        """The query with the values only the data can check checked against it: countries
+        in the data's spelling (``countries``; ``recruiting`` are offered instead of one it
+        lacks), and studies it holds (``studies``)."""
+        unused: list[Unused] = []
+        chosen, missing = [], []
+        for value in self.filters.countries:
+            wanted = COUNTRY_ALIASES.get(value.casefold(), value).casefold()
+            match = next((c for c in countries if c.casefold() == wanted), None)
+            (chosen.append(match) if match else missing.append(value))
+        if missing:
+            offer = f"Countries with a study recruiting now: {', '.join(recruiting)}." if recruiting else ""
+            unused.append(Unused("countries", f"No study lists {', '.join(quoted(v) for v in missing)}",
+                                 "showing the other countries asked for" if chosen else "showing all countries",
+                                 offer))
+        study = self.study
+        if study is not None and study not in studies:
+            unused.append(Unused("study", f"This link asks for study {quoted(study)}, which is not in the data "
+                                          "on this page; choose a study from the list"))
+            study = None
+        unknown = [i for i in self.compare if i not in studies]
+        if unknown:
+            unused.append(Unused("compare", f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                                            "among the MS stem-cell studies in the local data, so not compared"))
+        return replace(self, filters=replace(self.filters, countries=tuple(dict.fromkeys(chosen))),
+                       study=study, compare=tuple(i for i in self.compare if i in studies)), unused
 
     # -- writing ------------------------------------------------------------------
 
@@ -326,18 +432,12 @@ class Query:
         left out (only trials that give the therapy, no answers unless shared)."""
         params: dict[str, list[str]] = {}
         for param in PARAMS:
-            value = getattr(self.filters, param.field)
-            if isinstance(value, tuple):
-                owned = [v for v in value if param.owns(v)]
-                if owned:
-                    params[param.name] = owned
-            elif isinstance(value, str) and value:
-                params[param.name] = [value]
-        if not self.filters.gives_therapy:
-            params["gives"] = ["false"]
+            written = param.written(getattr(self.filters, param.field))
+            if written:
+                params[param.name] = written
         if self.study:
             params["study"] = [self.study]
-        if self.compare:
+        if len(self.compare) >= MIN_COMPARED:  # one chosen study is no comparison yet
             params["compare"] = [",".join(self.compare)]
         if self.near:
             params["near"] = [self.near]
@@ -346,7 +446,8 @@ class Query:
         if self.since:
             params["since"] = [self.since]
         if self.share_answers:
-            params.update({k: [v] for k, v in prescreen.profile_params(self.profile).items()})
+            answers = (self.profile.age, self.profile.sex, self.profile.ms_type, self.profile.edss)
+            params.update({k: [str(v)] for k, v in zip(PROFILE_PARAMS, answers, strict=True) if v is not None})
             if self.hide_no_fit:
                 params["hide_no_fit"] = ["true"]
         return params
@@ -356,54 +457,43 @@ class Query:
         values: dict[str, Any] = {}
         for param in PARAMS:
             value = getattr(self.filters, param.field)
-            values[param.name] = [v for v in value if param.owns(v)] if isinstance(value, tuple) else value
+            values[param.name] = [v for v in value if param.owns(v)] if param.kind is tuple else value
         profile = self.profile
         values.update(age=profile.age, sex=profile.sex, ms_type=profile.ms_type, edss=profile.edss,
                       hide_no_fit=self.hide_no_fit, share_answers=self.share_answers, near=self.near,
-                      within=self.within_km, since=date.fromisoformat(self.since[:10]) if self.since else None,
+                      within=self.within_km, since=date.fromisoformat(self.since) if self.since else None,
                       compare=list(self.compare), study=self.study)
         return values
 
     def describe(self) -> str:
         """Every filter in force, in the page's words, with the place "near me" ranks by:
-        "Filters: HSCT · Recruiting now · Phase 2 · only trials that give the therapy"."""
-        parts = []
-        for param in PARAMS:
-            value = getattr(self.filters, param.field)
-            if isinstance(value, tuple):
-                parts += [param.words(v) for v in value if param.owns(v)]
-            elif isinstance(value, str) and value:
-                parts.append(param.words(value))
-        if self.filters.gives_therapy:
-            parts.append("only trials that give the therapy")
+        "Filters: HSCT · Recruiting now · Phase 2 · only trials that give the therapy".
+        Values come in the page's order, switches after them."""
+        ordered = sorted(PARAMS, key=lambda p: p.kind is bool)
+        parts = [w for p in ordered for w in p.named(getattr(self.filters, p.field))]
         if self.near:
             parts.append(f"near {self.near}" + (f" within {self.within_km:g} km" if self.within_km else ""))
         return "Filters: " + (" · ".join(parts) if parts else "none, every study is shown")
 
     def active_count(self, *, clinician: bool) -> int:
         """How many filters of one page panel are in force (each parameter counts once)."""
-        count = 0
-        for param in PARAMS:
-            if param.clinician != clinician:
-                continue
-            value = getattr(self.filters, param.field)
-            count += bool([v for v in value if param.owns(v)] if isinstance(value, tuple) else value)
-        return count
+        return sum(p.narrows(getattr(self.filters, p.field)) for p in PARAMS if p.clinician == clinician)
 
 
 def _filters(values: Mapping[str, list[Any]]) -> Filters:
-    """Filters from parsed values by field: repeats dropped, text joined, the last yes/no kept."""
+    """Filters from parsed values by field: repeats dropped and values in their canonical
+    order, text joined, the last yes/no kept."""
     built: dict[str, Any] = {}
-    for f in fields(Filters):
-        given = values.get(f.name)
-        if given is None:
-            continue
-        if f.type in ("bool", bool):
-            built[f.name] = bool(given[-1]) if given else True
-        elif f.type in ("str", str):
-            built[f.name] = clean_text(" ".join(given))
+    for name, given in values.items():
+        kind = type(getattr(_DEFAULTS, name))
+        if kind is bool:
+            built[name] = bool(given[-1]) if given else getattr(_DEFAULTS, name)
+        elif kind is str:
+            built[name] = clean_text(" ".join(given))
         else:
-            built[f.name] = tuple(dict.fromkeys(given))
+            order = _ORDER[name]
+            unique = list(dict.fromkeys(given))
+            built[name] = tuple(sorted(unique, key=lambda v: order.index(v) if v in order else len(order)))
     return Filters(**built)
 
 
@@ -432,48 +522,49 @@ class _LinkReader:
             self.notices.append(f"{not_used}: {exc}")
             return None
 
+    def filter_values(self, param: Param) -> list[Any]:
+        given = self.values(param.name)
+        found, unknown = [], []
+        for value in given[:1] if param.kind is not tuple else given:
+            try:
+                found.append(param.parse(value))
+            except InputError:
+                unknown.append(value)
+        if unknown and param.kind is bool:
+            self.notices.append(f"This link asks for {quoted(unknown[0])} for {param.what}, which is "
+                                f"neither yes nor no; {param.unknown_yes_no}.")
+        elif unknown:
+            rest = "showing the others" if found else f"showing every {param.what}"
+            self.notices.append(f"This link asks for {param.what} {', '.join(quoted(v) for v in unknown)}, "
+                                f"which this page does not know; {rest}. Choose from: {param.choice_words}.")
+        return found
+
     def query(self) -> Query:
         values: dict[str, list[Any]] = {}
         for param in PARAMS:
-            found, unknown = [], []
-            given = self.values(param.name)
-            for value in given[:1] if param.field == "gives_therapy" else given:
-                try:
-                    found.append(param.parse(value))
-                except InputError:
-                    unknown.append(value)
-            if found:
-                values.setdefault(param.field, []).extend(found)
-            if unknown and param.field == "gives_therapy":
-                self.notices.append(f"This link asks for {shown(unknown[0])} for {param.what}, which is "
-                                    "neither yes nor no; showing only trials that give it.")
-            elif unknown:
-                rest = "showing the others" if found else f"showing every {param.what}"
-                self.notices.append(f"This link asks for {param.what} {', '.join(shown(v) for v in unknown)}, "
-                                    f"which this page does not know; {rest}. Choose from: {param.choice_words}.")
+            values.setdefault(param.field, []).extend(self.filter_values(param))
         study = self.first("study")
         if study is not None:
             try:
                 study = parse_study(study)
             except InputError:
-                self.notices.append(f"This link asks for study {shown(study)}, which is not in the data "
-                                    "on this page; choose a study from the list.")
+                self.notices.append(f"This link asks for study {quoted(study)}, which is not in the data on "
+                                    "this page; choose a study from the list.")
                 study = None
-        answers = {}
-        for name, parse in zip(PROFILE_PARAMS, (prescreen.parse_age, prescreen.parse_sex,
-                                                prescreen.parse_ms_type, prescreen.parse_edss), strict=True):
-            answers[name] = self.checked(name, parse, "An answer in this link was not used")
-        compare = self.checked("compare", parse_compare, "The studies to compare in this link were not used")
+        answers = [self.checked(name, parse, "An answer in this link was not used")
+                   for name, parse in zip(PROFILE_PARAMS, (parse_age, parse_sex, parse_ms_type, parse_edss),
+                                          strict=True)]
         return Query(
             filters=_filters(values),
-            profile=Profile(**answers),
+            profile=Profile(*answers),
             hide_no_fit=bool(self.checked("hide_no_fit", parse_yes_no,
                                           "The choice to hide studies that do not fit was not used")),
             share_answers=any(self.first(name) is not None for name in PROFILE_PARAMS),
-            near=clean_text(self.first("near") or "")[:nearby.MAX_PLACE],
-            within_km=self.checked("within", nearby.parse_within, "The distance in this link was not used"),
-            since=self.checked("since", parse_since, "The date in this link was not used"),
-            compare=compare or (),
+            near=parse_place(self.first("near")),
+            within_km=self.checked("within", parse_within, "The distance in this link was not used"),
+            since=self.checked("since", parse_date, "The date in this link was not used"),
+            compare=self.checked("compare", parse_compare, "The studies to compare in this link were not used")
+            or (),
             study=study,
         )
 
@@ -485,10 +576,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         if param.cli is None:
             continue
         option = param.cli or f"--{param.name}"
-        if param.field == "gives_therapy":
-            group.add_argument(option, dest=param.name, action=argparse.BooleanOptionalAction, default=True,
-                               help=param.cli_help)
-        elif param.field == "text":
+        if param.kind is bool:
+            group.add_argument(option, dest=param.name, action=argparse.BooleanOptionalAction,
+                               default=param.default, help=param.cli_help)
+        elif param.kind is str:
             group.add_argument(option, dest=param.name, default="", metavar=param.metavar, help=param.cli_help)
         else:
             group.add_argument(option, dest=param.name, action="append", default=[], metavar=param.metavar,
@@ -510,5 +601,5 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     near.add_argument("--within", metavar="KM",
                       help="only studies with a recruiting or not-yet-recruiting site this close")
     parser.add_argument("--since", metavar="YYYY-MM-DD",
-                        help="the changed column marks new studies and status changes seen since then "
+                        help="the changed column marks new studies and status changes seen since that day "
                              "(default: the 30 days to the last refresh)")

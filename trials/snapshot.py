@@ -86,7 +86,7 @@ def _entry(stored: StoredStudy) -> Entry:
     return entry_of(stored, registries.read(stored.id.registry, stored.record))
 
 
-def load(store: Store) -> Snapshot:
+def read(store: Store) -> Snapshot:
     """The stored MS stem-cell studies; never touches the network, never writes."""
     entries = [_entry(s) for s in store.stem_cell_studies()]
     ids = {e.id for e in entries}

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import registries
-from .analysis.classify import CLASSIFIER_VERSION
+from .analysis.classify import CLASSIFIER_VERSION, classified
 from .config import Settings
 from .errors import TrialsError, UpdateRunning
 from .registries import Check, ImportResult, Progress, RefreshResult
-from .registries.ctgov.plan import relabel as _relabel
 from .snapshot import is_stale
 from .store import bundled
 from .store.sqlite import Store, StoreInfo
@@ -46,25 +45,51 @@ def open_store(settings: Settings) -> Store:
         return store
 
 
+def version(settings: Settings) -> tuple:
+    """A cheap fingerprint of the stored data: it changes whenever loading would."""
+    info = open_store(settings).info()
+    return (str(settings.store_path), info.fetched_at, info.checked_at, info.study_count,
+            info.data_timestamp, info.source, info.classifier_version, info.imported)
+
+
+def store_notice(settings: Settings) -> str | None:
+    """What the reader must be told about the store itself (a damaged file set aside)."""
+    return open_store(settings).notice
+
+
 def labels_are_stale(info: StoreInfo) -> bool:
     """The stored labels come from another version of the classifier."""
     return not info.is_empty and info.classifier_version != CLASSIFIER_VERSION
 
 
+def needs_update(settings: Settings, info: StoreInfo) -> bool:
+    """Whether the page should start its updater: the data is a day old, or the labels are
+    another classifier's and the store can be written (a read-only one keeps its labels)."""
+    return is_stale(info) or (labels_are_stale(info) and not open_store(settings).read_only)
+
+
+def _relabel(store: Store) -> bool:
+    """Classify every stored study again, whatever its registry (offline, in one transaction);
+    the caller holds the update lock."""
+    if not labels_are_stale(store.info()):
+        return False
+    with store.writing() as writer:
+        for key, record in store.records():
+            writer.reclassify(key, classified(registries.read(key.registry, record)))
+        writer.set_meta(classifier_version=CLASSIFIER_VERSION)
+    return True
+
+
 def relabel(settings: Settings) -> bool:
-    """Classify every stored study again when the classifier changed (offline, in one
-    transaction); returns whether it did. A read-only store, or one that another update
-    holds, is left as it is: that update re-labels every study itself."""
+    """Re-label the stored studies when the classifier changed; returns whether it did. A
+    read-only store, or one that another update holds, is left as it is: that update
+    re-labels first itself."""
     store = open_store(settings)
     if store.read_only or not labels_are_stale(store.info()):
         return False
     try:
         with store.update_lock(BRIEF_WAIT):
-            if not labels_are_stale(store.info()):
-                return False
-            with store.writing() as writer:
-                _relabel(store, writer)
-            return True
+            return _relabel(store)
     except UpdateRunning:
         return False
 
@@ -91,6 +116,7 @@ def refresh(
         if not full and (info.checked_at != before or (automatic and not is_stale(info))):
             # Another process or thread updated the store while this one waited.
             return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
+        _relabel(store)  # a refresh writes the current classifier's labels beside the stored ones
         return registries.DEFAULT.refresh(store, settings, full=full, progress=progress, budget=budget)
 
 
@@ -98,6 +124,7 @@ def import_file(settings: Settings, path: Path) -> ImportResult:
     """Load a registry's downloaded file into the store."""
     store = open_store(settings)
     with store.update_lock(PATIENT_WAIT):
+        _relabel(store)
         return registries.DEFAULT.import_file(store, path)
 
 
@@ -181,7 +208,7 @@ class Updater:
     def _run(self, automatic: bool) -> None:
         error, busy, result = None, False, None
         try:
-            relabel(self.settings)
+            relabel(self.settings)  # offline: done even when the registry cannot be reached
             result = refresh(self.settings, progress=self._progress, automatic=automatic)
         except UpdateRunning as exc:
             error, busy = str(exc), True

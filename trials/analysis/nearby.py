@@ -22,7 +22,6 @@ from . import geo
 from .status import status_words
 
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
-MAX_PLACE = geo.MAX_PLACE_TEXT
 MAX_WITHIN_KM = 20_040  # half the Earth's circumference: every place is closer
 NEAREST_ANYWHERE = 5  # sites named when nothing is within the distance
 

@@ -277,16 +277,3 @@ def add_fit(df: pd.DataFrame, criteria: Mapping[str, Criteria], profile: Profile
 def without_does_not_fit(df: pd.DataFrame) -> pd.DataFrame:
     """The rows a "hide studies that do not fit" switch keeps."""
     return df[df["fit"] != DOES_NOT_FIT] if "fit" in df else df
-
-
-SHARED_PARAMS = ("age", "sex", "ms_type", "edss")  # URL parameters, only when the patient asks
-
-
-def profile_from_params(params: Mapping[str, str]) -> Profile:
-    """A profile from a shared link; InputError when a value cannot be used."""
-    return make_profile(*(params.get(name) for name in SHARED_PARAMS))
-
-
-def profile_params(profile: Profile) -> dict[str, str]:
-    values = {"age": profile.age, "sex": profile.sex, "ms_type": profile.ms_type, "edss": profile.edss}
-    return {k: str(v) for k, v in values.items() if v is not None}

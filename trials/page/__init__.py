@@ -40,9 +40,9 @@ def page(settings: trials.Settings) -> None:
     # One updater for every visitor of this server: ten visitors on day-old data start
     # one refresh, and the update lock keeps other processes from starting a second.
     updater = trials.updater(settings)
-    version = data.version(settings)
+    version = trials.version(settings)
     stored = data.stored(version, settings)
-    if stored.is_stale() or trials.labels_are_stale(stored.info):
+    if trials.needs_update(settings, stored.info):
         updater.start(automatic=True)
     update = updater.state
     failed = update.error if update.error and not update.running else None
@@ -78,12 +78,8 @@ def page(settings: trials.Settings) -> None:
     shown = data.shown(version, snapshot, query)
     result = shown.result
     state.remember_link(result)
-    from_link = state.link_notices(result.query)
-    for text in from_link:
+    for text in state.notices(result):
         st.warning(plain.md_escape(text), icon=":material/link_off:")
-    for unused in result.unused:  # a place typed that the offline list does not know
-        if unused.text not in from_link:
-            st.warning(plain.md_escape(unused.text), icon=":material/error:")
     # The widgets' values are in the session state before the widgets are drawn, so the
     # results are computed and sent first and the filter panels fill their slot above them
     # afterwards: the browser shows results sooner (bench/RESULTS.md).

@@ -7,16 +7,14 @@ import pandas as pd
 import streamlit as st
 
 import trials
-from trials.presentation import detail, plain
+from trials.presentation import detail, plain, views
 
 from . import state
 
 
 def picker(snapshot: trials.Snapshot, rows: pd.DataFrame) -> None:
-    shown = set(rows["nct_id"])
-    ids = list(rows["nct_id"]) + [i for i in snapshot.table["nct_id"] if i not in shown]
     st.selectbox("Read about one study (choose its NCT number, or a study above)",
-                 ids, index=None, key="study", placeholder="Choose a study")
+                 views.study_ids(rows, snapshot.table), index=None, key="study", placeholder="Choose a study")
 
 
 def _fit_reasons(rows: pd.DataFrame, study_id: str) -> None:
@@ -24,7 +22,7 @@ def _fit_reasons(rows: pd.DataFrame, study_id: str) -> None:
         return
     row = rows[rows["nct_id"] == study_id].iloc[0]
     st.subheader(f"Your pre-screen: {row['fit']}", anchor=False)
-    st.markdown(plain.md_escape(trials.prescreen.VERDICT_MEANING[row["fit"]]))
+    st.markdown(plain.md_escape(trials.VERDICT_MEANING[row["fit"]]))
     for reason in row["fit_reasons"].splitlines():
         st.markdown("- " + plain.md_escape(reason))
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-import pandas as pd
 import streamlit as st
 
 import trials
+from trials.presentation import feed, views
 
 from .filters import KEEP
 
@@ -27,21 +28,18 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
                       help="Leave empty for the last 30 days. The date is in the link, so a "
                            "bookmark shows what changed since your visit.")
         if found:
-            st.dataframe(pd.DataFrame([{"study": c.url, "what": c.mark, "title": c.title,
-                                        "seen": c.seen_at[:10]} for c in found]),
-                         hide_index=True, width="stretch",
-                         column_config={"study": st.column_config.LinkColumn(
-                             "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)")})
+            st.dataframe(feed.changes_frame(found), hide_index=True, width="stretch",
+                         column_config={"study": st.column_config.LinkColumn("Study", display_text=views.RECORD_ID)})
         else:
             st.markdown("No new study and no status change was recorded by the refreshes in that time.")
         if snapshot.info.tracking_since:
             st.markdown(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
                         "computer's data began to be tracked; status changes from each refresh since.")
         today = datetime.now(UTC).date().isoformat()
-        link = urlencode({**result.query.to_link(), "since": today}, doseq=True)
+        link = urlencode(replace(result.query, since=today).to_link(), doseq=True)
         st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
         st.download_button(
-            "Atom feed of these changes", trials.atom(snapshot, since.moment), icon=":material/rss_feed:",
-            file_name=f"ms-stem-cell-trial-changes-since-{since.moment[:10]}.xml",
+            "Atom feed of these changes", lambda: trials.atom(snapshot, found), icon=":material/rss_feed:",
+            file_name=f"ms-stem-cell-trial-changes-since-{since.moment}.xml",
             mime="application/atom+xml", on_click="ignore",
             help="One entry per change, for any feed reader. " + result.age)

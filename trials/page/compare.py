@@ -5,24 +5,22 @@ from __future__ import annotations
 import streamlit as st
 
 import trials
-from trials.presentation import export
+from trials.presentation import compare as comparison
+from trials.presentation import export, views
 
 
 def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
     st.subheader("Compare studies side by side", anchor=False)
-    shown = set(result.rows["nct_id"])
-    choices = list(result.rows["nct_id"]) + [i for i in snapshot.table["nct_id"] if i not in shown]
-    titles = dict(zip(snapshot.table["nct_id"], snapshot.table["title"], strict=True))
+    titles = views.titles(snapshot.table)
     st.multiselect(
-        f"Choose {trials.MIN_COMPARED} to {trials.MAX_COMPARED} studies", choices, key="compare",
-        max_selections=trials.MAX_COMPARED, placeholder="Choose studies",
-        format_func=lambda i: f"{i}: {titles.get(i, '')[:70]}")
+        f"Choose {trials.MIN_COMPARED} to {trials.MAX_COMPARED} studies",
+        views.study_ids(result.rows, snapshot.table), key="compare", max_selections=trials.MAX_COMPARED,
+        placeholder="Choose studies", format_func=lambda i: f"{i}: {titles.get(i, '')[:70]}")
     table = result.comparison
     if table is None:
         st.markdown("The comparison is part of the link, so it can be sent to someone.")
         return
-    # On screen the column heads are the NCT numbers; the link stays in the CSV (too wide to wrap).
-    st.table(table[table["question"] != "Registry record"].set_index("question").rename_axis(None))
+    st.table(comparison.on_screen(table))
     st.download_button(
         "Download this comparison as CSV", export.csv_bytes(table), icon=":material/download:",
         file_name=f"ms-stem-cell-comparison-{'-'.join(result.query.compare)}.csv", mime="text/csv",

@@ -4,7 +4,7 @@ update every visitor follows, the import box and the "About the data" footer."""
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,18 +16,11 @@ from trials.presentation import map as site_map
 from trials.presentation import plain, views
 
 
-def version(settings: trials.Settings) -> tuple:
-    """A cheap fingerprint of the stored data: it changes whenever loading would."""
-    info = trials.open_store(settings).info()
-    return (str(settings.store_path), info.fetched_at, info.checked_at, info.study_count,
-            info.data_timestamp, info.source, info.classifier_version, info.imported)
-
-
 # Shared by every session, never copied: what is cached here is never changed in place.
 @st.cache_resource(show_spinner=False, max_entries=2)
 def stored(version: tuple, _settings: trials.Settings) -> trials.Snapshot:
-    """The stored data, read again only when the store changed (``version``)."""
-    return trials.load(trials.open_store(_settings))
+    """The stored data, read again only when the store changed (``version``, trials.version)."""
+    return trials.load(_settings)
 
 
 @st.cache_resource(show_spinner=False)
@@ -59,11 +52,16 @@ def _shared(version: tuple, query: trials.Query, _snapshot: trials.Snapshot) -> 
 
 
 def shown(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> Shown:
-    """The search for ``query``; kept for other visitors unless it holds this visitor's answers
-    or place (those stay in the patient's session)."""
+    """The search for ``query`` and what the page draws of it. The drawing (the table, the
+    list, the chart and the map: the costly part) of a query without this visitor's answers
+    or place is kept for the next visitor, keyed by what decides the rows only; the study
+    to open and the comparison are searched for this visitor alone."""
     if query.is_personal:
         return _shown(snapshot, query)
-    return _shared(version, query, snapshot)
+    shared = _shared(version, query.shared_part(), snapshot)
+    if query == query.shared_part():
+        return shared
+    return replace(shared, result=trials.search(snapshot, query))
 
 
 def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:

@@ -12,7 +12,6 @@ from typing import Final
 import streamlit as st
 
 import trials
-from trials import prescreen
 from trials.presentation import summary
 
 # The panels draw their widgets only when open ("lazy" expanders): a first visit then loads no
@@ -84,16 +83,16 @@ def pre_screen() -> None:
     with panel:
         st.markdown("Answer what you know; every answer is optional. Your answers stay in this "
                     "browser tab: they are not stored, logged or sent anywhere.")
-        st.number_input("Your age (years)", min_value=0, max_value=prescreen.MAX_AGE, value=None,
+        st.number_input("Your age (years)", min_value=0, max_value=trials.MAX_AGE, value=None,
                         step=1, key="age", placeholder="e.g. 42", persist_state=KEEP)
-        st.selectbox("Sex", prescreen.SEXES, index=None, key="sex", placeholder="Not given",
+        st.selectbox("Sex", trials.SEXES, index=None, key="sex", placeholder="Not given",
                      format_func=str.capitalize, persist_state=KEEP)
-        st.selectbox("Type of MS", prescreen.PATIENT_TYPES, index=None, key="ms_type",
-                     placeholder="Not given", format_func=lambda t: f"{t}: {prescreen.TYPE_WORDS[t]}",
+        st.selectbox("Type of MS", trials.PATIENT_TYPES, index=None, key="ms_type",
+                     placeholder="Not given", format_func=lambda t: f"{t}: {trials.MS_TYPE_WORDS[t]}",
                      persist_state=KEEP)
         st.selectbox("EDSS score", EDSS_STEPS, index=None, key="edss", placeholder="Not given",
                      format_func=lambda x: f"{x:.1f}", persist_state=KEEP)
-        st.markdown(prescreen.EDSS_EXPLAINED)
+        st.markdown(trials.EDSS_EXPLAINED)
         st.checkbox("Include my answers in the link", key="share_answers", persist_state=KEEP,
                     help="Only then can someone you send this page's link see your answers.")
         st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP)

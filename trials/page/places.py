@@ -36,9 +36,9 @@ def sites_map(points: pd.DataFrame, spec: dict | None, studies: int) -> None:
         st.markdown("None of these studies has a site whose place is known.")
         return
     st.vega_lite_chart(spec, width="stretch")
-    approximate = int(points["position"].str.startswith("city").sum())
     st.markdown(f"Colour and shape give each site's own status; labels are left off where they would "
                 f"overlap (hover a point for its site and study). Sites are placed by the registry's "
-                f"coordinates, or at the centre of their city when the record has none ({approximate} of "
+                f"coordinates, or at the centre of their city when the record has none "
+                f"({site_map.approximate(points)} of "
                 f"{len(points)} here: approximate). Sites in places missing from the offline list are "
                 "not drawn.")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import streamlit as st
 
 import trials
-from trials import prescreen
 from trials.presentation import export, plain, views
 
 from . import state
@@ -15,11 +14,10 @@ from . import state
 def fit_explained(result: trials.Result) -> None:
     if "fit" not in result.rows:
         return
-    counts = result.rows["fit"].value_counts()
     st.markdown("**Your pre-screen** (likely fits first). It compares your answers with the published "
                 "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
-    for verdict in prescreen.VERDICTS:
-        st.markdown(f"- **{verdict}** ({counts.get(verdict, 0)}): {prescreen.VERDICT_MEANING[verdict]}")
+    for verdict, count in views.fit_counts(result.rows).items():
+        st.markdown(f"- **{verdict}** ({count}): {trials.VERDICT_MEANING[verdict]}")
     st.markdown("Choose a study below to read its reasons, criterion by criterion, with the sentence "
                 "each rests on.")
 
@@ -30,7 +28,7 @@ def phone_list(view: views.View) -> None:
     with st.container(key="phone_list"):
         for item in items:
             st.button(plain.md_escape(item.title), key=f"open_{item.nct_id}", type="tertiary",
-                      on_click=state.choose, args=(item.nct_id,))
+                      on_click=state.open_study, args=(item.nct_id,))
             st.markdown(item.details)
         if len(items) < len(view.items):
             st.button(f"Show all {plain.count(len(view.items), 'study', 'studies')}", key="show_all_button",
@@ -40,7 +38,7 @@ def phone_list(view: views.View) -> None:
 def _pick_from_grid() -> None:
     rows = st.session_state[state.grid_key()].selection.rows
     if rows:
-        state.choose(st.session_state.view_ids[rows[0]])
+        state.open_study(st.session_state.view_ids[rows[0]])
 
 
 def desktop_table(view: views.View) -> None:
@@ -51,8 +49,7 @@ def desktop_table(view: views.View) -> None:
             on_select=_pick_from_grid, selection_mode="single-row",
             column_config={
                 "url": st.column_config.LinkColumn(
-                    "Study", display_text=r"https://clinicaltrials\.gov/study/(NCT\d+)",
-                    help="Opens the record on ClinicalTrials.gov"),
+                    "Study", display_text=views.RECORD_ID, help="Opens the study's registry record"),
                 "title": st.column_config.TextColumn("Title", width="large"),
                 "therapy_types": "Therapy",
                 "study_role": "Study role",

@@ -24,20 +24,23 @@ def query() -> trials.Query:
 
 def remember_link(result: trials.Result) -> None:
     """After the first run's search: the widgets start from the query as used (countries in
-    the data's spelling, values that could not be used left out), and the link's notices are
-    kept to show until the reader changes the filters."""
+    the data's spelling, values that could not be used left out), and the notices about what
+    the link asked for and was left out are kept, to show until the reader changes the
+    filters. A place the gazetteer does not know stays in its box, so its notice is not kept:
+    ``notices`` says it for as long as it is there."""
     if "link_query" in st.session_state:
         return
     st.session_state.update(result.query.widget_values(), link_query=result.query)
-    st.session_state.link_notices = (*st.session_state.link_notices, *(u.text for u in result.unused))
+    left_out = tuple(u.text for u in result.unused if u.field != "near")
+    st.session_state.link_notices = (*st.session_state.link_notices, *left_out)
 
 
-def link_notices(current: trials.Query) -> tuple[str, ...]:
-    """What the link asked for but could not be used, until the reader changes the filters."""
+def notices(result: trials.Result) -> tuple[str, ...]:
+    """What to tell the reader about values that could not be used: the link's (until the
+    reader changes the filters) and this run's own (a place typed that is not known)."""
     asked = st.session_state.get("link_query")
-    if asked is None or asked.filters != current.filters:
-        return ()
-    return st.session_state.get("link_notices", ())
+    from_link = st.session_state.get("link_notices", ()) if asked and asked.filters == result.query.filters else ()
+    return tuple(dict.fromkeys((*from_link, *(u.text for u in result.unused))))
 
 
 def keep_link_in_step(current: trials.Query) -> None:
@@ -52,7 +55,7 @@ def keep_link_in_step(current: trials.Query) -> None:
                 del st.query_params[name]
 
 
-def choose(study_id: str) -> None:
+def open_study(study_id: str) -> None:
     st.session_state.study = study_id
 
 

@@ -56,6 +56,17 @@ def _size(trial: Study) -> str:
     return f"{trial.enrollment} ({'planned' if trial.enrollment_type == 'ESTIMATED' else 'taking part'})"
 
 
+def on_screen(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison for a page: questions as the index, the registry links left to the CSV
+    (too wide to wrap; the column heads are the ids), and every cell escaped, since a
+    page's table renders Markdown."""
+    shown = comparison[comparison["question"] != REGISTRY_RECORD].set_index("question").rename_axis(None)
+    return shown.map(plain.md_escape)
+
+
+REGISTRY_RECORD = "Registry record"
+
+
 def comparison(entries: list[Entry], table: pd.DataFrame,
                nearest: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The side-by-side table: column ``question``, then one column per study in the given order.
@@ -71,7 +82,7 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
         r = rows.loc[key]
         answers = {
             "Title": trial.title,
-            "Registry record": trial.url,
+            REGISTRY_RECORD: trial.url,
             "Therapy": r["therapy_types"],
             "Study role": plain.ROLE_WORDS.get(r["study_role"], r["study_role"]),
             "Phase": plain.phase_words(trial.phases),

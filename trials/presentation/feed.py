@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pandas as pd
+
 from ..analysis.changes import NEW, STATUS, Change
 from ..analysis.status import status_group, status_words
 from .plain import DISCLAIMER
@@ -41,6 +43,12 @@ def summary_line(changes: list[Change], since_words: str) -> str | None:
     parts += [f"{n} {words}" for words, n in counts.items()]
     return f"{since_words[:1].upper()}{since_words[1:]}: {', '.join(parts)}."
 
+
+
+def changes_frame(changes: list[Change] | tuple[Change, ...]) -> pd.DataFrame:
+    """The changes as a table a person reads: the study's record, what changed, its title, when."""
+    return pd.DataFrame([{"study": c.url, "what": c.mark, "title": c.title, "seen": c.seen_at[:10]}
+                         for c in changes], columns=["study", "what", "title", "seen"])
 
 
 def _utc(moment: str) -> str:

@@ -19,6 +19,11 @@ from ..model import Site
 from .views import STATUS_COLOURS, TEXT_COLOUR
 
 
+def approximate(points: pd.DataFrame) -> int:
+    """How many of the points are placed at their city's centre, not at their own coordinates."""
+    return int(points["position"].str.startswith("city").sum())
+
+
 def site_points(rows: pd.DataFrame, sites: Mapping[str, tuple[Site, ...]]) -> pd.DataFrame:
     """Every placed site of the studies in ``rows`` (``sites`` by study id), for the map."""
     return map_points(all_sites(rows, sites))

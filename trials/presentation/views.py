@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyarrow as pa
 
+from ..analysis.prescreen import VERDICTS
 from ..analysis.status import LIST_SEPARATOR, STATUS_GROUPS, split
 from . import plain, summary
 
@@ -49,6 +50,25 @@ h2 {{ font-size: 1.6rem !important; }}
 </style>"""
 
 MAX_PHONE_ITEMS = 10  # the list's length before "show all": a phone scrolls, but not forever
+
+# The last part of a study's registry address, which is its id there: what a link column shows.
+RECORD_ID = r"([^/]+)$"
+
+
+def study_ids(rows: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """Every study's id, the ones shown first (in their order), for pickers."""
+    shown = set(rows["nct_id"])
+    return list(rows["nct_id"]) + [i for i in table["nct_id"] if i not in shown]
+
+
+def titles(table: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(table["nct_id"], table["title"], strict=True))
+
+
+def fit_counts(rows: pd.DataFrame) -> dict[str, int]:
+    """How many rows have each pre-screen verdict, in the verdicts' order."""
+    counts = rows["fit"].value_counts()
+    return {verdict: int(counts.get(verdict, 0)) for verdict in VERDICTS}
 
 
 def status_label(group: str) -> str:

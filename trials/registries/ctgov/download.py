@@ -19,7 +19,6 @@ from ...analysis import classify
 from ...errors import InputError
 from ...store.sqlite import FILE, Store, utc_now
 from ..base import ImportResult, reasons_text
-from .plan import relabel
 from .record import bounded, dig, is_nct_id, raw_nct_id, read_study
 
 # What an imported file may hold. A v2 Study nests at most 11 levels (results tables,
@@ -181,9 +180,6 @@ def import_download(store: Store, path: Path) -> ImportResult:
     reasons: list[str] = []
     dates: set[str] = set()
     with store.writing() as writer:
-        before = store.info()
-        if not before.is_empty and before.classifier_version != classify.CLASSIFIER_VERSION:
-            relabel(store, writer)  # the whole store is labelled by one classifier
         for number, record in enumerate(read_download(path), start=1):
             problem = _problem(record)
             if problem:
@@ -205,6 +201,6 @@ def import_download(store: Store, path: Path) -> ImportResult:
             found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
             raise InputError(f"{path} holds no ClinicalTrials.gov study records{found}.")
         writer.set_meta(imported_at=now, import_file=path.name,
-                        classifier_version=classify.CLASSIFIER_VERSION)
+                        classifier_version=classify.CLASSIFIER_VERSION)  # older labels: see plan.refresh
     return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
                         tuple(reasons), min(dates), max(dates))

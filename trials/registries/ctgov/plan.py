@@ -22,7 +22,7 @@ from __future__ import annotations
 from ...analysis import classify
 from ...config import Settings
 from ...model import CTGOV
-from ...store.sqlite import Classified, Store, Writer, utc_now
+from ...store.sqlite import Classified, Store, utc_now
 from ..base import Progress, RefreshResult
 from .api import Client
 from .record import bounded, is_nct_id, raw_nct_id, read_study
@@ -100,9 +100,9 @@ def refresh(
     now = utc_now()
     from_api = bool(info.source and info.source.startswith("ClinicalTrials.gov"))
     # Under new rules, studies passed over by the last listing may be candidates now: list
-    # everything again (and re-label what is stored) before going incremental.
-    relabel_first = info.classifier_version != classify.CLASSIFIER_VERSION
-    stale_rules = relabel_first or info.listed_with != classify.CLASSIFIER_VERSION
+    # everything again before going incremental. (Re-labelling what is stored is the updates'
+    # step before a refresh: trials.updates.relabel.)
+    stale_rules = info.listed_with != classify.CLASSIFIER_VERSION
     if not info.is_empty and from_api and not stale_rules and not full:
         if info.data_timestamp == version.data_timestamp:
             with store.writing() as writer:
@@ -122,8 +122,6 @@ def refresh(
     stamp = {"data_timestamp": version.data_timestamp, "fetched_at": now}
 
     with store.writing() as writer:
-        if relabel_first:
-            relabel(store, writer)
         listed, to_detail = 0, []
         for page in client.iter_pages(params, LIST_FIELDS):
             for record in map(bounded, page.studies):
@@ -158,6 +156,8 @@ def refresh(
             fetched_at=now,
             checked_at=now,
             source=f"ClinicalTrials.gov API {version.api_version} at {client.base_url}",
+            # Every label written is the current classifier's; the store's older ones were
+            # renewed before (trials.updates runs relabel first).
             classifier_version=classify.CLASSIFIER_VERSION,
             listed_with=classify.CLASSIFIER_VERSION,
         )
@@ -172,14 +172,5 @@ def refresh(
         dropped,
         len(store.imported_ids()),
     )
-
-
-def relabel(store: Store, writer: Writer) -> None:
-    """Classify every stored study again (after the classifier changed), in ``writer``'s
-    transaction; works offline."""
-    for key, record in store.records():
-        if key.registry == CTGOV:
-            writer.reclassify(key, classify.classified(read_study(record)))
-    writer.set_meta(classifier_version=classify.CLASSIFIER_VERSION)
 
 
