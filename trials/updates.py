@@ -112,11 +112,13 @@ def refresh(
     store = open_store(settings)
     before = store.info().checked_at
     with store.update_lock(BRIEF_WAIT if automatic else PATIENT_WAIT):
+        # First, and offline: a refresh writes the current classifier's labels beside the
+        # stored ones, and a refresh skipped below still leaves the labels current.
+        _relabel(store)
         info = store.info()
         if not full and (info.checked_at != before or (automatic and not is_stale(info))):
             # Another process or thread updated the store while this one waited.
             return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
-        _relabel(store)  # a refresh writes the current classifier's labels beside the stored ones
         return registries.DEFAULT.refresh(store, settings, full=full, progress=progress, budget=budget)
 
 
@@ -157,8 +159,8 @@ class UpdateState:
 
 
 class Updater:
-    """Runs updates for all page sessions of this process, one at a time, in a thread: first
-    the re-labelling a classifier change needs (offline), then the refresh.
+    """Runs refreshes (re-labelling first, see ``refresh``) for all page sessions of this
+    process, one at a time, in a thread.
 
     After a failed automatic update, automatic ones pause for ``RETRY_AFTER`` seconds
     (``BUSY_RETRY_AFTER`` when another process was updating), so visitors neither wait
@@ -208,7 +210,6 @@ class Updater:
     def _run(self, automatic: bool) -> None:
         error, busy, result = None, False, None
         try:
-            relabel(self.settings)  # offline: done even when the registry cannot be reached
             result = refresh(self.settings, progress=self._progress, automatic=automatic)
         except UpdateRunning as exc:
             error, busy = str(exc), True
