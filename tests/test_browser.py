@@ -307,6 +307,9 @@ def test_near_me_map_and_changes_without_network(served, tall):
     page.get_by_text("What changed since 2025-01-01").click()
     button = page.get_by_role("button", name=re.compile("Atom feed of these changes"))
     button.wait_for(timeout=20_000)
+    # The expander grows as it opens; a click while it moves can land beside the button.
+    button.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     with page.expect_download(timeout=60_000) as feed_download:  # a busy machine may take a while
         button.click()
     feed = Path(feed_download.value.path()).read_bytes()

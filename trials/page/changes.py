@@ -39,7 +39,7 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
         link = urlencode(replace(result.query, since=today).to_link(), doseq=True)
         st.markdown(f"To see later what changed after today, bookmark [this link](?{link}).")
         st.download_button(
-            "Atom feed of these changes", lambda: trials.atom(snapshot, found), icon=":material/rss_feed:",
+            "Atom feed of these changes", trials.atom(snapshot, found), icon=":material/rss_feed:",
             file_name=f"ms-stem-cell-trial-changes-since-{since.moment}.xml",
             mime="application/atom+xml", on_click="ignore",
             help="One entry per change, for any feed reader. " + result.age)
