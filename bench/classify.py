@@ -6,8 +6,10 @@ Run from the repository root: ``python bench/classify.py``. The data is read in 
 It prints the scores per label on every record, per source corpus, and per half of the fixed
 split in ``tests/support/evaluation.py`` (``held-out`` is the half no rule was written from: the
 figure that says how the rules generalise); then the score on the phrasings written for the
-tests (``tests/data/classifier_phrasings.csv``), the first-pass candidate recall, and every
-miss. A study present in two corpora (sparse in ms-2025-09, full in msc-2022) counts twice:
+tests (``tests/data/classifier_phrasings.csv``), the first-pass candidate recall, the study
+roles against the hand labels (``tests/data/roles_expected.csv``) and our own role phrasings
+(``tests/data/role_phrasings.csv``), the accuracy of the therapy kinds (whose cells, tissue,
+route), and every miss. A study present in two corpora (sparse in ms-2025-09, full in msc-2022) counts twice:
 the classifier must work on both shapes.
 """
 
@@ -22,10 +24,14 @@ from tests.support import evaluation as ev  # noqa: E402
 from tests.support import standin  # noqa: E402
 from tests.support.standin import shared_dir  # noqa: E402
 from trials.analysis.classify import THERAPY_TYPES, classify, describe, is_candidate  # noqa: E402
+from trials.analysis.subtype import subtype  # noqa: E402
 from trials.registries.ctgov.plan import CANDIDATE_FIELDS  # noqa: E402
 from trials.registries.ctgov.record import read_study  # noqa: E402
 
-PHRASINGS = Path(__file__).resolve().parents[1] / "tests" / "data" / "classifier_phrasings.csv"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+PHRASINGS = DATA / "classifier_phrasings.csv"
+ROLE_PHRASINGS = DATA / "role_phrasings.csv"
+ROLES_EXPECTED = DATA / "roles_expected.csv"
 FIRST_PASS_CORPUS = "ms-2025-09"  # the answer to query.cond=multiple sclerosis
 
 
@@ -55,6 +61,51 @@ def _phrasing_scores(phrasings: list[ev.Phrasing]) -> tuple[list[ev.Score], list
     return scores, wrong
 
 
+def _roles_and_kinds(records: list[ev.Record], results: list[ev.Result]) -> None:
+    """Study roles against the hand labels and our own phrasings; kinds (whose cells, which
+    tissue, which route) against the hand labels on each study's fullest record."""
+    expected = ev.load_expected(ROLES_EXPECTED)
+    pairs = [(expected[r.nct_id].role, c.study_role) for r, c in results if r.nct_id in expected]
+    wrong = [f"  {r.nct_id} [{r.corpus}]: expected {expected[r.nct_id].role}, got {c.study_role or '-'}"
+             for r, c in results if r.nct_id in expected and c.study_role != expected[r.nct_id].role]
+    phrasings = ev.load_role_phrasings(ROLE_PHRASINGS)
+    got = [(p, classify(read_study(p.as_study())).study_role) for p in phrasings]
+    wrong += [f"  phrasing {p.title!r}: expected {p.expected}, got {role or '-'}" for p, role in got
+              if role != p.expected]
+    for half in (ev.RULES, ev.HELD_OUT):
+        part = [(expected[r.nct_id].role, c.study_role) for r, c in results
+                if r.nct_id in expected and r.split == half]
+        _table(f"Study roles, split {half} ({len(part)} labelled records)", ev.role_scores(part))
+    _table(f"Study roles, all labelled records ({len(pairs)})", ev.role_scores(pairs))
+    _table(f"Study roles, phrasings written for the tests ({len(phrasings)}, {ROLE_PHRASINGS.name})",
+           ev.role_scores([(p.expected, role) for p, role in got]))
+    for line in wrong:
+        print(line)
+
+    right = {"whose cells": [0, 0], "tissue": [0, 0], "route": [0, 0]}
+    misses = []
+    for r in ev.fullest([r for r in records if r.nct_id in expected]):
+        study = read_study(r.study)
+        kind = subtype(study, classify(study).labels)
+        e = expected[r.nct_id]
+        checks = [("route", ev.routes_agree(e.routes, kind.routes), e.routes, kind.routes)]
+        if e.donors is not None:
+            checks.append(("whose cells", e.donors == tuple(sorted(kind.donors)), e.donors, kind.donors))
+        if e.tissues is not None:
+            checks.append(("tissue", e.tissues == tuple(sorted(kind.tissues)), e.tissues, kind.tissues))
+        for name, agrees, want, have in checks:
+            right[name][0] += agrees
+            right[name][1] += 1
+            if not agrees:
+                misses.append(f"  {r.nct_id} [{r.corpus}] {name}: expected {', '.join(want) or 'not stated'}, "
+                              f"got {', '.join(have) or 'not stated'}")
+    print("\nTherapy kind accuracy (fullest record of each labelled study):")
+    for name, (ok, total) in right.items():
+        print(f"  {name:12} {ok}/{total} = {ok / total:.3f}")
+    for line in misses:
+        print(line)
+
+
 def main() -> int:
     records = ev.load_records(shared_dir() / "ctgov")
     results = ev.classify_all(records)
@@ -82,12 +133,7 @@ def main() -> int:
     print(f"candidates in {FIRST_PASS_CORPUS}: {count} of "
           f"{sum(r.corpus == FIRST_PASS_CORPUS for r in records)}")
 
-    roles: dict[str, int] = {}
-    for r, c in results:
-        if c.labels and c.is_ms:
-            roles[c.study_role] = roles.get(c.study_role, 0) + 1
-    print("\nStudy roles of MS stem-cell records: "
-          + ", ".join(f"{role} {n}" for role, n in sorted(roles.items())))
+    _roles_and_kinds(records, results)
 
     missed = ev.misses(results)
     print(f"\nMisses ({len(missed)}):")

@@ -29,6 +29,7 @@ from .analysis.changes import parse_since
 from .analysis.classify import THERAPY_TYPES
 from .analysis.geo import MAX_PLACE
 from .analysis.nearby import parse_within
+from .analysis.subtype import ALLOGENEIC, AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, ROUTES
 from .analysis.prescreen import Profile, make_profile, parse_age, parse_edss, parse_ms_type, parse_sex
 from .analysis.status import (
     ALL_STATUSES,
@@ -108,6 +109,23 @@ def parse_study_type(value: str) -> str:
     raise InputError(f"Unknown study type {value!r}. Use one of {', '.join(STUDY_TYPES)}.")
 
 
+def parse_cells(value: str) -> str:
+    text = value.strip().casefold()
+    aliases = {AUTOLOGOUS: AUTOLOGOUS, "own": AUTOLOGOUS, "own cells": AUTOLOGOUS,
+               ALLOGENEIC: ALLOGENEIC, "donor": ALLOGENEIC, "donor cells": ALLOGENEIC}
+    if text in aliases:
+        return aliases[text]
+    raise InputError(f"Unknown origin of cells {value!r}. Use autologous (own cells) or allogeneic (donor).")
+
+
+def parse_route(value: str) -> str:
+    text = value.strip().casefold().replace("_", "").replace("-", "").replace(" ", "")
+    aliases = {r.replace("-", "").replace(" ", ""): r for r in ROUTES} | {"iv": "intravenous", "it": "intrathecal"}
+    if text in aliases:
+        return aliases[text]
+    raise InputError(f"Unknown route {value!r}. Use one of {', '.join(ROUTES)}.")
+
+
 def parse_country(value: str) -> str:
     """A country as typed; ``Query.checked`` matches it to the data's spelling."""
     text = clean_text(value)
@@ -162,6 +180,8 @@ class Filters:
     phases: tuple[str, ...] = ()
     study_types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    cells_from: tuple[str, ...] = ()  # subtype.AUTOLOGOUS / ALLOGENEIC, as the record states it
+    routes: tuple[str, ...] = ()  # subtype.ROUTES, as the record states it
     text: str = ""
     gives_therapy: bool = True  # only studies whose participants receive the therapy
 
@@ -272,6 +292,16 @@ PARAMS: tuple[Param, ...] = (
           words=lambda t: plain.STUDY_TYPE_WORDS.get(t, t).split(" (")[0],
           option_words=lambda t: t.replace("_", " ").capitalize(), clinician=True, metavar="TYPE",
           cli_help="INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS"),
+    Param("cells", "cells_from", "origin of the cells", parse_cells, "Whose cells", (AUTOLOGOUS, ALLOGENEIC),
+          "autologous (own cells), allogeneic (donor)", words=lambda v: f"cells: {DONOR_WORDS[v]}",
+          option_words=lambda v: DONOR_WORDS[v], clinician=True, metavar="ORIGIN",
+          help="Only studies whose record says whose cells are used. A record that does not say is "
+               "left out when this is set.",
+          cli_help="autologous (own cells) or allogeneic (donor); studies whose record does not say are left out"),
+    Param("route", "routes", "route", parse_route, "How the cells are given", ROUTES, ", ".join(ROUTES),
+          words=lambda v: f"given {ROUTE_WORDS[v]}", option_words=lambda v: ROUTE_WORDS[v], clinician=True,
+          metavar="ROUTE", help="As the record states it; records that do not say are left out when this is set.",
+          cli_help="intravenous, intrathecal, ... as the record states it"),
     Param("registry_status", "statuses", "registry status", parse_status, "Registry status (exact)",
           tuple(s for s in ALL_STATUSES if not is_whole_group(s)), ", ".join(ALL_STATUSES),
           owns=lambda v: v not in STATUS_GROUPS, words=lambda s: f"registry status {status_words(s)}",

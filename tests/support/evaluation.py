@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from trials.analysis.classify import THERAPY_TYPES, Classification, classify
+from trials.analysis.classify import STUDY_ROLES, THERAPY_TYPES, Classification, classify
 from trials.registries.ctgov.record import dig, raw_nct_id, read_study
 
 JSONL_CORPORA = ("ms-2025-09", "msc-2022")
@@ -158,3 +158,99 @@ def load_phrasings(path: Path) -> list[Phrasing]:
                      tuple(t for t in THERAPY_TYPES if t in row["expected"].split(";")), row["note"])
             for row in csv.DictReader(fh)
         ]
+
+
+# -- study roles and therapy kinds, labelled by hand (tests/data/roles_expected.csv) ------
+#
+# Every labelled stem-cell study was read by a person who did not see the classifier, and
+# given its role and, where the record says it, whose cells, which tissue and which route.
+# The labels are true of the study, read from its fullest record, so the kinds are scored
+# on that record only (a sparse listing cannot say what only the description says).
+
+KIND_NOT_STATED = "not stated"
+OTHER_ROUTE = "other"  # the labels' word for intranasal and surgical routes
+
+
+@dataclass(frozen=True)
+class Expected:
+    nct_id: str
+    role: str
+    donors: tuple[str, ...] | None  # None: not asked (neither HSCT nor MSC)
+    tissues: tuple[str, ...] | None  # None: not an MSC study
+    routes: tuple[str, ...]
+
+
+def _values(cell: str) -> tuple[str, ...]:
+    return tuple(sorted(v for v in cell.split(";") if v and v != KIND_NOT_STATED))
+
+
+def load_expected(path: Path) -> dict[str, Expected]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = {}
+    for row in rows:
+        donor_cell = row["hsct_source"] or row["msc_origin"]
+        out[row["nct_id"]] = Expected(
+            row["nct_id"], row["role"],
+            _values(donor_cell) if donor_cell else None,
+            _values(row["msc_source"]) if row["msc_source"] else None,
+            _values(row["routes"]))
+    return out
+
+
+def fullest(records: list[Record]) -> list[Record]:
+    """One record per study: the msc-2022 one (descriptions, arms) where there is one."""
+    chosen: dict[str, Record] = {}
+    for r in records:
+        if r.corpus == FULL_RECORDS:
+            continue
+        if r.nct_id not in chosen or r.corpus == "msc-2022":
+            chosen[r.nct_id] = r
+    return list(chosen.values())
+
+
+def routes_agree(expected: tuple[str, ...], got: tuple[str, ...]) -> bool:
+    named = tuple(sorted(r for r in got if r not in ("intranasal", "into the brain")))
+    others = [r for r in got if r in ("intranasal", "into the brain")]
+    return (tuple(r for r in expected if r != OTHER_ROUTE) == named
+            and (OTHER_ROUTE in expected) == bool(others))
+
+
+@dataclass(frozen=True)
+class RolePhrasing:
+    """A study of our own words: what a registry writes when a study gives, follows or only
+    samples (tests/data/role_phrasings.csv)."""
+
+    title: str
+    study_type: str
+    interventions: tuple[tuple[str, str], ...]  # (type, name)
+    summary: str
+    expected: str
+    note: str
+
+    def as_study(self) -> dict:
+        protocol: dict = {
+            "identificationModule": {"nctId": "NCT00000000", "briefTitle": self.title},
+            "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
+            "designModule": {"studyType": self.study_type},
+            "armsInterventionsModule": {"interventions": [
+                {"type": kind, "name": name} for kind, name in self.interventions]},
+        }
+        if self.summary:
+            protocol["descriptionModule"] = {"briefSummary": self.summary}
+        return {"protocolSection": protocol}
+
+
+def load_role_phrasings(path: Path) -> list[RolePhrasing]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [
+            RolePhrasing(row["title"], row["study_type"], tuple(
+                tuple(item.split(":", 1)) for item in row["interventions"].split(";") if item),  # type: ignore[misc]
+                row["summary"], row["expected"], row["note"])
+            for row in csv.DictReader(fh)
+        ]
+
+
+def role_scores(pairs: list[tuple[str, str]]) -> list[Score]:
+    """Precision and recall per study role, from (expected, predicted) roles."""
+    return [score(role, [(e == role, p == role) for e, p in pairs]) for role in STUDY_ROLES]

@@ -28,13 +28,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..model import Study
+from ..model import Intervention, Study
 from ..store.sqlite import Classified
 
 THERAPY_TYPES: tuple[str, ...] = ("HSCT", "MSC", "iPSC", "Other stem cell")
 
 # Bump whenever a rule changes, so stored classifications are recomputed.
-CLASSIFIER_VERSION = "2"
+CLASSIFIER_VERSION = "3"
 
 MS = "MS"
 HSCT, MSC, IPSC, OTHER = THERAPY_TYPES
@@ -474,17 +474,62 @@ def _titles_say_had_it(study: Study) -> bool:
     return False
 
 
+# Interventions that treat nobody: taking samples, scanning, asking, measuring. A study
+# whose interventions are all of this kind gives no therapy, whatever its title names.
+_TREATS_NOBODY = re.compile(
+    r"\b(?:(?:venou?s\s+)?blood\s+(?:draws?|samples?|sampling|tests?|collection|withdrawal)|venou?s\s+blood"
+    r"|veni-?punctures?|phlebotomy|biops(?:y|ies)|lumbar\s+punctures?|spinal\s+taps?|samples?|sampling"
+    r"|specimens?|swabs?|urine|saliva|(?:csf|cerebrospinal\s+fluid)(?:\s+collection)?"
+    r"|mri|magnetic\s+resonance(?:\s+imaging)?|pet(?:[\s-]+ct)?|ct|scans?|imaging|ultrasound|x-?rays?"
+    r"|optical\s+coherence\s+tomography|oct|eeg|evoked\s+potentials?|questionnaires?|surveys?|interviews?"
+    r"|assessments?|(?:clinical|neurological)?\s*examinations?|observation(?:al)?|monitoring|follow[\s-]*up"
+    r"|data\s+collection|(?:laboratory|lab)\s+(?:biomarker\s+)?(?:analys[ie]s|tests?|studies)"
+    r"|biomarkers?(?:\s+analys[ie]s)?|quality\s+of\s+life|qol|cognitive\s+tests?|no\s+intervention"
+    r"|diagnostic\s+tests?)\b",
+    re.IGNORECASE,
+)
+# Words that join such items: "Venous blood draw and skin biopsy", "MRI of the brain".
+_JOINING = re.compile(
+    r"\b(?:and|or|of|with|the|a|an|for|from|to|at|in|on|by|skin|tissue|brain|spinal|cord|whole|single"
+    r"|one|two|three|repeated|serial|research|study|standard|routine|baseline|peripheral|collection"
+    r"|analysis|only|plus|via)\b|[\s,/+&;:()\-.]+",
+    re.IGNORECASE,
+)
+_SAMPLING = re.compile(r"blood|biops|puncture|sampl|specimen|swab|urine|saliva|csf|cerebrospinal|tap\b|venou",
+                       re.IGNORECASE)
+def _treats_nobody(intervention: Intervention) -> bool:
+    """An intervention that only samples, scans, asks or measures."""
+    if intervention.type == "DIAGNOSTIC_TEST":
+        return True
+    name = intervention.name
+    if not name or not _TREATS_NOBODY.search(name):
+        return False
+    return not _JOINING.sub("", _TREATS_NOBODY.sub("", name))
+
+
 def _role(study: Study) -> str:
+    """What the study does with the therapy, from its interventions first: when every
+    intervention only samples, scans or asks, nobody receives anything, whatever the title
+    names."""
     given, in_dish = _interventions_use(study)
     if not given and _lab_only(study, in_dish):
         return LAB_ONLY
     study_type = study.study_type
     if study_type == "OBSERVATIONAL":
         return FOLLOWS
-    if given or study_type == "EXPANDED_ACCESS":
+    if given:
+        return GIVES
+    interventions = study.interventions
+    if interventions and all(_treats_nobody(i) for i in interventions):
+        # Nobody is treated: samples for the laboratory, or a look at people treated before.
+        sampled = any(_SAMPLING.search(i.name) for i in interventions)
+        return FOLLOWS if _titles_say_had_it(study) or not sampled else LAB_ONLY
+    if study_type == "EXPANDED_ACCESS":
         return GIVES
     # A trial of something else in people who had the therapy ("vaccines after aHSCT").
-    return FOLLOWS if _titles_say_had_it(study) else GIVES
+    if _titles_say_had_it(study):
+        return FOLLOWS
+    return GIVES
 
 
 # ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from .status import split
 
 # Columns the search words look in.
 SEARCHED = ("nct_id", "title", "conditions", "interventions", "sponsor", "locations",
-            "therapy_evidence")
+            "therapy_evidence", "therapy_kind")
 
 
 def _any_of(cells: pd.Series, wanted: Iterable[str]) -> pd.Series:
@@ -46,6 +46,14 @@ def countries(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
     return _any_of(df["countries"], values)
 
 
+def cells_from(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
+    return _any_of(df["cells_from"], values)
+
+
+def routes(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
+    return _any_of(df["routes"], values)
+
+
 def text(df: pd.DataFrame, value: str) -> pd.Series:
     """Every word somewhere in the searched columns, as plain text (any character a person
     types is just text), ignoring case."""
@@ -69,6 +77,8 @@ FILTERS: dict[str, Callable[[pd.DataFrame, Any], pd.Series]] = {
     "phases": phases,
     "study_types": study_types,
     "countries": countries,
+    "cells_from": cells_from,
+    "routes": routes,
     "text": text,
     "gives_therapy": gives_therapy,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 
@@ -17,6 +18,7 @@ from ..store.sqlite import StoredStudy
 from .eligibility import read_criteria
 from .flags import Flag, data_date_of, flags_for
 from .status import LIST_SEPARATOR, status_group
+from .subtype import Subtype, subtype
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,11 @@ class Entry:
     def flags(self) -> tuple[Flag, ...]:
         return flags_for(self.study, self.data_date, self.labels)
 
+    @cached_property
+    def kind(self) -> Subtype:
+        """Whose cells, which tissue, which route: as far as the record says."""
+        return subtype(self.study, self.labels)
+
 
 def entry_of(stored: StoredStudy, study: Study) -> Entry:
     """``stored``, read by its registry's adapter into ``study``."""
@@ -56,6 +63,9 @@ COLUMNS = (
     "title",
     "therapy_types",
     "therapy_evidence",
+    "therapy_kind",
+    "cells_from",
+    "routes",
     "study_role",
     "overall_status",
     "status_group",
@@ -117,6 +127,9 @@ def row(entry: Entry) -> dict:
         "title": study.title,
         "therapy_types": LIST_SEPARATOR.join(entry.labels),
         "therapy_evidence": entry.evidence,
+        "therapy_kind": entry.kind.words(entry.labels),
+        "cells_from": LIST_SEPARATOR.join(entry.kind.donors),  # empty: not stated in the record
+        "routes": LIST_SEPARATOR.join(entry.kind.routes),
         "study_role": entry.study_role,
         "overall_status": study.overall_status,
         "status_group": status_group(study.overall_status),

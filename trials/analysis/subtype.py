@@ -1,0 +1,149 @@
+"""Which kind of a therapy a study gives: whose cells (the participant's own or a donor's),
+from which tissue, and by which route, each only where the record says it.
+
+Risks differ by kind: a transplant of a donor's blood-forming cells (allogeneic HSCT) is far
+riskier than one of the participant's own (autologous), so the card shows the figures
+published for the kind the record names and says "not stated in the record" when it names
+none. Every answer keeps the phrase and field it was read from.
+
+Fields are read in order of how directly they say what participants receive: interventions
+and arms first, then titles, then keywords, the summary, the description and the primary
+outcomes (a graft-versus-host outcome is only measured after a donor transplant). For whose
+cells and which tissue, the first group of fields that answers decides, so a summary
+contrasting the study with "allogeneic transplants" elsewhere cannot override an
+intervention that says "autologous"; routes are gathered from every field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import Study
+from .classify import HSCT, MSC, Evidence
+
+AUTOLOGOUS = "autologous"
+ALLOGENEIC = "allogeneic"
+DONOR_WORDS = {
+    AUTOLOGOUS: "the participant's own cells (autologous)",
+    ALLOGENEIC: "a donor's cells (allogeneic)",
+}
+
+_DONOR_PATTERNS = (
+    (AUTOLOGOUS, re.compile(
+        r"\bauto(?:logou?s|logus|genic|geneic|genous)\b|\bpatients?['’]?s?\s+own\b|\b(?:their|his|her)\s+own\s+"
+        r"(?:\w+\s+){0,3}(?:cells?|marrow|blood|fat|tissue)|(?-i:\baHSCT\b|\bASCT\b|\bAHSCT\b)", re.IGNORECASE)),
+    (ALLOGENEIC, re.compile(
+        r"\ballo(?:geneic|genic|genous)\b|\bsyngeneic\b|haplo-?identical|\bmatched\s+(?:sibling|related|unrelated)"
+        r"|\b(?:sibling|unrelated|related|healthy|third[\s-]+party)\s+donors?\b|graft[\s-]+versus[\s-]+host"
+        r"|\bGVHD\b|\bHLA[\s-]+(?:matched|identical)|(?-i:\balloHSCT\b|\bHCT\b(?=.*\bdonor))", re.IGNORECASE)),
+)
+
+# MSC tissues, most specific first ("umbilical cord blood" is not cord tissue).
+TISSUES = ("bone marrow", "adipose tissue", "umbilical cord", "placenta", "embryonic stem cells",
+           "amniotic tissue", "dental pulp", "menstrual blood")
+_TISSUE_PATTERNS = (
+    ("bone marrow", re.compile(r"\bbone[\s-]+marrow|\bmarrow\b|(?-i:\bBM-?MSCs?\b|\bBMSCs?\b)", re.IGNORECASE)),
+    ("adipose tissue", re.compile(r"\badipose|\bfat\b|lipoaspirate|(?-i:\bh?AD-?MSCs?\b|\badMSCs?\b|\bAT-?MSCs?\b)",
+                                  re.IGNORECASE)),
+    ("umbilical cord", re.compile(r"umbilical[\s-]+cord(?![\s-]+blood)|wharton|(?-i:\bh?UC-?MSCs?\b|\bWJ-?MSCs?\b)",
+                                  re.IGNORECASE)),
+    ("placenta", re.compile(r"placenta|decidua|chorion", re.IGNORECASE)),
+    ("embryonic stem cells", re.compile(r"embryonic[\s-]+stem|(?-i:\bhES-?MSCs?\b|\bhESCs?\b)", re.IGNORECASE)),
+    ("amniotic tissue", re.compile(r"amnio", re.IGNORECASE)),
+    ("dental pulp", re.compile(r"dental[\s-]+pulp|(?-i:\bDPSCs?\b)", re.IGNORECASE)),
+    ("menstrual blood", re.compile(r"menstrual|endometri", re.IGNORECASE)),
+)
+
+ROUTES = ("intravenous", "intrathecal", "intramuscular", "intra-arterial", "subcutaneous", "intranasal",
+          "into the brain")
+ROUTE_WORDS = {
+    "intravenous": "into a vein (intravenous)",
+    "intrathecal": "into the spinal fluid (intrathecal)",
+    "intramuscular": "into a muscle (intramuscular)",
+    "intra-arterial": "into an artery (intra-arterial)",
+    "subcutaneous": "under the skin (subcutaneous)",
+    "intranasal": "into the nose (intranasal)",
+    "into the brain": "into the brain (surgery)",
+}
+_ROUTE_PATTERNS = (
+    ("intravenous", re.compile(r"\bintra-?venous(?:ly)?\b|(?-i:\bI\.?V\.?\b)|\binto\s+(?:a|the)\s+vein", re.IGNORECASE)),
+    ("intrathecal", re.compile(r"\bintra-?thecal(?:ly)?\b|(?-i:\bIT\b(?=\s+(?:injection|infusion|administration)))"
+                               r"|into\s+the\s+(?:spinal|cerebrospinal)\s+fluid", re.IGNORECASE)),
+    ("intramuscular", re.compile(r"\bintra-?muscular(?:ly)?\b|(?-i:\bI\.?M\.?\b(?=\s+(?:injection|administration)))",
+                                 re.IGNORECASE)),
+    ("intra-arterial", re.compile(r"\bintra-?arterial(?:ly)?\b", re.IGNORECASE)),
+    ("subcutaneous", re.compile(r"\bsub-?cutaneous(?:ly)?\b", re.IGNORECASE)),
+    ("intranasal", re.compile(r"\bintra-?nasal(?:ly)?\b|\bnasal\s+(?:spray|drops|administration)", re.IGNORECASE)),
+    ("into the brain", re.compile(r"\bintra-?(?:cerebral|parenchymal|ventricular)\b|stereota\w+", re.IGNORECASE)),
+)
+
+
+@dataclass(frozen=True)
+class Subtype:
+    """The kind of therapy, as far as the record says; () means not stated."""
+
+    donors: tuple[str, ...]  # AUTOLOGOUS and/or ALLOGENEIC
+    tissues: tuple[str, ...]  # MSC source tissues, in TISSUES order
+    routes: tuple[str, ...]  # how the cells are given, in ROUTES order
+    evidence: tuple[Evidence, ...]  # label: "donor", "tissue" or "route"
+
+    @property
+    def is_allogeneic(self) -> bool:
+        return ALLOGENEIC in self.donors
+
+    def words(self, labels: tuple[str, ...]) -> str:
+        """'HSCT: autologous; MSC: bone marrow, intrathecal' for the table and the CSV."""
+        parts = []
+        for label in labels:
+            kind = list(self.donors or ("cells' origin not stated",))
+            if label == MSC:
+                kind += list(self.tissues or ("tissue not stated",))
+            if label != HSCT:
+                kind += list(self.routes or ("route not stated",))
+            parts.append(f"{label}: {', '.join(kind)}")
+        return "; ".join(parts)
+
+
+def _fields(study: Study) -> tuple[list[tuple[str, str]], ...]:
+    """The study's words in groups, most direct first."""
+    interventions = [("intervention name", i.name) for i in study.interventions]
+    interventions += [("intervention other name", n) for i in study.interventions for n in i.other_names]
+    interventions += [("intervention description", i.description) for i in study.interventions]
+    interventions += [("arm group label", a.label) for a in study.design.arms]
+    interventions += [("arm group description", a.description) for a in study.design.arms]
+    titles = [("brief title", study.brief_title), ("official title", study.official_title),
+              ("acronym", study.acronym)]
+    rest = [("keyword", k) for k in study.keywords] + [("brief summary", study.summary),
+                                                       ("description", study.description)]
+    rest += [("primary outcome", o) for o in study.primary_outcomes]
+    return tuple([(f, t) for f, t in group if t] for group in (interventions, titles, rest))
+
+
+def _answer(study: Study, patterns: tuple[tuple[str, re.Pattern[str]], ...], order: tuple[str, ...],
+            what: str, first_group: bool) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
+    """Values the fields name, with the first phrase for each; with ``first_group`` only
+    those of the most direct group of fields that names any."""
+    found: dict[str, Evidence] = {}
+    for group in _fields(study):
+        for field, text in group:
+            for value, pattern in patterns:
+                match = pattern.search(text)
+                if match and value not in found:
+                    found[value] = Evidence(what, field, match.group(0).strip())
+        if found and first_group:
+            break
+    values = tuple(v for v in order if v in found)
+    return values, tuple(found[v] for v in values)
+
+
+def subtype(study: Study, labels: tuple[str, ...]) -> Subtype:
+    """The kind of each labelled therapy the record names (tissues only for MSC)."""
+    if not labels:
+        return Subtype((), (), (), ())
+    donors, donor_evidence = _answer(study, _DONOR_PATTERNS, (AUTOLOGOUS, ALLOGENEIC), "donor", True)
+    tissues, tissue_evidence = (_answer(study, _TISSUE_PATTERNS, TISSUES, "tissue", True)
+                                if MSC in labels else ((), ()))
+    # A study may give cells by two routes, named in different places.
+    routes, route_evidence = _answer(study, _ROUTE_PATTERNS, ROUTES, "route", False)
+    return Subtype(donors, tissues, routes, donor_evidence + tissue_evidence + route_evidence)
