@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,7 @@ def machine() -> str:
     memory = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.split("\n")[1].split()
     return (f"nproc {len(os.sched_getaffinity(0))}, memory {memory[1]} "
             f"total / {memory[-1]} available, Python {platform.python_version()}, "
-            f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
 
 def print_header(what: str) -> None:

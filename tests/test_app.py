@@ -169,7 +169,7 @@ def test_empty_result_explains_itself(tmp_path):
     assert not at.exception
     assert summary_line(at).startswith("0 studies")
     [info] = [i for i in texts(at.info) if "iPSC" in i]
-    assert "No trial of an iPSC-based therapy for multiple sclerosis is registered" in info
+    assert "found no trial of an iPSC-based therapy for multiple sclerosis in" in info
     assert not at.dataframe  # no empty grid
 
 
@@ -370,7 +370,7 @@ def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     assert at.query_params["status"] == "Recruiting now"
     shown = at.dataframe[0].value
     assert len(shown) >= 1 and set(shown["status_group"]) == {"Recruiting now"}
-    assert "Filters: HSCT · Recruiting now · Phase 3 · Clinical trial · only trials that give the therapy" \
+    assert "Filters: HSCT · Recruiting now · Phase 3 · Interventional · only trials that give the therapy" \
         in [m.replace("\\", "") for m in texts(at.markdown)]
     assert not [w for w in texts(at.warning) if "This link asks" in w or "No study lists" in w]
     # Clinician filters from a link are in force, so their panel is open and says so; the

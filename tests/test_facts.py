@@ -30,13 +30,30 @@ def test_packaged_file_validates_and_covers_every_therapy_type():
 
 def test_every_claim_has_a_source_a_link_and_a_checked_on_date():
     loaded = load_facts()
-    claims = [c for t in loaded.therapies for c in t.claims] + list(loaded.clinic_guidance)
+    claims = [c for t in (*loaded.therapies, *loaded.kinds) for c in t.claims] + list(loaded.clinic_guidance)
     for claim in claims:
         assert claim.source_name and claim.text and claim.topic
         assert claim.url.startswith("https://")
         assert isinstance(claim.checked_on, date)
-        assert claim.checked_on <= date(2026, 11, 25)  # nobody checks in the future
+        assert claim.checked_on <= date.today()  # nobody checks in the future
         assert claim.url in claim.citation
+
+
+def test_the_facts_issue_16_asks_for_are_there_with_their_sources():
+    loaded = load_facts()
+    hsct = {c.topic: c for c in loaded.for_label("HSCT").claims}
+    texts = " ".join(c.text for c in hsct.values())
+    for needle in ("MIST", "110 people", "2.1%", "764 people", "83%", "67%", "BEAT-MS", "RAM-MS", "StarMS",
+                   "not yet been compared", "sperm", "isolation", "many months"):
+        assert needle in texts, needle
+    assert hsct["Who it may help"].url == "https://doi.org/10.1001/jamaneurol.2020.4025"  # the consensus itself
+    assert hsct["Risk of death, pooled studies"].url == "https://doi.org/10.1212/WNL.0000000000003987"
+    donor = loaded.for_kind("HSCT allogeneic")
+    donor_text = " ".join(c.text for c in donor.claims)
+    assert "graft-versus-host" in donor_text and "do not apply" in donor_text
+    assert not any(figure in donor_text for figure in ("1.3%", "0.19%", "2.1%"))
+    msc = " ".join(c.text for c in loaded.for_label("MSC").claims)
+    assert "did not meet its primary efficacy endpoint" in msc and "FDA approval" in msc
 
 
 def test_issue_topics_are_covered():
@@ -104,10 +121,11 @@ def test_an_unreadable_file_names_itself(tmp_path):
         load_facts(path)
 
 
-def test_registry_sentence_is_computed_from_the_counts():
+def test_registry_sentence_is_computed_from_the_counts_and_scoped_to_this_tool():
+    # "No iPSC trial is registered" is more than the tool can know: it says what it found, when.
     assert registry_sentence("iPSC", 0, "2025-09-25T00:00:00") == (
-        "No trial of an iPSC-based therapy for multiple sclerosis is registered on "
-        "ClinicalTrials.gov as of 2025-09-25.")
+        "This tool found no trial of an iPSC-based therapy for multiple sclerosis in "
+        "ClinicalTrials.gov data of 2025-09-25.")
     later = registry_sentence("iPSC", 2, "2027-01-03")
-    assert later.startswith("2 multiple sclerosis studies") and "2027-01-03" in later
+    assert later.startswith("This tool found 2 multiple sclerosis studies") and "2027-01-03" in later
     assert "local data" in registry_sentence("iPSC", 0, None)

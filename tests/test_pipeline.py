@@ -98,7 +98,7 @@ def test_a_notice_joins_its_problem_what_was_done_instead_and_what_would_work():
 
 def test_an_empty_result_says_why(data):
     none = search(data, Query(filters=Filters(therapies=("iPSC",))))
-    assert none.rows.empty and "No trial of an iPSC-based therapy" in none.empty
+    assert none.rows.empty and "found no trial of an iPSC-based therapy" in none.empty
     hidden = search(data, Query(filters=Filters(countries=("Italy",)), profile=trials.Profile(age=90, ms_type="RRMS"),
                                 hide_no_fit=True))
     assert hidden.rows.empty and "does not fit your answers" in hidden.empty

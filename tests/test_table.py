@@ -164,7 +164,7 @@ def test_empty_result_explains_itself(df):
         return explain_empty(df, Query(filters=Filters(**given, gives_therapy=False)))
 
     text = explained(therapies=("iPSC",))
-    assert "No trial of an iPSC-based therapy" in text and "therapy type filter, 5 would match" in text
+    assert "found no trial of an iPSC-based therapy" in text and "therapy type filter, 5 would match" in text
     text = explained(therapies=("HSCT",), countries=("Spain",))
     assert text.startswith("No study matches all of these filters.")
     assert "country filter, 2 would match" in text and "therapy type filter, 1 would match" in text

@@ -226,7 +226,7 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
         "NCT id": df["nct_id"],
         "Therapy": df["therapy_types"],
         "Role": df["study_role"].map(ROLE_SHORT),
-        "Status": df["status_group"],
+        "Status": df["status_group"] + df["status_caution"].map(lambda c: " (?)" if c else ""),
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
@@ -234,6 +234,9 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
     title_room = max(20, width - 80 - 25 * fit - 12 * near - 32 * changed)
     shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
     _out(shown.to_string(index=False, max_colwidth=title_room))
+    if df["status_caution"].astype(bool).any():
+        _out("\n(?) after a status: it may be out of date (past the study's completion date, or not "
+             "updated or verified for over a year). `trials show NCT...` says why; check with the contact.")
     if fit:
         _out("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
              "not a decision: only the study team decides who takes part. The reasons, criterion "

@@ -29,7 +29,6 @@ from .analysis.changes import parse_since
 from .analysis.classify import THERAPY_TYPES
 from .analysis.geo import MAX_PLACE
 from .analysis.nearby import parse_within
-from .analysis.subtype import ALLOGENEIC, AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, ROUTES
 from .analysis.prescreen import Profile, make_profile, parse_age, parse_edss, parse_ms_type, parse_sex
 from .analysis.status import (
     ALL_STATUSES,
@@ -40,6 +39,7 @@ from .analysis.status import (
     status_group,
     status_words,
 )
+from .analysis.subtype import ALLOGENEIC, AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, ROUTES
 from .errors import InputError
 from .presentation import plain
 

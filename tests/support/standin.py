@@ -558,7 +558,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = standin._take_failure() or _route(standin, path, params)
         except Exception as error:  # a stand-in bug must reach the test as a visible 500
-            reply = _Reply(500, f"stand-in error: {error!r}".encode("utf-8"))
+            reply = _Reply(500, f"stand-in error: {error!r}".encode())
         # Log before sending: a client that has its answer must find it in the log.
         standin.requests.append(LoggedRequest("GET", path, params, reply.status, len(reply.body)))
         self.send_response(reply.status)

@@ -15,18 +15,16 @@ Rules read the language of the record, never a list of NCT ids.
 from __future__ import annotations
 
 import re
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
 from ..model import Study
+from .status import STILL_OPEN, end_of, years_before
 
 # Registry-sponsor classes that are public bodies or research networks, never clinics.
 PUBLIC_CLASSES = frozenset({"NIH", "FED", "OTHER_GOV", "NETWORK"})
 MAX_SITES = 3  # "one or a few sites": a clinic treats where it is
 LONG_AGO_YEARS = 2  # the registry itself calls a status UNKNOWN after two unconfirmed years
-STILL_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION",
-                        "AVAILABLE", "ACTIVE_NOT_RECRUITING"})
 
 PAY = "pay_to_participate"
 COMPANY = "company_offer"
@@ -61,31 +59,6 @@ class Flag:
     @property
     def title(self) -> str:
         return TITLES[self.code]
-
-
-# -- dates ----------------------------------------------------------------------------
-
-def _end_of(partial: str) -> date | None:
-    """The last day a partial registry date can mean: '2019' -> 2019-12-31."""
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", partial.strip())
-    if not match:
-        return None
-    year = int(match[1])
-    month = int(match[2] or 12)
-    if not 1 <= month <= 12:
-        return None
-    day = int(match[3] or monthrange(year, month)[1])
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _years_before(moment: date, years: int) -> date:
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year - years, day=28)
 
 
 # -- rule 1: the text asks participants to pay ------------------------------------------
@@ -240,8 +213,8 @@ def _stale_flag(study: Study, sponsor: _Sponsor, data_date: date) -> Flag | None
             f"two years whether the study still runs{last_words}."))
     # ms-2025-09-style sparse records have no statusVerifiedDate: no date, no flag.
     verified = study.last_verified
-    checked = _end_of(verified) if verified else None
-    if status in STILL_OPEN and checked and checked < _years_before(data_date, LONG_AGO_YEARS):
+    checked = end_of(verified) if verified else None
+    if status in STILL_OPEN and checked and checked < years_before(data_date, LONG_AGO_YEARS):
         return Flag(STALE, (
             f"The record says {status.replace('_', ' ').lower()}, but the {sponsor.words} "
             f"last verified it in {verified} (data of {data_date.isoformat()})."))
@@ -251,8 +224,8 @@ def _stale_flag(study: Study, sponsor: _Sponsor, data_date: date) -> Flag | None
 def _results_flag(study: Study, sponsor: _Sponsor, data_date: date) -> Flag | None:
     if study.has_results or study.overall_status == "WITHDRAWN":
         return None  # a withdrawn study treated nobody, so it has nothing to report
-    ended = _end_of(study.completion_date)
-    if ended is None or ended >= _years_before(data_date, LONG_AGO_YEARS):
+    ended = end_of(study.completion_date)
+    if ended is None or ended >= years_before(data_date, LONG_AGO_YEARS):
         return None
     return Flag(NO_RESULTS, (
         f"The completion date {study.completion_date} is more than {LONG_AGO_YEARS} years "

@@ -6,6 +6,12 @@ exact statuses stay available to clinicians.
 
 from __future__ import annotations
 
+import re
+from calendar import monthrange
+from datetime import date
+
+from ..model import Study
+
 STATUS_GROUPS: dict[str, tuple[str, ...]] = {
     "Recruiting now": ("RECRUITING",),
     "Not yet recruiting": ("NOT_YET_RECRUITING",),
@@ -52,3 +58,59 @@ def is_whole_group(status: str) -> bool:
 def status_words(status: str) -> str:
     """A registry status as words: "ACTIVE_NOT_RECRUITING" -> "Active not recruiting"."""
     return status.replace("_", " ").capitalize() if status else "Not stated"
+
+
+# -- how old a status is ------------------------------------------------------------------
+
+# Statuses that say the study still runs: each is a claim about now that ages.
+STILL_OPEN = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION",
+                        "AVAILABLE", "ACTIVE_NOT_RECRUITING"})
+OPEN_TO_NEW = frozenset({"RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"})
+STATUS_MAX_AGE_YEARS = 1  # a status not updated or verified for longer may no longer hold
+
+
+def end_of(partial: str) -> date | None:
+    """The last day a partial registry date can mean: '2019' -> 2019-12-31."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", partial.strip())
+    if not match:
+        return None
+    year = int(match[1])
+    month = int(match[2] or 12)
+    if not 1 <= month <= 12:
+        return None
+    day = int(match[3] or monthrange(year, month)[1])
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def years_before(moment: date, years: int) -> date:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def status_caution(study: Study, data_date: date | None) -> str:
+    """Why a status that says the study still runs may be out of date, or "".
+
+    Judged from the registry's own dates against the data date (not today's clock), for
+    every sponsor: past the study's own completion date, or not updated nor verified for
+    over a year."""
+    if data_date is None or study.overall_status not in STILL_OPEN:
+        return ""
+    reasons = []
+    ends = study.completion_date or study.primary_completion_date
+    ended = end_of(ends) if ends else None
+    if ended and ended < data_date:
+        reasons.append(f"its own completion date ({ends}) has passed")
+    touched = [d for d in (study.last_update, study.last_verified) if d]
+    latest = max((end_of(d) for d in touched if end_of(d)), default=None)
+    if latest and latest < years_before(data_date, STATUS_MAX_AGE_YEARS):
+        last = max(touched, key=lambda d: end_of(d) or date.min)
+        reasons.append(f"it was last updated or verified in {last}, over a year before the data date")
+    if not reasons:
+        return ""
+    return (f"This status may be out of date: {' and '.join(reasons)} ({data_date.isoformat()}). "
+            "Check with the study contact before relying on it.")

@@ -67,7 +67,10 @@ ROUTE_WORDS = {
     "into the brain": "into the brain (surgery)",
 }
 _ROUTE_PATTERNS = (
-    ("intravenous", re.compile(r"\bintra-?venous(?:ly)?\b|(?-i:\bI\.?V\.?\b)|\binto\s+(?:a|the)\s+vein", re.IGNORECASE)),
+    # "IV", but not the roman numeral of a phase, stage, grade or class.
+    ("intravenous", re.compile(r"\bintra-?venous(?:ly)?\b|\binto\s+(?:a|the)\s+vein"
+                               r"|(?<!phase )(?<!stage )(?<!grade )(?<!class )(?<!type )(?-i:\bI\.?V\.?\b)",
+                               re.IGNORECASE)),
     ("intrathecal", re.compile(r"\bintra-?thecal(?:ly)?\b|(?-i:\bIT\b(?=\s+(?:injection|infusion|administration)))"
                                r"|into\s+the\s+(?:spinal|cerebrospinal)\s+fluid", re.IGNORECASE)),
     ("intramuscular", re.compile(r"\bintra-?muscular(?:ly)?\b|(?-i:\bI\.?M\.?\b(?=\s+(?:injection|administration)))",

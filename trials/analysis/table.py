@@ -17,7 +17,7 @@ from ..model import Site, Study, StudyId
 from ..store.sqlite import StoredStudy
 from .eligibility import read_criteria
 from .flags import Flag, data_date_of, flags_for
-from .status import LIST_SEPARATOR, status_group
+from .status import LIST_SEPARATOR, status_caution, status_group
 from .subtype import Subtype, subtype
 
 
@@ -69,6 +69,7 @@ COLUMNS = (
     "study_role",
     "overall_status",
     "status_group",
+    "status_caution",
     "phases",
     "study_type",
     "conditions",
@@ -133,6 +134,7 @@ def row(entry: Entry) -> dict:
         "study_role": entry.study_role,
         "overall_status": study.overall_status,
         "status_group": status_group(study.overall_status),
+        "status_caution": status_caution(study, entry.data_date),
         "phases": LIST_SEPARATOR.join(study.phases),
         "study_type": study.study_type,
         "conditions": LIST_SEPARATOR.join(study.conditions),

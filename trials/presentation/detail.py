@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 
 from ..analysis import flags
-from ..analysis.classify import GIVES
+from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
-from ..analysis.status import status_group, status_words
+from ..analysis.status import status_caution, status_group, status_words
+from ..analysis.subtype import DONOR_WORDS, ROUTE_WORDS
 from ..analysis.table import Entry
 from ..model import Arm, Contact, Study
 from . import facts, plain
@@ -48,18 +49,59 @@ class Card:
     is_full: bool
 
 
+def _from(evidence: tuple[Evidence, ...], what: str) -> str:
+    """' (from the intervention name: "Autologous")' for the first phrase of one answer."""
+    first = next((e for e in evidence if e.label == what), None)
+    return f' (from the {first.field}: "{first.phrase}")' if first else ""
+
+
+def _kind_items(entry: Entry) -> list[tuple[str, str]]:
+    """Whose cells, which tissue and which route, each with the phrase it rests on, or
+    "not stated in the record"."""
+    kind, labels = entry.kind, entry.labels
+    ask = "not stated in the record; ask the study team"
+    items = [("Whose cells", "; ".join(DONOR_WORDS[d] for d in kind.donors) + _from(kind.evidence, "donor")
+              if kind.donors else ask)]
+    if MSC in labels:
+        items.append(("Tissue the cells come from", ", ".join(kind.tissues) + _from(kind.evidence, "tissue")
+                      if kind.tissues else ask))
+    if any(label != HSCT for label in labels):
+        items.append(("How the cells are given", ", ".join(ROUTE_WORDS[r] for r in kind.routes)
+                      + _from(kind.evidence, "route") if kind.routes else ask))
+    return items
+
+
+def _claims_for(label: str, entry: Entry) -> list[tuple[str, Claim]]:
+    """(heading, claim) for one therapy label, chosen by the kind the record names: a donor
+    transplant never gets the figures published for transplants of one's own cells."""
+    known = facts.load_facts()
+    therapy = known.for_label(label)
+    claims = list(therapy.claims) if therapy else []
+    if label != HSCT:
+        return [(label, c) for c in claims]
+    donor = known.for_kind(facts.ALLOGENEIC_HSCT)
+    donor_claims = list(donor.claims) if donor else []
+    if entry.kind.is_allogeneic:
+        return [("HSCT with donor cells", c) for c in donor_claims]
+    if not entry.kind.donors:
+        # The record does not say: the donor caution first, then what is known of own-cell HSCT.
+        return ([("HSCT with donor cells", donor_claims[0])] if donor_claims else []) + [
+            ("HSCT with own cells", c) for c in claims]
+    return [("HSCT with own cells", c) for c in claims]
+
+
 def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
-    """What the study does with the therapy, then each label's reviewed claims, numbered by
-    source ([1], [2] ...) for 'Sources'."""
+    """What the study does with the therapy and which kind it names, then the reviewed
+    claims for that kind, numbered by source ([1], [2] ...) for 'Sources'."""
     role, study = entry.study_role, entry.study
     items: list[tuple[str, str]] = [("", plain.role_sentence(role, entry.labels))]
-    for label in entry.labels:
-        therapy = facts.load_facts().for_label(label)
-        for claim in therapy.claims if therapy else ():
-            items.append((f"{label}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]"))
-    if study.interventions:
-        items.append(("Interventions", "; ".join(i.label for i in study.interventions)))
+    items.append(("Interventions", "; ".join(i.label for i in study.interventions)
+                  if study.interventions else "not stated in the record"))
+    items += _kind_items(entry)
     items.append(("Why it is listed as stem-cell therapy", entry.evidence or "not classified"))
+    for label in entry.labels:
+        for heading, claim in _claims_for(label, entry):
+            items.append((f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]"))
     title = "What is being tested" if role == GIVES else "What the study is about"
     return Section(title, tuple((k, v) for k, v in items if v))
 
@@ -88,11 +130,16 @@ def _flag_section(found: tuple[Flag, ...], cited: list[Claim]) -> Section:
     return Section("Warning: questions about this listing", tuple(items))
 
 
-def _status_section(trial: Study) -> Section:
+def _status_section(entry: Entry) -> Section:
+    trial = entry.study
     status = trial.overall_status
     items = [
         ("Status", f"{status_group(status)} ({status_words(status)}). "
                    f"{plain.STATUS_MEANING.get(status, '')}".strip()),
+        # Every status is the sponsor's word on some day: say which.
+        ("Record last updated", trial.last_update or "not stated in the record"),
+        ("Status last verified by the sponsor", trial.last_verified or "not stated in the record"),
+        ("Please note", status_caution(trial, entry.data_date)),
     ]
     if status == "UNKNOWN" and trial.last_known_status:
         items.append(("Last status reported", status_words(trial.last_known_status)))
@@ -259,7 +306,7 @@ def study_card(entry: Entry) -> Card:
             *warning,
             therapy,
             _sources_section(cited),
-            _status_section(trial),
+            _status_section(entry),
             _eligibility_section(trial),
             _design_section(trial),
             _contacts_section(trial),

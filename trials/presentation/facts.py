@@ -23,6 +23,8 @@ from ..analysis.classify import THERAPY_TYPES
 from ..errors import TrialsError
 
 FACTS_FILE = "therapy_facts.json"
+ALLOGENEIC_HSCT = "HSCT allogeneic"  # a donor's cells: risks unlike those of autologous HSCT
+KINDS = (ALLOGENEIC_HSCT,)
 MAX_TEXT = 600  # a claim is a few plain sentences; longer means it needs splitting
 
 
@@ -64,9 +66,13 @@ class TherapyFacts:
 class Facts:
     therapies: tuple[TherapyFacts, ...]
     clinic_guidance: tuple[Claim, ...]  # what MS societies and the FDA say about stem-cell clinics
+    kinds: tuple[TherapyFacts, ...] = ()  # a kind whose risks differ: "HSCT allogeneic"
 
     def for_label(self, label: str) -> TherapyFacts | None:
         return next((t for t in self.therapies if t.label == label), None)
+
+    def for_kind(self, kind: str) -> TherapyFacts | None:
+        return next((t for t in self.kinds if t.label == kind), None)
 
 
 # -- reading and checking the file ------------------------------------------------
@@ -138,11 +144,20 @@ def parse_facts(data: Any) -> Facts:
     if not isinstance(guidance, list) or not guidance:
         raise FactsError("The facts file has no 'clinic_guidance' claims.")
     clinic = tuple(_claim(c, f"clinic guidance {i + 1}", sources) for i, c in enumerate(guidance))
-    used = {c.url for t in therapies for c in t.claims} | {c.url for c in clinic}
+    raw_kinds = data.get("kinds", {})
+    if not isinstance(raw_kinds, dict) or any(k not in KINDS for k in raw_kinds):
+        raise FactsError(f"'kinds' must be an object with keys among {', '.join(KINDS)}.")
+    kinds = []
+    for kind, claims in raw_kinds.items():
+        if not isinstance(claims, list) or not claims:
+            raise FactsError(f"Kind {kind!r} has no claims.")
+        kinds.append(TherapyFacts(kind, tuple(
+            _claim(c, f"{kind} claim {i + 1}", sources) for i, c in enumerate(claims))))
+    used = ({c.url for t in (*therapies, *kinds) for c in t.claims} | {c.url for c in clinic})
     unused = [key for key, (_, _, url) in sources.items() if url not in used]
     if unused:
         raise FactsError(f"Sources listed but never cited: {', '.join(unused)}.")
-    return Facts(tuple(therapies), clinic)
+    return Facts(tuple(therapies), clinic, tuple(kinds))
 
 
 def load_facts(path: Path | None = None) -> Facts:
@@ -177,11 +192,10 @@ def registry_sentence(label: str, count: int, data_timestamp: str | None) -> str
     ``count`` is the number of studies carrying ``label`` in the caller's table or store,
     ``data_timestamp`` the registry data version (ISO date or date-time) it comes from.
     """
-    as_of = f"as of {data_timestamp[:10]}" if data_timestamp else "in the local data"
+    data = f"ClinicalTrials.gov data of {data_timestamp[:10]}" if data_timestamp else "the local data"
     if count <= 0:
         noun = _THERAPY_NOUNS.get(label, label)
-        return (f"No trial of {noun} for multiple sclerosis is registered on "
-                f"ClinicalTrials.gov {as_of}.")
+        # Only what this tool found: its search, rules and data date, not the world's registries.
+        return f"This tool found no trial of {noun} for multiple sclerosis in {data}."
     studies = "study" if count == 1 else "studies"
-    return (f"{count} multiple sclerosis {studies} labelled {label} registered on "
-            f"ClinicalTrials.gov {as_of}.")
+    return f"This tool found {count} multiple sclerosis {studies} labelled {label} in {data}."

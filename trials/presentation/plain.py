@@ -25,11 +25,11 @@ SHORT_DISCLAIMER = ("Information from a public registry, not medical advice: dis
                     "with your neurologist.")
 
 STATUS_MEANING = {
-    "RECRUITING": "The study is looking for participants now.",
+    "RECRUITING": "The record says the study is looking for participants.",
     "AVAILABLE": "The treatment can be requested outside a trial (expanded access).",
-    "NOT_YET_RECRUITING": "The study is registered but has not started taking participants.",
-    "ENROLLING_BY_INVITATION": "Only people invited by the study team can join.",
-    "ACTIVE_NOT_RECRUITING": "The study is running but no longer takes new participants.",
+    "NOT_YET_RECRUITING": "The record says the study has not started taking participants yet.",
+    "ENROLLING_BY_INVITATION": "The record says only people invited by the study team can join.",
+    "ACTIVE_NOT_RECRUITING": "The record says the study is running but takes no new participants.",
     "TEMPORARILY_NOT_AVAILABLE": "Expanded access is paused for now.",
     "NO_LONGER_AVAILABLE": "Expanded access has ended.",
     "APPROVED_FOR_MARKETING": "The treatment has been approved and is sold outside trials.",
@@ -54,7 +54,7 @@ PHASE_MEANING = {
 }
 
 STUDY_TYPE_WORDS = {
-    "INTERVENTIONAL": "Clinical trial (participants receive a treatment)",
+    "INTERVENTIONAL": "Interventional (participants are assigned what the study does to them; see its interventions)",
     "OBSERVATIONAL": "Observational study (follows people; gives no treatment)",
     "EXPANDED_ACCESS": "Expanded access (treatment outside a trial)",
 }

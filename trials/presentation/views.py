@@ -107,8 +107,11 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
     me", else the countries) and study role on one line."""
     items = []
     for row in view.head(limit).itertuples(index=False):
+        status = status_label(row.status_group)
+        if row.status_caution:
+            status += " (may be out of date)"
         parts = [plain.md_escape(row.therapy_types.replace(LIST_SEPARATOR, " and ")) or "Therapy not classified",
-                 status_label(row.status_group),
+                 status,
                  plain.md_escape(_where(row)),
                  plain.md_escape(plain.ROLE_WORDS.get(row.study_role, row.study_role))]
         if getattr(row, "fit", None):
