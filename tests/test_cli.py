@@ -253,15 +253,21 @@ def test_export_and_search_with_a_pre_screen(tmp_path, monkeypatch, capsys):
                "eligibility_criteria", "last_verified", "fit", "fit_reasons"}
     assert columns <= set(rows[0])
     by = {r["nct_id"]: r for r in rows}
-    # NCT02035514: RRMS, age 18-50, EDSS 3.0-6.5 in its published criteria.
-    assert by["NCT02035514"]["fit"] == "likely fits"
-    assert (by["NCT02035514"]["ms_types"], by["NCT02035514"]["edss_min"]) == ("RRMS", "3.0")
-    # NCT03799718 is for progressive MS (primary and secondary) only.
-    assert by["NCT03799718"]["fit"] == "does not fit"
-    assert "MS type: does not fit" in by["NCT03799718"]["fit_reasons"]
-    assert "Progressive MS (Primary and Secondary)" in by["NCT03799718"]["fit_reasons"]
+    # NCT05116540 (recruiting): RRMS, age 18-75, EDSS 3.0-6.5 in its published criteria.
+    assert by["NCT05116540"]["fit"] == "likely fits"
+    assert (by["NCT05116540"]["ms_types"], by["NCT05116540"]["edss_min"]) == ("RRMS", "3.0")
+    # NCT04749667 (recruiting) is for progressive MS with EDSS 4 to 7.
+    assert by["NCT04749667"]["fit"] == "does not fit"
+    assert "MS type: does not fit" in by["NCT04749667"]["fit_reasons"]
+    # NCT02035514 has the same limits as the first, but it is completed: it fits nobody now.
+    assert by["NCT02035514"]["fit"] == "not open to new participants"
+    assert "the registry status is Completed" in by["NCT02035514"]["fit_reasons"]
+    assert "EDSS: fits: 3.0 is within EDSS 3.0 to 6.5" in by["NCT02035514"]["fit_reasons"]  # still read
+    # Status unknown: never "likely fits", at most "ask your neurologist".
+    assert {by[n]["fit"] for n in ("NCT01854957", "NCT03069170")} == {"ask your neurologist"}
     order = [r["fit"] for r in rows]
-    assert order == sorted(order, key=["likely fits", "ask your neurologist", "does not fit"].index)
+    assert order == sorted(order, key=["likely fits", "ask your neurologist", "does not fit",
+                                       "not open to new participants"].index)
     assert "eligible" not in {r["fit"] for r in rows}
 
     capsys.readouterr()

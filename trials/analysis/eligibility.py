@@ -86,6 +86,8 @@ class Criteria:
     edss_unclear: bool  # the text's EDSS limits contradict each other
     mentions_ms: bool  # the criteria text speaks of MS (or CIS) at all
     items: tuple[Item, ...]
+    edss_unread: tuple[str, ...] = ()  # sentences naming an EDSS requirement without a readable value
+    edss_subgroup: tuple[str, ...] = ()  # sentences with an EDSS limit for some participants only
 
     @property
     def min_age(self) -> float | None:
@@ -332,7 +334,8 @@ _EDSS = re.compile(
 )
 _EDSS_FILLER = re.compile(
     r"^(?:\s|:|,|-(?=\s)|\([^()\d]*\)|\b(?:scores?|scale|of|is|was|between|range|ranging|from|level|value|"
-    r"must|should|be|an?|the|at\s+(?:screening|baseline|entry|inclusion|enrol?lment)|inclusive|within)\b)*",
+    r"must|should|be|an?|the|at\s+(?:screening|baseline|entry|inclusion|enrol?lment)|inclusive|within|rate|rating"
+    r"|grade|needs?\s+to\s+be|has\s+to\s+be|equal\s+to(?=\s*\d))\b)*",
     re.I,
 )
 _CHANGE = re.compile(
@@ -348,9 +351,30 @@ def _edss_step_inside(value: float, upward: bool) -> float:
     return 0.0 if value <= 1.0 else value - 0.5
 
 
-def edss_limits(sentence: Sentence) -> list[Limit]:
+# A limit that holds for some participants only: "< 6.5 only for patients with cerebellar
+# signs", "≤ 5.5 in the progressive cohort", "if relapsing".
+_SUBGROUP = re.compile(
+    r"^[^.;]{0,80}?\b(?:only\s+(?:for|in|if|when|among)|(?:for|in|among)\s+(?:those|patients|participants|subjects"
+    r"|people|individuals|persons|women|men|the\s+\w+\s+(?:cohort|group|arm|part|stage))\b(?:\s+(?:with|who|having"
+    r"|in|of))?|if\b|when\b|unless\b|except\b|(?:cohort|group|arm|part|stage)\s+[A-Z\d]\b)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class EdssReading:
+    """What one sentence says about EDSS: the limits that apply to everyone, and the
+    sentence itself when it names EDSS as a requirement that could not be read as one."""
+
+    limits: tuple[Limit, ...]
+    unread: str = ""  # a requirement without its value ("EDSS within protocol parameters")
+    subgroup: str = ""  # a limit for some participants only
+
+
+def edss_reading(sentence: Sentence) -> EdssReading:
     text = sentence.text
-    found = []
+    found: list[Limit] = []
+    unread = subgroup = ""
     for mention in _EDSS.finditer(text):
         before = text[:mention.start()]
         words = _last_words(before, 4)
@@ -362,12 +386,18 @@ def edss_limits(sentence: Sentence) -> list[Limit]:
         filler = _EDSS_FILLER.match(rest)
         rest = rest[filler.end():] if filler else rest
         match = _BOUNDS.match(rest)
+        change = re.match(r"[^.;]{0,30}?(?:increas|chang|worsen|progress|improv|decreas|point)", rest, re.I)
         if not match or match.group("t") and match.group("t") in ("+",):
+            if not change and not _BOUNDS.search(rest[:40]):
+                unread = text  # named as a requirement, no value read
             continue
         if re.match(r"\s*(?:points?|p)\b", rest[match.end():], re.I) and not match.group("a"):
             continue  # "≥1 point": a change
         bounds = _bounds(match)
         if any(not 0 <= v <= 10 for _, v in bounds):
+            continue
+        if _SUBGROUP.match(rest[match.end():]):
+            subgroup = text  # not a limit on everyone
             continue
         limit = _limit(bounds, sentence.part, text)
         if limit is None:
@@ -379,7 +409,12 @@ def edss_limits(sentence: Sentence) -> list[Limit]:
         if high is not None and not limit.high_inclusive:
             high = _edss_step_inside(high, upward=False)
         found.append(Limit(low, high, True, True, text, sentence.part))
-    return found
+    return EdssReading(tuple(found), "" if found else unread, subgroup)
+
+
+def edss_limits(sentence: Sentence) -> list[Limit]:
+    """The EDSS limits a sentence sets for everyone."""
+    return list(edss_reading(sentence).limits)
 
 
 # -- MS types ---------------------------------------------------------------------------
@@ -587,8 +622,16 @@ def _read(nct_id: str, e: Eligibility) -> Criteria:
     admitted, excluded, type_items = ms_types(parsed)
     items += type_items
 
-    edss_found = [lim for s in parsed for lim in edss_limits(s)]
+    readings = [edss_reading(s) for s in parsed]
+    edss_found = [lim for r in readings for lim in r.limits]
     edss, edss_clash = combine(edss_found)
+    edss_unread = tuple(dict.fromkeys(r.unread for r in readings if r.unread))
+    edss_subgroup = tuple(dict.fromkeys(r.subgroup for r in readings if r.subgroup))
+    for source in edss_unread:
+        items.append(Item("note", "EDSS: the criteria name an EDSS requirement without a value that could be "
+                                  "read", source, ""))
+    for source in edss_subgroup:
+        items.append(Item("note", "EDSS: a limit that applies to some participants only", source, ""))
     for lim in edss_found:
         items.append(Item("edss", edss_words(lim), lim.source, lim.part))
     if len({(x.low, x.high) for x in edss_found if x.is_two_sided}) > 1:
@@ -608,6 +651,8 @@ def _read(nct_id: str, e: Eligibility) -> Criteria:
         ms_types_excluded=excluded,
         edss=edss,
         edss_unclear=edss_clash,
+        edss_unread=edss_unread,
+        edss_subgroup=edss_subgroup,
         mentions_ms=any(_GENERIC_MS.search(s.text) or types_named(s.text) for s in parsed),
         items=tuple(items),
     )

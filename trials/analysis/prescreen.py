@@ -24,11 +24,13 @@ import pandas as pd
 
 from ..errors import InputError
 from .eligibility import TYPE_WORDS, Criteria, Limit, edss_words, range_words
+from .status import OPEN_TO_NEW, status_words
 
 FITS = "likely fits"
 DOES_NOT_FIT = "does not fit"
 ASK = "ask your neurologist"
-VERDICTS = (FITS, ASK, DOES_NOT_FIT)  # the page's sort order: likely fits first
+NOT_OPEN = "not open to new participants"
+VERDICTS = (FITS, ASK, DOES_NOT_FIT, NOT_OPEN)  # the page's sort order: likely fits first
 
 OK, NO, UNCLEAR, TO_CHECK = "fits", "does not fit", "unclear", "to check"
 
@@ -42,6 +44,8 @@ VERDICT_MEANING = {
     ASK: "Something could not be checked: a limit you did not answer, a limit the record does not "
          "state clearly, or two published limits that disagree. Your neurologist can tell.",
     DOES_NOT_FIT: "A published limit clearly leaves out one of your answers.",
+    NOT_OPEN: "The registry's status says the study takes no new participants (it is completed, closed "
+              "or stopped), so no answer can fit it now.",
 }
 
 EDSS_EXPLAINED = (
@@ -225,6 +229,14 @@ def _edss(profile: Profile, c: Criteria) -> Reason | None:
         sources = " | ".join(i.source for i in c.items if i.kind == "edss")
         return Reason("EDSS", UNCLEAR, "the published EDSS limits contradict each other", sources)
     if c.edss is None:
+        # Silence fits only when the criteria never name EDSS as a requirement.
+        if c.edss_unread:
+            return Reason("EDSS", UNCLEAR, "the criteria name an EDSS requirement whose value could not be "
+                                           "read", " | ".join(c.edss_unread))
+        if c.edss_subgroup:
+            return Reason("EDSS", UNCLEAR, "the criteria give an EDSS limit for some participants only; "
+                                           "whether it applies to you is for your neurologist to say",
+                          " | ".join(c.edss_subgroup))
         if profile.edss is not None and c.has_text:
             return Reason("EDSS", OK, "no EDSS limit found in the criteria", "")
         return None
@@ -246,9 +258,29 @@ _TO_CHECK = {
 }
 
 
-def assess(c: Criteria, profile: Profile) -> Fit:
-    """The verdict and its reasons, criterion by criterion."""
+def _edss_to_check(c: Criteria) -> list[Reason]:
+    """EDSS sentences beside a limit that was read: for the neurologist to check."""
+    if c.edss is None:
+        return []
+    return ([Reason("EDSS", TO_CHECK, "a further EDSS requirement whose value could not be read", s)
+             for s in c.edss_unread]
+            + [Reason("EDSS", TO_CHECK, "a further EDSS limit for some participants only", s)
+               for s in c.edss_subgroup])
+
+
+def assess(c: Criteria, profile: Profile, status: str = "") -> Fit:
+    """The verdict and its reasons, criterion by criterion. ``status`` is the registry's
+    overall status: a study that takes no new participants fits nobody now."""
     reasons = [r for r in (_age(profile, c), _sex(profile, c), _ms_type(profile, c), _edss(profile, c)) if r]
+    if status == "UNKNOWN":
+        reasons.insert(0, Reason("Status", UNCLEAR, "the registry status is unknown: the sponsor has not confirmed "
+                                                    "for over two years whether the study still runs",
+                                 "overallStatus: UNKNOWN"))
+    elif status and status not in OPEN_TO_NEW:
+        reasons.insert(0, Reason("Status", NO, f"the registry status is {status_words(status)}: the study takes "
+                                               "no new participants", f"overallStatus: {status}"))
+        reasons += [Reason(_TO_CHECK[i.kind], TO_CHECK, i.text, i.source) for i in c.items if i.kind in _TO_CHECK]
+        return Fit(NOT_OPEN, tuple(reasons + _edss_to_check(c)))
     if not c.has_text:
         reasons.append(Reason("Criteria text", UNCLEAR, "the stored record has no eligibility criteria "
                                                         "text; only the registry fields were checked", ""))
@@ -261,12 +293,13 @@ def assess(c: Criteria, profile: Profile) -> Fit:
         verdict = FITS
     reasons += [Reason(_TO_CHECK[i.kind], TO_CHECK, i.text, i.source)
                 for i in c.items if i.kind in _TO_CHECK]
-    return Fit(verdict, tuple(reasons))
+    return Fit(verdict, tuple(reasons + _edss_to_check(c)))
 
 
 def add_fit(df: pd.DataFrame, criteria: Mapping[str, Criteria], profile: Profile) -> pd.DataFrame:
     """``df`` with ``fit`` and ``fit_reasons`` columns, likely fits first (rows are never dropped)."""
-    fits = [assess(criteria[n], profile) if n in criteria else None for n in df["nct_id"]]
+    fits = [assess(criteria[n], profile, status) if n in criteria else None
+            for n, status in zip(df["nct_id"], df["overall_status"], strict=True)]
     out = df.copy()
     out["fit"] = [f.verdict if f else ASK for f in fits]
     out["fit_reasons"] = [f.text if f else "The stored record could not be read." for f in fits]
@@ -275,5 +308,6 @@ def add_fit(df: pd.DataFrame, criteria: Mapping[str, Criteria], profile: Profile
 
 
 def without_does_not_fit(df: pd.DataFrame) -> pd.DataFrame:
-    """The rows a "hide studies that do not fit" switch keeps."""
-    return df[df["fit"] != DOES_NOT_FIT] if "fit" in df else df
+    """The rows a "hide studies that do not fit" switch keeps: none that a published limit
+    or the study's status leaves out."""
+    return df[~df["fit"].isin((DOES_NOT_FIT, NOT_OPEN))] if "fit" in df else df

@@ -95,4 +95,6 @@ def pre_screen() -> None:
         st.markdown(trials.EDSS_EXPLAINED)
         st.checkbox("Include my answers in the link", key="share_answers", persist_state=KEEP,
                     help="Only then can someone you send this page's link see your answers.")
-        st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP)
+        st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP,
+                  help="Leaves out studies a published limit rules out and studies that take no new "
+                       "participants.")

@@ -80,19 +80,25 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
     for entry in entries:
         trial, key = entry.study, entry.id.value
         r = rows.loc[key]
+        no_criteria = "not stated in the record (no criteria stored)"
+        has_criteria = bool(trial.eligibility.criteria)
         answers = {
             "Title": trial.title,
             REGISTRY_RECORD: trial.url,
             "Therapy": r["therapy_types"],
+            "Kind (as the record states it)": r["therapy_kind"],
             "Study role": plain.ROLE_WORDS.get(r["study_role"], r["study_role"]),
             "Phase": plain.phase_words(trial.phases),
-            "Status": _status(r["status_group"], trial.overall_status),
+            "Status": _status(r["status_group"], trial.overall_status)
+            + (f" {r['status_caution']}" if r["status_caution"] else ""),
             "Size": _size(trial),
             "Design": _design(trial),
             "Age (years)": _limits(r["min_age"], r["max_age"]),
             "Sex": {"ALL": "all", "FEMALE": "women only", "MALE": "men only"}.get(r["sex"], r["sex"] or "not stated"),
-            "MS types admitted": r["ms_types"].replace(";", LIST_SEPARATOR) or "not restricted in the criteria",
-            "EDSS limits": _limits(r["edss_min"], r["edss_max"]),
+            "MS types admitted": (r["ms_types"].replace(";", LIST_SEPARATOR) or "not restricted in the criteria"
+                                  if has_criteria else no_criteria),
+            "EDSS limits": (_limits(r["edss_min"], r["edss_max"])
+                            if has_criteria or not pd.isna(r["edss_min"]) else no_criteria),
             "Primary outcome": LIST_SEPARATOR.join(trial.primary_outcomes) or "not in the stored record",
             "Nearest open site": ("give a place to see it" if nearest is None
                                   else nearest.get(key) or "no site open to new participants"),
