@@ -10,6 +10,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import trials
+
 from trials.presentation import plain
 from trials.registries.ctgov.download import import_download
 from trials.registries.ctgov.record import MAX_FIELD_CHARS
@@ -336,18 +338,19 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
     shown = at.dataframe[0].value
     order = list(shown["fit"])
     assert order[0] == "likely fits" and "does not fit" in order
-    assert order == sorted(order, key=["likely fits", "ask your neurologist", "does not fit"].index)
+    assert order == sorted(order, key=list(trials.VERDICTS).index)
     page_text = " ".join(texts(at.markdown) + texts(at.caption))
     assert "only the study team decides" in page_text
     assert "eligible" not in page_text.lower()
     assert not {"age", "ms_type", "edss"} & set(at.query_params)  # kept in the session only
 
-    at.selectbox(key="study").set_value("NCT03799718").run()  # progressive MS only
+    assert "not open to new participants" in order  # completed studies fit nobody now
+    at.selectbox(key="study").set_value("NCT04749667").run()  # recruiting, progressive MS only
     assert "Your pre-screen: does not fit" in texts(at.subheader)
     assert any("MS type: does not fit" in t.replace("\\", "").replace("\u2060", "") for t in texts(at.markdown))
 
     at.toggle(key="hide_no_fit").set_value(True).run()
-    assert "does not fit" not in set(at.dataframe[0].value["fit"])
+    assert not {"does not fit", "not open to new participants"} & set(at.dataframe[0].value["fit"])
     at.checkbox(key="share_answers").check().run()
     assert (at.query_params["age"], at.query_params["ms_type"]) == ("35", "RRMS")
 

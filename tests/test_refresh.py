@@ -15,7 +15,7 @@ import math
 import httpx
 import pytest
 
-from trials.analysis import classify
+from trials.analysis import classify, flags
 from trials.config import Settings
 from trials.errors import ApiUnavailable, InputError
 from trials.registries.ctgov import plan
@@ -66,15 +66,20 @@ def run(store, server, **kwargs):
 @needs_shared
 def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, corpus):
     result = run(store, standin)
-    lists = [r for r in standin.requests if r.path.endswith("/studies") and "filter.ids" not in r.query]
+    lists = [r for r in standin.requests if "query.cond" in r.query]
     details = [r for r in standin.requests if "filter.ids" in r.query]
+    sponsors = [r for r in standin.requests if "query.lead" in r.query]
     assert result.mode == "full" and result.listed == len(corpus)
     assert len(lists) <= math.ceil(len(corpus) / 1000) + 1
     assert all(r.query["fields"].split("|") == list(plan.LIST_FIELDS) for r in lists)
     assert all(r.query["query.cond"] == "multiple sclerosis" for r in lists)
     candidates = sum(classify.is_candidate(read_study(project(s, plan.LIST_FIELDS))) for s in corpus)
     assert result.detailed == candidates and len(details) == math.ceil(candidates / 100)
-    assert result.requests == len(standin.requests) == 1 + len(lists) + len(details)
+    # One lookup of the other listings per business offering a stem-cell study at a few sites.
+    clinics = {e.study.sponsor for e in load(store).entries.values()
+               if flags.sponsor_rules_apply(e.study, e.labels)}
+    assert sorted(r.query["query.lead"].strip('"') for r in sponsors) == sorted(clinics) and clinics
+    assert result.requests == len(standin.requests) == 1 + len(lists) + len(details) + len(sponsors)
     # What the table holds is what the labels say (the classifier's own accuracy is
     # measured in test_classify; here every labelled MS stem-cell study must arrive).
     expected = labelled_ms_stem_cell({s["protocolSection"]["identificationModule"]["nctId"] for s in corpus})

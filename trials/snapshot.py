@@ -24,7 +24,7 @@ from .errors import StoreError
 from .model import Site, StudyId
 from .presentation import plain
 from .store import bundled
-from .store.sqlite import NewStudy, StatusChange, Store, StoredStudy, StoreInfo
+from .store.sqlite import NewStudy, SponsorCheck, StatusChange, Store, StoredStudy, StoreInfo
 
 STALE_AFTER = timedelta(hours=24)  # the registries publish new data daily
 BUNDLED = "bundled snapshot"  # what the fetched_at column says for a bundled study
@@ -82,13 +82,15 @@ def is_stale(info: StoreInfo, now: datetime | None = None) -> bool:
     return (now or datetime.now(UTC)) - moment > STALE_AFTER
 
 
-def _entry(stored: StoredStudy) -> Entry:
-    return entry_of(stored, registries.read(stored.id.registry, stored.record))
+def _entry(stored: StoredStudy, sponsors: dict[str, SponsorCheck]) -> Entry:
+    study = registries.read(stored.id.registry, stored.record)
+    return entry_of(stored, study, sponsors.get(study.sponsor))
 
 
 def read(store: Store) -> Snapshot:
     """The stored MS stem-cell studies; never touches the network, never writes."""
-    entries = [_entry(s) for s in store.stem_cell_studies()]
+    checks = {registry: store.sponsor_checks(registry) for registry in registries.REGISTRIES}
+    entries = [_entry(s, checks.get(s.id.registry, {})) for s in store.stem_cell_studies()]
     ids = {e.id for e in entries}
     info = store.info()
     return Snapshot(
@@ -125,4 +127,4 @@ def load_bundled() -> Snapshot | None:
 def stored_entry(store: Store, study_id: StudyId) -> Entry | None:
     """Any stored study (stem-cell or not), read; None when it is not stored."""
     stored = store.study(study_id)
-    return _entry(stored) if stored is not None else None
+    return _entry(stored, store.sponsor_checks(study_id.registry)) if stored is not None else None

@@ -26,6 +26,9 @@ behaviours a client has to cope with, as recorded in ``shared/ctgov/API.md``:
 
 Deliberate differences from the live API:
 
+- ``query.lead`` is a case-insensitive phrase match on the lead sponsor's name, over the corpus
+  and ``elsewhere`` (the registry's other listings, outside the MS answer: a sponsor's listings
+  for other diseases). Live Essie matching is looser (words, synonyms).
 - ``query.cond`` and ``query.term`` are accepted but NOT applied. Essie search, with its synonym
   and MeSH expansion, cannot be reproduced, so the corpus is taken to be the answer to one query
   (``ms-2025-09`` answers ``query.cond=multiple sclerosis``; shared/ctgov/README.md).
@@ -90,11 +93,11 @@ STATUSES = frozenset({
 PAGING_PARAMS = frozenset({"countTotal", "pageSize", "pageToken"})
 STUDY_PARAMS = frozenset({"format", "markupFormat", "fields"})
 LIST_PARAMS = STUDY_PARAMS | PAGING_PARAMS | {
-    "query.cond", "query.term", "filter.ids", "filter.overallStatus", "filter.advanced", "sort",
+    "query.cond", "query.term", "query.lead", "filter.ids", "filter.overallStatus", "filter.advanced", "sort",
 }
 # Real `GET /studies` parameters [spec] that the stand-in does not implement.
 LIVE_ONLY_LIST_PARAMS = frozenset({
-    "query.locn", "query.titles", "query.intr", "query.outc", "query.spons", "query.lead",
+    "query.locn", "query.titles", "query.intr", "query.outc", "query.spons",
     "query.id", "query.patient", "filter.geo", "filter.synonyms", "postFilter.overallStatus",
     "postFilter.geo", "postFilter.ids", "postFilter.advanced", "postFilter.synonyms",
     "aggFilters", "geoDecay",
@@ -397,7 +400,13 @@ def _token_offset(token: str, fingerprint: str) -> int:
 # --- GET /studies -----------------------------------------------------------------------------
 
 
-def _filter(studies: list[Study], params: Mapping[str, str]) -> list[Study]:
+def _filter(studies: list[Study], params: Mapping[str, str], elsewhere: list[Study] = ()) -> list[Study]:
+    if "query.lead" in params:
+        phrase = " ".join(params["query.lead"].strip('"').casefold().split())
+        if not phrase or any(c in phrase for c in "[]"):
+            raise _Rejected(400, f"Error parsing query in query.lead: `{params['query.lead']}`")
+        studies = [s for s in (*studies, *elsewhere)
+                   if phrase in " ".join(str(_dig(s, f"{_SPONSOR}.leadSponsor.name") or "").casefold().split())]
     if "filter.ids" in params:
         wanted = {_canonical_nct_id(raw, "Parameter `filter.ids`") for raw in _split(params["filter.ids"])}
         studies = [study for study in studies if wanted & _known_ids(study)]
@@ -452,7 +461,7 @@ def _sort(studies: list[Study], spec: str | None) -> list[Study]:
     return studies
 
 
-def _list_studies(studies: list[Study], params: Mapping[str, str]) -> dict[str, Any]:
+def _list_studies(studies: list[Study], params: Mapping[str, str], elsewhere: list[Study] = ()) -> dict[str, Any]:
     _check_names(params, LIST_PARAMS, LIVE_ONLY_LIST_PARAMS)
     _check_format(params)
     selection = _selection(params.get("fields"))
@@ -462,7 +471,7 @@ def _list_studies(studies: list[Study], params: Mapping[str, str]) -> dict[str, 
     token = params.get("pageToken")
     offset = 0 if token is None else _token_offset(token, fingerprint)
 
-    matches = _sort(_filter(studies, params), params.get("sort"))
+    matches = _sort(_filter(studies, params, elsewhere), params.get("sort"))
     page = matches[offset : offset + page_size]
     body: dict[str, Any] = {}
     if count_total and token is None:
@@ -529,7 +538,7 @@ def _route(standin: StandIn, path: str, params: Mapping[str, str]) -> _Reply:
         if path == f"{API_PREFIX}/version":
             return _json_reply({"apiVersion": standin.api_version, "dataTimestamp": standin.data_timestamp})
         if path == f"{API_PREFIX}/studies":
-            return _json_reply(_list_studies(studies, params))
+            return _json_reply(_list_studies(studies, params, standin.elsewhere))
         if path == f"{API_PREFIX}/studies/metadata":
             _check_names(params, frozenset({"includeIndexedOnly", "includeHistoricOnly"}), frozenset())
             return _json_reply(_metadata())
@@ -605,7 +614,7 @@ class _Server(ThreadingHTTPServer):
 class StandIn:
     """The stand-in server, started on 127.0.0.1 as soon as it is created.
 
-    A running test may assign ``studies`` (a new list), ``data_timestamp`` and ``delay``
+    A running test may assign ``studies`` (a new list), ``elsewhere``, ``data_timestamp`` and ``delay``
     (seconds before every answer), read and clear ``requests``, and queue failures with
     ``fail_next``.
     """
@@ -618,6 +627,7 @@ class StandIn:
         port: int = 0,
     ) -> None:
         self.studies: list[Study] = list(studies)
+        self.elsewhere: list[Study] = []  # listings outside the MS answer, found only by query.lead
         self.data_timestamp = data_timestamp
         self.api_version = api_version
         self.delay = 0.0

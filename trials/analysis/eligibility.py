@@ -339,7 +339,7 @@ _EDSS_FILLER = re.compile(
     re.I,
 )
 _CHANGE = re.compile(
-    r"increas|chang|worsen|progress|deteriorat|decreas|improv|reduc|gain|rise|drop|sustain|confirm", re.I
+    r"increas|chang|worsen|progress(?!ive)|deteriorat|decreas|improv|reduc|gain|rise|drop|sustain|confirm", re.I
 )
 _EXAMPLE = re.compile(r"e\.g\.|for example|such as|stratif|subgroup|for instance", re.I)
 

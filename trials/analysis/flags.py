@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..model import Study
+from ..store.sqlite import SponsorCheck
 from .status import STILL_OPEN, end_of, years_before
 
 # Registry-sponsor classes that are public bodies or research networks, never clinics.
@@ -27,12 +28,16 @@ MAX_SITES = 3  # "one or a few sites": a clinic treats where it is
 LONG_AGO_YEARS = 2  # the registry itself calls a status UNKNOWN after two unconfirmed years
 
 PAY = "pay_to_participate"
+SPONSOR_PAY = "sponsor_asks_payment_elsewhere"
+CLAIM = "claims_it_works"
 COMPANY = "company_offer"
 STALE = "stale_status"
 NO_RESULTS = "no_results"
 
 TITLES = {  # short words for the table and the CSV
     PAY: "asks participants to pay",
+    SPONSOR_PAY: "sponsor's other listings ask participants to pay",
+    CLAIM: "the listing says the treatment is safe or works",
     COMPANY: "company treating several conditions without a comparison group",
     STALE: "status not confirmed for years",
     NO_RESULTS: "ended long ago, no results posted",
@@ -96,12 +101,55 @@ _NOT_A_CHARGE = re.compile(
 _SENTENCE = re.compile(r"[^.;\n]+")
 
 
-def _pay_evidence(study: Study) -> tuple[str, str] | None:
+def pay_evidence(study: Study) -> tuple[str, str] | None:
+    """(phrase, field) of the first words in the record asking participants to pay."""
     for field, text in study.texts:
         for sentence in _SENTENCE.findall(text):
             for pattern in _PAY_PATTERNS:
                 match = pattern.search(sentence)
                 if match and not _NOT_A_CHARGE.search(sentence):
+                    return match.group(0), field
+    return None
+
+
+# -- rule 2: the listing itself says the treatment is safe or works ------------------------
+
+# Research asks whether a treatment works; a listing that sells it says that it does.
+_CLAIM_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
+    # "is safe and effective", "have been proven to be effective", "is a safe and will induce"
+    r"\b(?:is|are|has been|have been|was|were)\s+(?:(?:proven|shown|demonstrated|found|known)\s+"
+    r"(?:to\s+be\s+)?)?(?:an?\s+|both\s+|very\s+|highly\s+)?(?:safe|effective|efficacious)"
+    r"\s+(?:and\s+(?:safe|effective|efficacious|will|can|does)\b|(?:treatment|therapy|option|cure)\b)",
+    r"\b(?:is|are|has been|have been)\s+(?:proven|shown|demonstrated)\s+(?:to\s+be\s+)?"
+    r"(?:safe|effective|efficacious|beneficial)\b",
+    r"\bproven\s+(?:to\s+be\s+)?(?:safe|effective|efficacious|treatments?|therap\w+|benefits?|results)\b",
+    r"\bwill\s+(?:induce|produce|provide|bring|have)\s+(?:a\s+)?(?:therapeutic|clinical|beneficial|positive"
+    r"|significant)\s+(?:effect|benefit|response|improvement)",
+    # Verbs in lower case: "HALT-MS" is a trial's name.
+    r"(?-i:\b(?:cures?|reverses?|halts?))\s+(?:the\s+)?(?:progression\s+of\s+)?(?:ms|multiple\s+sclerosis"
+    r"|the\s+disease)\b",
+))
+# A question, a hope or somebody else's finding (animals, other diseases) is not a claim.
+_NOT_A_CLAIM = re.compile(
+    r"\b(?:whether|if|may|might|could|would|potential(?:ly)?|possibl[ey]|hypothes\w*|aims?|objectives?"
+    r"|purpose|goal|hope|expect\w*|to\s+(?:evaluate|assess|determine|investigate|test|study|examine"
+    r"|demonstrate|confirm|show|establish|explore|compare)|animals?|mice|murine|rats?|pre-?clinical"
+    r"|EAE|in\s+vitro|not|no|none|lack\w*|without|unproven)\b", re.IGNORECASE)
+_CLAIM_FIELDS = ("brief title", "official title", "brief summary", "detailed description")
+
+
+def claim_evidence(study: Study) -> tuple[str, str] | None:
+    """(phrase, field) of the first sentence where the listing says its treatment is safe or
+    works, in its titles, summary or description."""
+    for field, text in study.texts:
+        if field not in _CLAIM_FIELDS:
+            continue
+        for sentence in _SENTENCE.findall(text):
+            if _NOT_A_CLAIM.search(sentence):
+                continue
+            for pattern in _CLAIM_PATTERNS:
+                match = pattern.search(sentence)
+                if match:
                     return match.group(0), field
     return None
 
@@ -185,11 +233,32 @@ def _other_conditions(study: Study) -> list[str]:
 # -- the rules ------------------------------------------------------------------------
 
 def _pay_flag(study: Study) -> Flag | None:
-    found = _pay_evidence(study)
+    found = pay_evidence(study)
     if not found:
         return None
     phrase, field = found
     return Flag(PAY, f"The {field} says \u201c{phrase}\u201d: participants may be asked to pay.")
+
+
+def _claim_flag(study: Study, sponsor: _Sponsor) -> Flag | None:
+    found = claim_evidence(study)
+    if not found:
+        return None
+    phrase, field = found
+    return Flag(CLAIM, (
+        f"The {field} of this listing by the {sponsor.words} says \u201c{phrase}\u201d: it states as "
+        "a fact what a study is meant to find out."))
+
+
+def _sponsor_pay_flag(study: Study, sponsor: _Sponsor, elsewhere: SponsorCheck | None) -> Flag | None:
+    others = [p for p in elsewhere.paying if p[0] != study.id.value] if elsewhere else []
+    if elsewhere is None or not others:
+        return None
+    named = "; ".join(f"{nct_id} (its {field} says \u201c{phrase}\u201d)" for nct_id, phrase, field in others[:3])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    return Flag(SPONSOR_PAY, (
+        f"Other ClinicalTrials.gov listings of the {sponsor.words} ask participants to pay: "
+        f"{named}{more} (looked up on {elsewhere.checked_at[:10]})."))
 
 
 def _company_flag(study: Study, sponsor: _Sponsor) -> Flag | None:
@@ -241,7 +310,15 @@ def data_date_of(data_timestamp: str | None) -> date | None:
         return None
 
 
-def flags_for(study: Study, data_date: date | None, therapy_labels: tuple[str, ...]) -> tuple[Flag, ...]:
+def sponsor_rules_apply(study: Study, therapy_labels: tuple[str, ...]) -> bool:
+    """Whether the rules about who runs a listing concern this study: a stem-cell study
+    whose lead sponsor is a business offering it at one or a few sites."""
+    return (bool(therapy_labels) and _Sponsor(study.sponsor, study.sponsor_class).is_company
+            and len(study.sites) <= MAX_SITES)
+
+
+def flags_for(study: Study, data_date: date | None, therapy_labels: tuple[str, ...],
+              elsewhere: SponsorCheck | None = None) -> tuple[Flag, ...]:
     """Every flag the record earns, in a fixed order; () for most studies.
 
     ``data_date`` is the date of the registry data (not today's clock): "long ago" and
@@ -249,12 +326,14 @@ def flags_for(study: Study, data_date: date | None, therapy_labels: tuple[str, .
     ``therapy_labels`` are the study's
     stem-cell labels (trials.classify): the sponsor rules describe clinics selling cell
     treatments, so a drug company's old trial without posted results is not their business.
-    Payment wording is flagged in any study.
+    Payment wording is flagged in any study. ``elsewhere`` is what a lookup of the lead
+    sponsor's other listings found (the refresh makes it for the sponsors these rules concern).
     """
     found = [_pay_flag(study)]
     sponsor = _Sponsor(study.sponsor, study.sponsor_class)
-    if therapy_labels and sponsor.is_company and len(study.sites) <= MAX_SITES:
-        found.append(_company_flag(study, sponsor))
+    if sponsor_rules_apply(study, therapy_labels):
+        found += [_sponsor_pay_flag(study, sponsor, elsewhere), _claim_flag(study, sponsor),
+                  _company_flag(study, sponsor)]
         if data_date is not None:
             found += [_stale_flag(study, sponsor, data_date), _results_flag(study, sponsor, data_date)]
     return tuple(f for f in found if f is not None)

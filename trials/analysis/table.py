@@ -14,7 +14,7 @@ from functools import cached_property
 import pandas as pd
 
 from ..model import Site, Study, StudyId
-from ..store.sqlite import StoredStudy
+from ..store.sqlite import SponsorCheck, StoredStudy
 from .eligibility import read_criteria
 from .flags import Flag, data_date_of, flags_for
 from .status import LIST_SEPARATOR, status_caution, status_group
@@ -34,6 +34,7 @@ class Entry:
     fetched_at: str
     source: str  # store.API or store.FILE
     is_full: bool
+    sponsor_check: SponsorCheck | None = None  # the lead sponsor's other listings, when looked up
 
     @property
     def id(self) -> StudyId:
@@ -45,7 +46,7 @@ class Entry:
 
     @property
     def flags(self) -> tuple[Flag, ...]:
-        return flags_for(self.study, self.data_date, self.labels)
+        return flags_for(self.study, self.data_date, self.labels, self.sponsor_check)
 
     @cached_property
     def kind(self) -> Subtype:
@@ -53,10 +54,10 @@ class Entry:
         return subtype(self.study, self.labels)
 
 
-def entry_of(stored: StoredStudy, study: Study) -> Entry:
+def entry_of(stored: StoredStudy, study: Study, sponsor_check: SponsorCheck | None = None) -> Entry:
     """``stored``, read by its registry's adapter into ``study``."""
     return Entry(study, stored.labels, stored.evidence, stored.study_role, stored.data_timestamp,
-                 stored.fetched_at, stored.source, stored.is_full)
+                 stored.fetched_at, stored.source, stored.is_full, sponsor_check)
 
 COLUMNS = (
     "nct_id",

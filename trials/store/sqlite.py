@@ -36,7 +36,7 @@ from filelock import FileLock, Timeout
 from ..errors import StoreError, UpdateRunning
 from ..model import Study, StudyId
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 # How long a writer waits for another writer's transaction before giving up. Updates
 # also take ``update_lock`` first, so two of them never meet here.
 BUSY_TIMEOUT = 10.0
@@ -70,8 +70,18 @@ _STUDY_INDEXES = (
     "CREATE INDEX studies_stem_cell ON studies (registry, study_id) WHERE labels != '' AND is_ms = 1",
     "CREATE INDEX studies_from_file ON studies (registry, study_id) WHERE source = 'file'",
 )
+# What a lookup of a lead sponsor's other listings found (trials.analysis.flags): kept with
+# the store, so a sponsor is looked up once and again only when the answer is old.
+_SPONSOR_CHECKS = """CREATE TABLE sponsor_checks (
+    registry TEXT NOT NULL,
+    sponsor TEXT NOT NULL,          -- the lead sponsor's name, as the registry writes it
+    checked_at TEXT NOT NULL,       -- when the registry was asked
+    paying TEXT NOT NULL,           -- JSON [[study id, phrase, field], ...] of listings asking to pay
+    PRIMARY KEY (registry, sponsor)
+)"""
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    _SPONSOR_CHECKS,
     _STUDIES.format(name="studies"),
     *_STUDY_INDEXES,
     # Columns in the order the version-4 migration leaves them (it appends ``registry``).
@@ -135,6 +145,7 @@ MIGRATIONS: dict[str, tuple[str, ...]] = {
         "ALTER TABLE status_changes RENAME COLUMN nct_id TO study_id",
         "ALTER TABLE status_changes ADD COLUMN registry TEXT NOT NULL DEFAULT 'ctgov'",
     ),
+    "5": (_SPONSOR_CHECKS,),
 }
 
 
@@ -204,6 +215,15 @@ class StoreInfo:
     @property
     def is_empty(self) -> bool:
         return self.study_count == 0
+
+
+@dataclass(frozen=True)
+class SponsorCheck:
+    """A lookup of a lead sponsor's other listings: which ask participants to pay."""
+
+    sponsor: str
+    checked_at: str
+    paying: tuple[tuple[str, ...], ...]  # (study id, phrase, field)
 
 
 @dataclass(frozen=True)
@@ -444,6 +464,13 @@ class Store:
             for r in conn.execute("SELECT registry, study_id, record FROM studies"):
                 yield StudyId(r[0], r[1]), json.loads(r[2])
 
+    def sponsor_checks(self, registry: str) -> dict[str, SponsorCheck]:
+        """The lead sponsor's name -> what the last lookup of its other listings found."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT sponsor, checked_at, paying FROM sponsor_checks WHERE registry = ?",
+                                (registry,)).fetchall()
+        return {r[0]: SponsorCheck(r[0], r[1], tuple(tuple(p) for p in json.loads(r[2]))) for r in rows}
+
     def imported_ids(self, registry: str | None = None) -> set[StudyId]:
         """Studies whose stored record came from a file and awaits a refresh's confirmation."""
         return {i for i in self._ids("source = 'file'") if registry is None or i.registry == registry}
@@ -671,6 +698,10 @@ class Writer:
             + ("" if drop_imported else " AND source != 'file'"), (registry,)
         )
         return cursor.rowcount
+
+    def put_sponsor_check(self, registry: str, check: SponsorCheck) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO sponsor_checks VALUES (?, ?, ?, ?)",
+                           (registry, check.sponsor, check.checked_at, json.dumps([list(p) for p in check.paying])))
 
     def set_meta(self, **values: str) -> None:
         self._conn.executemany(

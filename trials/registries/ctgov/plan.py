@@ -11,6 +11,10 @@ The query plan, chosen for complete recall with few bytes:
    update already stored (``filter.advanced=AREA[LastUpdatePostDate]RANGE``).
 3. Full records, only for the candidates that are new or changed
    (``filter.ids``, 100 a request), with the fields the page shows.
+4. For each business that offers a stem-cell study at one or a few sites, one
+   request for its other listings (``query.lead``), to see whether any asks
+   participants to pay (a flag on its studies). The answer is kept with the
+   store and asked again after ``SPONSOR_RECHECK_DAYS``.
 
 The server's own search expands synonyms in ways that cannot be reproduced
 offline, so the server only narrows to MS; our classifier decides what is a
@@ -19,10 +23,14 @@ stem-cell study. Everything is written in one transaction.
 
 from __future__ import annotations
 
-from ...analysis import classify
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from ...analysis import classify, flags
 from ...config import Settings
-from ...model import CTGOV
-from ...store.sqlite import Classified, Store, utc_now
+from ...model import CTGOV, Study
+from ...store.sqlite import Classified, SponsorCheck, Store, Writer, utc_now
 from ..base import Progress, RefreshResult
 from .api import Client
 from .record import bounded, is_nct_id, raw_nct_id, read_study
@@ -67,6 +75,13 @@ DETAIL_FIELDS = (
     "InterventionMeshTerm",  # the registry's index terms: support for the classifier
     "HasResults",
 )
+
+# What a sponsor's other listings need for the payment rule: the texts that ask for money.
+SPONSOR_FIELDS = (
+    "NCTId", "BriefTitle", "OfficialTitle", "LeadSponsorName", "BriefSummary", "DetailedDescription",
+    "EligibilityCriteria", "ArmGroupDescription", "InterventionDescription",
+)
+SPONSOR_RECHECK_DAYS = 30  # a sponsor's listings change slowly; one request a month each
 
 # The pre-filter has full recall, so what it passes over is no stem-cell study.
 NOT_STEM_CELL = Classified((), False, "")
@@ -140,13 +155,17 @@ def refresh(
                            is_full=False, **stamp)
             progress("Listing multiple sclerosis studies", listed, page.total_count)
         detailed = 0
+        writer_new: dict[str, tuple[Study, tuple[str, ...]]] = {}
         for record in map(bounded, client.studies_by_ids(to_detail, DETAIL_FIELDS)):
             if not is_nct_id(raw_nct_id(record)):
                 continue
             study = read_study(record)
-            writer.put(record, study, classify.classified(study), is_full=True, **stamp)
+            classified = classify.classified(study)
+            writer.put(record, study, classified, is_full=True, **stamp)
+            writer_new[study.id.value] = (study, classified.labels if classified.is_ms else ())
             detailed += 1
             progress("Fetching stem-cell study details", detailed, len(to_detail))
+        _check_sponsors(store, client, writer, _stem_cell_studies(store, writer_new), now, progress)
         # A complete listing shows what the registry no longer lists. Imported studies
         # go only when the user asked for a full refresh.
         dropped = 0 if incremental else writer.keep_only_seen(CTGOV, drop_imported=full)
@@ -174,3 +193,45 @@ def refresh(
     )
 
 
+
+
+# -- step 4: the sponsors' other listings -------------------------------------------------
+
+def _stem_cell_studies(store: Store, fetched: dict[str, tuple[Study, tuple[str, ...]]]
+                       ) -> Iterable[tuple[Study, tuple[str, ...]]]:
+    """Every MS stem-cell study once this refresh lands: those fetched now, then the stored."""
+    yield from fetched.values()
+    for stored in store.stem_cell_studies():
+        if stored.id.registry == CTGOV and stored.id.value not in fetched:
+            yield read_study(stored.record), stored.labels
+
+
+# Essie reserves brackets and parentheses, and a quote would end the phrase.
+_NOT_IN_PHRASE = re.compile(r'[\[\]()"\\]')
+
+
+def _check_sponsors(store: Store, client: Client, writer: Writer,
+                    studies: Iterable[tuple[Study, tuple[str, ...]]], now: str, progress: Progress) -> None:
+    """Look up the other listings of each sponsor the clinic rules concern, unless that was
+    done less than ``SPONSOR_RECHECK_DAYS`` ago."""
+    checked = store.sponsor_checks(CTGOV)
+    due = datetime.fromisoformat(now) - timedelta(days=SPONSOR_RECHECK_DAYS)
+    sponsors = sorted({s.sponsor for s, labels in studies if s.sponsor and flags.sponsor_rules_apply(s, labels)
+                       and (s.sponsor not in checked
+                            or datetime.fromisoformat(checked[s.sponsor].checked_at) < due)})
+    for done, sponsor in enumerate(sponsors, start=1):
+        phrase = " ".join(_NOT_IN_PHRASE.sub(" ", sponsor).split())
+        if not phrase:
+            continue
+        # One request: the first page holds up to 1,000 listings, more than any clinic has.
+        page = next(client.iter_pages({"query.lead": f'"{phrase}"'}, SPONSOR_FIELDS), None)
+        paying = []
+        for record in map(bounded, page.studies if page else []):
+            if not is_nct_id(raw_nct_id(record)):
+                continue
+            other = read_study(record)
+            found = flags.pay_evidence(other) if other.sponsor == sponsor else None
+            if found:
+                paying.append((other.id.value, *found))
+        writer.put_sponsor_check(CTGOV, SponsorCheck(sponsor, now, tuple(paying)))
+        progress("Looking up the other listings of clinic sponsors", done, len(sponsors))

@@ -1,0 +1,234 @@
+"""Every sentence about one study is true of that study (issue 16).
+
+Each failure seen on real records nobody tuned on is rebuilt here from a real record in
+shared/ctgov, changed only where the test says, so that the case stands in the suite.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from trials.analysis import flags
+from trials.analysis.classify import GIVES, LAB_ONLY, classify
+from trials.analysis.eligibility import read_criteria
+from trials.analysis.prescreen import ASK, DOES_NOT_FIT, FITS, NOT_OPEN, assess, make_profile
+from trials.analysis.table import build_table
+from trials.presentation import plain, views
+from trials.presentation.compare import comparison
+from trials.presentation.detail import card_text, study_card
+from trials.registries.ctgov.record import read_study
+from trials.store.sqlite import SponsorCheck
+
+from .conftest import MS_2025, MSC_2022, by_id, entry, load_jsonl, needs_shared
+
+
+def _ms_2025(nct_id: str) -> dict:
+    return copy.deepcopy(by_id(load_jsonl(MS_2025), nct_id))
+
+
+def _msc_2022(nct_id: str) -> dict:
+    return copy.deepcopy(by_id(load_jsonl(MSC_2022), nct_id))
+
+
+def _card(record: dict, data_timestamp: str = "2025-09-25T00:00:00", **kw) -> str:
+    return card_text(study_card(entry(record, data_timestamp, **kw)))
+
+
+# -- a laboratory study is never shown as treatment ------------------------------------------
+
+@needs_shared
+def test_a_study_that_only_takes_blood_and_skin_gives_no_therapy_whatever_its_title():
+    # NCT05116540 (a recruiting MS stem-cell study), changed to the failure seen: its only
+    # intervention is a blood draw and skin biopsy, and stem cells are named only in its title
+    # and outcomes; a cell secretome is tried on participants' cells in a dish.
+    record = _msc_2022("NCT05116540")
+    protocol = record["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = "Mesenchymal Stem Cell Secretome on Cells of People With MS"
+    protocol["identificationModule"]["officialTitle"] = protocol["identificationModule"]["briefTitle"]
+    protocol["armsInterventionsModule"] = {"interventions": [
+        {"type": "PROCEDURE", "name": "Venous blood draw and skin biopsy"}]}
+    protocol["outcomesModule"] = {"primaryOutcomes": [
+        {"measure": "Cytokines released by patient cells exposed to stem cell secretome"}]}
+    protocol["descriptionModule"] = {"briefSummary": "Participants give blood and a small skin sample."}
+    found = classify(read_study(record))
+    assert found.study_role == LAB_ONLY and found.labels == ()  # not in the finder's table at all
+    # The registry's study type is no claim that anyone is treated.
+    assert "receive a treatment" not in plain.STUDY_TYPE_WORDS["INTERVENTIONAL"]
+
+
+# -- a donor transplant never gets the figures of one's own cells -----------------------------
+
+@needs_shared
+def test_a_donor_transplant_gets_the_donor_facts_and_none_of_the_autologous_figures():
+    # NCT02529839 (autologous BMT in MS), changed to a myeloablative transplant from a matched
+    # sibling donor with a graft-versus-host primary outcome (worded as NCT05098145 words it).
+    record = _ms_2025("NCT02529839")
+    protocol = record["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = "Myeloablative Allogeneic HSCT in Aggressive MS"
+    protocol["identificationModule"]["officialTitle"] = protocol["identificationModule"]["briefTitle"]
+    protocol["armsInterventionsModule"]["interventions"][0]["name"] = \
+        "Allogeneic bone marrow transplantation from a matched sibling donor"
+    protocol["outcomesModule"]["primaryOutcomes"] = [{"measure": "Occurrence of Graft versus Host Disease (GvHD)"}]
+    shown = entry(record)
+    assert shown.labels == ("HSCT",) and shown.kind.is_allogeneic
+    text = _card(record)
+    assert "Whose cells: a donor's cells (allogeneic) (from the intervention name" in text
+    assert "HSCT with donor cells: Graft-versus-host disease" in text
+    for autologous in ("uses your own blood-forming stem cells", "1.3%", "0.19%", "2.1%", "HSCT with own cells"):
+        assert autologous not in text
+    assert build_table([shown]).loc[0, "therapy_kind"] == "HSCT: allogeneic"
+
+
+@needs_shared
+def test_an_own_cell_transplant_says_so_with_its_phrase_and_an_unstated_one_says_it_is_not_stated():
+    own = _ms_2025("NCT02529839")  # "Autologous bone marrow transplantation", unchanged
+    text = _card(own)
+    assert 'Whose cells: the participant\'s own cells (autologous) (from the intervention name: "Autologous")' in text
+    assert "HSCT with own cells: Risk of death, pooled studies" in text
+    unstated = copy.deepcopy(own)
+    unstated["protocolSection"]["armsInterventionsModule"]["interventions"][0]["name"] = "Bone marrow transplantation"
+    unstated["protocolSection"]["identificationModule"]["officialTitle"] = "Conditioning for BMT in MS"
+    unstated["protocolSection"]["identificationModule"]["briefTitle"] = "Conditioning for BMT in MS"
+    text = _card(unstated)
+    assert "Whose cells: not stated in the record; ask the study team" in text
+    # The donor caution comes before the own-cell figures, which are labelled as such.
+    assert text.index("HSCT with donor cells: Donor (allogeneic) transplant") < text.index("HSCT with own cells:")
+
+
+@needs_shared
+def test_msc_cards_say_tissue_and_route_where_the_record_does_and_carry_the_trial_results():
+    record = _msc_2022("NCT02035514")  # autologous bone-marrow MSC, intravenous, as its record says
+    text = _card(record, "2022-10-07")
+    assert "Tissue the cells come from: bone marrow (from the" in text
+    assert "How the cells are given: into a vein (intravenous)" in text
+    assert "did not meet its primary efficacy endpoint" in text and "FDA approval" in text
+
+
+# -- statuses with their age ------------------------------------------------------------------
+
+@needs_shared
+def test_a_recruiting_status_past_its_completion_date_is_marked_on_the_card_the_list_and_the_table():
+    # NCT05116540 as recorded in 2022 (recruiting, completion 2023-11-22, updated 2022-05-24),
+    # read with data of 2026: the record never changed since.
+    shown = entry(_msc_2022("NCT05116540"), "2026-11-30T00:00:00")
+    text = card_text(study_card(shown))
+    assert "The record says the study is looking for participants." in text
+    assert "Record last updated: 2022-05-24" in text
+    assert "This status may be out of date: its own completion date (2023-11-22) has passed" in text
+    table = build_table([shown])
+    assert table.loc[0, "status_caution"].startswith("This status may be out of date")
+    [item] = views.phone_list(table)
+    assert "(may be out of date)" in item.details
+    # The same record read with data of its own time is not out of date.
+    fresh = entry(_msc_2022("NCT05116540"), "2022-10-07T00:00:00")
+    assert "may be out of date" not in card_text(study_card(fresh))
+    assert "Status last verified by the sponsor:" in card_text(study_card(fresh))
+
+
+# -- clinic signals -------------------------------------------------------------------------------
+
+@needs_shared
+def test_a_listing_that_says_its_treatment_is_safe_and_works_is_flagged_with_its_words():
+    # NCT02034188, unchanged: a company's single-site MSC listing whose summary says the cells
+    # "is a safe and will induce a therapeutic effect in multiple sclerosis".
+    shown = entry(_msc_2022("NCT02034188"), "2022-10-07T00:00:00")
+    [claim] = [f for f in shown.flags if f.code == flags.CLAIM]
+    assert "brief summary" in claim.reason and "“is a safe and will”" in claim.reason
+    # The same words from a university are not the sponsor rules' business.
+    academic = _msc_2022("NCT02034188")
+    academic["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"] = {
+        "name": "University of Miami", "class": "OTHER"}
+    assert not entry(academic, "2022-10-07T00:00:00").flags
+
+
+@pytest.mark.parametrize("sentence", [
+    "The aim is to determine whether MSCs are safe and effective in MS.",
+    "MSCs have been shown to be effective in mice with EAE.",
+    "There are no proven treatments for progressive MS.",
+    "The HALT MS study follows people for five years.",
+])
+def test_questions_hopes_and_other_peoples_findings_are_not_claims(sentence):
+    study = read_study({"protocolSection": {"identificationModule": {"nctId": "NCT00000001"},
+                                            "descriptionModule": {"briefSummary": sentence}}})
+    assert flags.claim_evidence(study) is None
+
+
+@needs_shared
+def test_a_sponsors_other_listing_asking_for_money_flags_its_ms_listing():
+    shown = entry(_msc_2022("NCT02034188"), "2022-10-07T00:00:00")
+    # What a lookup of the sponsor's other listings found (the refresh test makes it for real).
+    check = SponsorCheck("Translational Biosciences", "2022-10-07T10:00:00Z",
+                         (("NCT09999998", "patient funded", "official title"),))
+    flagged = entry(_msc_2022("NCT02034188"), "2022-10-07T00:00:00")
+    flagged = type(flagged)(**{**flagged.__dict__, "sponsor_check": check})
+    [other] = [f for f in flagged.flags if f.code == flags.SPONSOR_PAY]
+    assert "NCT09999998" in other.reason and "“patient funded”" in other.reason and "2022-10-07" in other.reason
+    assert not [f for f in shown.flags if f.code == flags.SPONSOR_PAY]
+    # The study's own payment words are its own flag, not the sponsor's other listings.
+    itself = SponsorCheck("Translational Biosciences", "2022-10-07T10:00:00Z",
+                          (("NCT02034188", "patient funded", "official title"),))
+    again = type(shown)(**{**shown.__dict__, "sponsor_check": itself})
+    assert not [f for f in again.flags if f.code == flags.SPONSOR_PAY]
+
+
+# -- pre-screen verdicts need a basis ----------------------------------------------------------
+
+def _criteria(text: str, status: str = "RECRUITING"):
+    record = {"protocolSection": {
+        "identificationModule": {"nctId": "NCT00000001"},
+        "statusModule": {"overallStatus": status},
+        "eligibilityModule": {"eligibilityCriteria": text, "sex": "ALL", "minimumAge": "18 Years"}}}
+    return read_criteria(read_study(record))
+
+
+PATIENT = make_profile(age=40, sex="female", ms_type="SPMS", edss=7.0)
+
+
+@pytest.mark.parametrize("criteria, verdict, words", [
+    # The issue's phrasings, in criteria of our own.
+    ("Inclusion Criteria:\n- Progressive MS\n- EDSS within protocol parameters", ASK, "could not be read"),
+    ("Inclusion Criteria:\n- Progressive MS\n- EDSS rate 5.5-7.5", FITS, "within EDSS 5.5 to 7.5"),
+    ("Inclusion Criteria:\n- Progressive MS with EDSS 6.0 to 8.0\n"
+     "- EDSS < 6.5 only for patients with cerebellar signs", FITS, "for some participants only"),
+    ("Inclusion Criteria:\n- Progressive MS\n- EDSS < 6.5 only for patients with cerebellar signs",
+     ASK, "for some participants only"),
+    ("Inclusion Criteria:\n- Progressive MS\n- EDSS 3.0 to 6.5", DOES_NOT_FIT, "outside EDSS 3.0 to 6.5"),
+])
+def test_edss_verdicts_rest_on_a_limit_that_was_read_for_everyone(criteria, verdict, words):
+    fit = assess(_criteria(criteria), PATIENT, "RECRUITING")
+    assert fit.verdict == verdict and words in fit.text
+
+
+def test_a_study_that_takes_no_new_participants_is_never_likely_to_fit():
+    criteria = _criteria("Inclusion Criteria:\n- Progressive MS\n- EDSS 6.0 to 8.0")
+    assert assess(criteria, PATIENT, "RECRUITING").verdict == FITS
+    assert assess(criteria, PATIENT, "COMPLETED").verdict == NOT_OPEN
+    assert assess(criteria, PATIENT, "UNKNOWN").verdict == ASK
+
+
+@needs_shared
+def test_compare_says_not_stated_when_no_criteria_are_stored():
+    record = _ms_2025("NCT02529839")  # a sparse record: no eligibility module
+    shown = entry(record)
+    table = build_table([shown])
+    answers = dict(zip(*comparison([shown], table).iloc[:, :2].T.values, strict=True))
+    assert answers["MS types admitted"] == "not stated in the record (no criteria stored)"
+    assert answers["EDSS limits"] == "not stated in the record (no criteria stored)"
+
+
+def test_the_role_phrasings_and_the_hand_labels_are_in_the_repository():
+    """bench/classify.py scores roles on them; both must stay readable."""
+    from pathlib import Path
+
+    from .support import evaluation
+    data = Path(__file__).parent / "data"
+    phrasings = evaluation.load_role_phrasings(data / "role_phrasings.csv")
+    assert {p.expected for p in phrasings} == {"gives therapy", "follows treated people", "lab only"}
+    for p in phrasings:
+        assert classify(read_study(p.as_study())).study_role == p.expected, p.note
+    expected = evaluation.load_expected(data / "roles_expected.csv")
+    assert len(expected) == 77 and {e.role for e in expected.values()} <= {GIVES, "follows treated people"}
+    json.dumps([e.__dict__ for e in expected.values()])  # plain values only
