@@ -316,7 +316,7 @@ def test_placebo_saline_and_best_available_therapy_are_explained():
             {"label": "Placebo", "type": "PLACEBO_COMPARATOR", "interventionNames": ["Drug: Saline"]},
             {"label": "Best Available Therapy", "type": "ACTIVE_COMPARATOR",
              "interventionNames": ["Drug: Best Available Therapy"]}]}}}
-    texts = [v for _, v in _design_section(read_study(record)).items]
+    texts = [line.value for line in _design_section(read_study(record)).items]
     assert texts[0].startswith("Randomised")
     assert any("saline (salt water)" in t for t in texts)
     assert any("best approved MS medicine" in t for t in texts)

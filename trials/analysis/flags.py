@@ -139,18 +139,18 @@ _CLAIM_FIELDS = ("brief title", "official title", "brief summary", "detailed des
 
 
 def claim_evidence(study: Study) -> tuple[str, str] | None:
-    """(phrase, field) of the first sentence where the listing says its treatment is safe or
-    works, in its titles, summary or description."""
+    """(sentence, field) of the first sentence where the listing says its treatment is safe
+    or works, in its titles, summary or description."""
     for field, text in study.texts:
         if field not in _CLAIM_FIELDS:
             continue
         for sentence in _SENTENCE.findall(text):
             if _NOT_A_CLAIM.search(sentence):
                 continue
-            for pattern in _CLAIM_PATTERNS:
-                match = pattern.search(sentence)
-                if match:
-                    return match.group(0), field
+            if any(pattern.search(sentence) for pattern in _CLAIM_PATTERNS):
+                # The whole sentence: a claim's few words alone read oddly ("is a safe and will").
+                words = " ".join(sentence.split())
+                return (words if len(words) <= 200 else words[:199] + "…"), field
     return None
 
 

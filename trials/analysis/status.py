@@ -105,11 +105,10 @@ def status_caution(study: Study, data_date: date | None) -> str:
     ended = end_of(ends) if ends else None
     if ended and ended < data_date:
         reasons.append(f"its own completion date ({ends}) has passed")
-    touched = [d for d in (study.last_update, study.last_verified) if d]
-    latest = max((end_of(d) for d in touched if end_of(d)), default=None)
-    if latest and latest < years_before(data_date, STATUS_MAX_AGE_YEARS):
-        last = max(touched, key=lambda d: end_of(d) or date.min)
-        reasons.append(f"it was last updated or verified in {last}, over a year before the data date")
+    touched = [(day, text) for text in (study.last_update, study.last_verified) if text
+               for day in (end_of(text),) if day]
+    if touched and max(touched)[0] < years_before(data_date, STATUS_MAX_AGE_YEARS):
+        reasons.append(f"it was last updated or verified in {max(touched)[1]}, over a year before the data date")
     if not reasons:
         return ""
     return (f"This status may be out of date: {' and '.join(reasons)} ({data_date.isoformat()}). "

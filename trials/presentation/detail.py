@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..analysis import flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
@@ -21,11 +22,23 @@ from ..model import Arm, Contact, Study
 from . import facts, plain
 from .facts import Claim
 
+# Where a line that is not read from a record field comes from.
+OWN_WORDS = "this finder's explanation"  # what a flag or a program-read item means, never about the study
+
+
+class Line(NamedTuple):
+    """One statement on the card and what it rests on: the record fields it was read from,
+    a reviewed source's citation, or ``OWN_WORDS``. Every line has one (bench/claims.py)."""
+
+    label: str  # "" for a paragraph
+    value: str
+    source: str
+
 
 @dataclass(frozen=True)
 class Section:
     title: str
-    items: tuple[tuple[str, str], ...] = ()  # (label, value); a "" label is a paragraph
+    items: tuple[Line, ...] = ()
     verbatim: str = ""  # registry text shown as published (eligibility criteria)
     contacts: tuple[Contact, ...] = ()  # shown first, with call and mail links on the page
     link: tuple[str, str] | tuple[()] = ()  # (text, url) of a link we build, shown after the items
@@ -55,19 +68,26 @@ def _from(evidence: tuple[Evidence, ...], what: str) -> str:
     return f' (from the {first.field}: "{first.phrase}")' if first else ""
 
 
-def _kind_items(entry: Entry) -> list[tuple[str, str]]:
+_KIND_FIELDS = "interventions, arms, titles, keywords, summary, description, primary outcomes"
+
+
+def _fields_of(evidence: tuple[Evidence, ...], what: str) -> str:
+    return ", ".join(dict.fromkeys(e.field for e in evidence if e.label == what)) or _KIND_FIELDS
+
+
+def _kind_items(entry: Entry) -> list[Line]:
     """Whose cells, which tissue and which route, each with the phrase it rests on, or
-    "not stated in the record"."""
+    "not stated in the record" (having looked in every field that could say it)."""
     kind, labels = entry.kind, entry.labels
     ask = "not stated in the record; ask the study team"
-    items = [("Whose cells", "; ".join(DONOR_WORDS[d] for d in kind.donors) + _from(kind.evidence, "donor")
-              if kind.donors else ask)]
+    items = [Line("Whose cells", "; ".join(DONOR_WORDS[d] for d in kind.donors) + _from(kind.evidence, "donor")
+                  if kind.donors else ask, _fields_of(kind.evidence, "donor"))]
     if MSC in labels:
-        items.append(("Tissue the cells come from", ", ".join(kind.tissues) + _from(kind.evidence, "tissue")
-                      if kind.tissues else ask))
+        items.append(Line("Tissue the cells come from", ", ".join(kind.tissues) + _from(kind.evidence, "tissue")
+                          if kind.tissues else ask, _fields_of(kind.evidence, "tissue")))
     if any(label != HSCT for label in labels):
-        items.append(("How the cells are given", ", ".join(ROUTE_WORDS[r] for r in kind.routes)
-                      + _from(kind.evidence, "route") if kind.routes else ask))
+        items.append(Line("How the cells are given", ", ".join(ROUTE_WORDS[r] for r in kind.routes)
+                          + _from(kind.evidence, "route") if kind.routes else ask, _fields_of(kind.evidence, "route")))
     return items
 
 
@@ -94,16 +114,19 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     """What the study does with the therapy and which kind it names, then the reviewed
     claims for that kind, numbered by source ([1], [2] ...) for 'Sources'."""
     role, study = entry.study_role, entry.study
-    items: list[tuple[str, str]] = [("", plain.role_sentence(role, entry.labels))]
-    items.append(("Interventions", "; ".join(i.label for i in study.interventions)
-                  if study.interventions else "not stated in the record"))
-    items += _kind_items(entry)
-    items.append(("Why it is listed as stem-cell therapy", entry.evidence or "not classified"))
+    items = [
+        Line("", plain.role_sentence(role, entry.labels), "interventions and their types, study type"),
+        Line("Interventions", "; ".join(i.label for i in study.interventions)
+             if study.interventions else "not stated in the record", "interventions"),
+        *_kind_items(entry),
+        Line("Why it is listed as stem-cell therapy", entry.evidence or "not classified",
+             "the fields named in it"),
+    ]
     for label in entry.labels:
         for heading, claim in _claims_for(label, entry):
-            items.append((f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]"))
+            items.append(Line(f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]", claim.citation))
     title = "What is being tested" if role == GIVES else "What the study is about"
-    return Section(title, tuple((k, v) for k, v in items if v))
+    return Section(title, tuple(i for i in items if i.value))
 
 
 def _cite(claim: Claim, cited: list[Claim]) -> int:
@@ -117,15 +140,16 @@ def _cite(claim: Claim, cited: list[Claim]) -> int:
 
 def _sources_section(cited: list[Claim]) -> Section:
     return Section("Sources", tuple(
-        (f"[{number}]", f"{c.citation} Checked on {c.checked_on.isoformat()}.")
+        Line(f"[{number}]", f"{c.citation} Checked on {c.checked_on.isoformat()}.", c.citation)
         for number, c in enumerate(cited, start=1)))
 
 
 def _flag_section(found: tuple[Flag, ...], cited: list[Claim]) -> Section:
     """Every reason, what a flag means and does not mean, and what MS societies advise."""
-    items = [(f.title.capitalize(), f.reason) for f in found]
-    items += [("What this means", flags.MEANS), ("What it does not mean", flags.DOES_NOT_MEAN)]
-    items += [(f"Advice: {c.topic}", f"{c.text} [{_cite(c, cited)}]")
+    items = [Line(f.title.capitalize(), f.reason, "the fields and dates named in it") for f in found]
+    items += [Line("What this means", flags.MEANS, OWN_WORDS),
+              Line("What it does not mean", flags.DOES_NOT_MEAN, OWN_WORDS)]
+    items += [Line(f"Advice: {c.topic}", f"{c.text} [{_cite(c, cited)}]", c.citation)
               for c in facts.load_facts().clinic_guidance]
     return Section("Warning: questions about this listing", tuple(items))
 
@@ -134,24 +158,26 @@ def _status_section(entry: Entry) -> Section:
     trial = entry.study
     status = trial.overall_status
     items = [
-        ("Status", f"{status_group(status)} ({status_words(status)}). "
-                   f"{plain.STATUS_MEANING.get(status, '')}".strip()),
+        Line("Status", f"{status_group(status)} ({status_words(status)}). "
+                       f"{plain.STATUS_MEANING.get(status, '')}".strip(), "overall status"),
         # Every status is the sponsor's word on some day: say which.
-        ("Record last updated", trial.last_update or "not stated in the record"),
-        ("Status last verified by the sponsor", trial.last_verified or "not stated in the record"),
-        ("Please note", status_caution(trial, entry.data_date)),
+        Line("Record last updated", trial.last_update or "not stated in the record", "last update posted"),
+        Line("Status last verified by the sponsor", trial.last_verified or "not stated in the record",
+             "status verified date"),
+        Line("Please note", status_caution(trial, entry.data_date),
+             "overall status, completion date, last update posted, status verified date, data date"),
     ]
     if status == "UNKNOWN" and trial.last_known_status:
-        items.append(("Last status reported", status_words(trial.last_known_status)))
+        items.append(Line("Last status reported", status_words(trial.last_known_status), "last known status"))
     if trial.why_stopped:
-        items.append(("Why it stopped", trial.why_stopped))
-    items += [("Phase", plain.PHASE_MEANING.get(p, plain.phase_words((p,)))) for p in trial.phases]
-    items.append(("Kind of study",
-                  plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type or "not stated")))
+        items.append(Line("Why it stopped", trial.why_stopped, "why stopped"))
+    items += [Line("Phase", plain.PHASE_MEANING.get(p, plain.phase_words((p,))), "phases") for p in trial.phases]
+    items.append(Line("Kind of study", plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type
+                                                                  or "not stated in the record"), "study type"))
     if trial.enrollment is not None:
         kind = " (planned)" if trial.enrollment_type == "ESTIMATED" else ""
-        items.append(("Participants", f"{trial.enrollment}{kind}"))
-    return Section("Can I join?", tuple((k, v) for k, v in items if v))
+        items.append(Line("Participants", f"{trial.enrollment}{kind}", "enrollment"))
+    return Section("Can I join?", tuple(i for i in items if i.value))
 
 
 _ITEM_LABELS = {
@@ -170,22 +196,25 @@ def _eligibility_section(trial: Study) -> Section:
     e = trial.eligibility
     items = []
     if e.minimum_age or e.maximum_age:
-        items.append(("Ages", f"{e.minimum_age or 'no minimum'} to {e.maximum_age or 'no maximum'}"))
+        items.append(Line("Ages", f"{e.minimum_age or 'no minimum'} to {e.maximum_age or 'no maximum'}",
+                          "minimum age, maximum age"))
     if e.sex:
-        items.append(("Sex", {"ALL": "All", "FEMALE": "Women only", "MALE": "Men only"}.get(e.sex, e.sex)))
+        items.append(Line("Sex", {"ALL": "All", "FEMALE": "Women only", "MALE": "Men only"}.get(e.sex, e.sex), "sex"))
     if e.healthy_volunteers is not None:
-        items.append(("Healthy volunteers", "Accepted" if e.healthy_volunteers else "Not accepted"))
+        items.append(Line("Healthy volunteers", "Accepted" if e.healthy_volunteers else "Not accepted",
+                          "healthy volunteers"))
     # What the criteria text says, item by item, each with the sentence it was read from.
     for item in read_criteria(trial).items:
         if item.part == STRUCTURED:
             continue
         quoted = f' (from: "{item.source}")' if item.source else ""
-        items.append((_ITEM_LABELS[item.kind], item.text + quoted))
+        items.append(Line(_ITEM_LABELS[item.kind], item.text + quoted, "eligibility criteria"))
     if not items and not e.criteria:
-        items.append(("", "The stored record does not include eligibility; see the registry record."))
+        items.append(Line("", "The stored record does not include eligibility; see the registry record.",
+                          "eligibility (absent)"))
     elif e.criteria:
-        items.append(("", "These items were read from the published criteria by a program and may miss "
-                          "or misread something: the criteria as published, below, are what counts."))
+        items.append(Line("", "These items were read from the published criteria by a program and may miss "
+                              "or misread something: the criteria as published, below, are what counts.", OWN_WORDS))
     return Section("Who can take part", tuple(items), verbatim=e.criteria)
 
 
@@ -231,55 +260,60 @@ def _arm_text(arm: Arm) -> str:
 
 def _design_section(trial: Study) -> Section:
     d = trial.design
-    items: list[tuple[str, str]] = []
+    items: list[Line] = []
     if d.allocation:
-        items.append(("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation)))
+        items.append(Line("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation), "allocation"))
     if d.intervention_model == "CROSSOVER":
-        items.append(("Crossover", "Each participant gets both, one after the other, in an order set by the study."))
-    items += [("Group", _arm_text(a)) for a in d.arms]
+        items.append(Line("Crossover", "Each participant gets both, one after the other, in an order set by the "
+                                       "study.", "intervention model"))
+    items += [Line("Group", _arm_text(a), "arm group") for a in d.arms]
     if d.masking == "NONE":
-        items.append(("Who knows the group", "Nobody is blinded: everyone knows who gets what (open label)."))
+        items.append(Line("Who knows the group", "Nobody is blinded: everyone knows who gets what (open label).",
+                          "masking"))
     elif d.masking:
         who = ", ".join(MASKED_WORDS.get(w, w.lower()) for w in d.who_masked) or "some of those involved"
-        items.append(("Who knows the group", f"Blinded: {who} are not told who is in which group."))
+        items.append(Line("Who knows the group", f"Blinded: {who} are not told who is in which group.",
+                          "masking, who masked"))
     if trial.enrollment is not None:
         planned = "planned" if trial.enrollment_type == "ESTIMATED" else "taking part"
-        items.append(("How many people", f"{trial.enrollment} ({planned})"))
+        items.append(Line("How many people", f"{trial.enrollment} ({planned})", "enrollment"))
     end = trial.completion_date or trial.primary_completion_date
     if trial.start_date or end:
-        items.append(("How long", f"From {trial.start_date or 'a start not stated'} to "
-                                  f"{end or 'an end not stated'} (the whole study, as registered)."))
+        items.append(Line("How long", f"From {trial.start_date or 'a start not stated'} to "
+                                      f"{end or 'an end not stated'} (the whole study, as registered).",
+                          "start date, completion date"))
     if not items:
-        items.append(("", "The stored record does not describe the design; see the registry record."))
+        items.append(Line("", "The stored record does not describe the design; see the registry record.",
+                          "design (absent)"))
     return Section("How the study is done", tuple(items))
 
 
 def _contacts_section(trial: Study) -> Section:
-    items = [("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p))
+    items = [Line("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p), "overall officials")
              for c in trial.officials]
-    items.append(("Sponsor", trial.sponsor or "not stated"))
+    items.append(Line("Sponsor", trial.sponsor or "not stated in the record", "lead sponsor"))
     if trial.collaborators:
-        items.append(("Collaborators", "; ".join(trial.collaborators)))
+        items.append(Line("Collaborators", "; ".join(trial.collaborators), "collaborators"))
     if not trial.central_contacts and any(c for s in trial.sites for c in s.contacts):
-        items.append(("", "No central contact is listed: use the site contacts below or the "
-                          "registry record."))
+        items.append(Line("", "No central contact is listed: use the site contacts below or the "
+                              "registry record.", "central contacts (absent), location contacts"))
     elif not trial.central_contacts:
-        return Section("Who to contact", tuple((k, v) for k, v in items if v), link=(
+        return Section("Who to contact", tuple(i for i in items if i.value), link=(
             "No contact is published for this study: ask via the registry record", trial.url))
-    return Section("Who to contact", tuple((k, v) for k, v in items if v),
+    return Section("Who to contact", tuple(i for i in items if i.value),
                    contacts=tuple(c for c in trial.central_contacts
                                   if c.name or c.phone or c.email))
 
 
 def _dates_section(trial: Study) -> Section:
     items = (
-        ("Start", trial.start_date),
-        ("Primary completion", trial.primary_completion_date),
-        ("Completion", trial.completion_date),
-        ("First posted", trial.first_posted),
-        ("Last update", trial.last_update),
+        Line("Start", trial.start_date, "start date"),
+        Line("Primary completion", trial.primary_completion_date, "primary completion date"),
+        Line("Completion", trial.completion_date, "completion date"),
+        Line("First posted", trial.first_posted, "first posted"),
+        Line("Last update", trial.last_update, "last update posted"),
     )
-    return Section("Dates (as registered)", tuple((k, v) for k, v in items if v))
+    return Section("Dates (as registered)", tuple(i for i in items if i.value))
 
 
 def study_card(entry: Entry) -> Card:
@@ -350,6 +384,20 @@ def _contact_markdown(contact: Contact) -> str:
     return "**Contact:** " + ", ".join(parts)
 
 
+def record_fields(section: Section) -> str:
+    """The record fields a section's lines were read from, in order of first use ("" for
+    a section of reviewed sources only)."""
+    cited = {line.source for line in section.items if line.source.startswith(tuple(
+        c.source_name for c in _all_claims()))}
+    fields = [line.source for line in section.items if line.source not in cited and line.source != OWN_WORDS]
+    return ", ".join(dict.fromkeys(f for part in fields for f in part.split(", ")))
+
+
+def _all_claims() -> tuple[Claim, ...]:
+    known = facts.load_facts()
+    return (*(c for t in (*known.therapies, *known.kinds) for c in t.claims), *known.clinic_guidance)
+
+
 def section_markdown(section: Section) -> str:
     """A section as Markdown: every piece of registry text escaped and cut to
     ``plain.FIELD_LIMIT`` (``long_items`` has the rest); links only those we build."""
@@ -357,17 +405,20 @@ def section_markdown(section: Section) -> str:
     lines += [
         f"**{plain.md_escape(label)}:** {plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))}"
         if label else plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))
-        for label, value in section.items
+        for label, value, _ in section.items
     ]
     if section.link:
         text, url = section.link
         lines.append(f"[{plain.md_escape(text, in_link=True)}]({url})")
+    fields = record_fields(section)
+    if fields:
+        lines.append(f"*{plain.md_escape('Read from the record: ' + fields + '.')}*")
     return "\n\n".join(lines)
 
 
 def long_items(section: Section) -> list[tuple[str, str]]:
     """(label, full text) of the items ``section_markdown`` had to cut."""
-    return [(label or section.title, value) for label, value in section.items
+    return [(label or section.title, value) for label, value, _ in section.items
             if len(value) > plain.FIELD_LIMIT]
 
 
@@ -383,7 +434,9 @@ def card_text(card: Card) -> str:
     for section in card.sections:
         out += ["", section.title.upper()]
         out += [f"  Contact: {c.text}" for c in section.contacts]
-        out += [f"  {label}: {value}" if label else f"  {value}" for label, value in section.items]
+        out += [f"  {label}: {value}" if label else f"  {value}" for label, value, _ in section.items]
+        if record_fields(section):
+            out.append(f"  (read from the record: {record_fields(section)})")
         if section.link:
             out.append(f"  {section.link[0]}: {section.link[1]}")
         if section.verbatim:
