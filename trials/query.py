@@ -616,12 +616,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                                help=param.cli_help)
     screen = parser.add_argument_group(
         "pre-screen (any of these adds the columns fit and fit_reasons: 'likely fits', 'does not "
-        "fit' or 'ask your neurologist'; only the study team decides who takes part)")
+        "fit', 'ask your neurologist' or 'not open to new participants'; only the study team "
+        "decides who takes part)")
     screen.add_argument("--age", metavar="N", help="your age in whole years")
     screen.add_argument("--sex", metavar="female|male")
     screen.add_argument("--ms-type", metavar="RRMS|SPMS|PPMS|CIS", dest="ms_type")
     screen.add_argument("--edss", metavar="X", help="your EDSS score, 0 to 10 in steps of 0.5")
-    screen.add_argument("--hide-no-fit", action="store_true", help="leave out the studies that do not fit")
+    screen.add_argument("--hide-no-fit", action="store_true",
+                        help="leave out the studies that do not fit or take no new participants")
     near = parser.add_argument_group(
         "near me (adds the columns distance_km, distance_approximate, nearest_site, "
         "nearest_site_status, nearest_site_contact; nearest first)")

@@ -52,8 +52,12 @@ def desktop_table(view: views.View) -> None:
                     "Study", display_text=views.RECORD_ID, help="Opens the study's registry record"),
                 "title": st.column_config.TextColumn("Title", width="large"),
                 "therapy_types": "Therapy",
+                "therapy_kind": st.column_config.TextColumn(
+                    "Kind", help="Whose cells, tissue and route, as the record states them"),
                 "study_role": "Study role",
-                "status_group": "Status",
+                "status_group": st.column_config.TextColumn(
+                    "Status", help="(may be out of date): past the study's completion date, or not updated "
+                                   "or verified for over a year; the card says why"),
                 "phases": "Phase",
                 "countries": "Countries",
                 "flags": st.column_config.TextColumn(

@@ -109,7 +109,7 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
     for row in view.head(limit).itertuples(index=False):
         status = status_label(row.status_group)
         if row.status_caution:
-            status += " (may be out of date)"
+            status += OUT_OF_DATE
         parts = [plain.md_escape(row.therapy_types.replace(LIST_SEPARATOR, " and ")) or "Therapy not classified",
                  status,
                  plain.md_escape(_where(row)),
@@ -166,8 +166,9 @@ class View:
 
 
 FLAG_MARKER = "⚠"  # the table's sign for "read the warning on this study's card"
-DISPLAY_COLUMNS = ("url", "title", "therapy_types", "study_role", "status_group", "phases", "countries",
-                   "recruiting_sites", "flags", "last_update")
+DISPLAY_COLUMNS = ("url", "title", "therapy_types", "therapy_kind", "study_role", "status_group", "phases",
+                   "countries", "recruiting_sites", "flags", "last_update")
+OUT_OF_DATE = " (may be out of date)"  # after a status whose record is past its dates
 
 
 # Columns that lead the page's table when a search adds them: what changed, the distance
@@ -184,6 +185,8 @@ def for_display(df: pd.DataFrame) -> pd.DataFrame:
     shown["title"] = shown["title"].map(lambda t: plain.clip(t, plain.TITLE_LIMIT))
     shown["phases"] = shown["phases"].map(lambda cell: plain.phase_words(cell.split(LIST_SEPARATOR) if cell else ()))
     shown["flags"] = shown["flags"].map(lambda cell: f"{FLAG_MARKER} {cell}" if cell else "")
+    shown["status_group"] = shown["status_group"] + df.loc[shown.index, "status_caution"].map(
+        lambda caution: OUT_OF_DATE if caution else "")
     shown["recruiting_sites"] = shown["recruiting_sites"].map(lambda n: "unknown" if pd.isna(n) else str(n))
     if "distance_km" in shown:  # in words, "about" when approximate; empty when unknown
         shown["distance_km"] = [
