@@ -232,3 +232,40 @@ def test_the_role_phrasings_and_the_hand_labels_are_in_the_repository():
     expected = evaluation.load_expected(data / "roles_expected.csv")
     assert len(expected) == 77 and {e.role for e in expected.values()} <= {GIVES, "follows treated people"}
     json.dumps([e.__dict__ for e in expected.values()])  # plain values only
+
+
+@needs_shared
+def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_the_answer(tmp_path):
+    from trials.registries.ctgov.api import Client
+    from trials.registries.ctgov.plan import refresh
+    from trials.snapshot import read as load
+    from trials.store.sqlite import Store
+
+    from .support.standin import StandIn
+
+    corpus = load_jsonl(MSC_2022)
+    # The same sponsor's listing for another disease, outside the MS answer: NCT02326935's real
+    # record ("Patient Sponsored" in its official title) under NCT02034188's sponsor.
+    other = _msc_2022("NCT02326935")
+    other["protocolSection"]["identificationModule"]["nctId"] = "NCT09999998"
+    other["protocolSection"]["conditionsModule"]["conditions"] = ["Osteoarthritis"]
+    other["protocolSection"]["sponsorCollaboratorsModule"]["leadSponsor"]["name"] = "Translational Biosciences"
+    store = Store(tmp_path / "trials.sqlite3")
+    with StandIn(corpus) as api, Client(api.url, interval=0, backoff=0) as client:
+        api.elsewhere = [other]
+        refresh(store, client)
+        lookups = [r.query["query.lead"] for r in api.requests if "query.lead" in r.query]
+        assert '"Translational Biosciences"' in lookups
+        assert all("(" not in q and "[" not in q for q in lookups)  # Essie's reserved characters
+        check = store.sponsor_checks("ctgov")["Translational Biosciences"]
+        assert [p[0] for p in check.paying] == ["NCT09999998"] and "Patient Sponsored" in check.paying[0][1]
+        flagged = load(store).entries["NCT02034188"]
+        assert flags.SPONSOR_PAY in {f.code for f in flagged.flags}
+        # University sponsors are never looked up.
+        assert not any("University" in q for q in lookups)
+        # New data the next day: the answers are kept, nobody is asked again.
+        api.data_timestamp = "2022-10-08T00:00:00"
+        api.requests.clear()
+        refresh(store, client, full=True)
+        assert not [r for r in api.requests if "query.lead" in r.query]
+        assert "NCT09999998" in {p[0] for p in store.sponsor_checks("ctgov")["Translational Biosciences"].paying}

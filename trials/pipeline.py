@@ -162,7 +162,7 @@ def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[Unused], geo
     """The query with what only the data can check checked (``Query.checked``), and its
     place looked up in the gazetteer."""
     query, unused = query.checked(snapshot.countries, summary.recruiting_countries(snapshot.table),
-                                  snapshot.entries)
+                                  snapshot.entries, snapshot.unlisted)
     origin = None
     if query.near:
         try:

@@ -427,11 +427,12 @@ class Query:
             compare=tuple(state.get("compare") or ()), study=state.get("study"),
         )
 
-    def checked(self, countries: Sequence[str], recruiting: Sequence[str],
-                studies: Collection[str]) -> tuple[Query, list[Unused]]:
+    def checked(self, countries: Sequence[str], recruiting: Sequence[str], studies: Collection[str],
+                unlisted: Mapping[str, tuple[str, str]] | None = None) -> tuple[Query, list[Unused]]:
         """The query with the values only the data can check checked against it: countries
         in the data's spelling (``countries``; ``recruiting`` are offered instead of one it
-        lacks), and studies it holds (``studies``)."""
+        lacks), and studies it holds (``studies``; ``unlisted`` says why a known study that
+        is not listed is not, with its registry record)."""
         unused: list[Unused] = []
         chosen, missing = [], []
         for value in self.filters.countries:
@@ -445,8 +446,13 @@ class Query:
                                  offer))
         study = self.study
         if study is not None and study not in studies:
-            unused.append(Unused("study", f"This link asks for study {quoted(study)}, which is not in the data "
-                                          "on this page; choose a study from the list"))
+            if unlisted and study in unlisted:
+                why, url = unlisted[study]
+                unused.append(Unused("study", f"Study {study} is {why}, so it is not listed among stem-cell "
+                                              "therapy studies", more=f"Its registry record: {url}"))
+            else:
+                unused.append(Unused("study", f"This link asks for study {quoted(study)}, which is not in the "
+                                              "data on this page; choose a study from the list"))
             study = None
         unknown = [i for i in self.compare if i not in studies]
         if unknown:

@@ -10,7 +10,7 @@ once, by its registry's adapter, here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
@@ -27,7 +27,9 @@ from .store import bundled
 from .store.sqlite import NewStudy, SponsorCheck, StatusChange, Store, StoredStudy, StoreInfo
 
 STALE_AFTER = timedelta(hours=24)  # the registries publish new data daily
-BUNDLED = "bundled snapshot"  # what the fetched_at column says for a bundled study
+BUNDLED = "bundled snapshot"
+LAB_STUDY = ("a laboratory study: participants give samples such as blood or skin, and no treatment is "
+             "given to them")  # what the fetched_at column says for a bundled study
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class Snapshot:
     new_studies: tuple[NewStudy, ...] = ()  # first stored after tracking began
     notice: str | None = None  # something the user must be told about the store itself
     bundled: bool = False  # the copy shipped with the package, not this computer's store
+    # Stored MS studies that are not listed, with why and their registry record: a link to one
+    # is told what it is rather than only that it is missing.
+    unlisted: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -93,12 +98,20 @@ def read(store: Store) -> Snapshot:
     entries = [_entry(s, checks.get(s.id.registry, {})) for s in store.stem_cell_studies()]
     ids = {e.id for e in entries}
     info = store.info()
+    unlisted = {}
+    for stored in store.lab_only_studies():
+        try:
+            url = registries.read(stored.id.registry, stored.record).url
+        except (ValueError, StoreError):
+            continue
+        unlisted[stored.id.value] = (LAB_STUDY, url)
     return Snapshot(
         build_table(entries), {e.id.value: e for e in entries}, info,
         changes=tuple(store.status_changes(ids)),
         new_studies=tuple(store.new_studies(ids)),
         # Once new data is in, the old file set aside is history, not news.
         notice=store.notice if info.is_empty else None,
+        unlisted=unlisted,
     )
 
 

@@ -79,6 +79,8 @@ def _kind_items(entry: Entry) -> list[Line]:
     """Whose cells, which tissue and which route, each with the phrase it rests on, or
     "not stated in the record" (having looked in every field that could say it)."""
     kind, labels = entry.kind, entry.labels
+    if not labels:
+        return []  # no therapy (a laboratory study): no kind to state
     ask = "not stated in the record; ask the study team"
     items = [Line("Whose cells", "; ".join(DONOR_WORDS[d] for d in kind.donors) + _from(kind.evidence, "donor")
                   if kind.donors else ask, _fields_of(kind.evidence, "donor"))]
@@ -119,8 +121,8 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
         Line("Interventions", "; ".join(i.label for i in study.interventions)
              if study.interventions else "not stated in the record", "interventions"),
         *_kind_items(entry),
-        Line("Why it is listed as stem-cell therapy", entry.evidence or "not classified",
-             "the fields named in it"),
+        Line("Why it is listed as stem-cell therapy" if entry.labels else "What the classifier found",
+             entry.evidence or "not classified", "the fields named in it"),
     ]
     for label in entry.labels:
         for heading, claim in _claims_for(label, entry):
@@ -338,9 +340,11 @@ def study_card(entry: Entry) -> Card:
         url=trial.url,
         sections=(
             *warning,
-            therapy,
-            _sources_section(cited),
+            # Whether the study takes anyone, and how sure the record is of it, before the
+            # long texts about the therapy.
             _status_section(entry),
+            therapy,
+            *((_sources_section(cited),) if cited else ()),
             _eligibility_section(trial),
             _design_section(trial),
             _contacts_section(trial),

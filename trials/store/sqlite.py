@@ -435,6 +435,11 @@ class Store:
         """Every stored multiple sclerosis stem-cell study."""
         return self._studies("WHERE labels != '' AND is_ms = 1")
 
+    def lab_only_studies(self) -> list[StoredStudy]:
+        """Multiple sclerosis studies that name a stem-cell therapy but only take samples for
+        the laboratory (classify.LAB_ONLY): not listed, but known, so a link to one is explained."""
+        return self._studies("WHERE is_ms = 1 AND study_role = 'lab only'")
+
     def study(self, study_id: StudyId) -> StoredStudy | None:
         found = self._studies("WHERE registry = ? AND study_id = ?", (study_id.registry, study_id.value))
         return found[0] if found else None
