@@ -219,7 +219,8 @@ def test_the_phone_list_names_therapy_status_places_and_role():
     [item] = views.phone_list(df)
     assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
     assert item.details == (
-        'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} · Italy · Gives the therapy')
+        'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} (record updated 2025\\-01\\-01) · Italy · '
+        'Gives the therapy')
 
 
 def test_the_phone_list_names_the_nearest_open_site_after_near_me():

@@ -121,7 +121,7 @@ def test_a_recruiting_status_past_its_completion_date_is_marked_on_the_card_the_
     table = build_table([shown])
     assert table.loc[0, "status_caution"].startswith("This status may be out of date")
     [item] = views.phone_list(table)
-    assert "(may be out of date)" in item.details
+    assert "(may be out of date; record updated 2022\\-05\\-24)" in item.details
     # The same record read with data of its own time is not out of date.
     fresh = entry(_msc_2022("NCT05116540"), "2022-10-07T00:00:00")
     assert "may be out of date" not in card_text(study_card(fresh))

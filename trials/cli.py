@@ -227,11 +227,12 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
         "Therapy": df["therapy_types"],
         "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"] + df["status_caution"].map(lambda c: " (?)" if c else ""),
+        "Updated": df["last_update"].str.slice(0, 10),
         "Phase": df["phases"].str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
     }).map(plain.terminal_safe)  # before the layout, so columns stay aligned
-    title_room = max(20, width - 80 - 25 * fit - 12 * near - 32 * changed)
+    title_room = max(20, width - 92 - 25 * fit - 12 * near - 32 * changed)
     shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
     _out(shown.to_string(index=False, max_colwidth=title_room))
     if df["status_caution"].astype(bool).any():

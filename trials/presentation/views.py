@@ -107,9 +107,10 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
     me", else the countries) and study role on one line."""
     items = []
     for row in view.head(limit).itertuples(index=False):
-        status = status_label(row.status_group)
-        if row.status_caution:
-            status += OUT_OF_DATE
+        # A status is the sponsor's word on some day: which, and whether it may have aged.
+        notes = [OUT_OF_DATE.strip(" ()")] if row.status_caution else []
+        notes += [f"record updated {plain.md_escape(row.last_update)}"] if row.last_update else []
+        status = status_label(row.status_group) + (f" ({'; '.join(notes)})" if notes else "")
         parts = [plain.md_escape(row.therapy_types.replace(LIST_SEPARATOR, " and ")) or "Therapy not classified",
                  status,
                  plain.md_escape(_where(row)),
