@@ -196,6 +196,14 @@ PATIENT = make_profile(age=40, sex="female", ms_type="SPMS", edss=7.0)
     ("Inclusion Criteria:\n- Progressive MS\n- EDSS < 6.5 only for patients with cerebellar signs",
      ASK, "for some participants only"),
     ("Inclusion Criteria:\n- Progressive MS\n- EDSS 3.0 to 6.5", DOES_NOT_FIT, "outside EDSS 3.0 to 6.5"),
+    # Found in review: the subgroup before the limit, limits per MS type, "progressive" as no change.
+    ("Inclusion Criteria:\n- Progressive MS\n- For patients with cerebellar signs, EDSS < 6.5", ASK,
+     "for some participants only"),
+    ("Inclusion Criteria:\n- EDSS 3.0-6.5 in RRMS and 4.0-7.0 in SPMS", ASK, "for some participants only"),
+    ("Inclusion Criteria:\n- EDSS 2-6.5 in the RRMS cohort and 3-7 in the progressive cohort", ASK,
+     "for some participants only"),
+    ("Inclusion Criteria:\n- Progressive MS\n- EDSS suitable for patients with progressive disease", ASK,
+     "could not be read"),
 ])
 def test_edss_verdicts_rest_on_a_limit_that_was_read_for_everyone(criteria, verdict, words):
     fit = assess(_criteria(criteria), PATIENT, "RECRUITING")
@@ -236,6 +244,8 @@ def test_the_role_phrasings_and_the_hand_labels_are_in_the_repository():
 
 @needs_shared
 def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_the_answer(tmp_path):
+    """Also: a failed lookup loses no data and fails no refresh."""
+    from trials.registries.ctgov import plan
     from trials.registries.ctgov.api import Client
     from trials.registries.ctgov.plan import refresh
     from trials.snapshot import read as load
@@ -253,19 +263,55 @@ def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_t
     store = Store(tmp_path / "trials.sqlite3")
     with StandIn(corpus) as api, Client(api.url, interval=0, backoff=0) as client:
         api.elsewhere = [other]
+
+        def lookups() -> list[str]:
+            found = [r.query["query.lead"] for r in api.requests if "query.lead" in r.query]
+            api.requests.clear()
+            return found
+
+        # Seven business sponsors: five lookups with the first refresh, the other two with the next.
         refresh(store, client)
-        lookups = [r.query["query.lead"] for r in api.requests if "query.lead" in r.query]
-        assert '"Translational Biosciences"' in lookups
-        assert all("(" not in q and "[" not in q for q in lookups)  # Essie's reserved characters
+        first = lookups()
+        assert len(first) == plan.SPONSOR_LOOKUPS_PER_REFRESH
+        assert all("(" not in q and "[" not in q for q in first)  # Essie's reserved characters
+        assert not any("University" in q for q in first)  # university sponsors are never looked up
+        assert "NCT02034188" in load(store).entries  # the data landed whatever the lookups do
+        api.data_timestamp = "2022-10-08T00:00:00"
+        refresh(store, client)
+        second = lookups()
+        assert len(second) == 2 and '"Translational Biosciences"' in second and not set(first) & set(second)
         check = store.sponsor_checks("ctgov")["Translational Biosciences"]
         assert [p[0] for p in check.paying] == ["NCT09999998"] and "Patient Sponsored" in check.paying[0][1]
         flagged = load(store).entries["NCT02034188"]
         assert flags.SPONSOR_PAY in {f.code for f in flagged.flags}
-        # University sponsors are never looked up.
-        assert not any("University" in q for q in lookups)
-        # New data the next day: the answers are kept, nobody is asked again.
-        api.data_timestamp = "2022-10-08T00:00:00"
-        api.requests.clear()
+        # New data again: the answers are kept, nobody is asked again within 30 days.
+        api.data_timestamp = "2022-10-09T00:00:00"
         refresh(store, client, full=True)
-        assert not [r for r in api.requests if "query.lead" in r.query]
+        assert lookups() == []
         assert "NCT09999998" in {p[0] for p in store.sponsor_checks("ctgov")["Translational Biosciences"].paying}
+
+
+@needs_shared
+def test_a_failing_sponsor_lookup_fails_no_refresh(tmp_path):
+    from trials.registries.ctgov.api import Client
+    from trials.registries.ctgov.plan import refresh
+    from trials.snapshot import read as load
+    from trials.store.sqlite import Store
+
+    from .support.standin import StandIn
+
+    store = Store(tmp_path / "trials.sqlite3")
+    with StandIn(load_jsonl(MSC_2022)) as api, Client(api.url, interval=0, backoff=0, retries=0) as client:
+        calls = {"n": 0}
+        original = client.iter_pages
+
+        def failing_lookups(params, fields):
+            if "query.lead" in params:
+                calls["n"] += 1
+                api.fail_next(503)
+            return original(params, fields)
+
+        client.iter_pages = failing_lookups  # the registry fails every sponsor lookup
+        result = refresh(store, client)
+        assert result.mode == "full" and calls["n"] == 1  # the first failure ends the lookups
+        assert "NCT02034188" in load(store).entries and store.sponsor_checks("ctgov") == {}

@@ -478,7 +478,8 @@ def _titles_say_had_it(study: Study) -> bool:
 # whose interventions are all of this kind gives no therapy, whatever its title names.
 _TREATS_NOBODY = re.compile(
     r"\b(?:(?:venou?s\s+)?blood\s+(?:draws?|samples?|sampling|tests?|collection|withdrawal)|venou?s\s+blood"
-    r"|veni-?punctures?|phlebotomy|biops(?:y|ies)|lumbar\s+punctures?|spinal\s+taps?|samples?|sampling"
+    r"|veni-?punctures?|phlebotomy|biops(?:y|ies)|samples?|sampling"
+    r"|lumbar\s+punctures?(?=\s+(?:for|to)\s+(?:\w+\s+){0,2}(?:csf|cerebrospinal|sampl|collect|obtain|analys))"
     r"|specimens?|swabs?|urine|saliva|(?:csf|cerebrospinal\s+fluid)(?:\s+collection)?"
     r"|mri|magnetic\s+resonance(?:\s+imaging)?|pet(?:[\s-]+ct)?|ct|scans?|imaging|ultrasound|x-?rays?"
     r"|optical\s+coherence\s+tomography|oct|eeg|evoked\s+potentials?|questionnaires?|surveys?|interviews?"
@@ -495,8 +496,15 @@ _JOINING = re.compile(
     r"|analysis|only|plus|via)\b|[\s,/+&;:()\-.]+",
     re.IGNORECASE,
 )
-_SAMPLING = re.compile(r"blood|biops|puncture|sampl|specimen|swab|urine|saliva|csf|cerebrospinal|tap\b|venou",
+# (A lumbar puncture is not among them: it is also how cells are put into the spinal fluid.)
+_SAMPLING = re.compile(r"blood|biops|puncture|sampl|specimen|swab|urine|saliva|csf|cerebrospinal|venou",
                        re.IGNORECASE)
+# The study's own description saying that participants get the therapy.
+_GIVEN = re.compile(
+    r"\b(?:receive[sd]?|receiving|given|get|gets|administ\w+|inject\w*|infus\w*|transplant\w*|implant\w*"
+    r"|treated\s+with|undergo\w*)\b", re.IGNORECASE)
+
+
 def _treats_nobody(intervention: Intervention) -> bool:
     """An intervention that only samples, scans, asks or measures."""
     if intervention.type == "DIAGNOSTIC_TEST":
@@ -505,6 +513,16 @@ def _treats_nobody(intervention: Intervention) -> bool:
     if not name or not _TREATS_NOBODY.search(name):
         return False
     return not _JOINING.sub("", _TREATS_NOBODY.sub("", name))
+
+
+def _description_gives(study: Study) -> bool:
+    """Whether the summary or description says participants get the therapy it names
+    ("patients receive autologous MSCs intrathecally"), though no intervention lists it."""
+    for field, text in _texts("description", [study.summary, study.description]):
+        for sentence in _SENTENCE_END.split(text):
+            if _GIVEN.search(sentence) and not _HAD_IT.search(sentence) and _named([(field, sentence)]):
+                return True
+    return False
 
 
 def _role(study: Study) -> str:
@@ -517,15 +535,13 @@ def _role(study: Study) -> str:
     study_type = study.study_type
     if study_type == "OBSERVATIONAL":
         return FOLLOWS
-    if given:
+    if given or study_type == "EXPANDED_ACCESS":
         return GIVES
     interventions = study.interventions
-    if interventions and all(_treats_nobody(i) for i in interventions):
+    if interventions and all(_treats_nobody(i) for i in interventions) and not _description_gives(study):
         # Nobody is treated: samples for the laboratory, or a look at people treated before.
         sampled = any(_SAMPLING.search(i.name) for i in interventions)
         return FOLLOWS if _titles_say_had_it(study) or not sampled else LAB_ONLY
-    if study_type == "EXPANDED_ACCESS":
-        return GIVES
     # A trial of something else in people who had the therapy ("vaccines after aHSCT").
     if _titles_say_had_it(study):
         return FOLLOWS

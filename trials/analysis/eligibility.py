@@ -353,12 +353,15 @@ def _edss_step_inside(value: float, upward: bool) -> float:
 
 # A limit that holds for some participants only: "< 6.5 only for patients with cerebellar
 # signs", "≤ 5.5 in the progressive cohort", "if relapsing".
-_SUBGROUP = re.compile(
-    r"^[^.;]{0,80}?\b(?:only\s+(?:for|in|if|when|among)|(?:for|in|among)\s+(?:those|patients|participants|subjects"
-    r"|people|individuals|persons|women|men|the\s+\w+\s+(?:cohort|group|arm|part|stage))\b(?:\s+(?:with|who|having"
-    r"|in|of))?|if\b|when\b|unless\b|except\b|(?:cohort|group|arm|part|stage)\s+[A-Z\d]\b)",
-    re.I,
+_FOR_SOME = (
+    r"(?:only\s+(?:for|in|if|when|among)|(?:for|in|among)\s+(?:those|patients|participants|subjects|people"
+    r"|individuals|persons|women|men)\s+(?:with|who|having|in|of)|(?:for|in|among)\s+(?:the\s+)?(?:\w+\s+)?"
+    r"(?:cohort|group|arm|part|stage)\b|(?:for|in|among)\s+(?:the\s+)?(?:patients\s+with\s+)?"
+    r"(?:RR|SP|PP|R|PR)MS\b|(?:for|in|among)\s+(?:the\s+)?(?:patients\s+with\s+)?(?:relapsing|progressive"
+    r"|primary|secondary)\b|if\b|when\b|unless\b|except\b|(?:cohort|group|arm|part|stage)\s+[A-Z\d]\b)"
 )
+_SUBGROUP_AFTER = re.compile(r"^[^.;]{0,80}?\b" + _FOR_SOME, re.I)  # "EDSS < 6.5 only for patients with ..."
+_SUBGROUP_BEFORE = re.compile(r"\b" + _FOR_SOME + r"[^.;]{0,80}$", re.I)  # "For patients with ..., EDSS < 6.5"
 
 
 @dataclass(frozen=True)
@@ -386,7 +389,7 @@ def edss_reading(sentence: Sentence) -> EdssReading:
         filler = _EDSS_FILLER.match(rest)
         rest = rest[filler.end():] if filler else rest
         match = _BOUNDS.match(rest)
-        change = re.match(r"[^.;]{0,30}?(?:increas|chang|worsen|progress|improv|decreas|point)", rest, re.I)
+        change = re.match(rf"[^.;]{{0,30}}?(?:{_CHANGE.pattern}|point)", rest, re.I)
         if not match or match.group("t") and match.group("t") in ("+",):
             if not change and not _BOUNDS.search(rest[:40]):
                 unread = text  # named as a requirement, no value read
@@ -396,7 +399,7 @@ def edss_reading(sentence: Sentence) -> EdssReading:
         bounds = _bounds(match)
         if any(not 0 <= v <= 10 for _, v in bounds):
             continue
-        if _SUBGROUP.match(rest[match.end():]):
+        if _SUBGROUP_AFTER.match(rest[match.end():]) or _SUBGROUP_BEFORE.search(before):
             subgroup = text  # not a limit on everyone
             continue
         limit = _limit(bounds, sentence.part, text)
@@ -412,11 +415,6 @@ def edss_reading(sentence: Sentence) -> EdssReading:
     return EdssReading(tuple(found), "" if found else unread, subgroup)
 
 
-def edss_limits(sentence: Sentence) -> list[Limit]:
-    """The EDSS limits a sentence sets for everyone."""
-    return list(edss_reading(sentence).limits)
-
-
 # -- MS types ---------------------------------------------------------------------------
 
 _MS = r"(?:\s+(?:ms|multiple sclerosis))?"
@@ -424,7 +422,8 @@ _TYPE_PATTERNS = (
     (("PPMS", "SPMS"), re.compile(
         r"(?i:\b(?:primary|secondary)\s*(?:,|or|and|/|&)\s*(?:primary|secondary)\s*-?\s*progressive)" + f"(?i:{_MS})")),
     (("PPMS", "SPMS"), re.compile(
-        r"(?i:(?<!primary )(?<!secondary )(?<![-\w])progressive\s+(?:forms?\s+of\s+)?(?:ms|multiple sclerosis)\b)")),
+        r"(?i:(?<!primary )(?<!secondary )(?<![-\w])progressive\s+(?:forms?\s+of\s+)?(?:ms|multiple sclerosis"
+        r"|cohort|group|arm|patients|participants)\b)")),
     (("RRMS",), re.compile(r"\bRRMS(?![a-z])|(?i:relapsing\s*-?\s*remitting" + _MS + ")")),
     (("SPMS",), re.compile(r"\bSPMS(?![a-z])|(?i:secondary\s*-?\s*progressive" + _MS + ")")),
     (("PPMS",), re.compile(r"\bP[PR]MS(?![a-z])|(?i:(?:primary\s*-?\s*progressive|progressive\s*-?\s*relapsing)"

@@ -11,14 +11,15 @@ The query plan, chosen for complete recall with few bytes:
    update already stored (``filter.advanced=AREA[LastUpdatePostDate]RANGE``).
 3. Full records, only for the candidates that are new or changed
    (``filter.ids``, 100 a request), with the fields the page shows.
-4. For each business that offers a stem-cell study at one or a few sites, one
-   request for its other listings (``query.lead``), to see whether any asks
-   participants to pay (a flag on its studies). The answer is kept with the
-   store and asked again after ``SPONSOR_RECHECK_DAYS``.
+4. After that is written: for each business that offers a stem-cell study at
+   one or a few sites, one request for its other listings (``query.lead``), to
+   see whether any asks participants to pay (a flag on its studies). At most
+   ``SPONSOR_LOOKUPS_PER_REFRESH`` a refresh; each answer is kept with the store
+   and asked again after ``SPONSOR_RECHECK_DAYS``.
 
 The server's own search expands synonyms in ways that cannot be reproduced
 offline, so the server only narrows to MS; our classifier decides what is a
-stem-cell study. Everything is written in one transaction.
+stem-cell study. Steps 2 and 3 are written in one transaction.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from datetime import datetime, timedelta
 
 from ...analysis import classify, flags
 from ...config import Settings
+from ...errors import ApiError
 from ...model import CTGOV, Study
-from ...store.sqlite import Classified, SponsorCheck, Store, Writer, utc_now
+from ...store.sqlite import Classified, SponsorCheck, Store, utc_now
 from ..base import Progress, RefreshResult
 from .api import Client
 from .record import bounded, is_nct_id, raw_nct_id, read_study
@@ -82,6 +84,7 @@ SPONSOR_FIELDS = (
     "EligibilityCriteria", "ArmGroupDescription", "InterventionDescription",
 )
 SPONSOR_RECHECK_DAYS = 30  # a sponsor's listings change slowly; one request a month each
+SPONSOR_LOOKUPS_PER_REFRESH = 5  # spread over refreshes, so no refresh grows by more than five requests
 
 # The pre-filter has full recall, so what it passes over is no stem-cell study.
 NOT_STEM_CELL = Classified((), False, "")
@@ -155,17 +158,13 @@ def refresh(
                            is_full=False, **stamp)
             progress("Listing multiple sclerosis studies", listed, page.total_count)
         detailed = 0
-        writer_new: dict[str, tuple[Study, tuple[str, ...]]] = {}
         for record in map(bounded, client.studies_by_ids(to_detail, DETAIL_FIELDS)):
             if not is_nct_id(raw_nct_id(record)):
                 continue
             study = read_study(record)
-            classified = classify.classified(study)
-            writer.put(record, study, classified, is_full=True, **stamp)
-            writer_new[study.id.value] = (study, classified.labels if classified.is_ms else ())
+            writer.put(record, study, classify.classified(study), is_full=True, **stamp)
             detailed += 1
             progress("Fetching stem-cell study details", detailed, len(to_detail))
-        _check_sponsors(store, client, writer, _stem_cell_studies(store, writer_new), now, progress)
         # A complete listing shows what the registry no longer lists. Imported studies
         # go only when the user asked for a full refresh.
         dropped = 0 if incremental else writer.keep_only_seen(CTGOV, drop_imported=full)
@@ -180,6 +179,8 @@ def refresh(
             classifier_version=classify.CLASSIFIER_VERSION,
             listed_with=classify.CLASSIFIER_VERSION,
         )
+    # After the commit: a lookup that fails or runs out of time loses nothing of the above.
+    _check_sponsors(store, client, _stem_cell_studies(store), now, progress)
     return RefreshResult(
         "incremental" if incremental else "full",
         version.data_timestamp,
@@ -197,12 +198,10 @@ def refresh(
 
 # -- step 4: the sponsors' other listings -------------------------------------------------
 
-def _stem_cell_studies(store: Store, fetched: dict[str, tuple[Study, tuple[str, ...]]]
-                       ) -> Iterable[tuple[Study, tuple[str, ...]]]:
-    """Every MS stem-cell study once this refresh lands: those fetched now, then the stored."""
-    yield from fetched.values()
+def _stem_cell_studies(store: Store) -> Iterable[tuple[Study, tuple[str, ...]]]:
+    """Every stored MS stem-cell study (this refresh's are committed by now)."""
     for stored in store.stem_cell_studies():
-        if stored.id.registry == CTGOV and stored.id.value not in fetched:
+        if stored.id.registry == CTGOV:
             yield read_study(stored.record), stored.labels
 
 
@@ -210,28 +209,51 @@ def _stem_cell_studies(store: Store, fetched: dict[str, tuple[Study, tuple[str, 
 _NOT_IN_PHRASE = re.compile(r'[\[\]()"\\]')
 
 
-def _check_sponsors(store: Store, client: Client, writer: Writer,
-                    studies: Iterable[tuple[Study, tuple[str, ...]]], now: str, progress: Progress) -> None:
-    """Look up the other listings of each sponsor the clinic rules concern, unless that was
-    done less than ``SPONSOR_RECHECK_DAYS`` ago."""
+def _check_sponsors(store: Store, client: Client, studies: Iterable[tuple[Study, tuple[str, ...]]],
+                    now: str, progress: Progress) -> None:
+    """Look up the other listings of the sponsors the clinic rules concern, those never
+    looked up first, then the oldest (over ``SPONSOR_RECHECK_DAYS``), at most
+    ``SPONSOR_LOOKUPS_PER_REFRESH``. Each answer is stored on its own; the first failure
+    (the registry down, the time budget spent) ends the lookups, and the sponsors not
+    reached wait for the next refresh: a flag may come late, never a refresh fail."""
     checked = store.sponsor_checks(CTGOV)
     due = datetime.fromisoformat(now) - timedelta(days=SPONSOR_RECHECK_DAYS)
-    sponsors = sorted({s.sponsor for s, labels in studies if s.sponsor and flags.sponsor_rules_apply(s, labels)
-                       and (s.sponsor not in checked
-                            or datetime.fromisoformat(checked[s.sponsor].checked_at) < due)})
+    wanted = {s.sponsor for s, labels in studies if s.sponsor and flags.sponsor_rules_apply(s, labels)}
+    stale = [name for name in wanted
+             if name not in checked or datetime.fromisoformat(checked[name].checked_at) < due]
+    stale.sort(key=lambda name: (checked[name].checked_at if name in checked else "", name))
+    sponsors = stale[:SPONSOR_LOOKUPS_PER_REFRESH]
     for done, sponsor in enumerate(sponsors, start=1):
-        phrase = " ".join(_NOT_IN_PHRASE.sub(" ", sponsor).split())
-        if not phrase:
-            continue
-        # One request: the first page holds up to 1,000 listings, more than any clinic has.
-        page = next(client.iter_pages({"query.lead": f'"{phrase}"'}, SPONSOR_FIELDS), None)
-        paying = []
-        for record in map(bounded, page.studies if page else []):
-            if not is_nct_id(raw_nct_id(record)):
-                continue
-            other = read_study(record)
-            found = flags.pay_evidence(other) if other.sponsor == sponsor else None
-            if found:
-                paying.append((other.id.value, *found))
-        writer.put_sponsor_check(CTGOV, SponsorCheck(sponsor, now, tuple(paying)))
+        try:
+            paying = _paying_listings(client, sponsor)
+        except ApiError:
+            return
+        with store.writing() as writer:
+            writer.put_sponsor_check(CTGOV, SponsorCheck(sponsor, now, paying))
         progress("Looking up the other listings of clinic sponsors", done, len(sponsors))
+
+
+def _paying_listings(client: Client, sponsor: str) -> tuple[tuple[str, str, str], ...]:
+    """(id, phrase, field) of the sponsor's listings whose words ask participants to pay."""
+    phrase = " ".join(_NOT_IN_PHRASE.sub(" ", sponsor).split())
+    if not phrase:
+        return ()
+    # One request: the first page holds up to 1,000 listings, more than any clinic has.
+    page = next(client.iter_pages({"query.lead": f'"{phrase}"'}, SPONSOR_FIELDS), None)
+    paying = []
+    for record in map(bounded, page.studies if page else []):
+        if not is_nct_id(raw_nct_id(record)):
+            continue
+        other = read_study(record)
+        # Essie matches words, not the whole name: keep the sponsor's own listings only.
+        found = flags.pay_evidence(other) if _same_name(other.sponsor, sponsor) else None
+        if found:
+            paying.append((other.id.value, *found))
+    return tuple(paying)
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Names equal but for case, punctuation and spacing ("Co., Ltd." and "Co Ltd")."""
+    def words(name: str) -> list[str]:
+        return re.findall(r"\w+", name.casefold())
+    return words(a) == words(b)
