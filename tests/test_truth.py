@@ -144,16 +144,34 @@ def test_a_listing_that_says_its_treatment_is_safe_and_works_is_flagged_with_its
     assert not entry(academic, "2022-10-07T00:00:00").flags
 
 
+def _summary(sentence: str):
+    return read_study({"protocolSection": {"identificationModule": {"nctId": "NCT00000001"},
+                                           "descriptionModule": {"briefSummary": sentence}}})
+
+
 @pytest.mark.parametrize("sentence", [
     "The aim is to determine whether MSCs are safe and effective in MS.",
     "MSCs have been shown to be effective in mice with EAE.",
     "There are no proven treatments for progressive MS.",
+    "There is no proven stem cell treatment for MS.",
+    "MSCs are not effective in progressive MS.",
     "The HALT MS study follows people for five years.",
+    # Found in review: claims about another drug are not the listing's claim about its cells.
+    "G-CSF is safe and effective for stem cell mobilisation.",
+    "Natalizumab is an effective treatment for relapsing MS.",
 ])
-def test_questions_hopes_and_other_peoples_findings_are_not_claims(sentence):
-    study = read_study({"protocolSection": {"identificationModule": {"nctId": "NCT00000001"},
-                                            "descriptionModule": {"briefSummary": sentence}}})
-    assert flags.claim_evidence(study) is None
+def test_questions_hopes_denials_and_other_products_are_not_claims(sentence):
+    assert flags.claim_evidence(_summary(sentence)) is None
+
+
+@pytest.mark.parametrize("sentence", [
+    "Umbilical cord MSCs are safe and effective, with no serious side effects.",
+    "MSC therapy is not only safe but also effective.",
+    "Our stem cell treatment is proven to work.",
+    "Mesenchymal stem cells reverse disability in MS.",
+])
+def test_a_listing_saying_its_cells_work_is_a_claim(sentence):
+    assert flags.claim_evidence(_summary(sentence)) is not None
 
 
 @needs_shared
@@ -315,3 +333,31 @@ def test_a_failing_sponsor_lookup_fails_no_refresh(tmp_path):
         result = refresh(store, client)
         assert result.mode == "full" and calls["n"] == 1  # the first failure ends the lookups
         assert "NCT02034188" in load(store).entries and store.sponsor_checks("ctgov") == {}
+
+
+def _kind_of(intervention: str, summary: str = "", outcomes: tuple[str, ...] = ()):
+    from trials.analysis.subtype import subtype
+    study = read_study({"protocolSection": {
+        "identificationModule": {"nctId": "NCT00000001", "briefTitle": "Stem cells in MS"},
+        "descriptionModule": {"briefSummary": summary},
+        "armsInterventionsModule": {"interventions": [{"type": "PROCEDURE", "name": intervention}]},
+        "outcomesModule": {"primaryOutcomes": [{"measure": o} for o in outcomes]}}})
+    return subtype(study, ("HSCT", "MSC"))
+
+
+@pytest.mark.parametrize("intervention, summary, outcomes, donors, routes", [
+    # Phrasings of our own, several found in review.
+    ("Stem cell transplant", "Autologous HSCT carries no risk of GVHD.", (), ("autologous",), ()),
+    ("Stem cell transplant", "", ("Occurrence of graft versus host disease",), ("allogeneic",), ()),
+    ("Syngeneic or autologous bone marrow transplant", "", (), ("autologous",), ()),
+    ("Haploidentical stem cell transplant", "", (), ("allogeneic",), ()),
+    ("Arm IV: mesenchymal stem cells", "A phase IV study.", (), (), ()),
+    ("Mesenchymal stem cells", "Cells are given IV once a month.", (), (), ("intravenous",)),
+    ("Mesenchymal stem cells", "Subcutaneous G-CSF is given to mobilise stem cells.", (), (), ()),
+    ("MSC", "6 intravenous infusions of MSCs or placebo, then intrathecal MSCs.", (), (),
+     ("intravenous", "intrathecal")),
+])
+def test_whose_cells_and_route_are_read_from_what_the_record_says_of_the_cells(
+        intervention, summary, outcomes, donors, routes):
+    kind = _kind_of(intervention, summary, outcomes)
+    assert (kind.donors, kind.routes) == (donors, routes)

@@ -426,6 +426,11 @@ def _named(fields: list[_Field]) -> bool:
     return any(m.evidence.label for m in _matches(fields))
 
 
+def classify_sentence(text: str) -> bool:
+    """Whether a sentence names a stem-cell therapy (the flags ask what a claim is about)."""
+    return _named([("sentence", text)])
+
+
 def _interventions_use(study: Study) -> tuple[bool, bool]:
     """(given, in a dish): whether an intervention or arm names the therapy as something
     participants receive, and whether one names it as something done to cells in a dish."""

@@ -20,6 +20,7 @@ from datetime import date
 
 from ..model import Study
 from ..store.sqlite import SponsorCheck
+from . import classify
 from .status import STILL_OPEN, end_of, years_before
 
 # Registry-sponsor classes that are public bodies or research networks, never clinics.
@@ -122,19 +123,22 @@ _CLAIM_PATTERNS = tuple(re.compile(p, re.IGNORECASE) for p in (
     r"\s+(?:and\s+(?:safe|effective|efficacious|will|can|does)\b|(?:treatment|therapy|option|cure)\b)",
     r"\b(?:is|are|has been|have been)\s+(?:proven|shown|demonstrated)\s+(?:to\s+be\s+)?"
     r"(?:safe|effective|efficacious|beneficial)\b",
-    r"\bproven\s+(?:to\s+be\s+)?(?:safe|effective|efficacious|treatments?|therap\w+|benefits?|results)\b",
+    r"\bnot\s+only\s+safe\s+but\s+(?:also\s+)?(?:effective|efficacious)",
+    r"\bproven\s+(?:to\s+(?:be\s+)?)?(?:safe|effective|efficacious|work|treatments?|therap\w+|benefits?|results)\b",
     r"\bwill\s+(?:induce|produce|provide|bring|have)\s+(?:a\s+)?(?:therapeutic|clinical|beneficial|positive"
     r"|significant)\s+(?:effect|benefit|response|improvement)",
     # Verbs in lower case: "HALT-MS" is a trial's name.
     r"(?-i:\b(?:cures?|reverses?|halts?))\s+(?:the\s+)?(?:progression\s+of\s+)?(?:ms|multiple\s+sclerosis"
-    r"|the\s+disease)\b",
+    r"|the\s+disease|disability|damage|symptoms)\b",
 ))
 # A question, a hope or somebody else's finding (animals, other diseases) is not a claim.
 _NOT_A_CLAIM = re.compile(
     r"\b(?:whether|if|may|might|could|would|potential(?:ly)?|possibl[ey]|hypothes\w*|aims?|objectives?"
     r"|purpose|goal|hope|expect\w*|to\s+(?:evaluate|assess|determine|investigate|test|study|examine"
     r"|demonstrate|confirm|show|establish|explore|compare)|animals?|mice|murine|rats?|pre-?clinical"
-    r"|EAE|in\s+vitro|not|no|none|lack\w*|without|unproven)\b", re.IGNORECASE)
+    r"|EAE|in\s+vitro)\b", re.IGNORECASE)
+# A denial just before the words ("there is no proven treatment", "not effective").
+_DENIED = re.compile(r"\b(?:not|no|none|never|lack\s+of|without|unproven|nor)\W+(?:\w+\W+){0,2}$", re.IGNORECASE)
 _CLAIM_FIELDS = ("brief title", "official title", "brief summary", "detailed description")
 
 
@@ -145,9 +149,11 @@ def claim_evidence(study: Study) -> tuple[str, str] | None:
         if field not in _CLAIM_FIELDS:
             continue
         for sentence in _SENTENCE.findall(text):
-            if _NOT_A_CLAIM.search(sentence):
+            # About the stem-cell product, not a drug given beside it or another treatment.
+            if _NOT_A_CLAIM.search(sentence) or not classify.classify_sentence(sentence):
                 continue
-            if any(pattern.search(sentence) for pattern in _CLAIM_PATTERNS):
+            if any(m and not _DENIED.search(sentence[:m.start()])
+                   for m in (p.search(sentence) for p in _CLAIM_PATTERNS)):
                 # The whole sentence: a claim's few words alone read oddly ("is a safe and will").
                 words = " ".join(sentence.split())
                 return (words if len(words) <= 200 else words[:199] + "…"), field

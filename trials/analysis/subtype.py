@@ -33,11 +33,15 @@ _DONOR_PATTERNS = (
     (AUTOLOGOUS, re.compile(
         r"\bauto(?:logou?s|logus|genic|geneic|genous)\b|\bpatients?['’]?s?\s+own\b|\b(?:their|his|her)\s+own\s+"
         r"(?:\w+\s+){0,3}(?:cells?|marrow|blood|fat|tissue)|(?-i:\baHSCT\b|\bASCT\b|\bAHSCT\b)", re.IGNORECASE)),
+    # Not "syngeneic": an identical twin's cells, neither one's own nor an unmatched donor's.
     (ALLOGENEIC, re.compile(
-        r"\ballo(?:geneic|genic|genous)\b|\bsyngeneic\b|haplo-?identical|\bmatched\s+(?:sibling|related|unrelated)"
-        r"|\b(?:sibling|unrelated|related|healthy|third[\s-]+party)\s+donors?\b|graft[\s-]+versus[\s-]+host"
-        r"|\bGVHD\b|\bHLA[\s-]+(?:matched|identical)|(?-i:\balloHSCT\b|\bHCT\b(?=.*\bdonor))", re.IGNORECASE)),
+        r"\ballo(?:geneic|genic|genous)\b|haplo-?identical|\bmatched\s+(?:sibling|related|unrelated)"
+        r"|\b(?:sibling|unrelated|related|healthy|third[\s-]+party)\s+donors?\b"
+        r"|\bHLA[\s-]+(?:matched|identical)|(?-i:\balloHSCT\b)", re.IGNORECASE)),
 )
+# Graft-versus-host disease is measured only after donor cells; mentioned elsewhere it may be
+# a contrast ("autologous HSCT carries no risk of GVHD"), so only a primary outcome counts.
+_GVHD = re.compile(r"graft[\s-]+versus[\s-]+host|\bGvHD\b", re.IGNORECASE)
 
 # MSC tissues, most specific first ("umbilical cord blood" is not cord tissue).
 TISSUES = ("bone marrow", "adipose tissue", "umbilical cord", "placenta", "embryonic stem cells",
@@ -67,10 +71,12 @@ ROUTE_WORDS = {
     "into the brain": "into the brain (surgery)",
 }
 _ROUTE_PATTERNS = (
-    # "IV", but not the roman numeral of a phase, stage, grade or class.
-    ("intravenous", re.compile(r"\bintra-?venous(?:ly)?\b|\binto\s+(?:a|the)\s+vein"
-                               r"|(?<!phase )(?<!stage )(?<!grade )(?<!class )(?<!type )(?-i:\bI\.?V\.?\b)",
-                               re.IGNORECASE)),
+    # "IV" only where it is a route ("IV infusion", "(IV)", "given IV"): it is also a roman
+    # numeral (phase IV, arm IV, stage IV).
+    ("intravenous", re.compile(
+        r"\bintra-?venous(?:ly)?\b|\binto\s+(?:a|the)\s+vein|\((?-i:IV)\)"
+        r"|(?-i:\bI\.?V\.?)(?=\s*(?:infusions?|injections?|administration|route|bolus|drip|doses?|therapy|treatment|deployment)\b)"
+        r"|\b(?:via|by|given|administered|infused|injected)\s+(?-i:I\.?V\.?)(?![\w.])", re.IGNORECASE)),
     ("intrathecal", re.compile(r"\bintra-?thecal(?:ly)?\b|(?-i:\bIT\b(?=\s+(?:injection|infusion|administration)))"
                                r"|into\s+the\s+(?:spinal|cerebrospinal)\s+fluid", re.IGNORECASE)),
     ("intramuscular", re.compile(r"\bintra-?muscular(?:ly)?\b|(?-i:\bI\.?M\.?\b(?=\s+(?:injection|administration)))",
@@ -123,17 +129,33 @@ def _fields(study: Study) -> tuple[list[tuple[str, str]], ...]:
     return tuple([(f, t) for f, t in group if t] for group in (interventions, titles, rest))
 
 
+# Drugs given around a transplant: their route is not the cells' ("subcutaneous G-CSF").
+_OTHER_DRUG = re.compile(
+    r"g-?csf|filgrastim|lenograstim|plerixafor|cyclophosphamide|\br?atg\b|thymoglobulin|rituximab|alemtuzumab"
+    r"|natalizumab|ocrelizumab|interferon|glatiramer|steroids?|methylprednisolone|prednisolone|mesna|fludarabine"
+    r"|busulfan|melphalan|vaccines?", re.IGNORECASE)  # (a placebo is given as the cells are)
+_SENTENCE = re.compile(r"[^.;\n]+")
+
+
+def _about_other_drug(text: str, match: re.Match[str]) -> bool:
+    """Whether a route word belongs to another drug named right next to it."""
+    near = text[max(0, match.start() - 40):match.end() + 40]
+    return bool(_OTHER_DRUG.search(near))
+
+
 def _answer(study: Study, patterns: tuple[tuple[str, re.Pattern[str]], ...], order: tuple[str, ...],
             what: str, first_group: bool) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
     """Values the fields name, with the first phrase for each; with ``first_group`` only
-    those of the most direct group of fields that names any."""
+    those of the most direct group of fields that names any. Routes are read sentence by
+    sentence, and a route next to another drug's name is that drug's."""
     found: dict[str, Evidence] = {}
     for group in _fields(study):
         for field, text in group:
             for value, pattern in patterns:
-                match = pattern.search(text)
-                if match and value not in found:
-                    found[value] = Evidence(what, field, match.group(0).strip())
+                for sentence in _SENTENCE.findall(text) if what == "route" else (text,):
+                    match = pattern.search(sentence)
+                    if match and value not in found and not (what == "route" and _about_other_drug(sentence, match)):
+                        found[value] = Evidence(what, field, match.group(0).strip())
         if found and first_group:
             break
     values = tuple(v for v in order if v in found)
@@ -145,6 +167,10 @@ def subtype(study: Study, labels: tuple[str, ...]) -> Subtype:
     if not labels:
         return Subtype((), (), (), ())
     donors, donor_evidence = _answer(study, _DONOR_PATTERNS, (AUTOLOGOUS, ALLOGENEIC), "donor", True)
+    if not donors:
+        gvhd = next((o for o in study.primary_outcomes if _GVHD.search(o)), None)
+        if gvhd:
+            donors, donor_evidence = (ALLOGENEIC,), (Evidence("donor", "primary outcome", _GVHD.search(gvhd).group(0)),)
     tissues, tissue_evidence = (_answer(study, _TISSUE_PATTERNS, TISSUES, "tissue", True)
                                 if MSC in labels else ((), ()))
     # A study may give cells by two routes, named in different places.
