@@ -15,6 +15,7 @@ import trials
 from trials.config import Settings
 
 from trials.pipeline import INTERACTIVE_BUDGET
+from trials.registries.ctgov import plan
 
 from .conftest import MS_2025, needs_shared, trials_env, wait_for
 from .support.standin import StandIn, load_corpus
@@ -46,8 +47,9 @@ def kinds(api: StandIn, since: int = 0) -> dict[str, int]:
     log = api.requests[since:]
     studies = [r for r in log if r.path.endswith("/studies")]
     return {"version": sum(r.path.endswith("/version") for r in log),
-            "listing": sum("filter.ids" not in r.query for r in studies),
-            "detail": sum("filter.ids" in r.query for r in studies)}
+            "listing": sum("query.cond" in r.query for r in studies),
+            "detail": sum("filter.ids" in r.query for r in studies),
+            "sponsor lookups": sum("query.lead" in r.query for r in studies)}
 
 
 def filled_day_old_store(api: StandIn, cache: Path) -> None:
@@ -81,8 +83,9 @@ def test_a_long_refresh_makes_others_wait_or_use_stored_data_never_fetch_twice(t
         for err in (search_err, first_err, waiting_err):
             assert "Traceback" not in err and "database is locked" not in err
         # ClinicalTrials.gov saw one refresh: one /version and one listing pass (3 pages;
-        # no record changed, so no full record travelled).
-        assert kinds(api) == {"version": 1, "listing": 3, "detail": 0}
+        # no record changed, so no full record travelled), and the next few sponsor lookups.
+        assert kinds(api) == {"version": 1, "listing": 3, "detail": 0,
+                              "sponsor lookups": plan.SPONSOR_LOOKUPS_PER_REFRESH}
 
 
 def test_ten_threads_on_day_old_data_make_one_refresh(tmp_path, corpus):
@@ -105,7 +108,8 @@ def test_ten_threads_on_day_old_data_make_one_refresh(tmp_path, corpus):
             thread.join(60)
         assert errors == []
         assert sorted(results) == ["done by another update"] * 9 + ["incremental"]
-        assert kinds(api) == {"version": 1, "listing": 1, "detail": 0}
+        assert kinds(api) == {"version": 1, "listing": 1, "detail": 0,
+                              "sponsor lookups": plan.SPONSOR_LOOKUPS_PER_REFRESH}
         assert load(settings).info.data_timestamp == "2025-10-03T00:00:00"
 
 
@@ -131,7 +135,8 @@ def test_the_page_updater_starts_one_refresh_for_ten_visitors(tmp_path, corpus):
         assert started.count(True) == 1
         state = trials.updater(settings).state
         assert not state.running and state.error is None and state.runs == 1
-        assert kinds(api) == {"version": 1, "listing": 1, "detail": 0}
+        assert kinds(api) == {"version": 1, "listing": 1, "detail": 0,
+                              "sponsor lookups": plan.SPONSOR_LOOKUPS_PER_REFRESH}
         assert not load(settings).is_stale()
 
 

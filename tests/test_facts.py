@@ -44,7 +44,7 @@ def test_the_facts_issue_16_asks_for_are_there_with_their_sources():
     hsct = {c.topic: c for c in loaded.for_label("HSCT").claims}
     texts = " ".join(c.text for c in hsct.values())
     for needle in ("MIST", "110 people", "2.1%", "764 people", "83%", "67%", "BEAT-MS", "RAM-MS", "StarMS",
-                   "not yet been compared", "sperm", "isolation", "many months"):
+                   "not yet been compared", "sperm", "three weeks in hospital", "many months"):
         assert needle in texts, needle
     assert hsct["Who it may help"].url == "https://doi.org/10.1001/jamaneurol.2020.4025"  # the consensus itself
     assert hsct["Risk of death, pooled studies"].url == "https://doi.org/10.1212/WNL.0000000000003987"

@@ -55,6 +55,12 @@ def test_a_study_that_only_takes_blood_and_skin_gives_no_therapy_whatever_its_ti
     protocol["descriptionModule"] = {"briefSummary": "Participants give blood and a small skin sample."}
     found = classify(read_study(record))
     assert found.study_role == LAB_ONLY and found.labels == ()  # not in the finder's table at all
+    # Its card (``trials show``, a link) speaks of no treatment: phases and design as registered.
+    text = _card(record)
+    assert "This is a laboratory study" in text and "Phase 2 (as registered)" in text
+    for treatment_words in ("looks at whether it works", "gets the treatment", "Participants in this study receive",
+                            "Why it is listed as stem-cell therapy", "Whose cells"):
+        assert treatment_words not in text
     # The registry's study type is no claim that anyone is treated.
     assert "receive a treatment" not in plain.STUDY_TYPE_WORDS["INTERVENTIONAL"]
 
@@ -79,6 +85,9 @@ def test_a_donor_transplant_gets_the_donor_facts_and_none_of_the_autologous_figu
     assert "HSCT with donor cells: Graft-versus-host disease" in text
     for autologous in ("uses your own blood-forming stem cells", "1.3%", "0.19%", "2.1%", "HSCT with own cells"):
         assert autologous not in text
+    # What holds for any transplant is there too: fertility, accredited centres, treatment abroad.
+    for general in ("HSCT with donor cells: Fertility", "HSCT with donor cells: Where it should be done"):
+        assert general in text
     assert build_table([shown]).loc[0, "therapy_kind"] == "HSCT: allogeneic"
 
 
@@ -105,6 +114,7 @@ def test_msc_cards_say_tissue_and_route_where_the_record_does_and_carry_the_tria
     assert "Tissue the cells come from: bone marrow (from the" in text
     assert "How the cells are given: into a vein (intravenous)" in text
     assert "did not meet its primary efficacy endpoint" in text and "FDA approval" in text
+    assert "Side effects of spinal injection" not in text  # given into a vein, not the spinal fluid
 
 
 # -- statuses with their age ------------------------------------------------------------------
@@ -126,6 +136,11 @@ def test_a_recruiting_status_past_its_completion_date_is_marked_on_the_card_the_
     fresh = entry(_msc_2022("NCT05116540"), "2022-10-07T00:00:00")
     assert "may be out of date" not in card_text(study_card(fresh))
     assert "Status last verified by the sponsor:" in card_text(study_card(fresh))
+    # The pre-screen is at most "ask" while the status may be out of date.
+    patient = make_profile(age=35, sex="female", ms_type="RRMS", edss=3.0)
+    assert assess(read_criteria(fresh.study), patient, "RECRUITING").verdict == FITS
+    late = assess(read_criteria(shown.study), patient, "RECRUITING", table.loc[0, "status_caution"])
+    assert late.verdict == ASK and "Status: unclear: This status may be out of date" in late.text
 
 
 # -- clinic signals -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from functools import cached_property
 import pandas as pd
 
 from . import registries
-from .analysis.classify import classified
+from .analysis.classify import LAB_ONLY, classified
 from .analysis.eligibility import Criteria, read_criteria
 from .analysis.table import Entry, build_table, entry_of
 from .errors import StoreError
@@ -27,9 +27,10 @@ from .store import bundled
 from .store.sqlite import NewStudy, SponsorCheck, StatusChange, Store, StoredStudy, StoreInfo
 
 STALE_AFTER = timedelta(hours=24)  # the registries publish new data daily
-BUNDLED = "bundled snapshot"
+BUNDLED = "bundled snapshot"  # what the fetched_at column says for a bundled study
+# Why a stored laboratory study is not listed, for a link that asks for one.
 LAB_STUDY = ("a laboratory study: participants give samples such as blood or skin, and no treatment is "
-             "given to them")  # what the fetched_at column says for a bundled study
+             "given to them")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def read(store: Store) -> Snapshot:
     ids = {e.id for e in entries}
     info = store.info()
     unlisted = {}
-    for stored in store.lab_only_studies():
+    for stored in store.studies_with_role(LAB_ONLY):
         try:
             url = registries.read(stored.id.registry, stored.record).url
         except (ValueError, StoreError):

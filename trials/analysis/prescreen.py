@@ -268,10 +268,13 @@ def _edss_to_check(c: Criteria) -> list[Reason]:
                for s in c.edss_subgroup])
 
 
-def assess(c: Criteria, profile: Profile, status: str = "") -> Fit:
+def assess(c: Criteria, profile: Profile, status: str = "", status_caution: str = "") -> Fit:
     """The verdict and its reasons, criterion by criterion. ``status`` is the registry's
-    overall status: a study that takes no new participants fits nobody now."""
+    overall status: a study that takes no new participants fits nobody now; one whose open
+    status may be out of date (``status_caution``) is at most "ask your neurologist"."""
     reasons = [r for r in (_age(profile, c), _sex(profile, c), _ms_type(profile, c), _edss(profile, c)) if r]
+    if status_caution and status in OPEN_TO_NEW:
+        reasons.insert(0, Reason("Status", UNCLEAR, status_caution, f"overallStatus: {status}"))
     if status == "UNKNOWN":
         reasons.insert(0, Reason("Status", UNCLEAR, "the registry status is unknown: the sponsor has not confirmed "
                                                     "for over two years whether the study still runs",
@@ -298,8 +301,8 @@ def assess(c: Criteria, profile: Profile, status: str = "") -> Fit:
 
 def add_fit(df: pd.DataFrame, criteria: Mapping[str, Criteria], profile: Profile) -> pd.DataFrame:
     """``df`` with ``fit`` and ``fit_reasons`` columns, likely fits first (rows are never dropped)."""
-    fits = [assess(criteria[n], profile, status) if n in criteria else None
-            for n, status in zip(df["nct_id"], df["overall_status"], strict=True)]
+    fits = [assess(criteria[n], profile, status, caution) if n in criteria else None
+            for n, status, caution in zip(df["nct_id"], df["overall_status"], df["status_caution"], strict=True)]
     out = df.copy()
     out["fit"] = [f.verdict if f else ASK for f in fits]
     out["fit_reasons"] = [f.text if f else "The stored record could not be read." for f in fits]

@@ -168,9 +168,9 @@ def subtype(study: Study, labels: tuple[str, ...]) -> Subtype:
         return Subtype((), (), (), ())
     donors, donor_evidence = _answer(study, _DONOR_PATTERNS, (AUTOLOGOUS, ALLOGENEIC), "donor", True)
     if not donors:
-        gvhd = next((o for o in study.primary_outcomes if _GVHD.search(o)), None)
+        gvhd = next((m for m in map(_GVHD.search, study.primary_outcomes) if m), None)
         if gvhd:
-            donors, donor_evidence = (ALLOGENEIC,), (Evidence("donor", "primary outcome", _GVHD.search(gvhd).group(0)),)
+            donors, donor_evidence = (ALLOGENEIC,), (Evidence("donor", "primary outcome", gvhd.group(0)),)
     tissues, tissue_evidence = (_answer(study, _TISSUE_PATTERNS, TISSUES, "tissue", True)
                                 if MSC in labels else ((), ()))
     # A study may give cells by two routes, named in different places.

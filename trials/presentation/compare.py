@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.eligibility import Criteria, read_criteria
 from ..analysis.status import LIST_SEPARATOR, status_words
 from ..analysis.table import Entry
 from ..model import Study
@@ -28,6 +29,16 @@ def _design(trial: Study) -> str:
     masking = {"NONE": "open label"}.get(d.masking, f"{d.masking.lower()} blind" if d.masking else "")
     parts = [p for p in (allocation, compared, masking) if p]
     return ", ".join(parts) or "not described in the stored record"
+
+
+def _edss(row: pd.Series, criteria: Criteria, has_criteria: bool, no_criteria: str) -> str:
+    """The EDSS range, or why there is none: no criteria, a requirement without a readable
+    value, or a limit for some participants only."""
+    if not has_criteria:
+        return no_criteria
+    if pd.isna(row["edss_min"]) and pd.isna(row["edss_max"]) and (criteria.edss_unread or criteria.edss_subgroup):
+        return "stated, but not as a range for everyone: see the criteria"
+    return _limits(row["edss_min"], row["edss_max"])
 
 
 def _limits(low: Any, high: Any, unit: str = "") -> str:
@@ -97,8 +108,7 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
             "Sex": {"ALL": "all", "FEMALE": "women only", "MALE": "men only"}.get(r["sex"], r["sex"] or "not stated"),
             "MS types admitted": (r["ms_types"].replace(";", LIST_SEPARATOR) or "not restricted in the criteria"
                                   if has_criteria else no_criteria),
-            "EDSS limits": (_limits(r["edss_min"], r["edss_max"])
-                            if has_criteria or not pd.isna(r["edss_min"]) else no_criteria),
+            "EDSS limits": _edss(r, read_criteria(trial), has_criteria, no_criteria),
             "Primary outcome": LIST_SEPARATOR.join(trial.primary_outcomes) or "not in the stored record",
             "Nearest open site": ("give a place to see it" if nearest is None
                                   else nearest.get(key) or "no site open to new participants"),

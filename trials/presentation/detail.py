@@ -16,7 +16,7 @@ from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
 from ..analysis.status import status_caution, status_group, status_words
-from ..analysis.subtype import DONOR_WORDS, ROUTE_WORDS
+from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS
 from ..analysis.table import Entry
 from ..model import Arm, Contact, Study
 from . import facts, plain
@@ -95,21 +95,30 @@ def _kind_items(entry: Entry) -> list[Line]:
 
 def _claims_for(label: str, entry: Entry) -> list[tuple[str, Claim]]:
     """(heading, claim) for one therapy label, chosen by the kind the record names: a donor
-    transplant never gets the figures published for transplants of one's own cells."""
-    known = facts.load_facts()
+    transplant never gets the figures published for transplants of one's own cells, and a
+    claim about one route only shows when the cells may be given that way."""
+    known, kind = facts.load_facts(), entry.kind
     therapy = known.for_label(label)
-    claims = list(therapy.claims) if therapy else []
+    claims = [c for c in (therapy.claims if therapy else ())
+              if not c.route or not kind.routes or c.route in kind.routes]
     if label != HSCT:
         return [(label, c) for c in claims]
     donor = known.for_kind(facts.ALLOGENEIC_HSCT)
     donor_claims = list(donor.claims) if donor else []
-    if entry.kind.is_allogeneic:
-        return [("HSCT with donor cells", c) for c in donor_claims]
-    if not entry.kind.donors:
-        # The record does not say: the donor caution first, then what is known of own-cell HSCT.
-        return ([("HSCT with donor cells", donor_claims[0])] if donor_claims else []) + [
-            ("HSCT with own cells", c) for c in claims]
-    return [("HSCT with own cells", c) for c in claims]
+    own = [("HSCT with own cells", c) for c in claims]
+    if kind.is_allogeneic:
+        also = [("HSCT with donor cells", c) for c in claims if facts.ALLOGENEIC_HSCT in c.also_for]
+        # A study naming both kinds (one arm each) gets both, the donor's first.
+        return [("HSCT with donor cells", c) for c in donor_claims] + (own if AUTOLOGOUS in kind.donors else also)
+    if not kind.donors:
+        # The record does not say: first that donor transplants differ and these figures would
+        # not apply to one, then what is known of own-cell HSCT.
+        return [("HSCT with donor cells", c) for c in donor_claims if c.topic in _DONOR_CAUTION] + own
+    return own
+
+
+# The donor claims shown when a record does not say whose cells it transplants.
+_DONOR_CAUTION = ("Donor (allogeneic) transplant", "Figures for own-cell transplants do not apply")
 
 
 def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
@@ -117,7 +126,7 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     claims for that kind, numbered by source ([1], [2] ...) for 'Sources'."""
     role, study = entry.study_role, entry.study
     items = [
-        Line("", plain.role_sentence(role, entry.labels), "interventions and their types, study type"),
+        Line("", plain.role_sentence(role, entry.labels), "interventions, study type"),
         Line("Interventions", "; ".join(i.label for i in study.interventions)
              if study.interventions else "not stated in the record", "interventions"),
         *_kind_items(entry),
@@ -167,13 +176,16 @@ def _status_section(entry: Entry) -> Section:
         Line("Status last verified by the sponsor", trial.last_verified or "not stated in the record",
              "status verified date"),
         Line("Please note", status_caution(trial, entry.data_date),
-             "overall status, completion date, last update posted, status verified date, data date"),
+             "overall status, completion date, last update posted, status verified date"),
     ]
     if status == "UNKNOWN" and trial.last_known_status:
         items.append(Line("Last status reported", status_words(trial.last_known_status), "last known status"))
     if trial.why_stopped:
         items.append(Line("Why it stopped", trial.why_stopped, "why stopped"))
-    items += [Line("Phase", plain.PHASE_MEANING.get(p, plain.phase_words((p,))), "phases") for p in trial.phases]
+    # What a phase means is about testing a treatment: only said of a study that gives one.
+    gives = entry.study_role == GIVES
+    items += [Line("Phase", plain.PHASE_MEANING.get(p, plain.phase_words((p,))) if gives
+                   else f"{plain.phase_words((p,))} (as registered)", "phases") for p in trial.phases]
     items.append(Line("Kind of study", plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type
                                                                   or "not stated in the record"), "study type"))
     if trial.enrollment is not None:
@@ -260,9 +272,18 @@ def _arm_text(arm: Arm) -> str:
     return text + "."
 
 
-def _design_section(trial: Study) -> Section:
+def _design_section(trial: Study, gives: bool = True) -> Section:
+    """How the study is done. The words for groups and blinding speak of who gets the
+    treatment; for a study that gives none (``gives`` False), the registry's words only."""
     d = trial.design
     items: list[Line] = []
+    if not gives:
+        registered = [(what, value.replace("_", " ").lower()) for what, value in (
+            ("Allocation", d.allocation), ("Model", d.intervention_model), ("Masking", d.masking)) if value]
+        items += [Line(what, f"{value} (as registered)", what.lower()) for what, value in registered]
+        items += [Line("Group", f"{a.label}: {a.description or 'no description'}", "arm group") for a in d.arms]
+        return Section("How the study is done", tuple(items) or (
+            Line("", "The stored record does not describe the design; see the registry record.", "design (absent)"),))
     if d.allocation:
         items.append(Line("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation), "allocation"))
     if d.intervention_model == "CROSSOVER":
@@ -346,7 +367,7 @@ def study_card(entry: Entry) -> Card:
             therapy,
             *((_sources_section(cited),) if cited else ()),
             _eligibility_section(trial),
-            _design_section(trial),
+            _design_section(trial, entry.study_role == GIVES),
             _contacts_section(trial),
             _dates_section(trial),
         ),
@@ -393,7 +414,9 @@ def record_fields(section: Section) -> str:
     a section of reviewed sources only)."""
     cited = {line.source for line in section.items if line.source.startswith(tuple(
         c.source_name for c in _all_claims()))}
-    fields = [line.source for line in section.items if line.source not in cited and line.source != OWN_WORDS]
+    # Sources that point at the line itself ("the fields named in it") are no field to list.
+    fields = [line.source for line in section.items
+              if line.source not in cited and line.source != OWN_WORDS and not line.source.startswith("the ")]
     return ", ".join(dict.fromkeys(f for part in fields for f in part.split(", ")))
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.classify import THERAPY_TYPES
+from ..analysis.subtype import ROUTES
 from ..errors import TrialsError
 
 FACTS_FILE = "therapy_facts.json"
@@ -40,6 +41,8 @@ class Claim:
     year: int | None  # None for undated web pages
     url: str  # a link or a DOI link
     checked_on: date  # when the text was last checked against the source
+    also_for: tuple[str, ...] = ()  # kinds (KINDS) it holds for too: a fertility advice for any transplant
+    route: str = ""  # only for cells given this way (subtype.ROUTES); "" for any
 
     @property
     def citation(self) -> str:
@@ -114,7 +117,13 @@ def _claim(raw: Any, where: str, sources: dict[str, tuple[str, int | None, str]]
     except ValueError:
         raise FactsError(f"{where}: checked_on {checked!r} is not a date (YYYY-MM-DD).") from None
     name, year, url = sources[key]
-    return Claim(_text(raw, "topic", where), text, name, year, url, checked_on)
+    also_for = raw.get("also_for", [])
+    if not isinstance(also_for, list) or any(k not in KINDS for k in also_for):
+        raise FactsError(f"{where}: 'also_for' must list kinds among {', '.join(KINDS)}.")
+    route = raw.get("route", "")
+    if route not in ("", *ROUTES):
+        raise FactsError(f"{where}: 'route' {route!r} is not one of {', '.join(ROUTES)}.")
+    return Claim(_text(raw, "topic", where), text, name, year, url, checked_on, tuple(also_for), route)
 
 
 def parse_facts(data: Any) -> Facts:

@@ -435,10 +435,10 @@ class Store:
         """Every stored multiple sclerosis stem-cell study."""
         return self._studies("WHERE labels != '' AND is_ms = 1")
 
-    def lab_only_studies(self) -> list[StoredStudy]:
-        """Multiple sclerosis studies that name a stem-cell therapy but only take samples for
-        the laboratory (classify.LAB_ONLY): not listed, but known, so a link to one is explained."""
-        return self._studies("WHERE is_ms = 1 AND study_role = 'lab only'")
+    def studies_with_role(self, role: str) -> list[StoredStudy]:
+        """Multiple sclerosis studies of one study role (classify.STUDY_ROLES), labelled or not:
+        laboratory studies are not listed, but a link to one is explained."""
+        return self._studies("WHERE is_ms = 1 AND study_role = ?", (role,))
 
     def study(self, study_id: StudyId) -> StoredStudy | None:
         found = self._studies("WHERE registry = ? AND study_id = ?", (study_id.registry, study_id.value))
