@@ -28,6 +28,7 @@ from common import (
 
 from tests.support.standin import StandIn
 from trials.registries.base import RefreshResult
+from trials.registries.ctgov import plan
 
 
 def last_update(study: dict) -> str:
@@ -57,7 +58,7 @@ def with_changes(studies: list[dict], percent: float, on: str) -> tuple[list[dic
 
 
 def traffic_row(name: str, used: Traffic, studies: int | str) -> list:
-    return [name, used.version, used.listing, used.detail, used.requests, f"{used.bytes:,}", studies]
+    return [name, used.version, used.listing, used.detail, used.sponsors, used.requests, f"{used.bytes:,}", studies]
 
 
 def main() -> None:
@@ -93,7 +94,7 @@ def main() -> None:
 
     print_table(
         f"Requests and response bytes ({n:,} MS studies; {cold.detailed} stem-cell candidates)",
-        ["scenario", "/version", "listing", "detail", "requests", "bytes", "studies travelled"],
+        ["scenario", "/version", "listing", "detail", "sponsors", "requests", "bytes", "studies travelled"],
         [
             traffic_row("cold refresh (ours)", cold_traffic, f"{cold.listed:,} listed + {cold.detailed} full"),
             traffic_row("naive: all fields, paged", naive, f"{naive_studies:,} full"),
@@ -113,6 +114,9 @@ def main() -> None:
              verdict(cold_traffic.listing <= list_target)],
             ["cold: detail requests (100 ids each)", f"<= {detail_target}", cold_traffic.detail,
              verdict(cold_traffic.detail <= detail_target)],
+            ["sponsor lookups per refresh (query.lead)", f"<= {plan.SPONSOR_LOOKUPS_PER_REFRESH}",
+             max(cold_traffic.sponsors, update.sponsors),
+             verdict(max(cold_traffic.sponsors, update.sponsors) <= plan.SPONSOR_LOOKUPS_PER_REFRESH)],
             ["cold: bytes per MS study", "-", f"{cold_traffic.bytes / n:,.0f}", "-"],
             ["naive / ours, bytes", "-", f"{naive.bytes / cold_traffic.bytes:.1f}x", "-"],
             ["repeat, nothing changed: requests", "1 (/version)", repeat.requests,

@@ -120,14 +120,15 @@ class Traffic:
     """What the stand-in answered: request counts by kind and body bytes sent."""
 
     version: int
-    listing: int  # /studies without filter.ids
+    listing: int  # /studies of the MS listing (neither filter.ids nor query.lead)
     detail: int  # /studies with filter.ids
+    sponsors: int  # /studies with query.lead: a clinic sponsor's other listings
     other: int
     bytes: int
 
     @property
     def requests(self) -> int:
-        return self.version + self.listing + self.detail + self.other
+        return self.version + self.listing + self.detail + self.sponsors + self.other
 
 
 def traffic(server: standin.StandIn, since: int = 0) -> Traffic:
@@ -135,9 +136,10 @@ def traffic(server: standin.StandIn, since: int = 0) -> Traffic:
     log = server.requests[since:]
     studies = [r for r in log if r.path.endswith("/studies")]
     detail = sum("filter.ids" in r.query for r in studies)
+    sponsors = sum("query.lead" in r.query for r in studies)
     version = sum(r.path.endswith("/version") for r in log)
-    return Traffic(version, len(studies) - detail, detail, len(log) - len(studies) - version,
-                   sum(r.bytes_sent for r in log))
+    return Traffic(version, len(studies) - detail - sponsors, detail, sponsors,
+                   len(log) - len(studies) - version, sum(r.bytes_sent for r in log))
 
 
 def naive_listing(url: str) -> int:
