@@ -164,7 +164,7 @@ def test_requests_are_spaced_by_the_interval(respx_mock, monkeypatch):
     sleeps: list[float] = []
     monkeypatch.setattr("trials.registries.ctgov.api.time.sleep", sleeps.append)
     respx_mock.get(f"{BASE}/version").mock(
-        return_value=httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "x"}))
+        return_value=httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "2025-09-25T00:00:00"}))
     with Client(BASE, interval=1.0, backoff=0) as polite:
         polite.version()
         polite.version()
@@ -173,7 +173,7 @@ def test_requests_are_spaced_by_the_interval(respx_mock, monkeypatch):
 
 def test_sends_a_descriptive_user_agent(respx_mock, client):
     route = respx_mock.get(f"{BASE}/version").mock(
-        return_value=httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "x"}))
+        return_value=httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "2025-09-25T00:00:00"}))
     client.version()
     assert "multiple sclerosis" in route.calls[0].request.headers["user-agent"]
 
@@ -213,7 +213,7 @@ def test_a_budget_bounds_all_requests_together(respx_mock, monkeypatch):
 
     def slow(request):
         clock[0] += 2.5  # each answer takes 2.5 s of the budget
-        return httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "x"})
+        return httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "2025-09-25T00:00:00"})
 
     route = respx_mock.get(f"{BASE}/version").mock(side_effect=slow)
     with Client(BASE, interval=0, backoff=0, retries=0, budget=6.0) as api:

@@ -245,7 +245,7 @@ def test_update_button_refreshes_with_progress(tmp_path, respx_mock):
     store = fill_store(tmp_path, MS_2025)
     respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(
         200, json={"apiVersion": "2.0.5", "dataTimestamp": "2025-09-25T00:00:00"}))
-    respx_mock.get(f"{BASE}/studies").mock(return_value=httpx.Response(200, json={"studies": []}))
+    respx_mock.get(f"{BASE}/studies").mock(return_value=httpx.Response(200, json={"studies": [], "totalCount": 0}))
     at = run()
     at.button[0].click().run()
     assert not at.exception

@@ -309,7 +309,7 @@ def mock_api(respx_mock, listed: list[dict], data_timestamp: str = "2025-09-25T0
         ids = request.url.params.get("filter.ids")
         chosen = [s for s in listed if not ids or
                   s["protocolSection"]["identificationModule"]["nctId"] in ids.split(",")]
-        return httpx.Response(200, json={"studies": chosen})
+        return httpx.Response(200, json={"studies": chosen, "totalCount": len(chosen)})
 
     respx_mock.get(f"{BASE}/studies").mock(side_effect=studies)
 
@@ -409,6 +409,6 @@ def test_data_source_column_in_the_table(store, tmp_path):
 def test_refresh_skips_listed_records_without_a_valid_id(store, respx_mock):
     mock_api(respx_mock, [hsct("NCT0000000X"), hsct("NCT00000001")])
     result = run_refresh(store)
-    assert result.listed == 1
+    assert result.listed == 1 and result.skipped == 1
     assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
 

@@ -193,7 +193,7 @@ def test_failure_while_fetching_details_rolls_back(respx_mock, tmp_path):
     def studies(request):
         if "filter.ids" in request.url.params:
             return httpx.Response(503, text="down")
-        return httpx.Response(200, json={"studies": [hsct_study("NCT00000001")]})
+        return httpx.Response(200, json={"studies": [hsct_study("NCT00000001")], "totalCount": 1})
 
     respx_mock.get(f"{BASE}/studies").mock(side_effect=studies)
     with Client(BASE, interval=0, backoff=0) as client, pytest.raises(ApiUnavailable):
@@ -211,7 +211,7 @@ def test_refresh_with_respx_stores_the_detail_record(respx_mock, tmp_path):
         if "filter.ids" in request.url.params:
             assert request.url.params["fields"].split("|") == list(plan.DETAIL_FIELDS)
             return httpx.Response(200, json={"studies": [detail]})
-        return httpx.Response(200, json={"studies": [hsct_study("NCT00000001")]})
+        return httpx.Response(200, json={"studies": [hsct_study("NCT00000001")], "totalCount": 1})
 
     respx_mock.get(f"{BASE}/studies").mock(side_effect=studies)
     with Client(BASE, interval=0, backoff=0) as client:

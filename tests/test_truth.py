@@ -309,7 +309,7 @@ def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_t
         assert all("(" not in q and "[" not in q for q in first)  # Essie's reserved characters
         assert not any("University" in q for q in first)  # university sponsors are never looked up
         assert "NCT02034188" in load(store).entries  # the data landed whatever the lookups do
-        api.data_timestamp = "2022-10-08T00:00:00"
+        api.data_timestamp = "2025-09-26T00:00:00"
         refresh(store, client)
         second = lookups()
         assert len(second) == 2 and '"Translational Biosciences"' in second and not set(first) & set(second)
@@ -318,7 +318,7 @@ def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_t
         flagged = load(store).entries["NCT02034188"]
         assert flags.SPONSOR_PAY in {f.code for f in flagged.flags}
         # New data again: the answers are kept, nobody is asked again within 30 days.
-        api.data_timestamp = "2022-10-09T00:00:00"
+        api.data_timestamp = "2025-09-27T00:00:00"
         refresh(store, client, full=True)
         assert lookups() == []
         assert "NCT09999998" in {p[0] for p in store.sponsor_checks("ctgov")["Translational Biosciences"].paying}

@@ -165,6 +165,9 @@ def _refresh(settings: trials.Settings, full: bool) -> None:
              f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
     if result.dropped:
         _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
+    if result.skipped:
+        _say(f"Skipped {result.skipped} listed records without a valid NCT id; as they could be any "
+             "stored study, no study was removed by this refresh.")
     if result.still_imported:
         _say(f"{result.still_imported} studies from an imported file are kept as imported; "
              "`trials refresh --full` checks them against ClinicalTrials.gov.")

@@ -26,6 +26,7 @@ class RefreshResult:
     bytes_received: int
     dropped: int = 0  # studies the registry no longer lists, removed by a complete listing
     still_imported: int = 0  # studies from an imported file that no refresh has confirmed
+    skipped: int = 0  # listed records without a valid id: not stored, and nothing removed
 
 
 @dataclass(frozen=True)

@@ -638,7 +638,9 @@ class Writer:
             self._before[key] = (current[0], current[1]) if current else None
         self.seen.add(key)
         if source == FILE and current is not None:
-            newer = last_update > current[1] or (last_update == current[1] and current[2] == FILE)
+            # A date after the file's own data date is no date: it must not outrank the stored one.
+            claimed = last_update if last_update <= data_timestamp[:10] else ""
+            newer = claimed > current[1] or (claimed == current[1] and current[2] == FILE)
             if not newer:
                 return False
         self._log_change(key, status, last_update, fetched_at, data_timestamp)

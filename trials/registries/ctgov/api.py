@@ -18,6 +18,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import NoReturn
 
 import httpx
@@ -28,6 +29,7 @@ from ...errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable
 from .record import normalise_nct_id
 
 PAGE_SIZE = 1000  # the API's maximum; its default is only 10
+MAX_PAGES = 50  # without a totalCount: ten times the MS listing's pages
 IDS_PER_REQUEST = 100  # keeps the URL short; one bad id rejects a whole batch
 
 
@@ -140,7 +142,15 @@ class Client:
         data = self._get_json("/version", {})
         if not isinstance(data, dict) or not data.get("dataTimestamp"):
             raise ApiBadResponse("ClinicalTrials.gov /version did not say how fresh its data is.")
-        return Version(str(data.get("apiVersion", "")), str(data["dataTimestamp"]))
+        stamp = str(data["dataTimestamp"])
+        try:
+            moment = datetime.fromisoformat(stamp[:19])
+        except ValueError:
+            raise ApiBadResponse(f"ClinicalTrials.gov /version gave a data version that is no date: "
+                                 f"{stamp[:40]!r}.") from None
+        if moment > datetime.now() + timedelta(days=2):  # naive, as the API writes it; a day's slack
+            raise ApiBadResponse(f"ClinicalTrials.gov /version gave a data version in the future: {stamp[:19]}.")
+        return Version(str(data.get("apiVersion", ""))[:40], moment.isoformat())
 
     def metadata(self) -> list[dict]:
         """``/studies/metadata``: the tree of every field the API knows (FieldNode objects)."""
@@ -160,6 +170,8 @@ class Client:
         fixed = {**params, "fields": "|".join(fields), "format": "json"}
         query: dict[str, str] = {**fixed, "pageSize": str(PAGE_SIZE), "countTotal": "true"}
         seen: set[str] = set()
+        announced: int | None = None
+        received = 0
         while True:
             data = self._get_json("/studies", query)
             if not isinstance(data, dict) or not isinstance(data.get("studies"), list):
@@ -169,10 +181,19 @@ class Client:
             studies = data["studies"]
             token = data.get("nextPageToken") or None
             total = data.get("totalCount")
-            yield Page(studies, total if isinstance(total, int) else None, token)
+            total = total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
+            announced = total if announced is None else announced
+            yield Page(studies, total, token)
             if not studies or token is None or token in seen:
                 return
             seen.add(token)
+            received += len(studies)
+            # Tokens that never end would page forever: stop once more studies came than
+            # totalCount announced (or after MAX_PAGES when it announced none).
+            if (received > announced) if announced is not None else len(seen) >= MAX_PAGES:
+                raise ApiBadResponse(f"ClinicalTrials.gov kept sending pages ({len(seen) + 1}) beyond the "
+                                     f"{announced if announced is not None else 'unknown number of'} studies "
+                                     "it announced; the listing was stopped.")
             # Later pages must repeat the first page's parameters exactly.
             query = {**fixed, "pageSize": str(PAGE_SIZE), "pageToken": token}
 

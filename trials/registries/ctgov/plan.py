@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 
 from ...analysis import classify, flags
 from ...config import Settings
-from ...errors import ApiError
+from ...errors import ApiBadResponse, ApiError
 from ...model import CTGOV, Study
 from ...store.sqlite import Classified, SponsorCheck, Store, utc_now
 from ..base import Progress, RefreshResult
@@ -132,16 +132,24 @@ def refresh(
     # date an incremental listing starts from nor count as already fetched.
     from_file = {i.value for i in store.imported_ids(CTGOV)}
     known = {k: v for k, v in store.last_updates(CTGOV).items() if k not in from_file}
-    incremental = bool(known) and from_api and not stale_rules and not full
+    if from_api and info.data_timestamp and version.data_timestamp < info.data_timestamp:
+        raise ListingRefused(f"ClinicalTrials.gov's data version {version.data_timestamp} is older than the "
+                             f"stored {info.data_timestamp}")
+    # A stored date later than the registry's own data is wrong (a forged or broken record):
+    # starting the listing there would never fetch a real change again.
+    dates = [d for d, _ in known.values() if d and d <= version.data_timestamp[:10]]
+    incremental = bool(dates) and from_api and not stale_rules and not full
     params = dict(MS_QUERY)
     if incremental:
-        since = max(date for date, _ in known.values())
-        params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+        params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{max(dates)},MAX]"
     stamp = {"data_timestamp": version.data_timestamp, "fetched_at": now}
 
     with store.writing() as writer:
-        listed, to_detail = 0, []
+        listed, received, to_detail = 0, 0, []
+        total: int | None = None
         for page in client.iter_pages(params, LIST_FIELDS):
+            total = page.total_count if total is None else total
+            received += len(page.studies)
             for record in map(bounded, page.studies):
                 if not is_nct_id(raw_nct_id(record)):
                     continue
@@ -157,6 +165,7 @@ def refresh(
                 writer.put(record, study, classify.classified(study) if candidate else NOT_STEM_CELL,
                            is_full=False, **stamp)
             progress("Listing multiple sclerosis studies", listed, page.total_count)
+        _check_listing_complete(total, received)
         detailed = 0
         for record in map(bounded, client.studies_by_ids(to_detail, DETAIL_FIELDS)):
             if not is_nct_id(raw_nct_id(record)):
@@ -167,7 +176,10 @@ def refresh(
             progress("Fetching stem-cell study details", detailed, len(to_detail))
         # A complete listing shows what the registry no longer lists. Imported studies
         # go only when the user asked for a full refresh.
-        dropped = 0 if incremental else writer.keep_only_seen(CTGOV, drop_imported=full)
+        # A record without a valid id could be any stored study: then nothing is proven gone.
+        skipped = received - listed
+        dropped = 0 if incremental or skipped else writer.keep_only_seen(CTGOV, drop_imported=full)
+        _check_drop_plausible(dropped, len(known), full)  # raising here rolls the whole refresh back
         writer.set_meta(
             data_timestamp=version.data_timestamp,
             api_version=version.api_version,
@@ -191,9 +203,45 @@ def refresh(
         client.traffic.bytes_received,
         dropped,
         len(store.imported_ids()),
+        skipped,
     )
 
 
+
+
+# -- what the listing must prove before the store believes it ------------------------------
+
+# Studies leave the registry one by one (withdrawn records are kept, renamed ids redirect);
+# a refresh that would remove more than this share of the stored studies is refused.
+MAX_DROP_SHARE = 0.05
+MIN_DROP_REFUSED = 10  # below this many, a drop is never implausible
+
+
+def _check_listing_complete(total: int | None, received: int) -> None:
+    """The listing must have delivered every study its ``totalCount`` announced: one that
+    ended early would make the store forget (a full refresh) or miss (an incremental one)
+    the studies it never sent."""
+    if total is None:
+        raise ListingRefused("ClinicalTrials.gov's listing did not say how many studies it holds "
+                             "(no totalCount), so its end cannot be checked")
+    if received < total:
+        raise ListingRefused(f"ClinicalTrials.gov's listing ended after {received:,} of the {total:,} "
+                             "studies it announced")
+
+
+def _check_drop_plausible(dropped: int, stored: int, full: bool) -> None:
+    if dropped >= MIN_DROP_REFUSED and dropped > MAX_DROP_SHARE * stored:
+        asked = "`trials refresh --full`" if full else "this refresh"
+        raise ListingRefused(f"{asked} would remove {dropped:,} of the {stored:,} stored studies "
+                             f"(more than {MAX_DROP_SHARE:.0%}), which the registry never does at once")
+
+
+class ListingRefused(ApiBadResponse):
+    """A listing the store will not believe; the stored data stays exactly as it was."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(f"{problem}. Nothing was changed: the stored data stays as it was. Try again "
+                         "later; if it keeps happening, check TRIALS_API_URL and `trials check`.")
 
 
 # -- step 4: the sponsors' other listings -------------------------------------------------

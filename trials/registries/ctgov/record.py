@@ -105,9 +105,19 @@ def _module(protocol: dict, name: str) -> dict:
     return module if isinstance(module, dict) else {}
 
 
+_PARTIAL_DATE = re.compile(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+
+def _partial_date(value: Any) -> str:
+    """A partial date as the registry writes it (``2019``, ``2019-12`` or ``2019-12-19``);
+    anything else ("zzzz", "99/99/9999") is unknown: dates are compared and a word must not
+    outrank every real date."""
+    text = _text(value)
+    return text if _PARTIAL_DATE.fullmatch(text) else ""
+
+
 def _date(status_module: dict, key: str) -> str:
-    """A partial date as the registry wrote it: ``2019``, ``2019-12`` or ``2019-12-19``."""
-    return _text(dig(status_module, key, "date"))
+    return _partial_date(dig(status_module, key, "date"))
 
 
 def _contact(raw: dict) -> Contact:
@@ -239,7 +249,7 @@ def read_study(record: Any) -> Study:
         overall_status=_text(status.get("overallStatus")),
         last_known_status=_text(status.get("lastKnownStatus")),
         why_stopped=_text(status.get("whyStopped")),
-        last_verified=_text(status.get("statusVerifiedDate")),
+        last_verified=_partial_date(status.get("statusVerifiedDate")),
         study_type=_text(design.get("studyType")),
         phases=_texts(design.get("phases")),
         conditions=_texts(conditions.get("conditions")),
