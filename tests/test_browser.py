@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import json
 import os
 import re
 import subprocess
@@ -29,7 +30,7 @@ import trials
 from trials.config import Settings
 from trials.presentation.map import site_points
 
-from .conftest import MS_2025, MSC_2022, REPO, needs_shared
+from .conftest import MS_2025, MSC_2022, REPO, by_id, needs_shared
 from .support.standin import StandIn, free_port, load_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -417,3 +418,51 @@ def test_axe_finds_no_serious_problem(served, browser, size, state):
     report = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in found]
     assert not [v for v in found if v["impact"] in ("serious", "critical")
                 or v["id"] in ("heading-order", "color-contrast")], report
+
+
+def test_an_upload_is_the_uploaders_own_view_and_changes_nothing_for_others(served, browser, tmp_path):
+    """Issue 17: a forged download (a real study with a later update and a fake contact, and
+    an invented recruiting study) is seen by its uploader only; the store and every other
+    visitor's page are unchanged."""
+    url, settings = served
+    before = trials.load(settings)
+    real = copy.deepcopy(by_id(load_corpus(MS_2025), BEAT_MS))  # BEAT-MS, from the real records
+    status = real["protocolSection"]["statusModule"]
+    status["lastUpdatePostDateStruct"] = {"date": "2025-09-24"}
+    real["protocolSection"]["contactsLocationsModule"] = {"centralContacts": [
+        {"name": "Enrol Today", "phone": "+1 555 0100", "email": "enrol@clinic.example"}]}
+    invented = copy.deepcopy(real)
+    invented["protocolSection"]["identificationModule"] |= {"nctId": "NCT09999997",
+                                                            "briefTitle": "Stem Cells Cure MS Now"}
+    status = invented["protocolSection"]["statusModule"]
+    status["overallStatus"] = "RECRUITING"
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps([real, invented]), encoding="utf-8")
+
+    uploader = browser.new_context(**DESKTOP).new_page()
+    local_only(uploader)
+    open_page(uploader, url)
+    uploader.get_by_text("Data from a download instead").click()
+    settle(uploader)
+    uploader.locator("input[type='file']").set_input_files(str(forged))
+    uploader.get_by_text("You are viewing your own file forged.json", exact=False).wait_for(timeout=30_000)
+    settle(uploader)
+
+    other = browser.new_context(**DESKTOP).new_page()
+    local_only(other)
+    open_page(other, f"{url}/?study={BEAT_MS}")
+    text = other.locator("[role='dialog']").inner_text()
+    assert "Enrol Today" not in text and "555 0100" not in text
+    open_page(other, f"{url}/?study=NCT09999997")
+    assert other.get_by_text("which is not in the data", exact=False).count() == 1
+    after = trials.load(settings)
+    assert "NCT09999997" not in after.entries
+    assert after.entries[BEAT_MS].study == before.entries[BEAT_MS].study
+    assert after.info.imported is None  # nothing was imported into the shared store
+
+    # The uploader can go back to the server's data.
+    uploader.get_by_role("button", name="Back to this server's data").click()
+    settle(uploader)
+    assert uploader.get_by_text("You are viewing your own file", exact=False).count() == 0
+    uploader.context.close()
+    other.context.close()

@@ -52,6 +52,7 @@ from .updates import (
     import_file,
     labels_are_stale,
     needs_update,
+    read_upload,
     refresh,
     relabel,
     store_notice,
@@ -74,7 +75,7 @@ __all__ = [
     # the data: which to show, and updating it
     "Snapshot", "Current", "Notice", "NO_DATA", "current", "choose", "entry", "load", "load_bundled",
     "version", "store_notice", "refresh", "relabel", "labels_are_stale", "needs_update",
-    "import_file", "write_bundled", "check", "Updater", "UpdateState", "updater", "RefreshResult",
+    "import_file", "read_upload", "write_bundled", "check", "Updater", "UpdateState", "updater", "RefreshResult",
     "ImportResult", "Check",
     # the model, and the page
     "Study", "StudyId", "serve",

@@ -20,6 +20,10 @@ class Settings:
     cache_dir: Path = Path(DEFAULT_CACHE_DIR)
     request_interval: float = DEFAULT_REQUEST_INTERVAL
     user_agent: str = DEFAULT_USER_AGENT
+    # Whether a download uploaded on the page goes into the shared store for every visitor.
+    # Off by default: an upload is then the uploader's own view, and the shared data changes
+    # only through the registry or the operator's `trials import`.
+    shared_imports: bool = False
 
     @property
     def store_path(self) -> Path:
@@ -34,4 +38,5 @@ class Settings:
                 os.environ.get("TRIALS_REQUEST_INTERVAL", DEFAULT_REQUEST_INTERVAL)
             ),
             user_agent=os.environ.get("TRIALS_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
+            shared_imports=os.environ.get("TRIALS_SHARED_IMPORTS", "").strip().lower() in ("1", "true", "yes"),
         )

@@ -10,6 +10,7 @@ one refresh, not ten.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from .analysis.classify import CLASSIFIER_VERSION, classified
 from .config import Settings
 from .errors import TrialsError, UpdateRunning
 from .registries import Check, ImportResult, Progress, RefreshResult
-from .snapshot import is_stale
+from .snapshot import Snapshot, is_stale, read
 from .store import bundled
 from .store.sqlite import Store, StoreInfo
 
@@ -128,6 +129,19 @@ def import_file(settings: Settings, path: Path) -> ImportResult:
     with store.update_lock(PATIENT_WAIT):
         _relabel(store)
         return registries.DEFAULT.import_file(store, path)
+
+
+def read_upload(content: bytes, name: str) -> tuple[Snapshot, ImportResult]:
+    """A visitor's uploaded download, read into a snapshot of its own that only this
+    visitor sees: it is parsed by the same importer (every check and limit) into a
+    throw-away store, and never touches the shared one. Raises TrialsError on a bad file."""
+    with tempfile.TemporaryDirectory(prefix="trials-upload-") as folder:
+        path = Path(folder) / (Path(name).name or "upload.json")
+        path.write_bytes(content)
+        store = Store(Path(folder) / "upload.sqlite3")
+        result = registries.DEFAULT.import_file(store, path)
+        shown = read(store)
+    return shown, result
 
 
 def write_bundled(settings: Settings, path: Path | None = None) -> int:

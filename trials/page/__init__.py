@@ -48,6 +48,10 @@ def page(settings: trials.Settings) -> None:
     failed = update.error if update.error and not update.running else None
     current = trials.choose(stored, failed, busy=update.busy, bundled=data.bundled)
     snapshot = current.snapshot
+    own = data.uploaded()
+    if own is not None:  # this visitor's uploaded file, seen by nobody else
+        data.uploaded_notice()
+        snapshot = own[0]
 
     top = st.columns([5, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
@@ -73,7 +77,7 @@ def page(settings: trials.Settings) -> None:
         data.follow_update(updater, update)
         return
 
-    version = (*version, snapshot.bundled)
+    version = (*version, snapshot.bundled) if own is None else own[1]
     query = state.query()
     shown = data.shown(version, snapshot, query)
     result = shown.result

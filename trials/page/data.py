@@ -4,6 +4,7 @@ update every visitor follows, the import box and the "About the data" footer."""
 from __future__ import annotations
 
 import tempfile
+import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def shown(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> Sho
     list, the chart and the map: the costly part) of a query without this visitor's answers
     or place is kept for the next visitor, keyed by what decides the rows only; the study
     to open and the comparison are searched for this visitor alone."""
-    if query.is_personal:
+    if query.is_personal or version[0] == "upload":  # nothing of a visitor's own is kept for others
         return _shown(snapshot, query)
     shared = _shared(version, query.shared_part(), snapshot)
     if query == query.shared_part():
@@ -87,26 +88,62 @@ def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:
     st.rerun()
 
 
+UPLOADED = "uploaded"  # the session's own data from an uploaded download: (snapshot, file name, key)
+UPLOAD_ROUND = "upload_round"  # bumped to empty the upload box
+IMPORTED = "imported_file"  # the upload box's file last read
+
+
 def _import(settings: trials.Settings, upload: Any) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        try:
-            result = trials.import_file(settings, path)
-        except trials.TrialsError as exc:
-            st.error(plain.md_escape(str(exc)))  # it quotes the file and its records
-            return
+    """An uploaded download: this visitor's own view, unless the operator lets uploads into
+    the shared store (``TRIALS_SHARED_IMPORTS``)."""
+    try:
+        if settings.shared_imports:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / Path(upload.name).name
+                path.write_bytes(upload.getvalue())
+                result = trials.import_file(settings, path)
+        else:
+            snapshot, result = trials.read_upload(upload.getvalue(), upload.name)
+            # A random key, never an object's id (ids are reused), so no cache can serve it to another visitor.
+            st.session_state[UPLOADED] = (snapshot, Path(upload.name).name, uuid.uuid4().hex)
+    except trials.TrialsError as exc:
+        st.error(plain.md_escape(str(exc)))  # it quotes the file and its records
+        return
     st.session_state.import_message = result.text
     st.rerun()
 
 
 def offer_import(settings: trials.Settings) -> None:
+    shared = settings.shared_imports
+    # A new key after "back to this server's data" gives an empty box: the file is gone.
     upload = st.file_uploader(
         "Or import a JSON download from clinicaltrials.gov (search, then Download → JSON)",
-        type=["json", "jsonl"],
+        type=["json", "jsonl"], key=f"upload_{st.session_state.get(UPLOAD_ROUND, 0)}",
+        help=("The file's studies are added to this server's data for every visitor." if shared else
+              "Only you see the file's studies, until you leave or go back to this server's data; "
+              "nothing is stored on the server."),
     )
-    if upload is not None:
+    # Each file once: the box keeps it across reruns.
+    if upload is not None and st.session_state.get(IMPORTED) != upload.file_id:
+        st.session_state[IMPORTED] = upload.file_id
         _import(settings, upload)
+
+
+def uploaded() -> tuple[trials.Snapshot, tuple] | None:
+    """This visitor's own uploaded data, when they chose to view it, with its version key."""
+    kept = st.session_state.get(UPLOADED)
+    return (kept[0], ("upload", kept[2])) if kept else None
+
+
+def uploaded_notice() -> None:
+    """Say whose data is on screen and offer the way back."""
+    name = st.session_state[UPLOADED][1]
+    st.info(plain.md_escape(f"You are viewing your own file {name}: only you see it, and it was not "
+                            "stored on the server."), icon=":material/upload_file:")
+    if st.button("Back to this server's data", icon=":material/undo:"):
+        del st.session_state[UPLOADED]
+        st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
+        st.rerun()
 
 
 def import_panel(settings: trials.Settings) -> None:
