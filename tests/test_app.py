@@ -160,7 +160,7 @@ def test_a_store_that_cannot_be_made_is_a_message_not_a_traceback(tmp_path, monk
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "file" / "cache"))
     at = run()
     assert not at.exception
-    [error] = texts(at.error)
+    [error] = [t.replace("\\", "") for t in texts(at.error)]  # shown as text: Markdown escaped
     assert "Cannot create the cache folder" in error and str(tmp_path / "file") in error
 
 
@@ -170,7 +170,7 @@ def test_empty_result_explains_itself(tmp_path):
     at = run(therapy="iPSC")
     assert not at.exception
     assert summary_line(at).startswith("0 studies")
-    [info] = [i for i in texts(at.info) if "iPSC" in i]
+    [info] = [i.replace("\\", "") for i in texts(at.info) if "iPSC" in i]
     assert "found no trial of an iPSC-based therapy for multiple sclerosis in" in info
     assert not at.dataframe  # no empty grid
 
@@ -447,3 +447,22 @@ def test_a_links_notices_stay_until_the_filters_change_and_a_fixed_place_clears_
     assert any("bogus" in n for n in notices()) and not any("Nowhereville" in n for n in notices())
     at.multiselect(key="therapy").set_value(["HSCT"]).run()  # the filters changed: the link's go too
     assert notices() == []
+
+
+LINK_INJECTIONS = ("[Click here to enrol](https://evil.example/phish)", "![x](https://evil.example/t.png)",
+                   "<img src=https://evil.example/t.png>")
+LIVE_MARKUP = re.compile(r"(?<!\\)\[Click here|(?<!\\)!\[x\]|(?<!\\)\]\(https://evil|(?<!\\)<img")
+
+
+@needs_shared
+@pytest.mark.parametrize("param", ["near", "compare", "age", "sex", "within", "since", "study", "q", "country",
+                                   "edss", "ms_type", "therapy"])
+def test_a_links_values_are_shown_as_text_never_as_links_or_images(tmp_path, param):
+    """Issue 17: every message that quotes a link's value shows it as text."""
+    fill_store(tmp_path, MSC_2022)
+    for value in LINK_INJECTIONS:
+        at = run(**{param: value})
+        assert not at.exception
+        shown = [e.value for kind in ("markdown", "warning", "error", "info", "success", "caption")
+                 for e in getattr(at, kind)]
+        assert not [v for v in shown if LIVE_MARKUP.search(v)], (param, value)

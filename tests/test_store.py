@@ -309,3 +309,22 @@ def test_a_version_4_store_is_keyed_by_registry_and_keeps_every_study_and_change
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (SCHEMA_VERSION,)
         columns = [r[1] for r in conn.execute("PRAGMA table_info(studies)")]
         assert columns[:2] == ["registry", "study_id"]
+
+
+@needs_shared
+def test_a_stored_row_that_no_longer_parses_is_left_out_and_named(tmp_path):
+    """Issue 17: one broken row (by a crash, a disk or a hand) never hides the others."""
+    import sqlite3
+
+    from trials.registries.ctgov.download import import_download
+    from trials.snapshot import read
+
+    store = Store(tmp_path / "s.sqlite3")
+    import_download(store, MSC_2022)
+    count = len(read(store).entries)
+    with sqlite3.connect(tmp_path / "s.sqlite3") as conn:
+        conn.execute("UPDATE studies SET record = '{not json' WHERE study_id = 'NCT02034188'")
+        conn.execute("UPDATE studies SET record = '[1, 2]' WHERE study_id = 'NCT02035514'")
+    shown = read(Store(tmp_path / "s.sqlite3"))
+    assert len(shown.entries) == count - 2 and "NCT02034188" not in shown.entries
+    assert shown.notice.startswith("2 stored studies could not be read") and "NCT02034188" in shown.notice

@@ -96,7 +96,13 @@ def _entry(stored: StoredStudy, sponsors: dict[str, SponsorCheck]) -> Entry:
 def read(store: Store) -> Snapshot:
     """The stored MS stem-cell studies; never touches the network, never writes."""
     checks = {registry: store.sponsor_checks(registry) for registry in registries.REGISTRIES}
-    entries = [_entry(s, checks.get(s.id.registry, {})) for s in store.stem_cell_studies()]
+    entries, unreadable = [], set(store.unreadable)
+    for stored in store.stem_cell_studies():
+        try:
+            entries.append(_entry(stored, checks.get(stored.id.registry, {})))
+        except (ValueError, StoreError):  # a record its registry's reader refuses
+            unreadable.add(stored.id)
+    unreadable |= store.unreadable
     ids = {e.id for e in entries}
     info = store.info()
     unlisted = {}
@@ -111,9 +117,18 @@ def read(store: Store) -> Snapshot:
         changes=tuple(store.status_changes(ids)),
         new_studies=tuple(store.new_studies(ids)),
         # Once new data is in, the old file set aside is history, not news.
-        notice=store.notice if info.is_empty else None,
+        notice=store.notice if info.is_empty else _unreadable_notice(unreadable),
         unlisted=unlisted,
     )
+
+
+def _unreadable_notice(ids: set[StudyId]) -> str | None:
+    if not ids:
+        return None
+    named = ", ".join(sorted(i.value for i in ids)[:5]) + (" ..." if len(ids) > 5 else "")
+    return (f"{len(ids)} stored {'study' if len(ids) == 1 else 'studies'} could not be read and "
+            f"{'is' if len(ids) == 1 else 'are'} left out ({named}); `trials refresh --full` fetches "
+            "them again.")
 
 
 def load_bundled() -> Snapshot | None:

@@ -29,7 +29,7 @@ def main() -> None:
     try:
         page(trials.Settings.from_env())
     except trials.TrialsError as exc:
-        st.error(str(exc))
+        st.error(plain.md_escape(str(exc)))  # it may quote a value from the link
 
 
 def page(settings: trials.Settings) -> None:

@@ -77,7 +77,7 @@ def results(result: trials.Result, view: views.View, snapshot: trials.Snapshot) 
     st.header(view.summary, anchor=False)
     if result.rows.empty:
         if result.empty:
-            st.info(result.empty)
+            st.info(plain.md_escape(result.empty))  # it names the search words
         return
     fit_explained(result)
     # One of the two is shown (CSS, by width); the table goes first, it is the bigger to draw.

@@ -248,6 +248,7 @@ class Store:
         self.path = Path(path)
         self.notice: str | None = None
         self.read_only: str | None = None
+        self.unreadable: set[StudyId] = set()  # rows whose record no longer parses, seen by reads
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -445,12 +446,21 @@ class Store:
         return found[0] if found else None
 
     def _studies(self, where: str, args: tuple = ()) -> list[StoredStudy]:
+        """The rows as studies; a row whose record no longer parses is left out and named in
+        ``unreadable`` (reading stays total: one bad row never hides the others)."""
         with self._reading() as conn:
             rows = conn.execute(f"SELECT * FROM studies {where} ORDER BY registry, study_id", args).fetchall()
+        records = {}
+        for r in rows:
+            record = _record(r["record"])
+            if record is None:
+                self.unreadable.add(StudyId(r["registry"], r["study_id"]))
+            else:
+                records[(r["registry"], r["study_id"])] = record
         return [
             StoredStudy(
                 id=StudyId(r["registry"], r["study_id"]),
-                record=json.loads(r["record"]),
+                record=records[(r["registry"], r["study_id"])],
                 is_full=bool(r["is_full"]),
                 labels=tuple(x for x in r["labels"].split(";") if x),
                 is_ms=bool(r["is_ms"]),
@@ -460,14 +470,18 @@ class Store:
                 source=r["source"],
                 study_role=r["study_role"],
             )
-            for r in rows
+            for r in rows if (r["registry"], r["study_id"]) in records
         ]
 
     def records(self) -> Iterator[tuple[StudyId, dict]]:
         """(id, record) of every stored study, for re-classifying."""
         with self._reading() as conn:
             for r in conn.execute("SELECT registry, study_id, record FROM studies"):
-                yield StudyId(r[0], r[1]), json.loads(r[2])
+                record = _record(r[2])
+                if record is None:
+                    self.unreadable.add(StudyId(r[0], r[1]))
+                else:
+                    yield StudyId(r[0], r[1]), record
 
     def sponsor_checks(self, registry: str) -> dict[str, SponsorCheck]:
         """The lead sponsor's name -> what the last lookup of its other listings found."""
@@ -568,6 +582,15 @@ class Store:
             yield
         finally:
             lock.release()
+
+
+def _record(text: str) -> dict | None:
+    """A stored record, or None when the row no longer holds a JSON object."""
+    try:
+        record = json.loads(text)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
 
 
 class _Damaged(sqlite3.DatabaseError):
