@@ -238,3 +238,26 @@ def test_normalise_nct_id(text, expected):
 def test_malformed_nct_id_is_an_input_error(text):
     with pytest.raises(InputError, match="not a ClinicalTrials.gov id"):
         normalise_nct_id(text)
+
+
+def test_credentials_in_the_api_url_are_never_stored_or_shown(tmp_path):
+    """Issue 17: a TRIALS_API_URL with user:password must not reach the page's source line."""
+    from trials.config import without_credentials
+    from trials.registries.ctgov.plan import refresh
+    from trials.store.sqlite import Store
+
+    from .support.standin import StandIn
+
+    assert without_credentials("at https://user:s3cret@host.example/api/v2 (x)") == "at https://host.example/api/v2 (x)"
+    with StandIn([]) as api:
+        secret_url = api.url.replace("http://", "http://reader:s3cret@")
+        store = Store(tmp_path / "s.sqlite3")
+        with Client(secret_url, interval=0, backoff=0) as client:
+            refresh(store, client)
+        assert "s3cret" not in store.info().source and "reader" not in store.info().source
+
+
+def test_one_try_is_one_try(respx_mock):
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(503))
+    with Client(BASE, interval=0, backoff=0, retries=0) as client, pytest.raises(ApiUnavailable, match="after 1 try "):
+        client.version()

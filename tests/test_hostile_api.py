@@ -148,3 +148,55 @@ def test_a_date_from_the_future_does_not_freeze_the_incremental_listing(store, a
     [listing] = [r for r in api.requests if "query.cond" in r.query]
     since = listing.query["filter.advanced"]
     assert "2099" not in since and "zzzz" not in since and since.startswith("AREA[LastUpdatePostDate]RANGE[2025-")
+
+
+class _Trickle:
+    """A server on 127.0.0.1 that sends its JSON answer one byte a second, forever."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self._server = socket.socket()
+        self._server.bind(("127.0.0.1", 0))
+        self._server.listen()
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}/api/v2"
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import time
+
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n")
+                try:
+                    while not self._stop.is_set():
+                        conn.sendall(b" ")
+                        time.sleep(1)
+                except OSError:
+                    continue
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+
+
+@pytest.mark.parametrize("budget", [None, 3.0])
+def test_an_answer_trickled_a_byte_a_second_ends_within_its_deadline(budget):
+    import time
+
+    trickle = _Trickle()
+    try:
+        started = time.monotonic()
+        with Client(trickle.url, interval=0, backoff=0, retries=0, timeout=4.0, budget=budget) as client:
+            with pytest.raises(ApiError, match="did not answer"):
+                client.version()
+        assert time.monotonic() - started < 8  # the timeout (4 s) or the budget (3 s), not forever
+    finally:
+        trickle.close()

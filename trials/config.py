@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,3 +41,12 @@ class Settings:
             user_agent=os.environ.get("TRIALS_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
             shared_imports=os.environ.get("TRIALS_SHARED_IMPORTS", "").strip().lower() in ("1", "true", "yes"),
         )
+
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+def without_credentials(text: str) -> str:
+    """``text`` with the user and password removed from every URL in it: a TRIALS_API_URL
+    may carry them, and the data's source line and error messages are shown to visitors."""
+    return _CREDENTIALS.sub("", text)

@@ -10,6 +10,7 @@ one refresh, not ten.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 import time
@@ -224,19 +225,27 @@ class Updater:
     def _run(self, automatic: bool) -> None:
         error, busy, result = None, False, None
         try:
-            result = refresh(self.settings, progress=self._progress, automatic=automatic)
+            # With data on screen, the page's update gives up (and frees the update lock) within
+            # UPDATER_BUDGET; a first download may take what it needs, each answer bounded.
+            budget = None if open_store(self.settings).info().is_empty else UPDATER_BUDGET
+            result = refresh(self.settings, progress=self._progress, automatic=automatic, budget=budget)
         except UpdateRunning as exc:
             error, busy = str(exc), True
         except TrialsError as exc:
             error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a thread's failure must reach the page as words
-            error = f"The update failed unexpectedly ({exc.__class__.__name__}: {exc})."
+        except Exception:  # noqa: BLE001 - a thread's failure must reach the page as words
+            # The details are for the operator, in the server's log, not for every visitor.
+            _log.exception("The update failed unexpectedly")
+            error = ("The update failed unexpectedly; the stored data stays in use. The server's "
+                     "log has the details.")
         with self._lock:
             self._state = UpdateState(running=False, runs=self._state.runs + 1, error=error,
                                       busy=busy, result=result, finished_at=time.monotonic())
 
 
+UPDATER_BUDGET = 120.0  # seconds, requests and waits included: a full listing takes about 15
 _updaters: dict[Path, Updater] = {}
+_log = logging.getLogger(__name__)
 
 
 def updater(settings: Settings) -> Updater:

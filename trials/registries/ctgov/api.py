@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import httpx
 from httpx_retries import Retry, RetryTransport
 
-from ...config import DEFAULT_USER_AGENT
+from ...config import DEFAULT_USER_AGENT, without_credentials
 from ...errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable
 from .record import normalise_nct_id
 
@@ -73,7 +73,7 @@ def _parse_json(response: httpx.Response) -> None:
         # Kept on the response so the body is parsed once, not here and again later.
         response.extensions["parsed_json"] = json.loads(response.read())
     except ValueError as exc:
-        raise _NotJson(f"JSON that does not parse ({exc.__class__.__name__})") from exc
+        raise _NotJson("JSON that does not parse") from exc
 
 
 class Client:
@@ -119,8 +119,9 @@ class Client:
             ],
             validate_response=_parse_json,
         )
+        bounded = _WholeAnswerDeadline(transport or httpx.HTTPTransport(), self._seconds_left)
         self._http = httpx.Client(
-            transport=RetryTransport(transport=transport or httpx.HTTPTransport(), retry=retry),
+            transport=RetryTransport(transport=bounded, retry=retry),
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             headers={"User-Agent": user_agent, "Accept": "application/json"},
             # Old NCT ids answer 301 to their current record.
@@ -207,6 +208,13 @@ class Client:
 
     # -- one request ----------------------------------------------------------
 
+    def _seconds_left(self) -> float:
+        """How long one answer may take, body included: the timeout, or less when the
+        client's budget ends sooner."""
+        if self._deadline is None:
+            return self._timeout
+        return max(0.0, min(self._timeout, self._deadline - time.monotonic()))
+
     def _get_json(self, path: str, params: Mapping[str, str]) -> object:
         self._wait_turn()
         url = self.base_url + path
@@ -227,11 +235,11 @@ class Client:
                     f"ClinicalTrials.gov did not answer within {self._budget:.0f} s."
                 ) from None
             raise ApiUnavailable(
-                f"ClinicalTrials.gov did not answer after {self.tries} tries (last: timed out)."
+                f"ClinicalTrials.gov did not answer after {_tries(self.tries)} (last: timed out)."
             ) from None
         except httpx.HTTPError as exc:
             raise ApiUnavailable(
-                f"ClinicalTrials.gov could not be reached after {self.tries} tries "
+                f"ClinicalTrials.gov could not be reached after {_tries(self.tries)} "
                 f"(last: {_short(exc)})."
             ) from None
         finally:
@@ -265,7 +273,7 @@ def _raise_for_status(response: httpx.Response, tries: int) -> NoReturn:
     if status in (429, 502, 503, 504):
         reason = "too many requests" if status == 429 else str(status)
         raise ApiUnavailable(
-            f"ClinicalTrials.gov did not answer after {tries} tries (last: {reason})."
+            f"ClinicalTrials.gov did not answer after {_tries(tries)} (last: {reason})."
         )
     if status == 403:
         raise ApiForbidden(
@@ -282,6 +290,46 @@ def _raise_for_status(response: httpx.Response, tries: int) -> NoReturn:
     raise ApiRejected(f"ClinicalTrials.gov answered with an error ({status}): {body}")
 
 
+class _WholeAnswerDeadline(httpx.BaseTransport):
+    """httpx times each read, not the whole answer: a body trickled a byte a second never
+    times out. This transport gives every answer, body included, one deadline."""
+
+    def __init__(self, inner: httpx.BaseTransport, seconds: Callable[[], float]) -> None:
+        self._inner = inner
+        self._seconds = seconds
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        ends = time.monotonic() + self._seconds()
+        response = self._inner.handle_request(request)
+        response.stream = _BoundedStream(response.stream, ends, request)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _BoundedStream(httpx.SyncByteStream):
+    def __init__(self, stream: Any, ends: float, request: httpx.Request) -> None:
+        self._stream = stream
+        self._ends = ends
+        self._request = request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if time.monotonic() > self._ends:
+                raise httpx.ReadTimeout("the answer took too long to arrive", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close:
+            close()
+
+
+def _tries(n: int) -> str:
+    return "1 try" if n == 1 else f"{n} tries"
+
+
 def _short(exc: Exception) -> str:
-    text = str(exc) or exc.__class__.__name__
+    text = without_credentials(str(exc)) or "no detail"
     return text if len(text) < 120 else text[:117] + "..."

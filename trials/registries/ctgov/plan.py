@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from ...analysis import classify, flags
-from ...config import Settings
+from ...config import Settings, without_credentials
 from ...errors import ApiBadResponse, ApiError
 from ...model import CTGOV, Study
 from ...store.sqlite import Classified, SponsorCheck, Store, utc_now
@@ -185,7 +185,7 @@ def refresh(
             api_version=version.api_version,
             fetched_at=now,
             checked_at=now,
-            source=f"ClinicalTrials.gov API {version.api_version} at {client.base_url}",
+            source=f"ClinicalTrials.gov API {version.api_version} at {without_credentials(client.base_url)}",
             # Every label written is the current classifier's; the store's older ones were
             # renewed before (trials.updates runs relabel first).
             classifier_version=classify.CLASSIFIER_VERSION,
