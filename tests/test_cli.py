@@ -347,3 +347,19 @@ def test_a_page_link_on_the_command_line_is_read_as_the_page_reads_it(tmp_path, 
     assert "trials: No study lists “Germany”. Countries with a study recruiting now" in capsys.readouterr().err
     assert main(["search", "--offline", "--therapy", "MSC", "--link", link]) == 1
     assert "--link gives the whole search" in capsys.readouterr().err
+
+
+def test_outputs_never_follow_a_symbolic_link_and_bad_settings_are_named(tmp_path, env):
+    """Issue 17: `-o` through a planted link overwrote its target; a bad interval was a traceback."""
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    link = tmp_path / "out.csv"
+    link.symlink_to(target)
+    for command in (["export", "--offline", "-o", str(link)], ["feed", "--offline", "-o", str(link)]):
+        refused = trials(*command, env=env)
+        assert refused.returncode == 1 and "symbolic link" in refused.stderr and "Traceback" not in refused.stderr
+    assert target.read_text() == "keep me"
+    for bad in ("abc", "-1", "nan"):
+        refused = trials("search", "--offline", env={**env, "TRIALS_REQUEST_INTERVAL": bad})
+        assert refused.returncode == 1 and "TRIALS_REQUEST_INTERVAL must be a number" in refused.stderr
+        assert "Traceback" not in refused.stderr

@@ -227,6 +227,10 @@ def test_a_healthy_store_in_a_read_only_folder_is_read_not_replaced(tmp_path):
         found = _trials("search", "--offline", env=env)
         assert found.returncode == 0, found.stderr
         assert "NCT01854957" in found.stdout and "unreadable" not in found.stderr
+        # Issue 17: a plain search shows the stored data and says why it could not update it.
+        plain_search = _trials("search", env=env)
+        assert plain_search.returncode == 0, plain_search.stderr
+        assert "NCT01854957" in plain_search.stdout and "read-only" in plain_search.stderr
         refused = _trials("refresh", env=env)
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
         assert "Permission denied" in refused.stderr and str(folder) in refused.stderr
@@ -328,3 +332,17 @@ def test_a_stored_row_that_no_longer_parses_is_left_out_and_named(tmp_path):
     shown = read(Store(tmp_path / "s.sqlite3"))
     assert len(shown.entries) == count - 2 and "NCT02034188" not in shown.entries
     assert shown.notice.startswith("2 stored studies could not be read") and "NCT02034188" in shown.notice
+
+
+def test_a_store_from_a_newer_program_is_left_untouched_and_says_to_upgrade(tmp_path):
+    """Issue 17: it used to be moved aside and replaced by an empty store."""
+    import sqlite3
+
+    path = tmp_path / "trials.sqlite3"
+    Store(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer version of this program.*Upgrade"):
+        Store(path)
+    assert path.read_bytes() == before and not list(tmp_path.glob("*.unreadable-*"))

@@ -268,10 +268,7 @@ def _feed(args: argparse.Namespace, settings: trials.Settings) -> None:
     since = trials.parse_since(args.since)  # a day or a moment: a feed reader's last visit
     snapshot = _data(settings, args.offline).snapshot
     found = trials.changes(snapshot, since)
-    try:
-        args.output.write_bytes(trials.atom(snapshot, found))
-    except OSError as exc:
-        raise trials.InputError(f"Cannot write {args.output}: {exc.strerror}.") from None
+    export.write_file(args.output, trials.atom(snapshot, found))
     _say(f"Wrote {len(found)} changes to {args.output} (Atom). {snapshot.age}")
 
 

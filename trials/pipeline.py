@@ -34,7 +34,7 @@ from .analysis.changes import Change, changes_since, mark_changed
 from .analysis.nearby import Near
 from .analysis.table import Entry
 from .config import Settings
-from .errors import ApiError, TrialsError, UpdateRunning
+from .errors import ApiError, StoreError, TrialsError, UpdateRunning
 from .model import StudyId
 from .presentation import facts, feed, summary
 from .presentation.compare import comparison
@@ -102,7 +102,7 @@ def current(settings: Settings, *, offline: bool = False) -> Current:
                 updates.refresh(settings)
             else:
                 updates.refresh(settings, automatic=True, budget=INTERACTIVE_BUDGET)
-        except (ApiError, UpdateRunning) as exc:
+        except (ApiError, UpdateRunning, StoreError) as exc:  # a read-only store is still read
             failure, busy = str(exc), isinstance(exc, UpdateRunning)
         else:
             stored = read(store)

@@ -11,7 +11,9 @@ becomes "Multiple Sclerosis; '=cmd|...". The cell stays readable.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -38,10 +40,37 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
+    write_file(path, csv_bytes(df))
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: through a temporary file beside it,
+    so a full disk leaves the old file as it was; never through a symbolic link, which
+    could point anywhere (a device such as /dev/stdout is written directly)."""
+    path = Path(path)
     try:
-        Path(path).write_bytes(csv_bytes(df))
+        if path.is_symlink():
+            raise InputError(f"Cannot write {path}: it is a symbolic link; give the file it points to.")
+        if path.exists() and not path.is_file() and not path.is_dir():
+            path.write_bytes(data)  # a device or a pipe
+            return
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as fh:
+            temporary = Path(fh.name)
+        try:
+            temporary.write_bytes(data)
+            # The mode a plain write would give (temporary files are private to their owner).
+            os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
     except OSError as exc:
         raise InputError(f"Cannot write {path}: {exc.strerror}.") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def file_name(data_timestamp: str | None, *, bundled: bool = False) -> str:

@@ -324,6 +324,11 @@ class Store:
                 raise StoreError(f"The local store {self.path} has an older layout and cannot "
                                  f"be upgraded because {self.read_only}. {_WRITABLE_HINT}")
             self._migrate(conn, row[0])
+        elif row is not None and row[0].isdigit() and int(row[0]) > int(SCHEMA_VERSION):
+            # A newer program's store is not damage: never move it aside or replace it.
+            raise StoreError(f"The local store {self.path} was written by a newer version of this program "
+                             f"(store layout {row[0]}; this one reads {SCHEMA_VERSION}). Upgrade this "
+                             "program; the store was left untouched.")
         elif row is None or row[0] != SCHEMA_VERSION:
             raise _Damaged("not a store of this version of the finder")
         problems = [r[0] for r in conn.execute("PRAGMA quick_check(3)")]
