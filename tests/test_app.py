@@ -466,3 +466,27 @@ def test_a_links_values_are_shown_as_text_never_as_links_or_images(tmp_path, par
         shown = [e.value for kind in ("markdown", "warning", "error", "info", "success", "caption")
                  for e in getattr(at, kind)]
         assert not [v for v in shown if LIVE_MARKUP.search(v)], (param, value)
+
+
+def test_a_visitors_clear_cache_request_resets_only_their_own_session():
+    """Issue 17: any websocket client could clear the caches every visitor shares."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime.app_session import AppSession
+
+    import trials.page  # noqa: F401 - replaces the handler
+
+    runs = []
+
+    @st.cache_resource
+    def shared() -> int:
+        runs.append(1)
+        return len(runs)
+
+    shared()
+    state = SimpleNamespace(cleared=False)
+    session = SimpleNamespace(_session_state=SimpleNamespace(clear=lambda: setattr(state, "cleared", True)))
+    AppSession._handle_clear_cache_request(session)
+    assert shared() == 1 and runs == [1]  # the shared cache survived
+    assert state.cleared  # the visitor's own session was reset
+    shared.clear()

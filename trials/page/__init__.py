@@ -12,8 +12,10 @@ Run it with ``trials serve``, or ``streamlit run app.py`` in the repository.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import streamlit as st
+from streamlit.runtime.app_session import AppSession
 
 import trials
 from trials.presentation import plain, views
@@ -21,6 +23,18 @@ from trials.presentation import plain, views
 from . import card, changes, compare, data, filters, places, results, state
 
 _SHOWN_AS = {"info": st.info, "warning": st.warning, "error": st.error}
+
+
+def _clear_own_state_only(session: Any) -> None:
+    """Streamlit's "clear cache" request, which any browser can send over the websocket,
+    clears the caches every visitor shares (the data, the drawn views). A visitor may only
+    reset their own session."""
+    session._session_state.clear()
+
+
+# Streamlit has no setting for this: replace its handler, if it is still where it was.
+if hasattr(AppSession, "_handle_clear_cache_request"):
+    AppSession._handle_clear_cache_request = _clear_own_state_only  # type: ignore[method-assign,assignment]
 
 
 def main() -> None:
