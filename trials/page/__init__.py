@@ -11,6 +11,7 @@ Run it with ``trials serve``, or ``streamlit run app.py`` in the repository.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from trials.presentation import plain, views
 from . import card, changes, compare, data, filters, places, results, state
 
 _SHOWN_AS = {"info": st.info, "warning": st.warning, "error": st.error}
+_log = logging.getLogger(__name__)
 
 
 def _clear_own_state_only(session: Any) -> None:
@@ -43,7 +45,8 @@ def main() -> None:
     try:
         page(trials.Settings.from_env())
     except trials.TrialsError as exc:
-        st.error(plain.md_escape(str(exc)))  # it may quote a value from the link
+        _log.error("The page could not be shown: %s", exc)  # the operator's copy, with its paths
+        st.error(plain.md_escape(plain.for_visitors(str(exc))))  # it may quote a value from the link
 
 
 def page(settings: trials.Settings) -> None:
@@ -81,7 +84,7 @@ def page(settings: trials.Settings) -> None:
         updater.start(automatic=False)
         update = replace(update, running=True)  # follow it, however quickly it ends
     for notice in current.notices:
-        _SHOWN_AS[notice.level](plain.md_escape(notice.text))
+        _SHOWN_AS[notice.level](plain.md_escape(plain.for_visitors(notice.text)))
 
     if snapshot.is_empty:
         st.warning("There is no trial data on this computer yet. Use **Update** "

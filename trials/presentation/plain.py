@@ -235,3 +235,13 @@ def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
     return (f"Bundled snapshot, data as of {as_of:%Y-%m-%d}, {old}: ClinicalTrials.gov could "
             "not be reached and no data is stored here yet, so this is the copy that came "
             "with the program. Studies may have changed since.")
+
+
+# An absolute path on the server: not a visitor's business (the operator's log has it).
+_SERVER_PATH = re.compile(r"(?<![\w:/.~-])/(?:[\w.+@-]+/)*[\w.+@-]+/?")
+
+
+def for_visitors(text: str) -> str:
+    """A message as a page visitor sees it: the server's file paths left out. The command
+    line, run by the operator, keeps them."""
+    return _SERVER_PATH.sub("(a folder on the server)", text)
