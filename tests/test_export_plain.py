@@ -164,3 +164,16 @@ def test_registry_text_on_the_page_loses_control_characters():
     shown = plain.md_escape("Stem cells \x1b[31mnow\x07 \u202etrial\nsecond line")
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
     assert shown == "Stem cells now trial  \nsecond line"
+
+
+def test_visitors_see_no_server_folder_and_every_other_text_intact():
+    from trials.presentation.plain import for_visitors
+
+    folders = ["/srv/my data/cache", "/tmp"]
+    assert for_visitors("Cannot write /srv/my data/cache/trials.sqlite3: full.", folders) == (
+        "Cannot write (a folder on the server) full.")
+    assert for_visitors("/tmp/trials-upload-x1/f.json is not a download", folders) == (
+        "(a folder on the server) is not a download")
+    for text in ("ClinicalTrials.gov /version did not say", "(/studies)", "see https://clinicaltrials.gov/study/NCT01",
+                 "EDSS 3/4, 2024/05/13, and/or, N/A"):
+        assert for_visitors(text, folders) == text

@@ -194,9 +194,49 @@ def test_an_answer_trickled_a_byte_a_second_ends_within_its_deadline(budget):
     trickle = _Trickle()
     try:
         started = time.monotonic()
-        with Client(trickle.url, interval=0, backoff=0, retries=0, timeout=4.0, budget=budget) as client:
+        with Client(trickle.url, interval=0, backoff=0, retries=0, timeout=4.0, answer_limit=4.0,
+                    budget=budget) as client:
             with pytest.raises(ApiError, match="did not answer"):
                 client.version()
-        assert time.monotonic() - started < 8  # the timeout (4 s) or the budget (3 s), not forever
+        assert time.monotonic() - started < 8  # the answer limit (4 s) or the budget (3 s), not forever
     finally:
         trickle.close()
+
+
+def test_a_full_refresh_may_drop_imported_studies_the_registry_never_listed(store, api, tmp_path):
+    """Review of issue 17: only the registry's own studies count against the drop limit."""
+    from trials.registries.ctgov.download import import_download
+
+    foreign = []
+    for n in range(20):  # 20 studies from a download that the registry does not list
+        record = copy.deepcopy(api.studies[n])
+        record["protocolSection"]["identificationModule"]["nctId"] = f"NCT0999{n:04d}"
+        foreign.append(record)
+    path = tmp_path / "download.json"
+    path.write_text(json.dumps(foreign), encoding="utf-8")
+    import_download(store, path)
+    result = broken_refresh(store, api, full=True)
+    assert result.dropped == 20 and store.info().imported is None
+
+
+def test_a_full_refresh_mends_a_stored_row_that_no_longer_parses(store, api):
+    import sqlite3
+
+    from trials.snapshot import read
+
+    stem_cell = next(iter(read(store).entries))
+    with sqlite3.connect(store.path) as conn:
+        conn.execute("UPDATE studies SET record = '{bad' WHERE study_id = ?", (stem_cell,))
+    assert "could not be read" in read(Store(store.path)).notice
+    broken_refresh(store, api, full=True)
+    mended = read(Store(store.path))
+    assert stem_cell in mended.entries and mended.notice is None
+
+
+def test_the_same_data_version_spelled_otherwise_is_not_older(store, api):
+    import sqlite3
+
+    with sqlite3.connect(store.path) as conn:  # as an older program stored it
+        conn.execute("UPDATE meta SET value = '2025-09-25T00:00:00.000Z' WHERE key = 'data_timestamp'")
+    api.data_timestamp = "2025-09-25T00:00:00"
+    assert broken_refresh(store, api).mode in ("unchanged", "incremental", "full")

@@ -46,7 +46,7 @@ def main() -> None:
         page(trials.Settings.from_env())
     except trials.TrialsError as exc:
         _log.error("The page could not be shown: %s", exc)  # the operator's copy, with its paths
-        st.error(plain.md_escape(plain.for_visitors(str(exc))))  # it may quote a value from the link
+        st.error(plain.md_escape(data.visible(str(exc))))  # it may quote a value from the link
 
 
 def page(settings: trials.Settings) -> None:
@@ -84,7 +84,7 @@ def page(settings: trials.Settings) -> None:
         updater.start(automatic=False)
         update = replace(update, running=True)  # follow it, however quickly it ends
     for notice in current.notices:
-        _SHOWN_AS[notice.level](plain.md_escape(plain.for_visitors(notice.text)))
+        _SHOWN_AS[notice.level](plain.md_escape(data.visible(notice.text)))
 
     if snapshot.is_empty:
         st.warning("There is no trial data on this computer yet. Use **Update** "

@@ -65,6 +65,16 @@ def shown(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> Sho
     return replace(shared, result=trials.search(snapshot, query))
 
 
+def visible(text: str) -> str:
+    """``text`` without the server's folders (plain.for_visitors)."""
+    try:
+        cache = trials.Settings.from_env().cache_dir
+        folders = [str(cache), str(cache.resolve()), str(cache.absolute())]
+    except trials.TrialsError:  # the settings themselves are what went wrong: no folder to hide
+        folders = []
+    return plain.for_visitors(text, [*folders, tempfile.gettempdir(), str(Path(tempfile.gettempdir()).resolve())])
+
+
 def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:
     """Show a running update's progress (the stored data is already on screen), then
     rerun once to show its data or its failure. Every visitor follows the same update.
@@ -107,7 +117,7 @@ def _import(settings: trials.Settings, upload: Any) -> None:
             # A random key, never an object's id (ids are reused), so no cache can serve it to another visitor.
             st.session_state[UPLOADED] = (snapshot, Path(upload.name).name, uuid.uuid4().hex)
     except trials.TrialsError as exc:
-        st.error(plain.md_escape(str(exc)))  # it quotes the file and its records
+        st.error(plain.md_escape(visible(str(exc))))  # it quotes the file and its records
         return
     st.session_state.import_message = result.text
     st.rerun()

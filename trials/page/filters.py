@@ -21,10 +21,14 @@ KEEP: Final = "session"
 EDSS_STEPS = [x / 2 for x in range(21)]
 
 
+def _counts(snapshot: trials.Snapshot) -> dict[str, dict[str, int]]:
+    """For each parameter that reads a column, how many studies have each value."""
+    return {p.name: summary.counts_by(snapshot.table, p.column) for p in trials.PARAMS if p.column}
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _choices(version: tuple, _snapshot: trials.Snapshot) -> dict[str, dict[str, int]]:
-    """For each parameter that reads a column, how many studies have each value."""
-    return {p.name: summary.counts_by(_snapshot.table, p.column) for p in trials.PARAMS if p.column}
+    return _counts(_snapshot)
 
 
 def _widget(param: trials.Param, counts: dict[str, int] | None) -> None:
@@ -44,7 +48,8 @@ def _widget(param: trials.Param, counts: dict[str, int] | None) -> None:
 
 def panels(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> None:
     """The three panels; the widgets hold ``query`` (their keys' values)."""
-    counts = _choices(version, snapshot)
+    # A visitor's upload is counted for them alone: it never takes a place in a shared cache.
+    counts = _counts(snapshot) if version[0] == "upload" else _choices(version, snapshot)
     clinician = query.active_count(clinician=True)
     left, middle, right = st.columns(3)
     panel = left.expander(f"Filters ({query.active_count(clinician=False)} active)",

@@ -49,11 +49,12 @@ def write_file(path: Path, data: bytes) -> None:
     could point anywhere (a device such as /dev/stdout is written directly)."""
     path = Path(path)
     try:
+        real = path.resolve()
+        if real.is_char_device() or real.is_fifo():
+            path.write_bytes(data)  # a device or a pipe (/dev/stdout is a link to one)
+            return
         if path.is_symlink():
             raise InputError(f"Cannot write {path}: it is a symbolic link; give the file it points to.")
-        if path.exists() and not path.is_file() and not path.is_dir():
-            path.write_bytes(data)  # a device or a pipe
-            return
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as fh:
             temporary = Path(fh.name)
         try:

@@ -10,6 +10,7 @@ neurologist.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from ..store.sqlite import StoreInfo
@@ -237,11 +238,10 @@ def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
             "with the program. Studies may have changed since.")
 
 
-# An absolute path on the server: not a visitor's business (the operator's log has it).
-_SERVER_PATH = re.compile(r"(?<![\w:/.~-])/(?:[\w.+@-]+/)*[\w.+@-]+/?")
-
-
-def for_visitors(text: str) -> str:
-    """A message as a page visitor sees it: the server's file paths left out. The command
-    line, run by the operator, keeps them."""
-    return _SERVER_PATH.sub("(a folder on the server)", text)
+def for_visitors(text: str, folders: Iterable[str]) -> str:
+    """A message as a page visitor sees it: the server's ``folders`` (the cache, the temporary
+    folder), and any path inside them, left out. The command line, run by the operator,
+    and the server's log keep them."""
+    for folder in sorted({f.rstrip("/") for f in folders if f and f.strip("/")}, key=len, reverse=True):
+        text = re.sub(re.escape(folder) + r"(?:/[^\s]*)?", "(a folder on the server)", text)
+    return text

@@ -734,6 +734,11 @@ class Writer:
         )
         return cursor.rowcount
 
+    def remaining(self, registry: str, source: str) -> int:
+        """How many of the registry's studies from ``source`` (API or FILE) the store holds now."""
+        return self._conn.execute("SELECT count(*) FROM studies WHERE registry = ? AND source = ?",
+                                  (registry, source)).fetchone()[0]
+
     def put_sponsor_check(self, registry: str, check: SponsorCheck) -> None:
         self._conn.execute("INSERT OR REPLACE INTO sponsor_checks VALUES (?, ?, ?, ?)",
                            (registry, check.sponsor, check.checked_at, json.dumps([list(p) for p in check.paying])))

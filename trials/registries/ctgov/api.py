@@ -29,6 +29,7 @@ from ...errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable
 from .record import normalise_nct_id
 
 PAGE_SIZE = 1000  # the API's maximum; its default is only 10
+ANSWER_LIMIT = 120.0  # seconds for one whole answer, body included (each read has ``timeout``)
 MAX_PAGES = 50  # without a totalCount: ten times the MS listing's pages
 IDS_PER_REQUEST = 100  # keeps the URL short; one bad id rejects a whole batch
 
@@ -94,6 +95,7 @@ class Client:
         backoff: float = 1.0,
         interval: float = 1.0,
         budget: float | None = None,
+        answer_limit: float = ANSWER_LIMIT,
         user_agent: str = DEFAULT_USER_AGENT,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -103,6 +105,7 @@ class Client:
         self.traffic = Traffic()
         self._last_request = 0.0
         self._timeout = timeout
+        self._answer_limit = answer_limit
         self._budget = budget
         self._deadline = None if budget is None else time.monotonic() + budget
         retry = Retry(
@@ -212,8 +215,8 @@ class Client:
         """How long one answer may take, body included: the timeout, or less when the
         client's budget ends sooner."""
         if self._deadline is None:
-            return self._timeout
-        return max(0.0, min(self._timeout, self._deadline - time.monotonic()))
+            return self._answer_limit  # a big page on a slow but steady line takes longer than one read
+        return max(0.0, min(self._answer_limit, self._deadline - time.monotonic()))
 
     def _get_json(self, path: str, params: Mapping[str, str]) -> object:
         self._wait_turn()

@@ -32,7 +32,7 @@ from ...analysis import classify, flags
 from ...config import Settings, without_credentials
 from ...errors import ApiBadResponse, ApiError
 from ...model import CTGOV, Study
-from ...store.sqlite import Classified, SponsorCheck, Store, utc_now
+from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
 from ..base import Progress, RefreshResult
 from .api import Client
 from .record import bounded, is_nct_id, raw_nct_id, read_study
@@ -132,7 +132,7 @@ def refresh(
     # date an incremental listing starts from nor count as already fetched.
     from_file = {i.value for i in store.imported_ids(CTGOV)}
     known = {k: v for k, v in store.last_updates(CTGOV).items() if k not in from_file}
-    if from_api and info.data_timestamp and version.data_timestamp < info.data_timestamp:
+    if from_api and _moment(version.data_timestamp) < _moment(info.data_timestamp):
         raise ListingRefused(f"ClinicalTrials.gov's data version {version.data_timestamp} is older than the "
                              f"stored {info.data_timestamp}")
     # A stored date later than the registry's own data is wrong (a forged or broken record):
@@ -157,7 +157,8 @@ def refresh(
                 listed += 1
                 candidate = classify.is_candidate(study)
                 stored = known.get(study.id.value)
-                if stored and stored[0] == study.last_update and (stored[1] or not candidate):
+                # (A full refresh writes every record again: it also mends rows that no longer parse.)
+                if stored and not full and stored[0] == study.last_update and (stored[1] or not candidate):
                     writer.seen.add(study.id)  # unchanged: keep what is stored
                     continue
                 if candidate:
@@ -179,7 +180,9 @@ def refresh(
         # A record without a valid id could be any stored study: then nothing is proven gone.
         skipped = received - listed
         dropped = 0 if incremental or skipped else writer.keep_only_seen(CTGOV, drop_imported=full)
-        _check_drop_plausible(dropped, len(known), full)  # raising here rolls the whole refresh back
+        # Only the registry's own studies count: imported ones it never listed may go freely.
+        gone = len(known) - writer.remaining(CTGOV, API)
+        _check_drop_plausible(gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
         writer.set_meta(
             data_timestamp=version.data_timestamp,
             api_version=version.api_version,
@@ -215,6 +218,15 @@ def refresh(
 # a refresh that would remove more than this share of the stored studies is refused.
 MAX_DROP_SHARE = 0.05
 MIN_DROP_REFUSED = 10  # below this many, a drop is never implausible
+
+
+def _moment(stamp: str | None) -> datetime:
+    """A data version as a moment, whatever its spelling ("...Z", fractions); the earliest
+    moment for none or an unreadable one (an older program's store is never refused)."""
+    try:
+        return datetime.fromisoformat((stamp or "")[:19])
+    except ValueError:
+        return datetime.min
 
 
 def _check_listing_complete(total: int | None, received: int) -> None:
