@@ -82,9 +82,10 @@ def test_a_long_refresh_makes_others_wait_or_use_stored_data_never_fetch_twice(t
         assert "Another update finished while this one waited" in waiting_err
         for err in (search_err, first_err, waiting_err):
             assert "Traceback" not in err and "database is locked" not in err
-        # ClinicalTrials.gov saw one refresh: one /version and one listing pass (3 pages;
-        # no record changed, so no full record travelled), and the next few sponsor lookups.
-        assert kinds(api) == {"version": 1, "listing": 3, "detail": 0,
+        # ClinicalTrials.gov saw one refresh: one /version, one listing pass (3 pages), one
+        # request for the candidates' full records (a full refresh writes every record again)
+        # and the next few sponsor lookups.
+        assert kinds(api) == {"version": 1, "listing": 3, "detail": 1,
                               "sponsor lookups": plan.SPONSOR_LOOKUPS_PER_REFRESH}
 
 
