@@ -96,7 +96,8 @@ def _entry(stored: StoredStudy, sponsors: dict[str, SponsorCheck]) -> Entry:
 def read(store: Store) -> Snapshot:
     """The stored MS stem-cell studies; never touches the network, never writes."""
     checks = {registry: store.sponsor_checks(registry) for registry in registries.REGISTRIES}
-    entries, unreadable = [], set(store.unreadable)
+    entries: list[Entry] = []
+    unreadable: set[StudyId] = set()
     for stored in store.stem_cell_studies():
         try:
             entries.append(_entry(stored, checks.get(stored.id.registry, {})))

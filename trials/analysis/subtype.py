@@ -44,8 +44,6 @@ _DONOR_PATTERNS = (
 _GVHD = re.compile(r"graft[\s-]+versus[\s-]+host|\bGvHD\b", re.IGNORECASE)
 
 # MSC tissues, most specific first ("umbilical cord blood" is not cord tissue).
-TISSUES = ("bone marrow", "adipose tissue", "umbilical cord", "placenta", "embryonic stem cells",
-           "amniotic tissue", "dental pulp", "menstrual blood")
 _TISSUE_PATTERNS = (
     ("bone marrow", re.compile(r"\bbone[\s-]+marrow|\bmarrow\b|(?-i:\bBM-?MSCs?\b|\bBMSCs?\b)", re.IGNORECASE)),
     ("adipose tissue", re.compile(r"\badipose|\bfat\b|lipoaspirate|(?-i:\bh?AD-?MSCs?\b|\badMSCs?\b|\bAT-?MSCs?\b)",
@@ -58,9 +56,8 @@ _TISSUE_PATTERNS = (
     ("dental pulp", re.compile(r"dental[\s-]+pulp|(?-i:\bDPSCs?\b)", re.IGNORECASE)),
     ("menstrual blood", re.compile(r"menstrual|endometri", re.IGNORECASE)),
 )
+TISSUES = tuple(name for name, _ in _TISSUE_PATTERNS)
 
-ROUTES = ("intravenous", "intrathecal", "intramuscular", "intra-arterial", "subcutaneous", "intranasal",
-          "into the brain")
 ROUTE_WORDS = {
     "intravenous": "into a vein (intravenous)",
     "intrathecal": "into the spinal fluid (intrathecal)",
@@ -70,6 +67,7 @@ ROUTE_WORDS = {
     "intranasal": "into the nose (intranasal)",
     "into the brain": "into the brain (surgery)",
 }
+ROUTES = tuple(ROUTE_WORDS)
 _ROUTE_PATTERNS = (
     # "IV" only where it is a route ("IV infusion", "(IV)", "given IV"): it is also a roman
     # numeral (phase IV, arm IV, stage IV).

@@ -412,17 +412,12 @@ def _contact_markdown(contact: Contact) -> str:
 def record_fields(section: Section) -> str:
     """The record fields a section's lines were read from, in order of first use ("" for
     a section of reviewed sources only)."""
-    cited = {line.source for line in section.items if line.source.startswith(tuple(
-        c.source_name for c in _all_claims()))}
-    # Sources that point at the line itself ("the fields named in it") are no field to list.
-    fields = [line.source for line in section.items
-              if line.source not in cited and line.source != OWN_WORDS and not line.source.startswith("the ")]
+    # Not a field: a reviewed source (its citation carries its https:// link, facts.py
+    # requires one), the finder's explanation, or a pointer at the line itself ("the fields
+    # named in it").
+    fields = [line.source for line in section.items if "https://" not in line.source
+              and line.source != OWN_WORDS and not line.source.startswith("the ")]
     return ", ".join(dict.fromkeys(f for part in fields for f in part.split(", ")))
-
-
-def _all_claims() -> tuple[Claim, ...]:
-    known = facts.load_facts()
-    return (*(c for t in (*known.therapies, *known.kinds) for c in t.claims), *known.clinic_guidance)
 
 
 def section_markdown(section: Section) -> str:

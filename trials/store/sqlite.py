@@ -458,9 +458,8 @@ class Store:
         records = {}
         for r in rows:
             record = _record(r["record"])
-            if record is None:
-                self.unreadable.add(StudyId(r["registry"], r["study_id"]))
-            else:
+            self._note_readable(StudyId(r["registry"], r["study_id"]), record is not None)
+            if record is not None:
                 records[(r["registry"], r["study_id"])] = record
         return [
             StoredStudy(
@@ -478,14 +477,17 @@ class Store:
             for r in rows if (r["registry"], r["study_id"]) in records
         ]
 
+    def _note_readable(self, key: StudyId, readable: bool) -> None:
+        """Keep ``unreadable`` current: a row mended by a later write (a full refresh) leaves it."""
+        (self.unreadable.discard if readable else self.unreadable.add)(key)
+
     def records(self) -> Iterator[tuple[StudyId, dict]]:
         """(id, record) of every stored study, for re-classifying."""
         with self._reading() as conn:
             for r in conn.execute("SELECT registry, study_id, record FROM studies"):
                 record = _record(r[2])
-                if record is None:
-                    self.unreadable.add(StudyId(r[0], r[1]))
-                else:
+                self._note_readable(StudyId(r[0], r[1]), record is not None)
+                if record is not None:
                     yield StudyId(r[0], r[1]), record
 
     def sponsor_checks(self, registry: str) -> dict[str, SponsorCheck]:
