@@ -240,3 +240,22 @@ def test_the_same_data_version_spelled_otherwise_is_not_older(store, api):
         conn.execute("UPDATE meta SET value = '2025-09-25T00:00:00.000Z' WHERE key = 'data_timestamp'")
     api.data_timestamp = "2025-09-25T00:00:00"
     assert broken_refresh(store, api).mode in ("unchanged", "incremental", "full")
+
+
+def test_a_record_of_the_wrong_shape_is_refused_named_and_keeps_the_stored_copy(store, api):
+    # The attacker's record, on the wire: a real stem-cell study's record (listing and full
+    # record) with its status module a number.
+    study_id = store.stem_cell_studies()[0].id
+    before = store.study(study_id).record
+
+    def broken(request: httpx.Request, body: dict) -> dict:
+        for record in body["studies"]:
+            if record["protocolSection"]["identificationModule"]["nctId"] == study_id.value:
+                record["protocolSection"]["statusModule"] = 1.5
+        return body
+
+    result = broken_refresh(store, api, broken, full=True)
+    assert (result.skipped, result.dropped) == (1, 0)
+    assert result.reasons == (f"{study_id.value}: protocolSection.statusModule is a number, not an object",)
+    assert store.study(study_id).record == before
+    assert snapshot_of(store)[0] == 2435

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from trials.cli import main
 from trials.presentation import plain
 from trials.registries.ctgov.api import Client
 from trials.errors import InputError
@@ -412,3 +413,49 @@ def test_refresh_skips_listed_records_without_a_valid_id(store, respx_mock):
     assert result.listed == 1 and result.skipped == 1
     assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
 
+
+
+def test_a_record_with_a_field_of_the_wrong_type_is_never_stored_from_a_file_or_the_api(store, tmp_path,
+                                                                                        respx_mock):
+    # The attacker's probes: a module that is a number or a list, a date that is a word.
+    broken_status, broken_arms, broken_date = hsct("NCT00000002"), hsct("NCT00000003"), hsct("NCT00000004")
+    broken_status["protocolSection"]["statusModule"] = 1.5
+    broken_arms["protocolSection"]["armsInterventionsModule"] = [{}]
+    broken_date["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "zzzz"}
+    result = import_download(store, write(tmp_path, "f.json", [broken_status, broken_arms, broken_date,
+                                                              hsct("NCT00000001")]))
+    assert (result.imported, result.skipped) == (1, 3)
+    assert result.reasons == (
+        "record 1: NCT00000002: protocolSection.statusModule is a number, not an object",
+        "record 2: NCT00000003: protocolSection.armsInterventionsModule is a list, not an object",
+        "record 3: NCT00000004: protocolSection.statusModule.lastUpdatePostDateStruct.date is the text "
+        "'zzzz', not a date (yyyy-MM-dd)",
+    )
+    assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
+
+    # From the API: the stored study keeps its last good record, and nothing is proven gone.
+    mock_api(respx_mock, [hsct("NCT00000001", status="COMPLETED", updated="2025-09-01"), hsct("NCT00000005")])
+    run_refresh(store, full=True)
+    worse = hsct("NCT00000001", status="RECRUITING", updated="2025-09-20")
+    worse["protocolSection"]["statusModule"]["startDateStruct"] = {"date": "soon"}
+    mock_api(respx_mock, [worse], data_timestamp="2025-09-26T00:00:00")
+    result = run_refresh(store, full=True)
+    assert (result.skipped, result.dropped) == (1, 0)
+    assert result.reasons == ("NCT00000001: protocolSection.statusModule.startDateStruct.date is the text "
+                              "'soon', not a date (yyyy, yyyy-MM or yyyy-MM-dd)",)
+    assert status_of(store, "NCT00000001") == "COMPLETED"
+    assert {s.id.value for s in store.stem_cell_studies()} == {"NCT00000001", "NCT00000005"}
+
+
+def test_the_command_line_names_refused_records_and_says_nothing_was_removed(tmp_path, respx_mock, capsys,
+                                                                            monkeypatch):
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRIALS_API_URL", BASE)
+    monkeypatch.setenv("TRIALS_REQUEST_INTERVAL", "0")
+    broken = hsct("NCT00000002")
+    broken["protocolSection"]["statusModule"] = 1.5
+    mock_api(respx_mock, [hsct("NCT00000001"), broken])
+    assert main(["refresh"]) == 0
+    assert ("Not stored, as no valid study record: 1 record from ClinicalTrials.gov (NCT00000002: "
+            "protocolSection.statusModule is a number, not an object). Any stored study could be among them, "
+            "so no study was removed by this refresh.") in capsys.readouterr().err

@@ -166,8 +166,9 @@ def _refresh(settings: trials.Settings, full: bool) -> None:
     if result.dropped:
         _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
     if result.skipped:
-        _say(f"Skipped {result.skipped} listed records without a valid NCT id; as they could be any "
-             "stored study, no study was removed by this refresh.")
+        _say(f"Not stored, as no valid study record: {plain.count(result.skipped, 'record', 'records')} "
+             f"from ClinicalTrials.gov ({result.why_skipped}). Any stored study could be among them, so "
+             "no study was removed by this refresh.")
     if result.still_imported:
         _say(f"{result.still_imported} studies from an imported file are kept as imported; "
              "`trials refresh --full` checks them against ClinicalTrials.gov.")

@@ -11,6 +11,8 @@ from ..config import Settings
 from ..model import Study, StudyId
 from ..store.sqlite import Store
 
+SHOWN_REASONS = 3  # how many reasons for refused records a message names
+
 # A refresh's progress: (stage in words, done, total or None when not known yet).
 Progress = Callable[[str, int, int | None], None]
 
@@ -26,7 +28,12 @@ class RefreshResult:
     bytes_received: int
     dropped: int = 0  # studies the registry no longer lists, removed by a complete listing
     still_imported: int = 0  # studies from an imported file that no refresh has confirmed
-    skipped: int = 0  # listed records without a valid id: not stored, and nothing removed
+    skipped: int = 0  # records refused (no valid id, a field of the wrong type): not stored,
+    reasons: tuple[str, ...] = ()  # and then nothing removed; why, for the first few
+
+    @property
+    def why_skipped(self) -> str:
+        return reasons_text(self.skipped, self.reasons)
 
 
 @dataclass(frozen=True)

@@ -18,27 +18,19 @@ import ijson
 from ...analysis import classify
 from ...errors import InputError
 from ...store.sqlite import FILE, Store, utc_now
-from ..base import ImportResult, reasons_text
-from .record import bounded, dig, is_nct_id, raw_nct_id, read_study
+from ..base import SHOWN_REASONS, ImportResult, reasons_text
+from .record import bounded, dig, read_study, refusal
 
 # What an imported file may hold. A v2 Study nests at most 11 levels (results tables,
 # counting lists); deeper is no study record. The largest real records, with full
 # results, are a few MB of JSON; the bound keeps one hostile record from taking the memory.
 MAX_RECORD_DEPTH = 16
 MAX_RECORD_CHARS = 16 * 1024 * 1024
-SHOWN_REASONS = 3  # how many reasons for skipped records a message names
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _Unfit(Exception):
     """The file's structure is not that of a download (too deep, too large a record)."""
-
-
-def _shown(value: object) -> str:
-    """A value from the file, quoted with every non-ASCII or control character visible
-    (a zero-width space shows as \\u200b), and short."""
-    text = ascii(value)
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _records(events: Iterator[tuple[str, Any]]) -> Iterator[Any]:
@@ -140,18 +132,6 @@ def read_download(path: Path) -> Iterator[Any]:
             raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
 
 
-def _problem(record: Any) -> str | None:
-    """Why a record cannot be stored, or None."""
-    if not isinstance(record, dict):
-        return "not a JSON object"
-    nct_id = raw_nct_id(record)
-    if nct_id is None:
-        return "no nctId"
-    if not is_nct_id(nct_id):
-        return f"nctId {_shown(nct_id)} is not an NCT id (NCT and 8 digits)"
-    return None
-
-
 def _data_date(record: dict, file_date: str) -> str:
     """The record's own data date: the website's versionHolder, else the file's date."""
     holder = dig(record, "derivedSection", "miscInfoModule", "versionHolder")
@@ -181,7 +161,7 @@ def import_download(store: Store, path: Path) -> ImportResult:
     dates: set[str] = set()
     with store.writing() as writer:
         for number, record in enumerate(read_download(path), start=1):
-            problem = _problem(record)
+            problem = refusal(record)
             if problem:
                 skipped += 1
                 if len(reasons) < SHOWN_REASONS:

@@ -25,17 +25,18 @@ stem-cell study. Steps 2 and 3 are written in one transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from ...analysis import classify, flags
 from ...config import Settings, without_credentials
 from ...errors import ApiBadResponse, ApiError
 from ...model import CTGOV, Study
 from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
-from ..base import Progress, RefreshResult
+from ..base import SHOWN_REASONS, Progress, RefreshResult
 from .api import Client
-from .record import bounded, is_nct_id, raw_nct_id, read_study
+from .record import bounded, read_study, refusal
 
 MS_QUERY = {"query.cond": "multiple sclerosis"}
 
@@ -146,13 +147,12 @@ def refresh(
 
     with store.writing() as writer:
         listed, received, to_detail = 0, 0, []
+        refused: list[str] = []  # why records were not stored, one line each
         total: int | None = None
         for page in client.iter_pages(params, LIST_FIELDS):
             total = page.total_count if total is None else total
             received += len(page.studies)
-            for record in map(bounded, page.studies):
-                if not is_nct_id(raw_nct_id(record)):
-                    continue
+            for record in _accepted(page.studies, refused):
                 study = read_study(record)
                 listed += 1
                 candidate = classify.is_candidate(study)
@@ -168,18 +168,16 @@ def refresh(
             progress("Listing multiple sclerosis studies", listed, page.total_count)
         _check_listing_complete(total, received)
         detailed = 0
-        for record in map(bounded, client.studies_by_ids(to_detail, DETAIL_FIELDS)):
-            if not is_nct_id(raw_nct_id(record)):
-                continue
+        for record in _accepted(client.studies_by_ids(to_detail, DETAIL_FIELDS), refused):
             study = read_study(record)
             writer.put(record, study, classify.classified(study), is_full=True, **stamp)
             detailed += 1
             progress("Fetching stem-cell study details", detailed, len(to_detail))
         # A complete listing shows what the registry no longer lists. Imported studies
         # go only when the user asked for a full refresh.
-        # A record without a valid id could be any stored study: then nothing is proven gone.
-        skipped = received - listed
-        dropped = 0 if incremental or skipped else writer.keep_only_seen(CTGOV, drop_imported=full)
+        # A refused record could be any stored study (its id may be what is broken): then
+        # nothing is proven gone.
+        dropped = 0 if incremental or refused else writer.keep_only_seen(CTGOV, drop_imported=full)
         # Only the registry's own studies count: imported ones it never listed may go freely.
         gone = len(known) - writer.remaining(CTGOV, API)
         _check_drop_plausible(gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
@@ -206,8 +204,19 @@ def refresh(
         client.traffic.bytes_received,
         dropped,
         len(store.imported_ids()),
-        skipped,
+        len(refused),
+        tuple(refused[:SHOWN_REASONS]),
     )
+
+
+def _accepted(records: Iterable[Any], refused: list[str]) -> Iterator[dict]:
+    """The records fit to store (bounded in size); the others' reasons go to ``refused``."""
+    for record in records:
+        reason = refusal(record)
+        if reason:
+            refused.append(reason)
+        else:
+            yield bounded(record)
 
 
 
@@ -301,9 +310,7 @@ def _paying_listings(client: Client, sponsor: str) -> tuple[tuple[str, str, str]
     # One request: the first page holds up to 1,000 listings, more than any clinic has.
     page = next(client.iter_pages({"query.lead": f'"{phrase}"'}, SPONSOR_FIELDS), None)
     paying = []
-    for record in map(bounded, page.studies if page else []):
-        if not is_nct_id(raw_nct_id(record)):
-            continue
+    for record in _accepted(page.studies if page else [], []):  # (only read, never stored)
         other = read_study(record)
         # Essie matches words, not the whole name: keep the sponsor's own listings only.
         found = flags.pay_evidence(other) if _same_name(other.sponsor, sponsor) else None

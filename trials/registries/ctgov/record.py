@@ -18,6 +18,8 @@ from typing import Any
 
 from ...errors import InputError
 from ...model import CTGOV, Arm, Contact, Design, Eligibility, Intervention, Reference, Site, Study, StudyId, Term
+from . import shapes
+from .shapes import PARTIAL_DATE
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
 # The API writes 99999999 when the enrollment is not known.
@@ -65,6 +67,27 @@ def raw_nct_id(record: Any) -> Any:
     return dig(record, "protocolSection", "identificationModule", "nctId")
 
 
+def _shown(value: object) -> str:
+    """A value from outside, quoted with every non-ASCII or control character visible
+    (a zero-width space shows as \\u200b), and short."""
+    text = ascii(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def refusal(record: Any) -> str | None:
+    """Why a record from the API or a file is not stored, or None: it must be an object
+    with a valid NCT id, and every field the spec knows must have the spec's type."""
+    if not isinstance(record, dict):
+        return "not a JSON object"
+    nct_id = raw_nct_id(record)
+    if nct_id is None:
+        return "no nctId"
+    if not is_nct_id(nct_id):
+        return f"nctId {_shown(nct_id)} is not an NCT id (NCT and 8 digits)"
+    found = shapes.problem(record)
+    return f"{nct_id}: {found}" if found else None
+
+
 def study_id(nct_id: str) -> StudyId:
     return StudyId(CTGOV, nct_id)
 
@@ -105,15 +128,12 @@ def _module(protocol: dict, name: str) -> dict:
     return module if isinstance(module, dict) else {}
 
 
-_PARTIAL_DATE = re.compile(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
-
-
 def _partial_date(value: Any) -> str:
     """A partial date as the registry writes it (``2019``, ``2019-12`` or ``2019-12-19``);
     anything else ("zzzz", "99/99/9999") is unknown: dates are compared and a word must not
     outrank every real date."""
     text = _text(value)
-    return text if _PARTIAL_DATE.fullmatch(text) else ""
+    return text if PARTIAL_DATE.fullmatch(text) else ""
 
 
 def _date(status_module: dict, key: str) -> str:
