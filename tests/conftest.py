@@ -3,6 +3,7 @@ that do not wait between requests."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -37,6 +38,13 @@ BASE = "https://ctgov.test/api/v2"
 def load_jsonl(path: Path) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
+
+
+def bundled_records() -> list[dict]:
+    """The real records of the bundled copy the package ships (61 MS stem-cell studies):
+    real data for tests that must run without ../shared."""
+    with gzip.open(REPO / "trials" / "data" / "bundled.json.gz", "rt", encoding="utf-8") as fh:
+        return [s["record"] for s in json.load(fh)["studies"]]
 
 
 def by_id(studies: list[dict], nct_id: str) -> dict:

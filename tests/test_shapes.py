@@ -7,7 +7,6 @@ with one field broken the way the attacker's probes broke them.
 from __future__ import annotations
 
 import copy
-import gzip
 import json
 from pathlib import Path
 
@@ -16,16 +15,10 @@ import pytest
 from trials.registries.ctgov import shapes
 from trials.registries.ctgov.record import refusal
 
-from .conftest import CTGOV, MS_2025, load_jsonl, needs_shared
+from .conftest import CTGOV, MS_2025, bundled_records, load_jsonl, needs_shared
 from .support import openapi_shapes
 
 SPEC = Path(__file__).parent / "data" / "ctgov-openapi" / "ctg-oas-v2.yaml"
-BUNDLED = Path(shapes.__file__).parents[2] / "data" / "bundled.json.gz"
-
-
-def bundled_records() -> list[dict]:
-    with gzip.open(BUNDLED, "rt", encoding="utf-8") as fh:
-        return [s["record"] for s in json.load(fh)["studies"]]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from trials.registries.ctgov.download import import_download
 from trials.store import sqlite as store_module
 from trials.store.sqlite import SCHEMA_VERSION, Classified, Store
 
-from .conftest import MS_2025, MSC_2022, needs_shared, put, sid, study, trials_env, without_root_powers
+from .conftest import MS_2025, MSC_2022, REPO, bundled_records, needs_shared, put, sid, study, trials_env, without_root_powers
 
 STEM = Classified(("HSCT",), True, 'HSCT: intervention name "aHSCT"')
 NONE = Classified((), True, "")
@@ -255,6 +255,54 @@ def test_a_read_only_store_file_is_read_and_refresh_says_why_it_cannot_write(tmp
         assert refused.returncode == 1 and "Traceback" not in refused.stderr
         assert "Permission denied" in refused.stderr and "is read-only" in refused.stderr
         assert str(folder / "trials.sqlite3") in refused.stderr
+
+
+# Runs in a mount namespace of its own (``unshare -m``): a 2 MB tmpfs over the folder, a
+# store filled by an import, then the disk filled to the last byte. The mount goes with
+# the process.
+_FULL_DISK = r"""
+import json, os, subprocess, sys
+folder, records = sys.argv[1], sys.argv[2]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2M", "tmpfs", folder], check=True)
+env = {**os.environ, "TRIALS_CACHE_DIR": folder + "/cache", "TRIALS_API_URL": "http://127.0.0.1:9/api/v2"}
+def trials(*args):
+    done = subprocess.run([sys.executable, "-m", "trials", *args], env=env, capture_output=True, text=True)
+    return {"rc": done.returncode, "out": done.stdout, "err": done.stderr}
+results = {"import": trials("import", records)}
+filler = os.open(folder + "/filler", os.O_WRONLY | os.O_CREAT)
+try:
+    while os.write(filler, bytes(4096)):
+        pass
+except OSError:
+    os.close(filler)
+for name, args in [("search", ("search", "--offline", "--therapy", "HSCT")), ("plain", ("search",)),
+                   ("refresh", ("refresh",)), ("import_again", ("import", records))]:
+    results[name] = trials(*args)
+print(json.dumps(results))
+"""
+
+
+@pytest.mark.slow
+def test_on_a_full_disk_the_stored_data_is_read_and_updates_say_the_disk_is_full(tmp_path):
+    """Issue 17: on a full disk even ``--offline`` failed (SQLite could not grow its
+    shared-memory file to open the store)."""
+    records = tmp_path / "records.json"
+    records.write_text(json.dumps(bundled_records()), encoding="utf-8")
+    (tmp_path / "disk").mkdir()
+    done = subprocess.run(["unshare", "-m", sys.executable, "-c", _FULL_DISK, str(tmp_path / "disk"),
+                           str(records)], capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    assert results["import"]["rc"] == 0, results["import"]["err"]
+    for name in ("search", "plain"):
+        assert results[name]["rc"] == 0, results[name]["err"]
+        assert "HSCT" in results[name]["out"] and "Traceback" not in results[name]["err"]
+    assert "cannot be updated because the disk is full. It can still be read." in results["plain"]["err"]
+    assert "Showing the last good data" in results["plain"]["err"]
+    for name in ("refresh", "import_again"):
+        assert results[name]["rc"] == 1 and "Traceback" not in results[name]["err"]
+        assert ("cannot be updated because the disk is full. It can still be read. Free some disk space; "
+                "nothing stored was changed.") in results[name]["err"]
 
 
 @pytest.mark.slow

@@ -42,6 +42,8 @@ SCHEMA_VERSION = "6"
 BUSY_TIMEOUT = 10.0
 _WRITABLE_HINT = ("Make it writable by this user, or set TRIALS_CACHE_DIR to a folder "
                   "this user can write to.")
+_FULL = "the disk is full"
+_FULL_HINT = "Free some disk space; nothing stored was changed."
 
 # Where a stored record came from.
 API = "api"
@@ -261,9 +263,10 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         target, uri = str(self.path), False
         if self.read_only:
-            # A read-only folder cannot hold SQLite's -wal/-shm files; nobody can write
-            # there either, so the file is read as immutable.
-            immutable = "&immutable=1" if not os.access(self.path.parent, os.W_OK) else ""
+            # A read-only folder cannot hold SQLite's -wal/-shm files, nor a full disk grow
+            # them; nobody can write there either, so the file is read as immutable.
+            cannot_grow = self.read_only == _FULL or not os.access(self.path.parent, os.W_OK)
+            immutable = "&immutable=1" if cannot_grow else ""
             target, uri = f"{self.path.resolve().as_uri()}?mode=ro{immutable}", True
         try:
             conn = sqlite3.connect(target, uri=uri, timeout=BUSY_TIMEOUT, isolation_level=None)
@@ -290,6 +293,12 @@ class Store:
                     self._create(conn)
                 self._check(conn)
         except sqlite3.DatabaseError as exc:
+            if _kind(exc) == "full" and exists and not self.read_only and not _has_wal(self.path):
+                # Opening needs room for SQLite's shared-memory file. The store itself is
+                # whole (its write-ahead log is empty), so it is read as it is.
+                self.read_only = _FULL
+                self._prepare()
+                return
             if _kind(exc) != "damaged":
                 raise self._error(exc, "opened") from None
             self._set_aside(str(exc))
@@ -353,6 +362,13 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 
+    def _cannot_update(self) -> StoreError:
+        if self.read_only == _FULL:
+            return StoreError(f"The local store {self.path} cannot be updated because {_FULL}. "
+                              f"It can still be read. {_FULL_HINT}")
+        return StoreError(f"Permission denied: the local store {self.path} cannot be updated "
+                          f"because {self.read_only}. It can still be read. {_WRITABLE_HINT}")
+
     def _set_aside(self, reason: str) -> None:
         """Move a damaged or foreign file out of the way, never delete it."""
         if self.read_only:
@@ -387,6 +403,8 @@ class Store:
                 f"The local store {self.path} is busy: another program has been writing to "
                 f"it for more than {BUSY_TIMEOUT:.0f} s. Try again in a minute."
             )
+        if kind == "full":
+            return StoreError(f"The local store {self.path} could not be {doing}: {_FULL}. {_FULL_HINT}")
         if kind == "permission":
             return StoreError(f"Permission denied: the local store {self.path} cannot be "
                               f"{doing} ({exc}). {_WRITABLE_HINT}")
@@ -544,9 +562,7 @@ class Store:
         A ``BEGIN`` that failed opened no transaction, so there is nothing to roll back.
         """
         if self.read_only:
-            raise StoreError(f"Permission denied: the local store {self.path} cannot be "
-                             f"updated because {self.read_only}. It can still be read. "
-                             f"{_WRITABLE_HINT}")
+            raise self._cannot_update()
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -570,9 +586,7 @@ class Store:
         it when its holder dies, so a killed refresh never leaves it stuck.
         """
         if self.read_only:
-            raise StoreError(f"Permission denied: the local store {self.path} cannot be "
-                             f"updated because {self.read_only}. It can still be read. "
-                             f"{_WRITABLE_HINT}")
+            raise self._cannot_update()
         lock = FileLock(f"{self.path}.lock", thread_local=False)
         try:
             lock.acquire(timeout=wait)
@@ -608,12 +622,23 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
 
 
+def _has_wal(path: Path) -> bool:
+    """Does the store's write-ahead log hold pages (committed data not yet in the file)?"""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _kind(exc: sqlite3.Error) -> str:
-    """busy, permission, damaged or other: what the user can do differs for each."""
+    """busy, permission, full, damaged or other: what the user can do differs for each."""
     if isinstance(exc, _Damaged):
         return "damaged"
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc).lower()
+    # SQLite says "disk I/O error" when the shared-memory file cannot grow on a full disk.
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or "disk is full" in text:
+        return "full"
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
         return "busy"
     if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN", "SQLITE_AUTH")) \
