@@ -35,6 +35,8 @@ def _clear_own_state_only(session: Any) -> None:
 
 
 # Streamlit has no setting for this: replace its handler, if it is still where it was.
+# This runs when a session's first script run imports the page, before that run fills any
+# cache; until then the caches are empty, so an earlier request has nothing to clear.
 if hasattr(AppSession, "_handle_clear_cache_request"):
     AppSession._handle_clear_cache_request = _clear_own_state_only  # type: ignore[method-assign,assignment]
 
