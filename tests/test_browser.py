@@ -421,9 +421,9 @@ def test_axe_finds_no_serious_problem(served, browser, size, state):
 
 
 def test_an_upload_is_the_uploaders_own_view_and_changes_nothing_for_others(served, browser, tmp_path):
-    """Issue 17: a forged download (a real study with a later update and a fake contact, and
-    an invented recruiting study) is seen by its uploader only; the store and every other
-    visitor's page are unchanged."""
+    """Issue 17: a forged download (a real study with a later update and a fake contact, an
+    invented recruiting study and a malformed record) is seen by its uploader only, the
+    malformed record refused and named; the store and every other visitor's page are unchanged."""
     url, settings = served
     before = trials.load(settings)
     real = copy.deepcopy(by_id(load_corpus(MS_2025), BEAT_MS))  # BEAT-MS, from the real records
@@ -436,8 +436,11 @@ def test_an_upload_is_the_uploaders_own_view_and_changes_nothing_for_others(serv
                                                             "briefTitle": "Stem Cells Cure MS Now"}
     status = invented["protocolSection"]["statusModule"]
     status["overallStatus"] = "RECRUITING"
+    malformed = copy.deepcopy(invented)  # and one the attacker broke: a module that is a number
+    malformed["protocolSection"]["identificationModule"]["nctId"] = "NCT09999996"
+    malformed["protocolSection"]["statusModule"] = 1.5
     forged = tmp_path / "forged.json"
-    forged.write_text(json.dumps([real, invented]), encoding="utf-8")
+    forged.write_text(json.dumps([real, invented, malformed]), encoding="utf-8")
 
     uploader = browser.new_context(**DESKTOP).new_page()
     local_only(uploader)
@@ -447,6 +450,8 @@ def test_an_upload_is_the_uploaders_own_view_and_changes_nothing_for_others(serv
     uploader.locator("input[type='file']").set_input_files(str(forged))
     uploader.get_by_text("You are viewing your own file forged.json", exact=False).wait_for(timeout=30_000)
     settle(uploader)
+    assert ("Skipped, as no valid study record: 1 record (record 3: NCT09999996: protocolSection.statusModule "
+            "is a number, not an object)") in uploader.locator("[data-testid='stApp']").inner_text()
 
     other = browser.new_context(**DESKTOP).new_page()
     local_only(other)

@@ -186,8 +186,8 @@ def test_records_with_bad_ids_are_skipped_counted_and_named(store, tmp_path):
         "record 2: nctId 'NCT040476280' is not an NCT id (NCT and 8 digits)",
         "record 3: nctId '[NCT04047628](http://evil.example)' is not an NCT id (NCT and 8 digits)",
     )
-    assert f"Skipped {len(BAD_IDS) + 2} records that are not valid study records" in result.text
-    assert f"and {len(BAD_IDS) + 2 - 3} more" in result.text
+    assert f"Skipped, as no valid study record: {len(BAD_IDS) + 2} records" in plain.import_summary(result)
+    assert f"and {len(BAD_IDS) + 2 - 3} more" in plain.import_summary(result)
 
 
 def test_a_zero_width_space_in_an_id_is_shown_visibly(store, tmp_path):
@@ -212,8 +212,8 @@ def test_the_command_line_prints_the_count_and_reasons(tmp_path):
                                "PYTHONPATH": str(REPO)},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "Imported 1 studies from mixed.json" in done.stderr
-    assert "Skipped 1 records that are not valid study records: record 1: nctId 'NCT1'" in done.stderr
+    assert "Imported 1 study from mixed.json" in done.stderr
+    assert "Skipped, as no valid study record: 1 record (record 1: nctId 'NCT1'" in done.stderr
 
 
 # -- which record wins ------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_an_older_import_never_replaces_newer_api_data(store, tmp_path):
            hsct("NCT00000002", status="RECRUITING", updated="2022-10-06", version_holder="2022-10-07")]
     result = import_download(store, write(tmp_path, "old.json", old))
     assert (result.imported, result.kept_newer) == (1, 1)
-    assert "1 were kept as stored, because the stored record is newer" in result.text
+    assert "1 study was kept as stored, because the stored record is newer" in plain.import_summary(result)
     kept = store.study(sid("NCT00000001"))
     assert status_of(store, "NCT00000001") == "COMPLETED" and kept.source == "api"
     assert kept.data_timestamp == "2025-09-25T00:00:00"

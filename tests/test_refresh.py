@@ -18,6 +18,7 @@ import pytest
 from trials.analysis import classify, flags
 from trials.config import Settings
 from trials.errors import ApiUnavailable, InputError
+from trials.presentation import plain
 from trials.registries.ctgov import plan
 from trials.registries.ctgov.api import Client
 from trials.registries.ctgov.download import import_download
@@ -226,7 +227,7 @@ def test_refresh_with_respx_stores_the_detail_record(respx_mock, tmp_path):
 def test_import_of_a_website_download(store):
     result = import_download(store, FULL_RECORDS)
     assert (result.imported, result.skipped, result.duplicates) == (128, 0, 0)
-    assert result.text == "Imported 128 studies from studies.json (data dated 2025-05-07)."
+    assert plain.import_summary(result) == "Imported 128 studies from studies.json (data dated 2025-05-07)."
     info = store.info()
     assert info.study_count == 128 and info.stem_cell_count == 0  # digital therapeutics only
     # The file's date is its own, per study; nothing claims to be the API's data.

@@ -330,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "compare":
             _compare(args, settings)
         elif args.command == "import":
-            _say(trials.import_file(settings, args.file).text)
+            _say(plain.import_summary(trials.import_file(settings, args.file)))
         elif args.command == "check":
             return _check(settings)
         elif args.command == "bundle":

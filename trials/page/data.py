@@ -119,7 +119,7 @@ def _import(settings: trials.Settings, upload: Any) -> None:
     except trials.TrialsError as exc:
         st.error(plain.md_escape(visible(str(exc))))  # it quotes the file and its records
         return
-    st.session_state.import_message = result.text
+    st.session_state.import_message = plain.import_summary(result)
     st.rerun()
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from ..registries.base import ImportResult, reasons_text
 from ..store.sqlite import StoreInfo
 
 DISCLAIMER = (
@@ -245,3 +246,19 @@ def for_visitors(text: str, folders: Iterable[str]) -> str:
     for folder in sorted({f.rstrip("/") for f in folders if f and f.strip("/")}, key=len, reverse=True):
         text = re.sub(re.escape(folder) + r"(?:/[^\s]*)?", "(a folder on the server)", text)
     return text
+
+
+def import_summary(result: ImportResult) -> str:
+    """What an import did, in one paragraph: what was stored, kept, repeated and refused."""
+    dated = result.oldest if result.oldest == result.newest else f"{result.oldest} to {result.newest}"
+    out = [f"Imported {count(result.imported, 'study', 'studies')} from {result.file} (data dated {dated})."]
+    if result.kept_newer:
+        out.append(f"{count(result.kept_newer, 'study was', 'studies were')} kept as stored, because the "
+                   "stored record is newer or comes from the ClinicalTrials.gov API.")
+    if result.duplicates:
+        out.append(f"{count(result.duplicates, 'record repeated', 'records repeated')} an id earlier in the "
+                   "file; the newer record of each was kept.")
+    if result.skipped:
+        out.append(f"Skipped, as no valid study record: {count(result.skipped, 'record', 'records')} ("
+                   + reasons_text(result.skipped, result.reasons) + ").")
+    return " ".join(out)

@@ -47,21 +47,6 @@ class ImportResult:
     oldest: str  # the data dates of the file's records
     newest: str
 
-    @property
-    def text(self) -> str:
-        dated = self.oldest if self.oldest == self.newest else f"{self.oldest} to {self.newest}"
-        out = [f"Imported {self.imported} studies from {self.file} (data dated {dated})."]
-        if self.kept_newer:
-            out.append(f"{self.kept_newer} were kept as stored, because the stored record is "
-                       "newer or comes from the ClinicalTrials.gov API.")
-        if self.duplicates:
-            out.append(f"{self.duplicates} records repeated an id earlier in the file; the "
-                       "newer record of each was kept.")
-        if self.skipped:
-            out.append(f"Skipped {self.skipped} records that are not valid study records: "
-                       + reasons_text(self.skipped, self.reasons) + ".")
-        return " ".join(out)
-
 
 def reasons_text(count: int, reasons: tuple[str, ...]) -> str:
     more = count - len(reasons)
