@@ -1,7 +1,7 @@
 """What the study cards say, and what each statement rests on.
 
 Run from the repository root: ``python bench/claims.py``. The data is read in place from
-``shared/ctgov`` next to the repository, or from ``$TRIALS_SHARED_DIR/ctgov``.
+``tests/data/ctgov`` (the copy of the shared records), or from ``$TRIALS_SHARED_DIR/ctgov``.
 
 For the card of every MS stem-cell study in the labelled corpora (each study once, from its
 fullest record, read with its corpus's data date) and of the role phrasings written for the

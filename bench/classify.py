@@ -1,7 +1,7 @@
 """Precision and recall of trials.analysis.classify on the labelled ClinicalTrials.gov records.
 
 Run from the repository root: ``python bench/classify.py``. The data is read in place from
-``shared/ctgov`` next to the repository, or from ``$TRIALS_SHARED_DIR/ctgov``.
+``tests/data/ctgov`` (the copy of the shared records), or from ``$TRIALS_SHARED_DIR/ctgov``.
 
 It prints the scores per label on every record, per source corpus, and per half of the fixed
 split in ``tests/support/evaluation.py`` (``held-out`` is the half no rule was written from: the

@@ -1,7 +1,7 @@
 """How much trials.analysis.eligibility reads from real criteria texts, and whether it reads it right.
 
 Run from the repository root: ``python bench/eligibility.py``. Reads every study with
-eligibility criteria text in ``shared/ctgov`` (or ``$TRIALS_SHARED_DIR/ctgov``) and prints:
+eligibility criteria text in ``tests/data/ctgov`` (or ``$TRIALS_SHARED_DIR/ctgov``) and prints:
 
 1. per corpus, how many studies yield an age range from the text, an MS type restriction
    and an EDSS range;
@@ -40,7 +40,7 @@ PROFILES = {
 
 
 def ctgov_dir() -> Path:
-    """``shared/ctgov`` beside the repository, as tests/conftest.py finds it."""
+    """``tests/data/ctgov`` (or ``$TRIALS_SHARED_DIR/ctgov``), as tests/conftest.py finds it."""
     return shared_dir() / "ctgov"
 
 

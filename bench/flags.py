@@ -1,7 +1,7 @@
 """Every study in the shared ClinicalTrials.gov test data that trials.analysis.flags flags, with reasons.
 
 Run from the repository root: ``python bench/flags.py``. The data is read in place from
-``shared/ctgov`` next to the repository, or from ``$TRIALS_SHARED_DIR/ctgov``.
+``tests/data/ctgov`` (the copy of the shared records), or from ``$TRIALS_SHARED_DIR/ctgov``.
 
 Each record is judged as of its own data date: the record's ``versionHolder`` when it has
 one, else the date of its corpus (ms-2025-09 has no derived section). Sponsor rules apply

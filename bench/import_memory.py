@@ -1,7 +1,7 @@
 """Peak memory and time of `trials import` on a large download, next to reading it whole.
 
 Builds a website-style download (a JSON array) of the requested size from the 128 real,
-unmodified records in ``shared/ctgov/full-records/studies.json`` (copies under new
+unmodified records in ``tests/data/ctgov/full-records/studies.json`` (copies under new
 ``NCT9…`` ids), then imports it into an empty store in a fresh process and reports how far
 that process's peak resident memory rose above what it held after importing the package.
 For comparison, a second fresh process reads the same file whole with ``json.load`` (what

@@ -18,7 +18,7 @@ from trials.registries.ctgov.record import MAX_FIELD_CHARS
 from trials.store import bundled
 from trials.store.sqlite import Store, utc_now
 
-from .conftest import BASE, MS_2025, MSC_2022, REPO, hostile_study, needs_shared
+from .conftest import BASE, MS_2025, MSC_2022, REPO, hostile_study
 
 pytestmark = pytest.mark.slow  # the page runs in-process, a second or more each
 
@@ -79,7 +79,6 @@ def card_title(at) -> str:
     return next(t for t in texts(at.header) if not re.match(r"\d+ stud", t))
 
 
-@needs_shared
 def test_filters_change_the_table(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run()
@@ -103,7 +102,6 @@ def test_filters_change_the_table(tmp_path):
     assert len(at.dataframe[0].value) == n and expander(at, "Filters").label == "Filters (3 active)"
 
 
-@needs_shared
 def test_url_parameters_restore_a_search(tmp_path):
     fill_store(tmp_path, MS_2025)
     # The page's own words ("Phase 2") are read as well as the API's.
@@ -118,7 +116,6 @@ def test_url_parameters_restore_a_search(tmp_path):
     assert all("Phase 2" in p for p in shown["phases"])
 
 
-@needs_shared
 def test_offline_banner_keeps_the_last_good_data(tmp_path, respx_mock):
     fill_store(tmp_path, MS_2025, fresh=False)
     respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(503, text="down"))
@@ -166,7 +163,6 @@ def test_a_store_that_cannot_be_made_is_a_message_not_a_traceback(tmp_path, monk
     assert str(tmp_path) not in error and "(a folder on the server)" in error
 
 
-@needs_shared
 def test_empty_result_explains_itself(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(therapy="iPSC")
@@ -177,7 +173,6 @@ def test_empty_result_explains_itself(tmp_path):
     assert not at.dataframe  # no empty grid
 
 
-@needs_shared
 def test_detail_view_of_a_study(tmp_path):
     fill_store(tmp_path, MS_2025, MSC_2022)
     at = run()
@@ -198,7 +193,6 @@ def test_detail_view_of_a_study(tmp_path):
     assert "Genova" in "; ".join(sites["place"])
 
 
-@needs_shared
 def test_a_flagged_study_shows_the_marker_and_the_warning(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(therapy="Other stem cell")
@@ -242,7 +236,6 @@ def test_a_corrupt_store_is_explained_and_replaced(tmp_path, respx_mock):
     assert any("could not be read" in w for w in texts(at.warning))
 
 
-@needs_shared
 def test_update_button_refreshes_with_progress(tmp_path, respx_mock):
     store = fill_store(tmp_path, MS_2025)
     respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(
@@ -298,7 +291,6 @@ def test_a_10_mb_title_is_cut_and_the_page_stays_small(tmp_path):
     assert sent < 200_000  # of a 10 MB field
 
 
-@needs_shared
 def test_only_trials_that_give_the_therapy_by_default(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run()
@@ -314,7 +306,6 @@ def test_only_trials_that_give_the_therapy_by_default(tmp_path):
     assert run(gives="False").toggle(key="gives").value is False
 
 
-@needs_shared
 def test_the_card_of_a_follow_up_says_first_that_it_gives_no_treatment(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(gives="False")
@@ -328,7 +319,6 @@ def test_the_card_of_a_follow_up_says_first_that_it_gives_no_treatment(tmp_path)
         "This study follows people who already had HSCT; it does not give the treatment.") for t in texts(at.markdown))
 
 
-@needs_shared
 def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path):
     fill_store(tmp_path, MSC_2022)
     at = run()
@@ -362,7 +352,6 @@ def expander(at, starts: str):
     return next(e for e in at.expander if e.label.startswith(starts))
 
 
-@needs_shared
 def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(panels=False, therapy="hsct", status="RECRUITING", phase="3", type="interventional")
@@ -387,7 +376,6 @@ def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     assert not at.get("toggle")  # the closed panels drew no widgets
 
 
-@needs_shared
 def test_a_value_that_matches_nothing_is_named(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(country="Germany", therapy=["HSCT", "stem cells please"])
@@ -403,7 +391,6 @@ def test_a_value_that_matches_nothing_is_named(tmp_path):
     assert not [w for w in texts(at.warning) if "Germany" in w]
 
 
-@needs_shared
 def test_old_data_is_dated_in_plain_words_and_the_api_url_sits_in_the_footer(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run()
@@ -431,7 +418,6 @@ def test_a_study_without_any_contact_says_where_to_ask(tmp_path):
     assert at.query_params["study"] == "NCT00000002"
 
 
-@needs_shared
 def test_a_links_notices_stay_until_the_filters_change_and_a_fixed_place_clears_its_own(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(status=["TERMINATED", "Recruiting now"], therapy="bogus", near="Nowhereville")
@@ -456,7 +442,6 @@ LINK_INJECTIONS = ("[Click here to enrol](https://evil.example/phish)", "![x](ht
 LIVE_MARKUP = re.compile(r"(?<!\\)\[Click here|(?<!\\)!\[x\]|(?<!\\)\]\(https://evil|(?<!\\)<img")
 
 
-@needs_shared
 @pytest.mark.parametrize("param", ["near", "compare", "age", "sex", "within", "since", "study", "q", "country",
                                    "edss", "ms_type", "therapy"])
 def test_a_links_values_are_shown_as_text_never_as_links_or_images(tmp_path, param):

@@ -6,7 +6,8 @@ as a user would, serves the page with `trials serve` from an empty folder on 127
 (``streamlit run app.py`` is the same page: tests/test_app.py), then opens shared links as
 a patient and a neurologist would: results and active filters on screen, a wrong value
 named, a study opened where the reader is, the CSV, and axe-core on home, a filtered page
-with a card, and an empty result. Screenshots land in tests/output/ for a person to look at.
+with a card, and an empty result. Screenshots land in $TMPDIR/ms-trials-screenshots/
+(or $TRIALS_TEST_OUTPUT) for a person to look at.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -30,11 +32,12 @@ import trials
 from trials.config import Settings
 from trials.presentation.map import site_points
 
-from .conftest import MS_2025, MSC_2022, REPO, by_id, needs_shared
+from .conftest import MS_2025, MSC_2022, REPO, by_id
 from .support.standin import StandIn, free_port, load_corpus
 
 CHROMIUM = Path("/usr/bin/chromium")
-OUTPUT = Path(os.environ.get("TRIALS_TEST_OUTPUT", REPO / "tests" / "output"))
+# Outside the checkout (tests write only to temporary folders); TRIALS_TEST_OUTPUT chooses another.
+OUTPUT = Path(os.environ.get("TRIALS_TEST_OUTPUT") or Path(tempfile.gettempdir()) / "ms-trials-screenshots")
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
@@ -44,7 +47,6 @@ BEAT_MS = "NCT04047628"  # HSCT versus best available therapy, recruiting in thi
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [
     pytest.mark.browser,
-    needs_shared,
     pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                        reason="Debian's chromium is not installed (.ci/run installs it)"),
 ]

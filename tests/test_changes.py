@@ -22,7 +22,7 @@ from trials.presentation import feed
 from trials.registries.ctgov.record import read_study
 from trials.store.sqlite import SCHEMA_VERSION, Store
 
-from .conftest import MS_2025, by_id, needs_shared, put, study
+from .conftest import MS_2025, by_id, put, study
 from .support.standin import StandIn, load_corpus
 
 feedparser = pytest.importorskip("feedparser")
@@ -74,7 +74,6 @@ def two_refreshes(tmp_path_factory):  # the tests that use it are marked slow: i
 
 
 @pytest.mark.slow
-@needs_shared
 def test_the_first_download_is_not_new_and_has_no_changes(two_refreshes):
     _, first, _, _ = two_refreshes
     assert len(first.table) > 40
@@ -83,7 +82,6 @@ def test_the_first_download_is_not_new_and_has_no_changes(two_refreshes):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_a_second_refresh_records_the_new_study_and_the_status_change(two_refreshes):
     settings, first, second, result = two_refreshes
     assert result.mode == "incremental" and result.status_changes == 1
@@ -101,7 +99,6 @@ def test_a_second_refresh_records_the_new_study_and_the_status_change(two_refres
 
 
 @pytest.mark.slow
-@needs_shared
 def test_new_and_changed_studies_are_marked_in_the_csv(two_refreshes, tmp_path, monkeypatch):
     settings, first, _, _ = two_refreshes
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(settings.cache_dir))
@@ -115,7 +112,6 @@ def test_new_and_changed_studies_are_marked_in_the_csv(two_refreshes, tmp_path, 
 
 
 @pytest.mark.slow
-@needs_shared
 def test_the_feed_is_atom_with_one_entry_per_change(two_refreshes, tmp_path, monkeypatch, capsys):
     settings, _, second, _ = two_refreshes
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(settings.cache_dir))
@@ -206,7 +202,6 @@ def test_a_version_1_store_is_migrated_in_place_keeping_its_data(tmp_path):
     assert Store(path).notice is None  # opening it again changes nothing
 
 
-@needs_shared
 def test_a_store_labelled_before_study_roles_gets_them_when_next_used(tmp_path):
     """A version-1 store labelled by classifier version 1 (no study role) is migrated and
     re-labelled when a command next uses it (offline, before reading): the observational

@@ -28,7 +28,7 @@ from trials.analysis.classify import (
 from trials.registries.ctgov.plan import CANDIDATE_FIELDS
 from trials.registries.ctgov.record import read_study
 
-from .conftest import CTGOV, needs_shared
+from .conftest import CTGOV
 from .support import evaluation, standin
 
 
@@ -561,7 +561,6 @@ def results(records):
     return evaluation.classify_all(records)
 
 
-@needs_shared
 def test_every_label_scores_at_least_097_on_the_held_out_half(results):
     held_out = [(r, c) for r, c in results if r.split == evaluation.HELD_OUT]
     assert len(held_out) > 1000
@@ -570,7 +569,6 @@ def test_every_label_scores_at_least_097_on_the_held_out_half(results):
             assert score.precision >= 0.97 and score.recall >= 0.97, score
 
 
-@needs_shared
 def test_first_pass_keeps_every_stem_cell_study_and_few_others(records):
     positives = [r for r in records if r.expected]
     assert all(is_candidate(projected(r.study)) for r in positives)
@@ -596,7 +594,6 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-@needs_shared
 def test_evidence_is_quoted_from_the_record(records):
     for record in records:
         c = classify(record.study)

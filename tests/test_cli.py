@@ -21,7 +21,7 @@ from trials.snapshot import BUNDLED
 from trials.store import bundled
 from .support.standin import StandIn, load_corpus
 
-from .conftest import MS_2025, MSC_2022, REPO, by_id, hostile_study, needs_shared
+from .conftest import MS_2025, MSC_2022, REPO, by_id, hostile_study
 
 
 def trials(*args, env):
@@ -41,7 +41,6 @@ def make_stale(cache_dir):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     with StandIn(load_corpus(MS_2025)) as api:
         env["TRIALS_API_URL"] = api.url
@@ -161,7 +160,6 @@ def test_the_bundled_snapshot_stands_in_for_an_empty_store_without_api(tmp_path,
 
 
 @pytest.mark.slow
-@needs_shared
 def test_the_bundled_data_is_built_from_a_store_and_the_first_refresh_replaces_it(tmp_path, env):
     with StandIn(load_corpus(MS_2025, MSC_2022)) as api:
         env["TRIALS_API_URL"] = api.url
@@ -183,7 +181,6 @@ def test_the_bundled_data_is_built_from_a_store_and_the_first_refresh_replaces_i
 
 
 @pytest.mark.slow
-@needs_shared
 def test_check_against_the_stand_in(env):
     with StandIn(load_corpus(MS_2025)) as api:
         env["TRIALS_API_URL"] = api.url
@@ -200,7 +197,6 @@ def test_check_against_the_stand_in(env):
                          "/api/v2/studies/metadata"]
 
 
-@needs_shared
 def test_check_names_a_field_the_api_does_not_know(monkeypatch, capsys):
     monkeypatch.setattr(check, "DETAIL_FIELDS", (*check.DETAIL_FIELDS, "NoSuchPiece"))
     with StandIn(load_corpus(MS_2025)) as api:
@@ -222,7 +218,6 @@ def test_check_reports_a_403_in_words(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_refresh_full_rebuilds_a_store_with_damaged_pages(tmp_path, env):
     with StandIn(load_corpus(MS_2025)) as api:
         env["TRIALS_API_URL"] = api.url
@@ -240,7 +235,6 @@ def test_refresh_full_rebuilds_a_store_with_damaged_pages(tmp_path, env):
         assert found.returncode == 0 and "NCT04047628" in found.stdout
 
 
-@needs_shared
 def test_export_and_search_with_a_pre_screen(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
@@ -326,7 +320,6 @@ def test_the_import_message_is_terminal_safe(tmp_path):
     assert "record 1: nctId 'NCT\\x1b[2J1' is not an NCT id" in done.stderr
 
 
-@needs_shared
 def test_a_page_link_on_the_command_line_is_read_as_the_page_reads_it(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")

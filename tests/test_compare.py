@@ -10,7 +10,7 @@ from trials import cli
 from trials.query import parse_compare as parse_ids
 from trials.errors import InputError
 
-from .conftest import MSC_2022, needs_shared
+from .conftest import MSC_2022
 
 
 def test_ids_are_normalised_and_deduplicated_in_order():
@@ -30,7 +30,6 @@ def test_bad_ids_are_refused_with_what_to_type(value, message):
         parse_ids(value)
 
 
-@needs_shared
 def test_cli_compare_writes_a_side_by_side_csv(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
     assert cli.main(["import", str(MSC_2022)]) == 0

@@ -17,14 +17,14 @@ from trials.config import Settings
 from trials.pipeline import INTERACTIVE_BUDGET
 from trials.registries.ctgov import plan
 
-from .conftest import MS_2025, needs_shared, trials_env, wait_for
+from .conftest import MS_2025, trials_env, wait_for
 from .support.standin import StandIn, load_corpus
 
 
 def load(settings: Settings) -> trials.Snapshot:
     return trials.load(settings)
 
-pytestmark = [needs_shared, pytest.mark.slow]  # real processes and threads against a slow stand-in
+pytestmark = pytest.mark.slow  # real processes and threads against a slow stand-in
 
 
 @pytest.fixture(scope="module")

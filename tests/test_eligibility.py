@@ -18,7 +18,7 @@ from trials.analysis.prescreen import ASK, DOES_NOT_FIT, FITS, NO, OK, UNCLEAR, 
 from trials.errors import InputError
 from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MSC_2022, entry, load_jsonl, needs_shared
+from .conftest import FULL_RECORDS, MSC_2022, entry, load_jsonl
 
 
 def criteria_of(record: dict) -> Criteria:
@@ -46,7 +46,6 @@ def _number(cell: str) -> float | None:
     return float(cell) if cell else None
 
 
-@needs_shared
 def test_every_value_in_the_hand_made_table_is_extracted_exactly():
     records = {s["protocolSection"]["identificationModule"]["nctId"]: s
                for s in load_jsonl(MSC_2022) + json.loads(FULL_RECORDS.read_text(encoding="utf-8"))}
@@ -287,7 +286,6 @@ def test_profile_parsing_accepts_plain_answers():
 
 # -- the card and the table --------------------------------------------------------------
 
-@needs_shared
 def test_card_says_who_can_take_part_and_how_the_study_is_done_in_plain_words():
     from trials.analysis.table import build_table
     from trials.presentation.detail import card_text, study_card

@@ -21,9 +21,7 @@ from trials.presentation.detail import study_card
 from trials.presentation.export import csv_bytes
 from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MS_2025, MSC_2022, by_id, entry, load_jsonl, needs_shared
-
-pytestmark = needs_shared
+from .conftest import FULL_RECORDS, MS_2025, MSC_2022, by_id, entry, load_jsonl
 
 MS_DATE = date(2025, 9, 25)  # ms-2025-09 data date
 MSC_DATE = date(2022, 10, 6)  # msc-2022 data date

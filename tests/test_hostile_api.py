@@ -19,10 +19,10 @@ from trials.registries.ctgov.api import Client
 from trials.registries.ctgov.plan import ListingRefused, refresh
 from trials.store.sqlite import Store
 
-from .conftest import MS_2025, needs_shared
+from .conftest import MS_2025
 from .support.standin import StandIn, load_corpus
 
-pytestmark = [needs_shared, pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 Rewrite = Callable[[httpx.Request, dict], dict]
 

@@ -23,7 +23,7 @@ from trials.registries.ctgov.plan import refresh
 from trials.snapshot import read as load
 from trials.store.sqlite import FILE, SCHEMA_VERSION, Classified, Store
 
-from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, needs_shared, put, sid
+from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, put, sid
 
 # A hematopoietic stem-cell study in the shape of the ms-2025-09 records (built from BEAT-MS).
 def hsct(nct_id: object = "NCT00000001", status: str = "RECRUITING", updated: str = "2025-08-29",
@@ -119,7 +119,6 @@ def test_a_file_cut_short_imports_nothing(store, tmp_path):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_memory_stays_bounded_on_a_large_file(tmp_path):
     """A 30 MB download (copies of the real website records) imported in a fresh process:
     its peak memory rises by far less than the file's size (reading it whole rises ~150 MB).
@@ -281,7 +280,6 @@ def test_the_age_line_names_imported_studies_and_their_date(store, tmp_path):
         "3 studies from an imported file dated 2022-10-07.")
 
 
-@needs_shared
 def test_each_imported_study_keeps_its_files_date(store):
     import_download(store, FULL_RECORDS)  # versionHolder 2025-05-07
     import_download(store, MSC_2022)

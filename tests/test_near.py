@@ -15,7 +15,7 @@ from trials.errors import InputError
 from trials.model import Site
 from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MSC_2022, by_id, load_jsonl, needs_shared
+from .conftest import FULL_RECORDS, MSC_2022, by_id, load_jsonl
 
 
 def km(a: str, b: str) -> float:
@@ -130,7 +130,6 @@ def test_a_site_without_its_own_status_takes_the_studys_and_says_so():
     assert near.table.iloc[0]["nearest_site_status"].startswith("Recruiting (the study's status")
 
 
-@needs_shared
 def test_a_site_with_registry_coordinates_uses_them_exactly():
     # NCT06791122 is a real v2 record whose recruiting sites carry geoPoint.
     record = by_id(json.loads(FULL_RECORDS.read_text(encoding="utf-8")), "NCT06791122")
@@ -171,7 +170,6 @@ def imported(tmp_path, monkeypatch):
     return tmp_path
 
 
-@needs_shared
 def test_export_near_adds_the_distance_columns_nearest_first(imported, capsys):
     out = imported / "near.csv"
     assert cli.main(["export", "--offline", "--near", "Milan, Italy", "--within", "2500", "-o", str(out)]) == 0
@@ -191,7 +189,6 @@ def test_export_near_adds_the_distance_columns_nearest_first(imported, capsys):
     assert "within 2,500 km of Milan, Italy" in capsys.readouterr().err
 
 
-@needs_shared
 def test_search_with_nothing_in_range_says_so_and_names_the_nearest(imported, capsys):
     assert cli.main(["search", "--offline", "--near", "Sydney, Australia", "--within", "300"]) == 0
     out = capsys.readouterr().out
@@ -199,7 +196,6 @@ def test_search_with_nothing_in_range_says_so_and_names_the_nearest(imported, ca
     assert "The nearest open sites anywhere:" in out and " km, " in out
 
 
-@needs_shared
 @pytest.mark.parametrize("args, message", [
     (["--near", "Atlantisxx"], "No city called 'Atlantisxx'"),
     (["--within", "50"], "--within needs --near"),

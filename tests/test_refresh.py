@@ -28,7 +28,7 @@ from trials.snapshot import read as load
 from trials.store.sqlite import Classified, Store
 from trials.updates import relabel
 
-from .conftest import BASE, CTGOV, FULL_RECORDS, MS_2025, MSC_2022, by_id, needs_shared, sid
+from .conftest import BASE, CTGOV, FULL_RECORDS, MS_2025, MSC_2022, by_id, sid
 from .support.standin import StandIn, load_corpus, project
 
 VERSION = {"apiVersion": "2.0.5", "dataTimestamp": "2025-09-25T00:00:00"}
@@ -64,7 +64,6 @@ def run(store, server, **kwargs):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, corpus):
     result = run(store, standin)
     lists = [r for r in standin.requests if "query.cond" in r.query]
@@ -93,7 +92,6 @@ def test_cold_refresh_lists_slim_and_details_only_candidates(store, standin, cor
 
 
 @pytest.mark.slow
-@needs_shared
 def test_repeat_refresh_with_nothing_new_is_one_request(store, standin):
     run(store, standin)
     before = len(standin.requests)
@@ -103,7 +101,6 @@ def test_repeat_refresh_with_nothing_new_is_one_request(store, standin):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_a_listing_by_older_rules_is_done_again_and_fetches_what_the_new_rules_recognise(store, standin):
     """A study that the last listing passed over (stored slim, unlabelled) but the rules in use
     recognise gets its full record: as after a classifier upgrade, whose re-labelling runs
@@ -126,7 +123,6 @@ def test_a_listing_by_older_rules_is_done_again_and_fetches_what_the_new_rules_r
 
 
 @pytest.mark.slow
-@needs_shared
 def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
     run(store, standin)
     newest = max(s["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] for s in corpus)
@@ -152,7 +148,6 @@ def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_full_refresh_drops_studies_no_longer_listed(store, standin):
     run(store, standin)
     standin.studies = [s for s in standin.studies
@@ -162,7 +157,6 @@ def test_full_refresh_drops_studies_no_longer_listed(store, standin):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_api_down_leaves_the_store_as_it_was(store, standin):
     run(store, standin)
     before = [(s.id.value, s.fetched_at) for s in store.stem_cell_studies()]
@@ -223,7 +217,6 @@ def test_refresh_with_respx_stores_the_detail_record(respx_mock, tmp_path):
     assert stored.record["protocolSection"]["eligibilityModule"]["minimumAge"] == "18 Years"
 
 
-@needs_shared
 def test_import_of_a_website_download(store):
     result = import_download(store, FULL_RECORDS)
     assert (result.imported, result.skipped, result.duplicates) == (128, 0, 0)
@@ -237,7 +230,6 @@ def test_import_of_a_website_download(store):
     assert {s.data_timestamp for s in store._studies("")} == {"2025-05-07"}
 
 
-@needs_shared
 def test_import_of_json_lines_finds_the_stem_cell_studies(store):
     import_download(store, MSC_2022)
     ids = {s.id.value for s in store.stem_cell_studies()}

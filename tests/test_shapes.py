@@ -15,10 +15,10 @@ import pytest
 from trials.registries.ctgov import shapes
 from trials.registries.ctgov.record import refusal
 
-from .conftest import CTGOV, MS_2025, bundled_records, load_jsonl, needs_shared
+from .conftest import CTGOV, MS_2025, bundled_records, load_jsonl
 from .support import openapi_shapes
 
-SPEC = Path(__file__).parent / "data" / "ctgov-openapi" / "ctg-oas-v2.yaml"
+SPEC = CTGOV / "openapi" / "ctg-oas-v2.yaml"
 
 
 @pytest.fixture
@@ -47,7 +47,6 @@ def test_every_bundled_record_fits():
     assert records and [refusal(r) for r in records] == [None] * len(records)
 
 
-@needs_shared
 def test_every_real_record_fits():
     records = load_jsonl(MS_2025) + load_jsonl(CTGOV / "msc-2022" / "studies.jsonl")
     full = json.loads((CTGOV / "full-records" / "studies.json").read_text(encoding="utf-8"))

@@ -16,7 +16,7 @@ from trials.registries.ctgov.download import import_download
 from trials.store import sqlite as store_module
 from trials.store.sqlite import SCHEMA_VERSION, Classified, Store
 
-from .conftest import MS_2025, MSC_2022, REPO, bundled_records, needs_shared, put, sid, study, trials_env, without_root_powers
+from .conftest import MS_2025, MSC_2022, REPO, bundled_records, put, sid, study, trials_env, without_root_powers
 
 STEM = Classified(("HSCT",), True, 'HSCT: intervention name "aHSCT"')
 NONE = Classified((), True, "")
@@ -196,7 +196,6 @@ def test_eight_simultaneous_first_opens_share_one_new_store(tmp_path):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_damaged_pages_in_the_middle_are_found_on_open_and_set_aside(tmp_path):
     path = tmp_path / "trials.sqlite3"
     import_download(Store(path), MS_2025)
@@ -217,7 +216,6 @@ def _trials(*args, env):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_a_healthy_store_in_a_read_only_folder_is_read_not_replaced(tmp_path):
     folder = tmp_path / "cache"
     import_download(Store(folder / "trials.sqlite3"), MSC_2022)
@@ -241,7 +239,6 @@ def test_a_healthy_store_in_a_read_only_folder_is_read_not_replaced(tmp_path):
 
 
 @pytest.mark.slow
-@needs_shared
 def test_a_read_only_store_file_is_read_and_refresh_says_why_it_cannot_write(tmp_path):
     folder = tmp_path / "cache"
     import_download(Store(folder / "trials.sqlite3"), MSC_2022)
@@ -363,7 +360,6 @@ def test_a_version_4_store_is_keyed_by_registry_and_keeps_every_study_and_change
         assert columns[:2] == ["registry", "study_id"]
 
 
-@needs_shared
 def test_a_stored_row_that_no_longer_parses_is_left_out_and_named(tmp_path):
     """Issue 17: one broken row (by a crash, a disk or a hand) never hides the others."""
     import sqlite3

@@ -22,7 +22,7 @@ from trials.presentation.detail import card_text, study_card
 from trials.registries.ctgov.record import read_study
 from trials.store.sqlite import SponsorCheck
 
-from .conftest import MS_2025, MSC_2022, by_id, entry, load_jsonl, needs_shared
+from .conftest import MS_2025, MSC_2022, by_id, entry, load_jsonl
 
 
 def _ms_2025(nct_id: str) -> dict:
@@ -39,7 +39,6 @@ def _card(record: dict, data_timestamp: str = "2025-09-25T00:00:00", **kw) -> st
 
 # -- a laboratory study is never shown as treatment ------------------------------------------
 
-@needs_shared
 def test_a_study_that_only_takes_blood_and_skin_gives_no_therapy_whatever_its_title():
     # NCT05116540 (a recruiting MS stem-cell study), changed to the failure seen: its only
     # intervention is a blood draw and skin biopsy, and stem cells are named only in its title
@@ -67,7 +66,6 @@ def test_a_study_that_only_takes_blood_and_skin_gives_no_therapy_whatever_its_ti
 
 # -- a donor transplant never gets the figures of one's own cells -----------------------------
 
-@needs_shared
 def test_a_donor_transplant_gets_the_donor_facts_and_none_of_the_autologous_figures():
     # NCT02529839 (autologous BMT in MS), changed to a myeloablative transplant from a matched
     # sibling donor with a graft-versus-host primary outcome (worded as NCT05098145 words it).
@@ -91,7 +89,6 @@ def test_a_donor_transplant_gets_the_donor_facts_and_none_of_the_autologous_figu
     assert build_table([shown]).loc[0, "therapy_kind"] == "HSCT: allogeneic"
 
 
-@needs_shared
 def test_an_own_cell_transplant_says_so_with_its_phrase_and_an_unstated_one_says_it_is_not_stated():
     own = _ms_2025("NCT02529839")  # "Autologous bone marrow transplantation", unchanged
     text = _card(own)
@@ -107,7 +104,6 @@ def test_an_own_cell_transplant_says_so_with_its_phrase_and_an_unstated_one_says
     assert text.index("HSCT with donor cells: Donor (allogeneic) transplant") < text.index("HSCT with own cells:")
 
 
-@needs_shared
 def test_msc_cards_say_tissue_and_route_where_the_record_does_and_carry_the_trial_results():
     record = _msc_2022("NCT02035514")  # autologous bone-marrow MSC, intravenous, as its record says
     text = _card(record, "2022-10-07")
@@ -119,7 +115,6 @@ def test_msc_cards_say_tissue_and_route_where_the_record_does_and_carry_the_tria
 
 # -- statuses with their age ------------------------------------------------------------------
 
-@needs_shared
 def test_a_recruiting_status_past_its_completion_date_is_marked_on_the_card_the_list_and_the_table():
     # NCT05116540 as recorded in 2022 (recruiting, completion 2023-11-22, updated 2022-05-24),
     # read with data of 2026: the record never changed since.
@@ -145,7 +140,6 @@ def test_a_recruiting_status_past_its_completion_date_is_marked_on_the_card_the_
 
 # -- clinic signals -------------------------------------------------------------------------------
 
-@needs_shared
 def test_a_listing_that_says_its_treatment_is_safe_and_works_is_flagged_with_its_words():
     # NCT02034188, unchanged: a company's single-site MSC listing whose summary says the cells
     # "is a safe and will induce a therapeutic effect in multiple sclerosis".
@@ -189,7 +183,6 @@ def test_a_listing_saying_its_cells_work_is_a_claim(sentence):
     assert flags.claim_evidence(_summary(sentence)) is not None
 
 
-@needs_shared
 def test_a_sponsors_other_listing_asking_for_money_flags_its_ms_listing():
     shown = entry(_msc_2022("NCT02034188"), "2022-10-07T00:00:00")
     # What a lookup of the sponsor's other listings found (the refresh test makes it for real).
@@ -250,7 +243,6 @@ def test_a_study_that_takes_no_new_participants_is_never_likely_to_fit():
     assert assess(criteria, PATIENT, "UNKNOWN").verdict == ASK
 
 
-@needs_shared
 def test_compare_says_not_stated_when_no_criteria_are_stored():
     record = _ms_2025("NCT02529839")  # a sparse record: no eligibility module
     shown = entry(record)
@@ -275,7 +267,6 @@ def test_the_role_phrasings_and_the_hand_labels_are_in_the_repository():
     json.dumps([e.__dict__ for e in expected.values()])  # plain values only
 
 
-@needs_shared
 def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_the_answer(tmp_path):
     """Also: a failed lookup loses no data and fails no refresh."""
     from trials.registries.ctgov import plan
@@ -324,7 +315,6 @@ def test_a_refresh_looks_up_each_clinic_sponsors_other_listings_once_and_keeps_t
         assert "NCT09999998" in {p[0] for p in store.sponsor_checks("ctgov")["Translational Biosciences"].paying}
 
 
-@needs_shared
 def test_a_failing_sponsor_lookup_fails_no_refresh(tmp_path):
     from trials.registries.ctgov.api import Client
     from trials.registries.ctgov.plan import refresh

@@ -12,9 +12,9 @@ reduces it, once, to a small tree of types shipped with the package:
 
 Enums are left out on purpose: the registry adds values (statuses, phases) over time,
 and the finder reads an unknown value as unknown text. A test rebuilds the file from
-the copy of the spec in tests/data/ctgov-openapi/ and compares.
+the copy of the spec in tests/data/ctgov/openapi/ and compares.
 
-    python -m tests.support.openapi_shapes tests/data/ctgov-openapi/ctg-oas-v2.yaml \
+    python -m tests.support.openapi_shapes tests/data/ctgov/openapi/ctg-oas-v2.yaml \
         > trials/registries/ctgov/shapes.json
 """
 

@@ -218,10 +218,11 @@ class _Rejected(Exception):
 
 
 def shared_dir() -> Path:
-    """``shared/`` beside the repository (recorded records, labels, API notes), or
-    ``$TRIALS_SHARED_DIR``. Tests and benchmarks both find the data through this."""
+    """The folder holding ``ctgov/`` (the real recorded records and labels): the copy in
+    ``tests/data`` (see its PROVENANCE.md), or ``$TRIALS_SHARED_DIR``. Tests and benchmarks
+    both find the data through this."""
     override = os.environ.get("TRIALS_SHARED_DIR")
-    return Path(override) if override else Path(__file__).resolve().parents[3] / "shared"
+    return Path(override) if override else Path(__file__).resolve().parents[1] / "data"
 
 
 def free_port() -> int:
