@@ -8,6 +8,7 @@ import copy
 import csv
 import json
 import sqlite3
+from xml.etree import ElementTree
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -149,6 +150,17 @@ def test_registry_text_in_the_feed_is_escaped():
     data = feed.atom_feed([change], updated="2025-10-03T00:00:00Z", data_age="")
     assert b"<script>" not in data
     assert feedparser.parse(data).entries[0].title.endswith("<script>alert(1)</script> & co")
+
+
+def test_characters_xml_forbids_are_left_out_of_the_feed():
+    # A vertical tab in a title made the feed ill-formed (issue 20); also a NUL and U+FFFF.
+    change = changes.Change("NCT00000001", "Stem\x0bcells\x00 for MS\uffff",
+                            "https://clinicaltrials.gov/study/NCT00000001", changes.NEW, "2025-10-03T00:00:00Z")
+    data = feed.atom_feed([change], updated="2025-10-03T00:00:00Z", data_age="Data\x0c of today.")
+    ElementTree.fromstring(data)  # well-formed, or this raises
+    parsed = feedparser.parse(data)
+    assert parsed.bozo == 0 and parsed.entries[0].title == "NCT00000001 New study: Stemcells for MS"
+    assert parsed.feed.subtitle.startswith("Data of today.")
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2025-13-01", "01/10/2025"])

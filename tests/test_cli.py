@@ -24,8 +24,8 @@ from .support.standin import StandIn, load_corpus
 from .conftest import MS_2025, MSC_2022, REPO, by_id, hostile_study
 
 
-def trials(*args, env):
-    return subprocess.run([sys.executable, "-m", "trials", *args], env=env,
+def trials(*args, env, cwd=None):
+    return subprocess.run([sys.executable, "-m", "trials", *args], env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -356,3 +356,18 @@ def test_outputs_never_follow_a_symbolic_link_and_bad_settings_are_named(tmp_pat
         refused = trials("search", "--offline", env={**env, "TRIALS_REQUEST_INTERVAL": bad})
         assert refused.returncode == 1 and "TRIALS_REQUEST_INTERVAL must be a number" in refused.stderr
         assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.slow
+def test_a_dash_writes_to_standard_output_and_the_version_is_printed(tmp_path, env):
+    assert trials("import", str(MSC_2022), env=env).returncode == 0
+    exported = trials("export", "--offline", "--therapy", "MSC", "-o", "-", cwd=tmp_path, env=env)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(exported.stdout.lstrip("\ufeff").splitlines()))
+    assert rows and all(r["therapy_types"] == "MSC" for r in rows)
+    assert f"Wrote {len(rows)} studies to standard output." in exported.stderr
+    feed = trials("feed", "--offline", "-o", "-", cwd=tmp_path, env=env)
+    assert feed.returncode == 0 and feed.stdout.startswith("<?xml") and "(Atom)" in feed.stderr
+    assert not (tmp_path / "-").exists()  # no file named "-"
+    version = trials("--version", env=env)
+    assert version.returncode == 0 and re.fullmatch(r"trials \d+\.\d+\.\d+\n", version.stdout)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from .analysis.changes import Change, parse_since
 from .analysis.eligibility import TYPE_WORDS as MS_TYPE_WORDS
+from .analysis.geo import ATTRIBUTION as GEONAMES_ATTRIBUTION
 from .analysis.geo import MAX_PLACE
 from .analysis.nearby import MAX_WITHIN_KM
 from .analysis.prescreen import EDSS_EXPLAINED, MAX_AGE, PATIENT_TYPES, SEXES, VERDICT_MEANING, VERDICTS, Profile
@@ -78,5 +79,5 @@ __all__ = [
     "import_file", "read_upload", "write_bundled", "check", "Updater", "UpdateState", "updater", "RefreshResult",
     "ImportResult", "Check",
     # the model, and the page
-    "Study", "StudyId", "serve",
+    "Study", "StudyId", "serve", "GEONAMES_ATTRIBUTION",
 ]

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -36,14 +37,23 @@ def _add_offline(parser: argparse.ArgumentParser) -> None:
                         help="use the local store only; do not ask ClinicalTrials.gov")
 
 
+def _version() -> str:
+    try:
+        return metadata.version("ms-stemcell-trials")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trials",
         description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov.",
         epilog="Settings: TRIALS_API_URL (default https://clinicaltrials.gov/api/v2), "
-               "TRIALS_CACHE_DIR (default cache/), TRIALS_REQUEST_INTERVAL (default 1 s), "
+               f"TRIALS_CACHE_DIR (default {trials.Settings().cache_dir}), "
+               "TRIALS_REQUEST_INTERVAL (default 1 s), "
                "TRIALS_USER_AGENT.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     refresh = commands.add_parser("refresh", help="update the local store from ClinicalTrials.gov",
@@ -61,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   "BOM, safe to open in a spreadsheet): the same file as the page's "
                                   "Download for the same search.")
     _add_query(export_)
-    export_.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.csv")
+    export_.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.csv",
+                         help="the CSV file to write; - for standard output")
 
     show = commands.add_parser("show", help="print one study in full",
                                description="Print one or more studies in full.")
@@ -72,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
                                description="Write the new studies and status changes the local "
                                "store recorded between refreshes as an Atom feed, one entry per "
                                "change, for any feed reader.")
-    feed.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.xml")
+    feed.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.xml",
+                      help="the Atom file to write; - for standard output")
     feed.add_argument("--since", metavar="YYYY-MM-DD", help="only changes seen since then")
     _add_offline(feed)
 
@@ -82,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("nct_ids", nargs="+", metavar="NCT...",
                          help="the studies, e.g. NCT04047628 NCT03477500 (or NCT1,NCT2)")
     compare.add_argument("--near", metavar='"CITY, COUNTRY"', help="add each study's nearest open site")
-    compare.add_argument("--output", "-o", type=Path, metavar="FILE.csv")
+    compare.add_argument("--output", "-o", type=Path, metavar="FILE.csv",
+                         help="write the comparison as CSV; - for standard output")
     _add_offline(compare)
 
     load = commands.add_parser("import", help="load a ClinicalTrials.gov JSON download",
@@ -262,7 +275,7 @@ def _export(args: argparse.Namespace, settings: trials.Settings) -> None:
         _say(result.near.message)
     elif result.empty:
         _say(result.empty)
-    _say(f"Wrote {len(result.rows)} studies to {args.output}. {result.age}")
+    _say(f"Wrote {len(result.rows)} studies to {export.written_to(args.output)}. {result.age}")
 
 
 def _feed(args: argparse.Namespace, settings: trials.Settings) -> None:
@@ -270,7 +283,7 @@ def _feed(args: argparse.Namespace, settings: trials.Settings) -> None:
     snapshot = _data(settings, args.offline).snapshot
     found = trials.changes(snapshot, since)
     export.write_file(args.output, trials.atom(snapshot, found))
-    _say(f"Wrote {len(found)} changes to {args.output} (Atom). {snapshot.age}")
+    _say(f"Wrote {len(found)} changes to {export.written_to(args.output)} (Atom). {snapshot.age}")
 
 
 def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
@@ -283,7 +296,8 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
     assert table is not None  # two or more known studies, or ``unused`` said why not
     if args.output:
         export.write_csv(table, args.output)
-        _say(f"Wrote {len(table.columns) - 1} studies side by side to {args.output}. {result.age}")
+        _say(f"Wrote {len(table.columns) - 1} studies side by side to {export.written_to(args.output)}. "
+             f"{result.age}")
         return
     width = shutil.get_terminal_size((120, 20)).columns
     room = max(20, (width - 32) // (len(table.columns) - 1) - 2)

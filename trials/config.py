@@ -4,23 +4,36 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import platformdirs
 
 from .errors import InputError
 
 DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
-DEFAULT_CACHE_DIR = "cache"
+APP_NAME = "ms-stemcell-trials"
 # robots.txt asks for Crawl-delay: 1; the API documents no rate limit.
 DEFAULT_REQUEST_INTERVAL = 1.0
 # Says who is asking, with a link, as ClinicalTrials.gov's terms ask of automated clients.
 DEFAULT_USER_AGENT = "ms-stemcell-trials/0.1 (finder for multiple sclerosis stem-cell trials)"
 
 
+def default_cache_dir() -> Path:
+    """Where the store lives unless TRIALS_CACHE_DIR says otherwise: a checkout's own
+    (git-ignored) ``cache/``; for an installed package the user's data folder, never the
+    folder the command happens to run in."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "app.py").is_file():
+        return checkout / "cache"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
 @dataclass(frozen=True)
 class Settings:
     api_url: str = DEFAULT_API_URL
-    cache_dir: Path = Path(DEFAULT_CACHE_DIR)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     request_interval: float = DEFAULT_REQUEST_INTERVAL
     user_agent: str = DEFAULT_USER_AGENT
     # Whether a download uploaded on the page goes into the shared store for every visitor.
@@ -34,12 +47,13 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        folder = os.environ.get("TRIALS_CACHE_DIR", "").strip()
         return cls(
-            api_url=os.environ.get("TRIALS_API_URL", DEFAULT_API_URL).rstrip("/"),
-            cache_dir=Path(os.environ.get("TRIALS_CACHE_DIR", DEFAULT_CACHE_DIR)),
+            api_url=_api_url(os.environ.get("TRIALS_API_URL")),
+            cache_dir=Path(folder) if folder else default_cache_dir(),
             request_interval=_interval(os.environ.get("TRIALS_REQUEST_INTERVAL")),
             user_agent=os.environ.get("TRIALS_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
-            shared_imports=os.environ.get("TRIALS_SHARED_IMPORTS", "").strip().lower() in ("1", "true", "yes"),
+            shared_imports=_switch("TRIALS_SHARED_IMPORTS", os.environ.get("TRIALS_SHARED_IMPORTS")),
         )
 
 
@@ -67,3 +81,26 @@ def _interval(text: str | None) -> float:
         raise InputError(f"TRIALS_REQUEST_INTERVAL must be a number of seconds from 0 to "
                          f"{MAX_REQUEST_INTERVAL:g}, not {text.strip()[:40]!r}.")
     return seconds
+
+
+def _api_url(text: str | None) -> str:
+    """TRIALS_API_URL: an http(s) address with a host (unset: the registry's own)."""
+    if text is None or not text.strip():
+        return DEFAULT_API_URL
+    url = text.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"TRIALS_API_URL must be an http:// or https:// address such as {DEFAULT_API_URL}, "
+                         f"not {without_credentials(url)[:60]!r}.")
+    return url
+
+
+_ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _switch(name: str, text: str | None) -> bool:
+    """An on/off setting: 1, true, yes or on; 0, false, no, off or unset."""
+    value = (text or "").strip().lower()
+    if value not in _ON + _OFF:
+        raise InputError(f"{name} must be 1 (on) or 0 (off), not {value[:40]!r}.")
+    return value in _ON

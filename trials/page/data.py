@@ -167,4 +167,5 @@ def about(snapshot: trials.Snapshot) -> None:
     st.divider()
     source = snapshot.info.source
     st.markdown("**About the data.** " + plain.md_escape(
-        f"{plain.DISCLAIMER} {snapshot.age}" + (f" Source: {source}." if source else "")))
+        f"{plain.DISCLAIMER} {snapshot.age}" + (f" Source: {source}." if source else "")
+        + f" {trials.GEONAMES_ATTRIBUTION}"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 from pathlib import Path
 
@@ -43,11 +44,24 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     write_file(path, csv_bytes(df))
 
 
+STDOUT = Path("-")  # ``-o -``: standard output, as every Unix tool reads it
+
+
+def written_to(path: Path) -> str:
+    """Where a file went, in words."""
+    return "standard output" if path == STDOUT else str(path)
+
+
 def write_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all: through a temporary file beside it,
     so a full disk leaves the old file as it was; never through a symbolic link, which
-    could point anywhere (a device such as /dev/stdout is written directly)."""
+    could point anywhere (a device such as /dev/stdout is written directly). ``-`` is
+    standard output."""
     path = Path(path)
+    if path == STDOUT:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
     try:
         real = path.resolve()
         if real.is_char_device() or real.is_fifo():

@@ -3,6 +3,7 @@ of new studies and status changes, one entry per change, for any feed reader."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -59,14 +60,24 @@ def _utc(moment: str) -> str:
     return moment if moment.endswith("Z") or "+" in moment[10:] else moment + "Z"
 
 
+# Characters XML 1.0 forbids in a document (control characters but tab and newlines, lone
+# surrogates, U+FFFE and U+FFFF): a registry title holding one made the feed ill-formed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters an XML document cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
 def atom_feed(changes: list[Change], *, updated: str, data_age: str) -> bytes:
     """An Atom 1.0 document (RFC 4287): one entry per change, each linking to the study."""
     ET.register_namespace("", ATOM)
 
     def add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
+        element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
         if text is not None:
-            element.text = text
+            element.text = xml_text(text)
         return element
 
     feed = ET.Element(f"{{{ATOM}}}feed")
