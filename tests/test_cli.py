@@ -371,3 +371,26 @@ def test_a_dash_writes_to_standard_output_and_the_version_is_printed(tmp_path, e
     assert not (tmp_path / "-").exists()  # no file named "-"
     version = trials("--version", env=env)
     assert version.returncode == 0 and re.fullmatch(r"trials \d+\.\d+\.\d+\n", version.stdout)
+
+
+def test_help_and_version_load_nothing_heavy():
+    # `trials --help` took about a second because pandas was imported first (issue 20);
+    # bench/startup.py measures the time, this checks the cause.
+    probe = ("import sys\nfrom trials.cli import main\nfor argv in (['--help'], ['--version']):\n"
+             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+             "print(sorted(m for m in ('pandas', 'httpx', 'streamlit', 'pyarrow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "usage: trials" in done.stdout and done.stdout.strip().endswith("[]")
+
+
+@pytest.mark.slow
+def test_the_bash_completion_completes_commands_and_options(tmp_path, capsys):
+    assert main(["completion", "bash"]) == 0
+    script = tmp_path / "trials.bash"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    done = subprocess.run(["bash", "-c", f"source {script}\n"
+                           "COMP_WORDS=(trials sea); COMP_CWORD=1; _shtab_trials; echo ${COMPREPLY[@]}\n"
+                           "COMP_WORDS=(trials export --out); COMP_CWORD=2; _shtab_trials; echo ${COMPREPLY[@]}"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["search", "--output"], done.stderr

@@ -19,65 +19,91 @@ door formats::
 
 from __future__ import annotations
 
-from .analysis.changes import Change, parse_since
-from .analysis.eligibility import TYPE_WORDS as MS_TYPE_WORDS
-from .analysis.geo import ATTRIBUTION as GEONAMES_ATTRIBUTION
-from .analysis.geo import MAX_PLACE
-from .analysis.nearby import MAX_WITHIN_KM
-from .analysis.prescreen import EDSS_EXPLAINED, MAX_AGE, PATIENT_TYPES, SEXES, VERDICT_MEANING, VERDICTS, Profile
-from .config import Settings
-from .errors import ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
-from .model import Study, StudyId
-from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, changes, choose, current, entry, load, search
-from .query import (
-    LINK_PARAMS,
-    MAX_COMPARED,
-    MIN_COMPARED,
-    PARAMS,
-    Filters,
-    Param,
-    Query,
-    Unused,
-    add_options,
-    parse_compare,
-    parse_place,
-)
-from .registries import Check, ImportResult, RefreshResult
-from .registries import parse_id as parse_study_id
-from .server import serve
-from .snapshot import Snapshot, load_bundled
-from .updates import (
-    Updater,
-    UpdateState,
-    check,
-    import_file,
-    labels_are_stale,
-    needs_update,
-    read_upload,
-    refresh,
-    relabel,
-    store_notice,
-    updater,
-    version,
-    write_bundled,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    # settings and errors
-    "Settings", "TrialsError", "ApiError", "ApiForbidden", "ApiUnavailable", "InputError", "StoreError",
-    "UpdateRunning",
-    # what a person asks, and the search
-    "Query", "Filters", "Param", "PARAMS", "LINK_PARAMS", "Unused", "add_options", "parse_compare",
-    "parse_place", "parse_since", "parse_study_id", "MAX_PLACE", "MAX_WITHIN_KM", "MIN_COMPARED",
-    "MAX_COMPARED", "search", "Result", "Since", "Change", "changes", "atom",
-    # the pre-screen's answers and verdicts, in words
-    "Profile", "SEXES", "PATIENT_TYPES", "MS_TYPE_WORDS", "MAX_AGE", "EDSS_EXPLAINED", "VERDICTS",
-    "VERDICT_MEANING",
-    # the data: which to show, and updating it
-    "Snapshot", "Current", "Notice", "NO_DATA", "current", "choose", "entry", "load", "load_bundled",
-    "version", "store_notice", "refresh", "relabel", "labels_are_stale", "needs_update",
-    "import_file", "read_upload", "write_bundled", "check", "Updater", "UpdateState", "updater", "RefreshResult",
-    "ImportResult", "Check",
-    # the model, and the page
-    "Study", "StudyId", "serve", "GEONAMES_ATTRIBUTION",
-]
+# Each public name and the module it lives in ("ALIAS=name" where it is renamed here).
+# Loaded on first use (PEP 562): `trials --help` and `--version` need none of pandas,
+# Streamlit or httpx, and answer at once; tests/test_config.py checks this table against
+# the imports below, which are what type checkers and readers see.
+_HOMES: dict[str, tuple[str, ...]] = {
+    ".analysis.changes": ("Change", "parse_since"),
+    ".analysis.eligibility": ("MS_TYPE_WORDS=TYPE_WORDS",),
+    ".analysis.geo": ("GEONAMES_ATTRIBUTION=ATTRIBUTION", "MAX_PLACE"),
+    ".analysis.nearby": ("MAX_WITHIN_KM",),
+    ".analysis.prescreen": ("EDSS_EXPLAINED", "MAX_AGE", "PATIENT_TYPES", "SEXES", "VERDICT_MEANING",
+        "VERDICTS", "Profile"),
+    ".config": ("Settings",),
+    ".errors": ("ApiError", "ApiForbidden", "ApiUnavailable", "InputError", "StoreError", "TrialsError",
+        "UpdateRunning"),
+    ".model": ("Study", "StudyId"),
+    ".pipeline": ("NO_DATA", "Current", "Notice", "Result", "Since", "atom", "changes", "choose", "current",
+        "entry", "load", "search"),
+    ".query": ("LINK_PARAMS", "MAX_COMPARED", "MIN_COMPARED", "PARAMS", "Filters", "Param", "Query",
+        "Unused", "add_options", "parse_compare", "parse_place"),
+    ".registries": ("Check", "ImportResult", "RefreshResult", "parse_study_id=parse_id"),
+    ".server": ("serve",),
+    ".snapshot": ("Snapshot", "load_bundled"),
+    ".updates": ("Updater", "UpdateState", "check", "import_file", "labels_are_stale", "needs_update",
+        "read_upload", "refresh", "relabel", "store_notice", "updater", "version", "write_bundled"),
+}
+_WHERE = {name.partition("=")[0]: (module, name.partition("=")[2] or name)
+          for module, names in _HOMES.items() for name in names}
+__all__ = list(_WHERE)
+
+if TYPE_CHECKING:
+    from .analysis.changes import Change, parse_since
+    from .analysis.eligibility import TYPE_WORDS as MS_TYPE_WORDS
+    from .analysis.geo import ATTRIBUTION as GEONAMES_ATTRIBUTION
+    from .analysis.geo import MAX_PLACE
+    from .analysis.nearby import MAX_WITHIN_KM
+    from .analysis.prescreen import EDSS_EXPLAINED, MAX_AGE, PATIENT_TYPES, SEXES, VERDICT_MEANING, VERDICTS, Profile
+    from .config import Settings
+    from .errors import ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
+    from .model import Study, StudyId
+    from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, changes, choose, current, entry, load, search
+    from .query import (
+        LINK_PARAMS,
+        MAX_COMPARED,
+        MIN_COMPARED,
+        PARAMS,
+        Filters,
+        Param,
+        Query,
+        Unused,
+        add_options,
+        parse_compare,
+        parse_place,
+    )
+    from .registries import Check, ImportResult, RefreshResult
+    from .registries import parse_id as parse_study_id
+    from .server import serve
+    from .snapshot import Snapshot, load_bundled
+    from .updates import (
+        Updater,
+        UpdateState,
+        check,
+        import_file,
+        labels_are_stale,
+        needs_update,
+        read_upload,
+        refresh,
+        relabel,
+        store_notice,
+        updater,
+        version,
+        write_bundled,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'trials' has no attribute {name!r}")
+    module, real = _WHERE[name]
+    value = getattr(importlib.import_module(module, __name__), real)
+    globals()[name] = value  # found once; later uses are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

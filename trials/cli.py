@@ -1,31 +1,23 @@
 """``trials`` on the command line: refresh, search, export, show, feed, compare, import,
-check, bundle and serve. A thin layer over the public API (``trials``): it reads options
-into a ``Query``, calls ``search`` and formats the ``Result``.
-
-Every error a user can cause or meet ends in one readable line on stderr and a non-zero
-exit, never a traceback. Registry text reaches the terminal only through ``_out`` and
-``_say``, which strip escape sequences and control characters.
+check, bundle, serve and completion. This module reads the command line; ``trials.commands``
+runs each command. It imports nothing heavy, so ``trials --help`` and ``trials --version``
+answer at once (pandas, httpx and the rest load only when a command runs).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
-import pandas as pd
-from tqdm import tqdm
-
 import trials
-from trials.presentation import detail, export, plain
 
 
-def _add_query(parser: argparse.ArgumentParser) -> None:
-    trials.add_options(parser)
+def _add_query(parser: argparse.ArgumentParser, full: bool) -> None:
+    if full:  # the query's options come from trials.query, which loads pandas
+        trials.add_options(parser)
     parser.add_argument("--link", metavar="URL",
                         help="read the search from a page link instead of the options above "
                              "(forgivingly, as the page does: what it cannot use is named on stderr)")
@@ -44,7 +36,9 @@ def _version() -> str:
         return "(not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(full: bool = True) -> argparse.ArgumentParser:
+    """The command line. ``full=False`` leaves out the search options (they load pandas):
+    enough for ``trials --help`` and ``--version``, which name no command."""
     parser = argparse.ArgumentParser(
         prog="trials",
         description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov.",
@@ -64,13 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="print matching studies as a table",
                                  description="Print the MS stem-cell studies that match.")
-    _add_query(search)
+    _add_query(search, full)
 
     export_ = commands.add_parser("export", help="write matching studies to a CSV file",
                                   description="Write the matching studies to CSV (UTF-8 with "
                                   "BOM, safe to open in a spreadsheet): the same file as the page's "
                                   "Download for the same search.")
-    _add_query(export_)
+    _add_query(export_, full)
     export_.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.csv",
                          help="the CSV file to write; - for standard output")
 
@@ -122,247 +116,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+
+    completion = commands.add_parser(
+        "completion", help="print a shell completion script",
+        description="Print the completion script for a shell: commands, options and their values "
+                    "complete with Tab. Bash: trials completion bash > "
+                    "~/.local/share/bash-completion/completions/trials; zsh: trials completion zsh > "
+                    "a folder on $fpath, named _trials.")
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     return parser
 
 
-def _say(text: str) -> None:
-    print(plain.terminal_safe(text), file=sys.stderr)
-
-
-def _out(text: str) -> None:
-    print(plain.terminal_safe(text))
-
-
-class _ProgressBar:
-    """A tqdm bar per refresh stage, on a terminal only (nothing in pipes and logs)."""
-
-    def __init__(self) -> None:
-        self._bar: tqdm | None = None
-        self._stage = ""
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if not sys.stderr.isatty():
-            return
-        if self._bar is None or stage != self._stage:
-            self.close()
-            self._bar, self._stage = tqdm(desc=stage, total=total, file=sys.stderr), stage
-        if total is not None:
-            self._bar.total = total
-        self._bar.update(done - self._bar.n)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
-def _refresh(settings: trials.Settings, full: bool) -> None:
-    bar = _ProgressBar()
-    notice = trials.store_notice(settings)
-    if notice:
-        _say(notice)
-    try:
-        result = trials.refresh(settings, full=full, progress=bar)
-    finally:
-        bar.close()
-    if result.mode == "unchanged":
-        _say(f"Already up to date: ClinicalTrials.gov data of {result.data_timestamp} "
-             f"({result.requests} request).")
-    elif result.mode == "done by another update":
-        _say("Another update finished while this one waited: ClinicalTrials.gov data of "
-             f"{result.data_timestamp} (no request needed).")
-    else:
-        _say(f"Refreshed ({result.mode}): {result.listed} MS studies listed, "
-             f"{result.detailed} stem-cell candidates fetched in full, "
-             f"{result.status_changes} status changes; {result.requests} requests, "
-             f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
-    if result.dropped:
-        _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
-    if result.skipped:
-        _say(f"Not stored, as no valid study record: {plain.count(result.skipped, 'record', 'records')} "
-             f"from ClinicalTrials.gov ({result.why_skipped}). Any stored study could be among them, so "
-             "no study was removed by this refresh.")
-    if result.still_imported:
-        _say(f"{result.still_imported} studies from an imported file are kept as imported; "
-             "`trials refresh --full` checks them against ClinicalTrials.gov.")
-
-
-def _data(settings: trials.Settings, offline: bool) -> trials.Current:
-    """The data to use, with what must be said about it on stderr; an error when there is none."""
-    data = trials.current(settings, offline=offline)
-    for notice in data.notices:
-        if notice.level == "error":
-            raise trials.InputError(notice.text)
-        _say(notice.text)
-    if data.snapshot.is_empty:
-        raise trials.InputError(trials.NO_DATA)
-    return data
-
-
-def _found(args: argparse.Namespace, settings: trials.Settings) -> trials.Result:
-    """The search the options (or ``--link``) ask for. A link's unusable values are named on
-    stderr and left out, as the page does; an option's are errors."""
-    if args.link:
-        if trials.Query.from_cli(args) != trials.Query():
-            raise trials.InputError("--link gives the whole search: leave out the other filter options.")
-        query, unused = trials.Query.from_url(args.link)
-    else:
-        query, unused = trials.Query.from_cli(args), ()  # bad input fails before any work
-    result = trials.search(_data(settings, args.offline).snapshot, query)
-    if not args.link and result.unused:
-        raise trials.InputError(" ".join(u.error for u in result.unused))
-    for notice in (*unused, *(u.text for u in result.unused)):
-        _say(notice)
-    return result
-
-
-# Short words for the terminal table; the CSV keeps the full role.
-ROLE_SHORT = {"gives therapy": "gives", "follows treated people": "follow-up", "lab only": "lab"}
-
-
-def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
-    result = _found(args, settings)
-    df = result.rows
-    _out(result.age)
-    if result.near:
-        _out(result.near.message)
-    _out(result.summary + ".")
-    if df.empty:
-        if result.empty:
-            _out(result.empty)
-        return
-    width = shutil.get_terminal_size((120, 20)).columns
-    near = result.near is not None
-    changed = bool(df["changed"].astype(bool).any())
-    fit = "fit" in df
-    shown = pd.DataFrame({
-        **({"Km": df["distance_km"].map(lambda d: "" if pd.isna(d) else f"{d:,}"),
-            "~": df["distance_approximate"].map(lambda v: "~" if v == "yes" else "")} if near else {}),
-        **({"Fit": df["fit"]} if fit else {}),
-        **({"Changed": df["changed"].str.slice(0, 30)} if changed else {}),
-        "NCT id": df["nct_id"],
-        "Therapy": df["therapy_types"],
-        "Role": df["study_role"].map(ROLE_SHORT),
-        "Status": df["status_group"] + df["status_caution"].map(lambda c: " (?)" if c else ""),
-        "Updated": df["last_update"].str.slice(0, 10),
-        "Phase": df["phases"].str.replace("PHASE", "", regex=False),
-        "Countries": df["countries"].str.slice(0, 24),
-        "Title": df["title"],
-    }).map(plain.terminal_safe)  # before the layout, so columns stay aligned
-    title_room = max(20, width - 92 - 25 * fit - 12 * near - 32 * changed)
-    shown["Title"] = shown["Title"].map(lambda t: t if len(t) <= title_room else t[: title_room - 1] + "…")
-    _out(shown.to_string(index=False, max_colwidth=title_room))
-    if df["status_caution"].astype(bool).any():
-        _out("\n(?) after a status: it may be out of date (past the study's completion date, or not "
-             "updated or verified for over a year). `trials show NCT...` says why; check with the contact.")
-    if fit:
-        _out("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
-             "not a decision: only the study team decides who takes part. The reasons, criterion "
-             "by criterion, are in `trials export` (column fit_reasons) and `trials show NCT...`.")
-    if near:
-        _out("\nKm: distance to the study's nearest recruiting or not-yet-recruiting site; ~ means "
-             "approximate (to the centre of the site's city). The site, its status and contact are "
-             "in `trials export` (columns nearest_site, nearest_site_status, nearest_site_contact).")
-    if changed:
-        _out(f"\nChanged: {result.changes_line or 'what changed'} ({result.since.words}; `--since` "
-             "sets another date).")
-
-
-def _export(args: argparse.Namespace, settings: trials.Settings) -> None:
-    result = _found(args, settings)
-    export.write_csv(result.rows, args.output)
-    if result.near:
-        _say(result.near.message)
-    elif result.empty:
-        _say(result.empty)
-    _say(f"Wrote {len(result.rows)} studies to {export.written_to(args.output)}. {result.age}")
-
-
-def _feed(args: argparse.Namespace, settings: trials.Settings) -> None:
-    since = trials.parse_since(args.since)  # a day or a moment: a feed reader's last visit
-    snapshot = _data(settings, args.offline).snapshot
-    found = trials.changes(snapshot, since)
-    export.write_file(args.output, trials.atom(snapshot, found))
-    _say(f"Wrote {len(found)} changes to {export.written_to(args.output)} (Atom). {snapshot.age}")
-
-
-def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
-    query = trials.Query(compare=trials.parse_compare(args.nct_ids),  # bad ids fail before any work
-                         near=trials.parse_place(args.near))
-    result = trials.search(_data(settings, args.offline).snapshot, query)
-    if result.unused:
-        raise trials.InputError(" ".join(u.error for u in result.unused))
-    table = result.comparison
-    assert table is not None  # two or more known studies, or ``unused`` said why not
-    if args.output:
-        export.write_csv(table, args.output)
-        _say(f"Wrote {len(table.columns) - 1} studies side by side to {export.written_to(args.output)}. "
-             f"{result.age}")
-        return
-    width = shutil.get_terminal_size((120, 20)).columns
-    room = max(20, (width - 32) // (len(table.columns) - 1) - 2)
-    shown = table.set_index("question").map(lambda t: t if len(t) <= room else t[: room - 1] + "…")
-    shown.index.name = None
-    _out(shown.to_string(max_colwidth=room))
-    _out(result.age)
-
-
-def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
-    ids = [trials.parse_study_id(i) for i in args.nct_ids]
-    data = _data(settings, args.offline)
-    for study_id in ids:
-        entry = trials.entry(settings, data, study_id)
-        if entry is None:
-            raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
-                                    "of ClinicalTrials.gov; run `trials refresh` to update it).")
-        _out(detail.card_text(detail.study_card(entry)) + "\n")
-    _out(data.snapshot.age)
-
-
-def _check(settings: trials.Settings) -> int:
-    print(f"Checking {settings.api_url} as {settings.user_agent!r}")
-    checks = trials.check(settings)
-    for check in checks:
-        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
-    return 0 if all(c.ok for c in checks) else 1
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        settings = trials.Settings.from_env()
-        if args.command == "refresh":
-            _refresh(settings, args.full)
-        elif args.command == "search":
-            _search(args, settings)
-        elif args.command == "export":
-            _export(args, settings)
-        elif args.command == "show":
-            _show(args, settings)
-        elif args.command == "feed":
-            _feed(args, settings)
-        elif args.command == "compare":
-            _compare(args, settings)
-        elif args.command == "import":
-            _say(plain.import_summary(trials.import_file(settings, args.file)))
-        elif args.command == "check":
-            return _check(settings)
-        elif args.command == "bundle":
-            count = trials.write_bundled(settings, args.output)
-            _say(f"Wrote {count} MS stem-cell studies to "
-                 f"{args.output or 'the package bundled data, trials/data/bundled.json.gz'}.")
-        elif args.command == "serve":
-            return trials.serve(args.host, args.port)
-        sys.stdout.flush()  # a closed pipe shows here, not at exit
-    except BrokenPipeError:
-        # The reader went away (`trials search | head -2`): stop quietly, as `cat` does.
-        # Python would flush stdout again at exit and complain, so point it at devnull.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # 128 + SIGPIPE, what a shell reports for a cut-off pipe
-    except trials.TrialsError as exc:
-        _say(f"trials: {exc}")
-        return 1
-    except KeyboardInterrupt:
-        _say("trials: interrupted; the local store is unchanged.")
-        return 130
-    return 0
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # A word that is not an option names a command (or is a wrong one, which the full
+    # parser names); without one, only the top-level help or the version can be asked for.
+    args = build_parser(full=any(not a.startswith("-") for a in arguments)).parse_args(arguments)
+    from . import commands  # the heavy part, only once a command runs
+
+    return commands.run(args)
