@@ -60,3 +60,17 @@ def test_an_installed_package_keeps_its_store_in_the_users_data_folder(tmp_path)
     folder = Path(found.stdout.strip())
     assert folder.is_relative_to(home) and folder.name == "ms-stemcell-trials"
     assert not folder.is_relative_to(tmp_path / "site")
+
+
+def test_the_public_names_load_on_first_use_and_match_the_imports_type_checkers_read():
+    import ast
+
+    import trials
+
+    tree = ast.parse((REPO / "trials" / "__init__.py").read_text(encoding="utf-8"))
+    [guard] = [n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING"]
+    imported = {(alias.asname or alias.name): ("." * node.level + (node.module or ""), alias.name)
+                for node in guard.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+    assert imported == trials._WHERE
+    for name in trials.__all__:
+        assert getattr(trials, name) is not None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 # Each public name and the module it lives in ("ALIAS=name" where it is renamed here).
 # Loaded on first use (PEP 562): `trials --help` and `--version` need none of pandas,
-# Streamlit or httpx, and answer at once; tests/test_config.py checks this table against
+# Streamlit or httpx, and answer at once. tests/test_config.py checks this table against
 # the imports below, which are what type checkers and readers see.
 _HOMES: dict[str, tuple[str, ...]] = {
     ".analysis.changes": ("Change", "parse_since"),
