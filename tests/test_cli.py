@@ -394,3 +394,29 @@ def test_the_bash_completion_completes_commands_and_options(tmp_path, capsys):
                            "COMP_WORDS=(trials export --out); COMP_CWORD=2; _shtab_trials; echo ${COMPREPLY[@]}"],
                           capture_output=True, text=True, timeout=60)
     assert done.stdout.splitlines() == ["search", "--output"], done.stderr
+
+
+def test_json_output_is_one_object_per_study_with_real_types_and_the_datas_age(monkeypatch, capsys):
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
+    assert main(["import", str(MSC_2022)]) == 0
+    capsys.readouterr()
+    assert main(["search", "--offline", "--therapy", "MSC", "--near", "Milan, Italy", "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["data_age"].startswith("Data from an imported file dated 2022-10-07")
+    assert "not medical advice" in found["disclaimer"] and "Milan, Italy" in found["notes"][0]
+    first = found["studies"][0]
+    assert isinstance(first["enrollment"], int) and isinstance(first["distance_km"], int)
+    assert first["url"] == f"https://clinicaltrials.gov/study/{first['nct_id']}"
+    assert all("MSC" in s["therapy_types"] for s in found["studies"])
+
+    assert main(["show", "--offline", first["nct_id"], "--format", "json"]) == 0
+    [shown] = json.loads(capsys.readouterr().out)["studies"]
+    assert shown["nct_id"] == first["nct_id"] and shown["enrollment"] == first["enrollment"]
+    status = shown["card"]["sections"][0]["lines"][0]
+    assert status["label"] == "Status" and status["source"] == "overall status"
+
+    second = found["studies"][1]["nct_id"]
+    assert main(["compare", "--offline", first["nct_id"], second, "--format", "json"]) == 0
+    compared = json.loads(capsys.readouterr().out)["studies"]
+    assert [c["study"] for c in compared] == [first["nct_id"], second]
+    assert compared[0]["Registry record"] == first["url"]

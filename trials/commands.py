@@ -31,6 +31,11 @@ def _out(text: str) -> None:
     print(plain.terminal_safe(text))
 
 
+def _json(data: bytes) -> None:
+    """JSON for programs: registry text as it is (JSON escapes every control character)."""
+    sys.stdout.buffer.write(data)
+
+
 class _ProgressBar:
     """A tqdm bar per refresh stage, on a terminal only (nothing in pipes and logs)."""
 
@@ -121,6 +126,10 @@ ROLE_SHORT = {"gives therapy": "gives", "follows treated people": "follow-up", "
 def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
     result = _found(args, settings)
     df = result.rows
+    if args.format == "json":
+        notes = [n for n in (result.near.message if result.near else "", result.empty or "") if n]
+        _json(export.json_bytes(export.records(df), result.age, notes))
+        return
     _out(result.age)
     if result.near:
         _out(result.near.message)
@@ -192,6 +201,11 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
         raise trials.InputError(" ".join(u.error for u in result.unused))
     table = result.comparison
     assert table is not None  # two or more known studies, or ``unused`` said why not
+    if args.format == "json":  # one object per study: its answer to each question
+        answers = table.set_index("question")
+        _json(export.json_bytes([{"study": column, **answers[column].to_dict()} for column in answers.columns],
+                                 result.age))
+        return
     if args.output:
         export.write_csv(table, args.output)
         _say(f"Wrote {len(table.columns) - 1} studies side by side to {export.written_to(args.output)}. "
@@ -208,13 +222,24 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
 def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
     ids = [trials.parse_study_id(i) for i in args.nct_ids]
     data = _data(settings, args.offline)
+    table = data.snapshot.table.set_index("nct_id", drop=False)
+    shown = []
     for study_id in ids:
         entry = trials.entry(settings, data, study_id)
         if entry is None:
             raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
                                     "of ClinicalTrials.gov; run `trials refresh` to update it).")
-        _out(detail.card_text(detail.study_card(entry)) + "\n")
-    _out(data.snapshot.age)
+        card = detail.study_card(entry)
+        if args.format == "json":
+            # The table's columns when the study is listed (a laboratory study is not), and the card.
+            row = export.records(table.loc[[study_id.value]])[0] if study_id.value in table.index else {}
+            shown.append({**row, "card": detail.card_data(card)})
+        else:
+            _out(detail.card_text(card) + "\n")
+    if args.format == "json":
+        _json(export.json_bytes(shown, data.snapshot.age))
+    else:
+        _out(data.snapshot.age)
 
 
 def _check(settings: trials.Settings) -> int:

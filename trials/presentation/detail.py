@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..analysis import flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
@@ -448,6 +448,23 @@ def sites_for_page(card: Card) -> list[SiteRow]:
     """The card's sites, each field cut to ``plain.FIELD_LIMIT`` for the page's table."""
     return [SiteRow(*(plain.clip(v, plain.FIELD_LIMIT) for v in
                       (s.facility, s.place, s.status, s.contact))) for s in card.sites]
+
+
+def card_data(card: Card) -> dict[str, Any]:
+    """The card as plain data, for ``trials show --format json``: every line with its source."""
+    return {
+        "nct_id": card.nct_id, "title": card.title, "url": card.url, "is_full": card.is_full,
+        "sections": [{
+            "title": section.title,
+            "contacts": [c.text for c in section.contacts],
+            "lines": [{"label": label, "value": value, "source": source} for label, value, source in section.items],
+            "read_from_record": record_fields(section),
+            "link": dict(zip(("text", "url"), section.link, strict=True)) if section.link else None,
+            "criteria_as_published": section.verbatim or None,
+        } for section in card.sections],
+        "sites": [{"facility": s.facility, "place": s.place, "status": s.status, "contact": s.contact}
+                  for s in card.sites],
+    }
 
 
 def card_text(card: Card) -> str:

@@ -11,15 +11,19 @@ becomes "Multiple Sclerosis; '=cmd|...". The cell stays readable.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from ..errors import InputError
+from .plain import DISCLAIMER
 
 # A formula character at the start of the cell or of any piece a spreadsheet may split
 # off (after ";", "," or a line break), leading blanks allowed.
@@ -38,6 +42,19 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     """The table as CSV bytes, the same for the page's download and the CLI."""
     safe = df.astype(object).map(neutralise)
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The table's rows as JSON objects: the CSV's columns, numbers as numbers, a missing
+    number as null (no formula guard: JSON is read by programs, not spreadsheets)."""
+    return json.loads(df.to_json(orient="records", force_ascii=False))
+
+
+def json_bytes(studies: list[dict[str, Any]], data_age: str, notes: Sequence[str] = ()) -> bytes:
+    """One JSON document for ``--format json``: the data's age and the disclaimer with the
+    studies, so a script that keeps the output keeps its date."""
+    document = {"data_age": data_age, "disclaimer": DISCLAIMER, "notes": list(notes), "studies": studies}
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
