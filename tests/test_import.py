@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +18,8 @@ import pytest
 from trials.cli import main
 from trials.presentation import plain
 from trials.registries.ctgov.api import Client
-from trials.errors import InputError
+from trials.config import Settings
+from trials.errors import ApiError, InputError
 from trials.registries.ctgov.download import MAX_RECORD_CHARS, import_download
 from trials.registries.ctgov.plan import refresh
 from trials.snapshot import read as load
@@ -457,3 +459,23 @@ def test_the_command_line_names_refused_records_and_says_nothing_was_removed(tmp
     assert ("Not stored, as no valid study record: 1 record from ClinicalTrials.gov (NCT00000002: "
             "protocolSection.statusModule is a number, not an object). Any stored study could be among them, "
             "so no study was removed by this refresh.") in capsys.readouterr().err
+
+
+def test_each_refresh_and_each_failure_is_one_line_of_the_log(tmp_path, respx_mock, caplog, monkeypatch):
+    from trials.updates import refresh as update
+
+    settings = Settings(api_url=BASE, cache_dir=tmp_path, request_interval=0)
+    mock_api(respx_mock, [hsct("NCT00000001"), hsct("NCT00000002")])
+    caplog.set_level("INFO", logger="trials")
+    update(settings)
+    [line] = [r for r in caplog.records if r.name == "trials.updates"]
+    assert line.levelname == "INFO"
+    assert re.fullmatch(r"refresh full: 3 requests, \d+ bytes, 2 listed, \d+ fetched in full, 0 status changes, "
+                        r"0 removed, 0 refused; data of 2025-09-25T00:00:00; \d+\.\d s", line.getMessage())
+    caplog.clear()
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(500, text="down"))
+    with pytest.raises(ApiError):
+        update(settings, full=True)
+    [line] = [r for r in caplog.records if r.name == "trials.updates"]
+    assert line.levelname == "WARNING" and line.getMessage().startswith("refresh failed after ")
+    assert "500" in line.getMessage()

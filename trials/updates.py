@@ -110,7 +110,25 @@ def refresh(
     ``BRIEF_WAIT`` for another update and skip the fetch when the data turns out to be
     fresh; others wait ``PATIENT_WAIT`` and skip it only when another update finished
     while they waited. Raises UpdateRunning when the wait runs out.
+
+    Each refresh, and each failure, is one line of the ``trials.updates`` log (the page's
+    server writes it to stderr: see trials/page).
     """
+    started = time.monotonic()
+    try:
+        result = _refresh(settings, full, progress, automatic, budget)
+    except TrialsError as exc:
+        _log.warning("refresh failed after %.1f s: %s", time.monotonic() - started, exc)
+        raise
+    _log.info("refresh %s: %d requests, %d bytes, %d listed, %d fetched in full, %d status changes, "
+              "%d removed, %d refused; data of %s; %.1f s", result.mode, result.requests, result.bytes_received,
+              result.listed, result.detailed, result.status_changes, result.dropped, result.skipped,
+              result.data_timestamp or "none", time.monotonic() - started)
+    return result
+
+
+def _refresh(settings: Settings, full: bool, progress: Progress | None, automatic: bool,
+             budget: float | None) -> RefreshResult:
     store = open_store(settings)
     before = store.info().checked_at
     with store.update_lock(BRIEF_WAIT if automatic else PATIENT_WAIT):

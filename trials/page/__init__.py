@@ -26,6 +26,15 @@ from . import card, changes, compare, data, filters, places, results, state
 _SHOWN_AS = {"info": st.info, "warning": st.warning, "error": st.error}
 _log = logging.getLogger(__name__)
 
+# The server's log: one line per refresh and every failure, on stderr (a service manager
+# or container keeps it). Streamlit configures only its own loggers. Set once per process.
+_server_log = logging.getLogger("trials")
+if not _server_log.handlers:
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _server_log.addHandler(_handler)
+    _server_log.setLevel(logging.INFO)
+
 
 def _clear_own_state_only(session: Any) -> None:
     """Streamlit's "clear cache" request, which any browser can send over the websocket,
