@@ -48,3 +48,9 @@ def test_the_locks_pin_every_dependency_at_the_same_version():
     assert named <= set(runtime) and named | test_named <= set(tested)
     assert {name: tested[name] for name in runtime} == runtime  # the image runs what CI tested
     assert runtime["streamlit"].startswith("1.67.")  # within the bound the page's CSS needs
+
+
+def test_a_hosting_service_that_reads_requirements_txt_gets_the_locked_versions():
+    lines = [line for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    assert lines == ["-r requirements.lock"]
