@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 
 import pytest
 
@@ -10,7 +11,7 @@ from trials import cli
 from trials.query import parse_compare as parse_ids
 from trials.errors import InputError
 
-from .conftest import MSC_2022
+from .conftest import MS_2025, MSC_2022
 
 
 def test_ids_are_normalised_and_deduplicated_in_order():
@@ -49,3 +50,12 @@ def test_cli_compare_writes_a_side_by_side_csv(tmp_path, monkeypatch, capsys):
     assert "data from an imported file dated 2022-10-07" in capsys.readouterr().err.lower()
     assert cli.main(["compare", "NCT04749667", "NCT09999999", "--offline"]) == 1
     assert "NCT09999999 is not among the MS stem-cell studies" in capsys.readouterr().err
+
+
+def test_a_study_whose_sites_give_no_status_of_their_own_says_so_instead_of_na(tmp_path, monkeypatch, capsys):
+    # Issue 18: the comparison showed "<NA>". The ms-2025-09 records give a site's place only.
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    assert cli.main(["import", str(MS_2025)]) == 0
+    assert cli.main(["compare", "NCT04047628", "NCT00273364", "--offline", "-o", "-"]) == 0
+    rows = {r[0]: r[1:] for r in csv.reader(io.StringIO(capsys.readouterr().out.lstrip("\ufeff")))}
+    assert rows["Sites recruiting"] == ["not stated (no site gives its own status)"] * 2

@@ -177,3 +177,11 @@ def test_visitors_see_no_server_folder_and_every_other_text_intact():
     for text in ("ClinicalTrials.gov /version did not say", "(/studies)", "see https://clinicaltrials.gov/study/NCT01",
                  "EDSS 3/4, 2024/05/13, and/or, N/A"):
         assert for_visitors(text, folders) == text
+
+
+def test_ages_are_whole_years_and_edss_keeps_its_decimal():
+    # Issue 18: ages were exported as "18.0"; the registry writes "18 Years".
+    df = pd.DataFrame({"min_age": pd.array([18.0, 0.5, None], dtype="Float64"),
+                       "edss_min": pd.array([2.0, 3.5, None], dtype="Float64")})
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(df).decode("utf-8-sig"))))
+    assert [(r["min_age"], r["edss_min"]) for r in rows] == [("18", "2.0"), ("0.5", "3.5"), ("", "")]

@@ -31,7 +31,8 @@ def near_sites(result: trials.Result) -> None:
 
 def sites_map(points: pd.DataFrame, spec: dict | None, studies: int) -> None:
     """Every placed site of the studies shown, on a plain globe (no map tiles: it draws offline)."""
-    st.subheader(f"Where the sites are: {len(points)} sites of these {studies} studies", anchor=False)
+    st.subheader(f"Where the sites are: {plain.count(len(points), 'site', 'sites')} of "
+                 f"{'this study' if studies == 1 else f'these {studies} studies'}", anchor=False)
     if spec is None:
         st.markdown("None of these studies has a site whose place is known.")
         return

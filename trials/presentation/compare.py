@@ -112,7 +112,8 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
             "Primary outcome": LIST_SEPARATOR.join(trial.primary_outcomes) or "not in the stored record",
             "Nearest open site": ("give a place to see it" if nearest is None
                                   else nearest.get(key) or "no site open to new participants"),
-            "Sites recruiting": str(r["recruiting_sites"]),
+            "Sites recruiting": ("not stated (no site gives its own status)" if pd.isna(r["recruiting_sites"])
+                                 else str(r["recruiting_sites"])),
             "Countries": r["countries"] or "not stated",
             "Sponsor": trial.sponsor or "not stated",
             "Start": trial.start_date or "not stated",

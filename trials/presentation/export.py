@@ -38,9 +38,22 @@ def neutralise(value: object) -> object:
     return "'" + value if value.startswith(("\t", "\r")) else value
 
 
+# Ages are whole years as the registry writes them ("18 Years"): 18, not 18.0. (EDSS keeps its
+# decimal: 2.0 is how the scale is written.)
+_WHOLE_YEARS = ("min_age", "max_age")
+
+
+def _years(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """The table as CSV bytes, the same for the page's download and the CLI."""
-    safe = df.astype(object).map(neutralise)
+    df = df.astype(object)
+    for column in _WHOLE_YEARS:
+        if column in df:
+            df[column] = df[column].map(_years)
+    safe = df.map(neutralise)
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
