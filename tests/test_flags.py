@@ -9,6 +9,7 @@ import copy
 import dataclasses
 import json
 import re
+from urllib.parse import unquote
 from datetime import date
 
 import pytest
@@ -17,7 +18,7 @@ from trials.analysis.classify import classify
 from trials.analysis.flags import COMPANY, NO_RESULTS, PAY, STALE, Flag, flags_for
 from trials.analysis.status import LIST_SEPARATOR
 from trials.analysis.table import build_table
-from trials.presentation.detail import study_card
+from trials.presentation.detail import section_markdown, study_card
 from trials.presentation.export import csv_bytes
 from trials.registries.ctgov.record import read_study
 
@@ -251,8 +252,12 @@ def test_the_card_explains_the_flag_and_lists_every_source_with_its_date(msc):
     cited = {int(n) for text in (line.value for line in card.sections[0].items + card.sections[2].items)
              for n in re.findall(r"\[(\d+)\]", text)}
     assert cited == set(range(1, len(sources) + 1))  # every number cited is listed, and only those
-    assert all(re.search(r"Checked on 2026-\d\d-\d\d", line.value) and "https://" in line.value
+    assert all(re.search(r"Checked on 2026-\d\d-\d\d", line.value) and line.link.startswith("https://")
                for line in sources)
+    # Issue 18: on the page a source is a real link whose text is the address, with no joiner.
+    links = re.findall(r"\[([^\]]*)\]\((https://[^)]+)\)", section_markdown(card.sections[3]))
+    assert [unquote(url) for _, url in links] == [line.link for line in sources]
+    assert all("\u2060" not in text and re.sub(r"\\(.)", r"\1", text) == unquote(url) for text, url in links)
 
 
 def test_an_unflagged_card_has_no_warning(ms):

@@ -33,6 +33,7 @@ class Line(NamedTuple):
     label: str  # "" for a paragraph
     value: str
     source: str
+    link: str = ""  # an address this finder built (a source's DOI or page), shown as a real link
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ def _cite(claim: Claim, cited: list[Claim]) -> int:
 
 def _sources_section(cited: list[Claim]) -> Section:
     return Section("Sources", tuple(
-        Line(f"[{number}]", f"{c.citation} Checked on {c.checked_on.isoformat()}.", c.citation)
+        Line(f"[{number}]", f"{c.source_name}, {c.year or 'undated'}. Checked on {c.checked_on.isoformat()}.",
+             c.citation, link=c.url)
         for number, c in enumerate(cited, start=1)))
 
 
@@ -424,11 +426,13 @@ def section_markdown(section: Section) -> str:
     """A section as Markdown: every piece of registry text escaped and cut to
     ``plain.FIELD_LIMIT`` (``long_items`` has the rest); links only those we build."""
     lines = [_contact_markdown(c) for c in section.contacts]
-    lines += [
-        f"**{plain.md_escape(label)}:** {plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))}"
-        if label else plain.md_escape(plain.clip(value, plain.FIELD_LIMIT))
-        for label, value, _ in section.items
-    ]
+    for line in section.items:
+        text = plain.md_escape(plain.clip(line.value, plain.FIELD_LIMIT))
+        if line.link:  # ours, from the reviewed sources: a link whose text copies cleanly
+            # (Parentheses in a DOI would end the Markdown link early: they are percent-encoded.)
+            target = line.link.replace("(", "%28").replace(")", "%29")
+            text += f" [{plain.md_escape(line.link, in_link=True)}]({target})"
+        lines.append(f"**{plain.md_escape(line.label)}:** {text}" if line.label else text)
     if section.link:
         text, url = section.link
         lines.append(f"[{plain.md_escape(text, in_link=True)}]({url})")
@@ -440,8 +444,8 @@ def section_markdown(section: Section) -> str:
 
 def long_items(section: Section) -> list[tuple[str, str]]:
     """(label, full text) of the items ``section_markdown`` had to cut."""
-    return [(label or section.title, value) for label, value, _ in section.items
-            if len(value) > plain.FIELD_LIMIT]
+    return [(line.label or section.title, line.value) for line in section.items
+            if len(line.value) > plain.FIELD_LIMIT]
 
 
 def sites_for_page(card: Card) -> list[SiteRow]:
@@ -457,7 +461,8 @@ def card_data(card: Card) -> dict[str, Any]:
         "sections": [{
             "title": section.title,
             "contacts": [c.text for c in section.contacts],
-            "lines": [{"label": label, "value": value, "source": source} for label, value, source in section.items],
+            "lines": [{"label": line.label, "value": line.value, "source": line.source, "link": line.link or None}
+                      for line in section.items],
             "read_from_record": record_fields(section),
             "link": dict(zip(("text", "url"), section.link, strict=True)) if section.link else None,
             "criteria_as_published": section.verbatim or None,
@@ -473,7 +478,9 @@ def card_text(card: Card) -> str:
     for section in card.sections:
         out += ["", section.title.upper()]
         out += [f"  Contact: {c.text}" for c in section.contacts]
-        out += [f"  {label}: {value}" if label else f"  {value}" for label, value, _ in section.items]
+        for line in section.items:
+            text = f"{line.value} {line.link}" if line.link else line.value
+            out.append(f"  {line.label}: {text}" if line.label else f"  {text}")
         if record_fields(section):
             out.append(f"  (read from the record: {record_fields(section)})")
         if section.link:
