@@ -120,6 +120,9 @@ def _import(settings: trials.Settings, upload: Any) -> None:
         st.error(plain.md_escape(visible(str(exc))))  # it quotes the file and its records
         return
     st.session_state.import_message = plain.import_summary(result)
+    # A new, empty box: Streamlit then lets go of the uploaded bytes (up to 20 MB a visitor),
+    # which the box would otherwise hold for as long as the session lasts.
+    st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
     st.rerun()
 
 
