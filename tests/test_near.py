@@ -214,3 +214,22 @@ def test_the_shipped_gazetteer_is_what_the_script_builds_from_geonames():
     assert build_gazetteer.TARGET.read_bytes() == build_gazetteer.render()
     header = gzip.decompress(build_gazetteer.TARGET.read_bytes()).decode("utf-8").splitlines()[:2]
     assert "GeoNames" in header[0] and "CC BY 4.0" in header[1]
+
+
+@pytest.mark.parametrize("country, regions", [
+    ("Italy", ("Europe",)), ("United States", ("North America",)), ("Mexico", ("Latin America",)),
+    ("Brazil", ("Latin America",)), ("Iran, Islamic Republic of", ("Asia", "Middle East")),
+    ("Egypt", ("Middle East", "Africa")), ("Russian Federation", ("Europe",)), ("Australia", ("Oceania",)),
+    ("Korea, Republic of", ("Asia",)), ("Atlantis", ()),
+])
+def test_a_country_lies_in_its_regions(country, regions):
+    assert geo.gazetteer().regions(country) == regions
+
+
+def test_the_region_filter_keeps_studies_with_a_site_in_the_region():
+    # Issue 18: Europe took nine separate country picks.
+    from trials.analysis import filters
+
+    table = pd.DataFrame({"countries": ["Italy; United States", "Iran, Islamic Republic of", "Canada", ""]})
+    assert list(filters.regions(table, ("Europe",))) == [True, False, False, False]
+    assert list(filters.regions(table, ("Middle East", "North America"))) == [True, True, True, False]

@@ -27,7 +27,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import registries
 from .analysis.changes import parse_since
 from .analysis.classify import THERAPY_TYPES
-from .analysis.geo import MAX_PLACE
+from .analysis.geo import MAX_PLACE, REGIONS
 from .analysis.nearby import parse_within
 from .analysis.prescreen import Profile, make_profile, parse_age, parse_edss, parse_ms_type, parse_sex
 from .analysis.status import (
@@ -126,6 +126,14 @@ def parse_route(value: str) -> str:
     raise InputError(f"Unknown route {value!r}. Use one of {', '.join(ROUTES)}.")
 
 
+def parse_region(value: str) -> str:
+    text = " ".join(value.split()).casefold()
+    for region in REGIONS:
+        if text == region.casefold():
+            return region
+    raise InputError(f"Unknown region {value!r}. Use one of {', '.join(REGIONS)}.")
+
+
 def parse_country(value: str) -> str:
     """A country as typed; ``Query.checked`` matches it to the data's spelling."""
     text = clean_text(value)
@@ -180,6 +188,7 @@ class Filters:
     phases: tuple[str, ...] = ()
     study_types: tuple[str, ...] = ()
     countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # geo.REGIONS: a study with a country in any of them
     cells_from: tuple[str, ...] = ()  # subtype.AUTOLOGOUS / ALLOGENEIC, as the record states it
     routes: tuple[str, ...] = ()  # subtype.ROUTES, as the record states it
     text: str = ""
@@ -284,6 +293,11 @@ PARAMS: tuple[Param, ...] = (
           cli_help="words that must all appear (title, conditions, interventions, sponsor, sites)"),
     Param("country", "countries", "country", parse_country, "Country", placeholder="Any country",
           metavar="NAME", column="countries", cli_help='a country, e.g. "United States" or UK'),
+    Param("region", "regions", "region", parse_region, "Region", REGIONS, ", ".join(REGIONS),
+          words=lambda r: f"in {r}", clinician=True, metavar="REGION", placeholder="Any region",
+          help="A study with a site in any country of the region. Latin America includes Mexico, Central "
+               "America and the Caribbean; the Middle East includes Egypt, Turkey and Cyprus.",
+          cli_help=f"{', '.join(REGIONS)}: a study with a site in any country of it"),
     Param("phase", "phases", "phase", parse_phase, "Phase", PHASES, "1, 2, 3, 4, early phase 1, no phase",
           words=lambda p: plain.phase_words((p,)), option_words=lambda p: plain.phase_words((p,)),
           clinician=True, metavar="PHASE", cli_help="EARLY_PHASE1, PHASE1 ... PHASE4, NA (or 1-4)"),

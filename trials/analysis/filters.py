@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import geo
 from .classify import GIVES
 from .status import split
 
@@ -46,6 +47,13 @@ def countries(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
     return _any_of(df["countries"], values)
 
 
+def regions(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
+    """Studies with a country in any of the regions (``geo.REGIONS``)."""
+    g = geo.gazetteer()
+    named = {c for cell in df["countries"].dropna() for c in split(cell)}
+    return _any_of(df["countries"], [c for c in named if set(g.regions(c)) & set(values)])
+
+
 def cells_from(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
     return _any_of(df["cells_from"], values)
 
@@ -77,6 +85,7 @@ FILTERS: dict[str, Callable[[pd.DataFrame, Any], pd.Series]] = {
     "phases": phases,
     "study_types": study_types,
     "countries": countries,
+    "regions": regions,
     "cells_from": cells_from,
     "routes": routes,
     "text": text,

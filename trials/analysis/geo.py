@@ -67,6 +67,19 @@ COUNTRY_ALIASES = {
 }
 
 
+# Regions a neurologist filters by. GeoNames gives each country a continent; Latin America
+# takes Mexico, Central America and the Caribbean from North America, and the Middle East
+# (the countries usually named so, as they appear in trial registries) is a region of its
+# own beside its continent: Egypt is in Africa and the Middle East, Turkey in Asia and it.
+REGIONS = ("Europe", "North America", "Latin America", "Asia", "Middle East", "Africa", "Oceania")
+REGION_OF_CONTINENT = {"EU": "Europe", "NA": "North America", "SA": "Latin America", "AS": "Asia",
+                       "AF": "Africa", "OC": "Oceania"}
+LATIN_AMERICA_NORTH = frozenset(
+    "MX GT BZ SV HN NI CR PA CU DO HT PR JM TT BS BB LC VC GD AG DM KN AW CW BQ SX MF BL GP MQ KY TC VG VI AI MS"
+    .split())
+MIDDLE_EAST = frozenset("BH CY EG IR IQ IL JO KW LB OM PS QA SA SY TR AE YE".split())
+
+
 @dataclass(frozen=True, slots=True)  # 34,000 of them: no dict each
 class City:
     name: str
@@ -115,6 +128,7 @@ class Gazetteer:
     def __init__(self, path: Path = GAZETTEER_FILE) -> None:
         self.countries: dict[str, str] = {}
         self._capitals: dict[str, str] = {}
+        self._continents: dict[str, str] = {}
         self._country_by_key: dict[str, str] = {}
         self._cities: list[City] = []
         self._by_name: dict[str, list[City]] = {}
@@ -134,9 +148,10 @@ class Gazetteer:
         self._others = "\n".join(others)
         self._line_starts = list(itertools.accumulate((len(o) + 1 for o in others[:-1]), initial=0))
 
-    def _add_country(self, code: str, name: str, capital: str, iso3: str) -> None:
+    def _add_country(self, code: str, name: str, capital: str, iso3: str, continent: str) -> None:
         self.countries[code] = name
         self._capitals[code] = capital
+        self._continents[code] = continent
         for key in (fold(name), fold(code), fold(iso3)):
             if key:
                 self._country_by_key.setdefault(key, code)
@@ -151,6 +166,18 @@ class Gazetteer:
             found.append(self._cities[bisect.bisect_right(self._line_starts, at) - 1])
             start = at + 1
         return found
+
+    def regions(self, country: str) -> tuple[str, ...]:
+        """The regions (``REGIONS``) a country as written lies in; () when it is not known."""
+        code = self.country_code(country)
+        if code is None:
+            return ()
+        found = [REGION_OF_CONTINENT.get(self._continents.get(code, ""), "")]
+        if code in LATIN_AMERICA_NORTH:
+            found = ["Latin America"]
+        if code in MIDDLE_EAST:
+            found.append("Middle East")
+        return tuple(r for r in REGIONS if r in found)
 
     def country_code(self, text: str) -> str | None:
         for key in _country_keys(text):
