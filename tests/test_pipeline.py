@@ -114,21 +114,37 @@ def bundled_copy() -> Snapshot:
     (1, None, False, "stored", None, None),
     (1, "The API is down.", True, "stored", "info", "The API is down. Showing the stored data. "),
     (1, "The API is down.", False, "stored", "warning", "The API is down. Showing the last good data. "),
-    (0, "The API is down.", False, "bundled", "warning", "The API is down. Bundled snapshot, data as of"),
+    (0, "The API is down.", False, "bundled", "warning",
+     "The API is down. Showing the data shipped with this finder instead."),
     # Another update running on an empty store: there is no stored data to show.
-    (0, "An update is already running.", True, "bundled", "warning", "An update is already running. Bundled"),
+    (0, "An update is already running.", True, "bundled", "warning", "An update is already running. Showing"),
 ])
 def test_choose_shows_the_last_good_data_or_the_bundled_copy(stored_rows, failure, busy, shown, level, words):
     entries = [stored("NCT00000001", ["HSCT"], "RECRUITING")][:stored_rows]
     empty = StoreInfo(0, 0, None, None, None, None, None)
     stored_data = snapshot(*entries, info=None if entries else empty)
     current = choose(stored_data, failure, busy=busy, bundled=bundled_copy)
+    # (The bundled copy's age is its age line's to say, once: issue 18 found it twice.)
+    assert "Bundled snapshot" not in " ".join(n.text for n in current.notices)
     assert current.snapshot.bundled == (shown == "bundled")
     if level is None:
         assert current.notices == ()
     else:
         [notice] = current.notices
         assert notice.level == level and notice.text.startswith(words)
+
+
+def test_while_the_first_update_runs_the_bundled_copy_is_shown_not_no_data():
+    # Issue 18: a fresh install said "There is no trial data" while its first update ran.
+    empty = snapshot(info=StoreInfo(0, 0, None, None, None, None, None))
+    current = choose(empty, None, updating=True, bundled=bundled_copy)
+    assert current.snapshot.bundled
+    [notice] = current.notices
+    assert notice.level == "info" and notice.text.startswith("Fetching the current data from ClinicalTrials.gov")
+    assert not choose(empty, None, updating=True, bundled=lambda: None).snapshot.bundled
+    with_data = snapshot(stored("NCT00000001", ["HSCT"], "RECRUITING"))
+    shown = choose(with_data, None, updating=True, bundled=bundled_copy)
+    assert shown.snapshot is with_data and shown.notices == ()
 
 
 def test_with_nothing_stored_and_nothing_bundled_the_error_says_what_to_do():

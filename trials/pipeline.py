@@ -65,18 +65,25 @@ class Current:
     notices: tuple[Notice, ...] = ()
 
 
-def choose(stored: Snapshot, failure: str | None = None, *, busy: bool = False,
+SHOWING_BUNDLED = "Showing the data shipped with this finder instead."
+FETCHING_FIRST = "Fetching the current data from ClinicalTrials.gov; it takes a minute the first time."
+
+
+def choose(stored: Snapshot, failure: str | None = None, *, busy: bool = False, updating: bool = False,
            bundled: Callable[[], Snapshot | None] = load_bundled) -> Current:
     """What to show after an update of ``stored`` failed with ``failure`` (None: it did not
-    fail, or was not needed): the stored data, said to be the last good data; with nothing
-    stored, the bundled copy, said to be old; with neither, the error itself."""
+    fail, or was not needed), or while the first one is still ``updating``: the stored data,
+    said to be the last good data; with nothing stored, the bundled copy (its age line says
+    how old); with neither, the error itself."""
     notices = [Notice("warning", stored.notice)] if stored.notice else []
+    if stored.is_empty and (failure is not None or updating):
+        shipped = bundled()
+        if shipped is not None:
+            said = Notice("warning", f"{failure} {SHOWING_BUNDLED}") if failure else Notice("info", FETCHING_FIRST)
+            return Current(shipped, (*notices, said))
     if failure is None:
         return Current(stored, tuple(notices))
     if stored.is_empty:
-        shipped = bundled()
-        if shipped is not None:
-            return Current(shipped, (*notices, Notice("warning", f"{failure} {shipped.age}")))
         return Current(stored, (*notices, Notice("error", f"{failure} {NO_DATA}")))
     if busy:  # another update will bring new data soon: no alarm
         return Current(stored, (*notices, Notice("info", f"{failure} Showing the stored data. {stored.age}")))

@@ -74,7 +74,7 @@ def page(settings: trials.Settings) -> None:
         updater.start(automatic=True)
     update = updater.state
     failed = update.error if update.error and not update.running else None
-    current = trials.choose(stored, failed, busy=update.busy, bundled=data.bundled)
+    current = trials.choose(stored, failed, busy=update.busy, updating=update.running, bundled=data.bundled)
     snapshot = current.snapshot
     own = data.uploaded()
     if own is not None:  # this visitor's uploaded file, seen by nobody else

@@ -234,18 +234,23 @@ def bundled_age(data_timestamp: str | None, now: datetime | None = None) -> str:
     months = (now.year - as_of.year) * 12 + now.month - as_of.month - (now.day < as_of.day)
     old = ("less than a month old" if months < 1
            else f"{months} month{'s' if months != 1 else ''} old")
-    return (f"Bundled snapshot, data as of {as_of:%Y-%m-%d}, {old}: ClinicalTrials.gov could "
-            "not be reached and no data is stored here yet, so this is the copy that came "
-            "with the program. Studies may have changed since.")
+    # Why it is shown (the registry unreachable, or its first answer still on the way) is the
+    # notice's to say, once.
+    return (f"Bundled snapshot, data as of {as_of:%Y-%m-%d}, {old}: the copy that came with this "
+            "finder, as no data is stored here yet. Studies may have changed since.")
 
 
 def for_visitors(text: str, folders: Iterable[str]) -> str:
     """A message as a page visitor sees it: the server's ``folders`` (the cache, the temporary
-    folder), and any path inside them, left out. The command line, run by the operator,
-    and the server's log keep them."""
+    folder), and any path inside them, and a network error's technical cause left out. The
+    command line, run by the operator, and the server's log keep them."""
     for folder in sorted({f.rstrip("/") for f in folders if f and f.strip("/")}, key=len, reverse=True):
         text = re.sub(re.escape(folder) + r"(?:/[^\s]*)?", "(a folder on the server)", text)
-    return text
+    # "(last: [Errno -2] Name or service not known)": the network's own words, for the operator.
+    return _LAST_CAUSE.sub("", text)
+
+
+_LAST_CAUSE = re.compile(r" \(last: [^()]*(?:\([^()]*\)[^()]*)*\)")
 
 
 def import_summary(result: ImportResult) -> str:
