@@ -52,15 +52,17 @@ def panels(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> No
     counts = _counts(snapshot) if version[0] == "upload" else _choices(version, snapshot)
     clinician = query.active_count(clinician=True)
     left, middle, right = st.columns(3)
-    panel = left.expander(f"Filters ({query.active_count(clinician=False)} active)",
-                          icon=":material/filter_list:", key="filters_open", on_change="rerun")
+    # Labels that never change: Streamlit draws an expander whose label changed as a new one,
+    # closed, so a count in the label shut the panel after every choice (issue 18). The line
+    # under the panels names the filters in force.
+    panel = left.expander("Filters", icon=":material/filter_list:", key="filters_open", on_change="rerun")
     if panel.open:
         with panel:
             for param in trials.PARAMS:
                 if not param.clinician:
                     _widget(param, counts.get(param.name))
             near_me()
-    panel = middle.expander(f"For clinicians ({clinician} active)", expanded=clinician > 0,
+    panel = middle.expander("For clinicians", expanded=clinician > 0,
                             icon=":material/stethoscope:", key="clinician_open", on_change="rerun")
     if panel.open:
         with panel:
