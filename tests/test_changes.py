@@ -8,7 +8,6 @@ import copy
 import csv
 import json
 import sqlite3
-from xml.etree import ElementTree
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -157,7 +156,7 @@ def test_characters_xml_forbids_are_left_out_of_the_feed():
     change = changes.Change("NCT00000001", "Stem\x0bcells\x00 for MS\uffff",
                             "https://clinicaltrials.gov/study/NCT00000001", changes.NEW, "2025-10-03T00:00:00Z")
     data = feed.atom_feed([change], updated="2025-10-03T00:00:00Z", data_age="Data\x0c of today.")
-    ElementTree.fromstring(data)  # well-formed, or this raises
+    ET.fromstring(data)  # well-formed, or this raises
     parsed = feedparser.parse(data)
     assert parsed.bozo == 0 and parsed.entries[0].title == "NCT00000001 New study: Stemcells for MS"
     assert parsed.feed.subtitle.startswith("Data of today.")

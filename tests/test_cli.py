@@ -148,7 +148,8 @@ def test_the_bundled_snapshot_stands_in_for_an_empty_store_without_api(tmp_path,
     assert found.returncode == 0, found.stderr
     assert "could not be reached" in found.stderr
     label = re.compile(r"Bundled snapshot, data as of \d{4}-\d{2}-\d{2}, \d+ months? old")
-    assert label.search(found.stderr) and label.search(found.stdout)
+    # The age once, on the age line; why the bundled copy is shown once, in the notice.
+    assert label.search(found.stdout) and "Showing the data shipped with this finder instead." in found.stderr
     assert "NCT01854957" in found.stdout  # MESEMS, in the shipped snapshot
     out = tmp_path / "msc.csv"
     exported = trials("export", "--therapy", "MSC", "--output", str(out), "--offline", env=env)
@@ -396,7 +397,7 @@ def test_the_bash_completion_completes_commands_and_options(tmp_path, capsys):
     assert done.stdout.splitlines() == ["search", "--output"], done.stderr
 
 
-def test_json_output_is_one_object_per_study_with_real_types_and_the_datas_age(monkeypatch, capsys):
+def test_json_output_is_one_object_per_study_with_real_types_and_the_datas_age(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
     assert main(["import", str(MSC_2022)]) == 0
     capsys.readouterr()
@@ -406,6 +407,7 @@ def test_json_output_is_one_object_per_study_with_real_types_and_the_datas_age(m
     assert "not medical advice" in found["disclaimer"] and "Milan, Italy" in found["notes"][0]
     first = found["studies"][0]
     assert isinstance(first["enrollment"], int) and isinstance(first["distance_km"], int)
+    assert isinstance(first["min_age"], int)  # whole years, as in the CSV
     assert first["url"] == f"https://clinicaltrials.gov/study/{first['nct_id']}"
     assert all("MSC" in s["therapy_types"] for s in found["studies"])
 
@@ -420,3 +422,14 @@ def test_json_output_is_one_object_per_study_with_real_types_and_the_datas_age(m
     compared = json.loads(capsys.readouterr().out)["studies"]
     assert [c["study"] for c in compared] == [first["nct_id"], second]
     assert compared[0]["Registry record"] == first["url"]
+    out = tmp_path / "compare.json"  # -o is honoured with --format json too
+    assert main(["compare", "--offline", first["nct_id"], second, "--format", "json", "-o", str(out)]) == 0
+    assert json.loads(out.read_text(encoding="utf-8"))["studies"] == compared and capsys.readouterr().out == ""
+
+
+def test_completion_needs_no_settings(monkeypatch, capsys):
+    monkeypatch.setenv("TRIALS_API_URL", "bogus")  # a wrong setting stops every command that uses it
+    assert main(["completion", "zsh"]) == 0
+    assert "#compdef trials" in capsys.readouterr().out
+    assert main(["search", "--offline"]) == 1
+    assert "TRIALS_API_URL must be an http:// or https:// address" in capsys.readouterr().err

@@ -5,6 +5,8 @@ their own date and survive refreshes until a full refresh finds them gone."""
 from __future__ import annotations
 
 import json
+import copy
+import logging
 import os
 import re
 import sqlite3
@@ -14,6 +16,7 @@ from datetime import datetime, timezone
 
 import httpx
 import pytest
+import respx
 
 from trials.cli import main
 from trials.presentation import plain
@@ -433,18 +436,41 @@ def test_a_record_with_a_field_of_the_wrong_type_is_never_stored_from_a_file_or_
     )
     assert [s.id.value for s in store.stem_cell_studies()] == ["NCT00000001"]
 
-    # From the API: the stored study keeps its last good record, and nothing is proven gone.
+    # From the API: the refused study keeps its last good record, and a study the complete
+    # listing no longer holds is still removed (the refused one has an id: it is no unknown).
     mock_api(respx_mock, [hsct("NCT00000001", status="COMPLETED", updated="2025-09-01"), hsct("NCT00000005")])
     run_refresh(store, full=True)
     worse = hsct("NCT00000001", status="RECRUITING", updated="2025-09-20")
     worse["protocolSection"]["statusModule"]["startDateStruct"] = {"date": "soon"}
     mock_api(respx_mock, [worse], data_timestamp="2025-09-26T00:00:00")
     result = run_refresh(store, full=True)
-    assert (result.skipped, result.dropped) == (1, 0)
+    assert (result.skipped, result.unnamed, result.dropped) == (1, 0, 1)
     assert result.reasons == ("NCT00000001: protocolSection.statusModule.startDateStruct.date is the text "
                               "'soon', not a date (yyyy, yyyy-MM or yyyy-MM-dd)",)
     assert status_of(store, "NCT00000001") == "COMPLETED"
-    assert {s.id.value for s in store.stem_cell_studies()} == {"NCT00000001", "NCT00000005"}
+    assert {s.id.value for s in store.stem_cell_studies()} == {"NCT00000001"}
+
+
+def test_a_refused_full_record_leaves_the_stored_full_copy_whole(store, respx_mock):
+    # The review's case: the listing is fine, only the full record is broken (a site's
+    # latitude that is a word). The stored full record must not become the slim listing one.
+    first = hsct("NCT00000001", updated="2025-09-01")
+    first["protocolSection"]["contactsLocationsModule"] = {"locations": [{"city": "Milan", "country": "Italy"}]}
+    mock_api(respx_mock, [first])
+    run_refresh(store)
+    newer = copy.deepcopy(first)
+    newer["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2025-09-20"}
+    newer["protocolSection"]["contactsLocationsModule"]["locations"][0]["geoPoint"] = {"lat": "north", "lon": 9}
+    slim = {"protocolSection": {k: v for k, v in newer["protocolSection"].items()
+                                if k in ("identificationModule", "statusModule", "armsInterventionsModule")}}
+    respx_mock.get(f"{BASE}/version").mock(return_value=httpx.Response(
+        200, json={"apiVersion": "2.0.5", "dataTimestamp": "2025-09-26T00:00:00"}))
+    respx_mock.get(f"{BASE}/studies").mock(side_effect=lambda request: httpx.Response(200, json={
+        "studies": [newer if "filter.ids" in request.url.params else slim], "totalCount": 1}))
+    result = run_refresh(store)
+    assert (result.skipped, result.detailed) == (1, 0)
+    kept = store.study(sid("NCT00000001"))
+    assert kept.record == first and kept.is_full
 
 
 def test_the_command_line_names_refused_records_and_says_nothing_was_removed(tmp_path, respx_mock, capsys,
@@ -457,8 +483,14 @@ def test_the_command_line_names_refused_records_and_says_nothing_was_removed(tmp
     mock_api(respx_mock, [hsct("NCT00000001"), broken])
     assert main(["refresh"]) == 0
     assert ("Not stored, as no valid study record: 1 record from ClinicalTrials.gov (NCT00000002: "
-            "protocolSection.statusModule is a number, not an object). Any stored study could be among them, "
-            "so no study was removed by this refresh.") in capsys.readouterr().err
+            "protocolSection.statusModule is a number, not an object); the copy stored before is kept.\n"
+            in capsys.readouterr().err)
+    mock_api(respx_mock, [hsct("NCT00000001"), broken, hsct("NCT0000000X")], data_timestamp="2025-09-26T00:00:00")
+    assert main(["refresh"]) == 0
+    assert ("Not stored, as no valid study record: 2 records from ClinicalTrials.gov (NCT00000002: "
+            "protocolSection.statusModule is a number, not an object; nctId 'NCT0000000X' is not an NCT id "
+            "(NCT and 8 digits)); the copy stored before is kept. 1 record has no valid id and could be any "
+            "stored study, so no study was removed by this refresh.") in capsys.readouterr().err
 
 
 def test_each_refresh_and_each_failure_is_one_line_of_the_log(tmp_path, respx_mock, caplog, monkeypatch):
@@ -479,3 +511,23 @@ def test_each_refresh_and_each_failure_is_one_line_of_the_log(tmp_path, respx_mo
     [line] = [r for r in caplog.records if r.name == "trials.updates"]
     assert line.levelname == "WARNING" and line.getMessage().startswith("refresh failed after ")
     assert "500" in line.getMessage()
+
+
+def test_a_failed_refresh_on_the_command_line_is_one_line_and_the_servers_log_has_no_control_characters(
+        tmp_path, monkeypatch, capfd):
+    # The review's case: an error body with terminal escapes, printed raw a second time by
+    # Python's fallback log handler.
+    body = "bad \x1b[31mRED\x1b[0m \x1b]0;TITLE\x07 end"
+    env = {**os.environ, "TRIALS_CACHE_DIR": str(tmp_path / "cache"), "TRIALS_REQUEST_INTERVAL": "0"}
+    with respx.mock(assert_all_called=False) as mock:
+        mock.get(f"{BASE}/version").mock(return_value=httpx.Response(400, text=body))
+        monkeypatch.setenv("TRIALS_API_URL", BASE)
+        monkeypatch.setenv("TRIALS_CACHE_DIR", env["TRIALS_CACHE_DIR"])
+        assert main(["refresh"]) == 1
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("trials: ") and "\x1b" not in err
+
+    from trials.page import _SafeFormatter
+
+    record = logging.LogRecord("trials.updates", logging.WARNING, __file__, 1, "refresh failed: %s", (body,), None)
+    assert "\x1b" not in _SafeFormatter("%(message)s").format(record)

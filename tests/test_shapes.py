@@ -76,6 +76,10 @@ def _break(record: dict, path: str, value: object) -> dict:
     ("protocolSection.designModule.enrollmentInfo.count", float("nan"),
      "protocolSection.designModule.enrollmentInfo.count is a number, not a whole number"),
     ("protocolSection.designModule.enrollmentInfo.count", "40", "is the text '40', not a whole number"),
+    ("protocolSection.designModule.enrollmentInfo.count", 10**400,  # math.isfinite raised on it
+     "protocolSection.designModule.enrollmentInfo.count is a number too large for any field"),
+    ("protocolSection.contactsLocationsModule.locations.0.geoPoint", {"lat": 10**400, "lon": 2},
+     "locations[0].geoPoint.lat is a number too large for any field"),
     ("protocolSection.statusModule.lastUpdatePostDateStruct.date", "zzzz",
      "lastUpdatePostDateStruct.date is the text 'zzzz', not a date (yyyy-MM-dd)"),
     ("protocolSection.statusModule.startDateStruct.date", "2019-13",

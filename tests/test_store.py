@@ -275,6 +275,14 @@ except OSError:
 for name, args in [("search", ("search", "--offline", "--therapy", "HSCT")), ("plain", ("search",)),
                    ("refresh", ("refresh",)), ("import_again", ("import", records))]:
     results[name] = trials(*args)
+# A long-running process (the page) sees the space once it is freed, without a restart.
+from trials.store.sqlite import Store
+store = Store(folder + "/cache/trials.sqlite3")
+results["while_full"] = store.read_only
+os.remove(folder + "/filler")
+with store.writing():
+    pass
+results["after_freeing"] = store.read_only
 print(json.dumps(results))
 """
 
@@ -300,6 +308,7 @@ def test_on_a_full_disk_the_stored_data_is_read_and_updates_say_the_disk_is_full
         assert results[name]["rc"] == 1 and "Traceback" not in results[name]["err"]
         assert ("cannot be updated because the disk is full. It can still be read. Free some disk space; "
                 "nothing stored was changed.") in results[name]["err"]
+    assert (results["while_full"], results["after_freeing"]) == ("the disk is full", None)
 
 
 @pytest.mark.slow

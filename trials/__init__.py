@@ -20,7 +20,12 @@ door formats::
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
+
+# A library logs; the program that runs it decides where to (the page's server writes the
+# trials log to stderr; the command line says the same things in its own words).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # Each public name and the module it lives in ("ALIAS=name" where it is renamed here).
 # Loaded on first use (PEP 562): `trials --help` and `--version` need none of pandas,

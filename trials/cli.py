@@ -24,10 +24,10 @@ def _add_query(parser: argparse.ArgumentParser, full: bool) -> None:
     _add_offline(parser)
 
 
-def _add_format(parser: argparse.ArgumentParser, readable: str) -> None:
+def _add_format(parser: argparse.ArgumentParser, readable: str, each: str = "the CSV's columns") -> None:
     parser.add_argument("--format", choices=(readable, "json"), default=readable,
                         help=f"{readable} for people (default), or json for programs: one object per "
-                             "study with the CSV's columns, and the data's age")
+                             f"study with {each}, and the data's age")
 
 
 def _add_offline(parser: argparse.ArgumentParser) -> None:
@@ -78,7 +78,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     show = commands.add_parser("show", help="print one study in full",
                                description="Print one or more studies in full.")
     show.add_argument("nct_ids", nargs="+", metavar="NCT...")
-    _add_format(show, "text")
+    _add_format(show, "text", each="the CSV's columns and its card")
     _add_offline(show)
 
     feed = commands.add_parser("feed", help="write new studies and status changes as an Atom feed",
@@ -98,7 +98,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     compare.add_argument("--near", metavar='"CITY, COUNTRY"', help="add each study's nearest open site")
     compare.add_argument("--output", "-o", type=Path, metavar="FILE.csv",
                          help="write the comparison as CSV; - for standard output")
-    _add_format(compare, "table")
+    _add_format(compare, "table", each="its answer to each question")
     _add_offline(compare)
 
     load = commands.add_parser("import", help="load a ClinicalTrials.gov JSON download",

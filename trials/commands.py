@@ -83,8 +83,9 @@ def _refresh(settings: trials.Settings, full: bool) -> None:
         _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
     if result.skipped:
         _say(f"Not stored, as no valid study record: {plain.count(result.skipped, 'record', 'records')} "
-             f"from ClinicalTrials.gov ({result.why_skipped}). Any stored study could be among them, so "
-             "no study was removed by this refresh.")
+             f"from ClinicalTrials.gov ({result.why_skipped}); the copy stored before is kept."
+             + (f" {plain.count(result.unnamed, 'record has', 'records have')} no valid id and could be any "
+                "stored study, so no study was removed by this refresh." if result.unnamed else ""))
     if result.still_imported:
         _say(f"{result.still_imported} studies from an imported file are kept as imported; "
              "`trials refresh --full` checks them against ClinicalTrials.gov.")
@@ -203,8 +204,14 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
     assert table is not None  # two or more known studies, or ``unused`` said why not
     if args.format == "json":  # one object per study: its answer to each question
         answers = table.set_index("question")
-        _json(export.json_bytes([{"study": column, **answers[column].to_dict()} for column in answers.columns],
-                                 result.age))
+        data = export.json_bytes([{"study": column, **answers[column].to_dict()} for column in answers.columns],
+                                 result.age)
+        if args.output:
+            export.write_file(args.output, data)
+            _say(f"Wrote {len(answers.columns)} studies side by side to {export.written_to(args.output)} (JSON). "
+                 f"{result.age}")
+        else:
+            _json(data)
         return
     if args.output:
         export.write_csv(table, args.output)
@@ -253,6 +260,9 @@ def _check(settings: trials.Settings) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run the command ``args`` names; its exit status."""
     try:
+        if args.command == "completion":  # needs no settings: a wrong one must not stop it
+            _out(shtab.complete(cli.build_parser(), args.shell))
+            return 0
         settings = trials.Settings.from_env()
         if args.command == "refresh":
             _refresh(settings, args.full)
@@ -276,8 +286,6 @@ def run(args: argparse.Namespace) -> int:
                  f"{args.output or 'the package bundled data, trials/data/bundled.json.gz'}.")
         elif args.command == "serve":
             return trials.serve(args.host, args.port)
-        elif args.command == "completion":
-            _out(shtab.complete(cli.build_parser(), args.shell))
         sys.stdout.flush()  # a closed pipe shows here, not at exit
     except BrokenPipeError:
         # The reader went away (`trials search | head -2`): stop quietly, as `cat` does.

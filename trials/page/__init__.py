@@ -28,10 +28,17 @@ _log = logging.getLogger(__name__)
 
 # The server's log: one line per refresh and every failure, on stderr (a service manager
 # or container keeps it). Streamlit configures only its own loggers. Set once per process.
+class _SafeFormatter(logging.Formatter):
+    """Log lines without control characters: an error may quote the registry's answer."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return plain.terminal_safe(super().format(record))
+
+
 _server_log = logging.getLogger("trials")
-if not _server_log.handlers:
+if not any(isinstance(h, logging.StreamHandler) for h in _server_log.handlers):
     _handler = logging.StreamHandler()
-    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    _handler.setFormatter(_SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _server_log.addHandler(_handler)
     _server_log.setLevel(logging.INFO)
 

@@ -58,9 +58,11 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """The table's rows as JSON objects: the CSV's columns, numbers as numbers, a missing
-    number as null (no formula guard: JSON is read by programs, not spreadsheets)."""
-    return json.loads(df.to_json(orient="records", force_ascii=False))
+    """The table's rows as JSON objects: the CSV's columns, numbers as numbers (ages in whole
+    years, as in the CSV), a missing number as null (no formula guard: JSON is read by
+    programs, not spreadsheets)."""
+    rows = json.loads(df.to_json(orient="records", force_ascii=False))
+    return [{k: _years(v) if k in _WHOLE_YEARS else v for k, v in row.items()} for row in rows]
 
 
 def json_bytes(studies: list[dict[str, Any]], data_age: str, notes: Sequence[str] = ()) -> bytes:

@@ -29,7 +29,8 @@ class RefreshResult:
     dropped: int = 0  # studies the registry no longer lists, removed by a complete listing
     still_imported: int = 0  # studies from an imported file that no refresh has confirmed
     skipped: int = 0  # records refused (no valid id, a field of the wrong type): not stored,
-    reasons: tuple[str, ...] = ()  # and then nothing removed; why, for the first few
+    reasons: tuple[str, ...] = ()  # their studies' stored copies kept; why, for the first few
+    unnamed: int = 0  # of them without a valid id: as they could be any study, nothing was removed
 
     @property
     def why_skipped(self) -> str:

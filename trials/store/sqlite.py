@@ -331,7 +331,7 @@ class Store:
         if row is not None and row[0] in MIGRATIONS:
             if self.read_only:
                 raise StoreError(f"The local store {self.path} has an older layout and cannot "
-                                 f"be upgraded because {self.read_only}. {_WRITABLE_HINT}")
+                                 f"be upgraded because {self.read_only}. {self._hint()}")
             self._migrate(conn, row[0])
         elif row is not None and row[0].isdigit() and int(row[0]) > int(SCHEMA_VERSION):
             # A newer program's store is not damage: never move it aside or replace it.
@@ -362,18 +362,27 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
 
-    def _cannot_update(self) -> StoreError:
+    def _hint(self) -> str:
+        return _FULL_HINT if self.read_only == _FULL else _WRITABLE_HINT
+
+    def _check_writable(self) -> None:
+        """Raises StoreError when the store cannot be written now. A full disk is looked at
+        again each time: space may have been freed (a long-running page needs no restart)."""
         if self.read_only == _FULL:
-            return StoreError(f"The local store {self.path} cannot be updated because {_FULL}. "
-                              f"It can still be read. {_FULL_HINT}")
-        return StoreError(f"Permission denied: the local store {self.path} cannot be updated "
-                          f"because {self.read_only}. It can still be read. {_WRITABLE_HINT}")
+            self.read_only = None
+            self._prepare()  # reads it as immutable again while the disk is still full
+        if self.read_only == _FULL:
+            raise StoreError(f"The local store {self.path} cannot be updated because {_FULL}. "
+                             f"It can still be read. {_FULL_HINT}")
+        if self.read_only:
+            raise StoreError(f"Permission denied: the local store {self.path} cannot be updated "
+                             f"because {self.read_only}. It can still be read. {_WRITABLE_HINT}")
 
     def _set_aside(self, reason: str) -> None:
         """Move a damaged or foreign file out of the way, never delete it."""
         if self.read_only:
             raise StoreError(f"The local store {self.path} cannot be read ({reason}) and "
-                             f"cannot be moved aside: {self.read_only}. {_WRITABLE_HINT}")
+                             f"cannot be moved aside: {self.read_only}. {self._hint()}")
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{self.path.name}.unreadable-{stamp}")
         try:
@@ -561,8 +570,7 @@ class Store:
         A second writer waits up to ``BUSY_TIMEOUT`` for the first, then gets a StoreError.
         A ``BEGIN`` that failed opened no transaction, so there is nothing to roll back.
         """
-        if self.read_only:
-            raise self._cannot_update()
+        self._check_writable()
         conn = self._connect()
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -585,8 +593,7 @@ class Store:
         The lock is a file beside the store (``filelock``); the operating system releases
         it when its holder dies, so a killed refresh never leaves it stuck.
         """
-        if self.read_only:
-            raise self._cannot_update()
+        self._check_writable()
         lock = FileLock(f"{self.path}.lock", thread_local=False)
         try:
             lock.acquire(timeout=wait)

@@ -26,17 +26,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ...analysis import classify, flags
 from ...config import Settings, without_credentials
 from ...errors import ApiBadResponse, ApiError
-from ...model import CTGOV, Study
+from ...model import CTGOV, Study, StudyId
 from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
 from ..base import SHOWN_REASONS, Progress, RefreshResult
 from .api import Client
-from .record import bounded, read_study, refusal
+from .record import bounded, is_nct_id, raw_nct_id, read_study, refusal, study_id
 
 MS_QUERY = {"query.cond": "multiple sclerosis"}
 
@@ -147,7 +148,7 @@ def refresh(
 
     with store.writing() as writer:
         listed, received, to_detail = 0, 0, []
-        refused: list[str] = []  # why records were not stored, one line each
+        refused = _Refused(writer.seen)
         total: int | None = None
         for page in client.iter_pages(params, LIST_FIELDS):
             total = page.total_count if total is None else total
@@ -163,6 +164,9 @@ def refresh(
                     continue
                 if candidate:
                     to_detail.append(study.id.value)
+                    if stored and stored[1]:  # its full record replaces the stored one once accepted
+                        writer.seen.add(study.id)
+                        continue
                 writer.put(record, study, classify.classified(study) if candidate else NOT_STEM_CELL,
                            is_full=False, **stamp)
             progress("Listing multiple sclerosis studies", listed, page.total_count)
@@ -174,10 +178,11 @@ def refresh(
             detailed += 1
             progress("Fetching stem-cell study details", detailed, len(to_detail))
         # A complete listing shows what the registry no longer lists. Imported studies
-        # go only when the user asked for a full refresh.
-        # A refused record could be any stored study (its id may be what is broken): then
-        # nothing is proven gone.
-        dropped = 0 if incremental or refused else writer.keep_only_seen(CTGOV, drop_imported=full)
+        # go only when the user asked for a full refresh. A refused record keeps its study's
+        # stored copy; one without a valid id could be any stored study: then nothing is
+        # proven gone.
+        proven = not incremental and not refused.unnamed
+        dropped = writer.keep_only_seen(CTGOV, drop_imported=full) if proven else 0
         # Only the registry's own studies count: imported ones it never listed may go freely.
         gone = len(known) - writer.remaining(CTGOV, API)
         _check_drop_plausible(gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
@@ -204,19 +209,33 @@ def refresh(
         client.traffic.bytes_received,
         dropped,
         len(store.imported_ids()),
-        len(refused),
-        tuple(refused[:SHOWN_REASONS]),
+        len(refused.reasons),
+        tuple(refused.reasons[:SHOWN_REASONS]),
+        refused.unnamed,
     )
 
 
-def _accepted(records: Iterable[Any], refused: list[str]) -> Iterator[dict]:
-    """The records fit to store (bounded in size); the others' reasons go to ``refused``."""
+@dataclass
+class _Refused:
+    """The records of one refresh that were not stored, and what that leaves proven."""
+
+    keep: set[StudyId]  # a refused study's id goes here: its stored copy stays
+    reasons: list[str] = field(default_factory=list)
+    unnamed: int = 0  # refused without a valid id: they could be any stored study
+
+
+def _accepted(records: Iterable[Any], refused: _Refused) -> Iterator[dict]:
+    """The records fit to store (bounded in size); the others are counted in ``refused``."""
     for record in records:
         reason = refusal(record)
-        if reason:
-            refused.append(reason)
-        else:
+        if not reason:
             yield bounded(record)
+            continue
+        refused.reasons.append(reason)
+        if is_nct_id(raw_nct_id(record)):
+            refused.keep.add(study_id(raw_nct_id(record)))
+        else:
+            refused.unnamed += 1
 
 
 
@@ -310,7 +329,7 @@ def _paying_listings(client: Client, sponsor: str) -> tuple[tuple[str, str, str]
     # One request: the first page holds up to 1,000 listings, more than any clinic has.
     page = next(client.iter_pages({"query.lead": f'"{phrase}"'}, SPONSOR_FIELDS), None)
     paying = []
-    for record in _accepted(page.studies if page else [], []):  # (only read, never stored)
+    for record in _accepted(page.studies if page else [], _Refused(set())):  # (only read, never stored)
         other = read_study(record)
         # Essie matches words, not the whole name: keep the sponsor's own listings only.
         found = flags.pay_evidence(other) if _same_name(other.sponsor, sponsor) else None

@@ -19,7 +19,6 @@ from typing import Any
 from ...errors import InputError
 from ...model import CTGOV, Arm, Contact, Design, Eligibility, Intervention, Reference, Site, Study, StudyId, Term
 from . import shapes
-from .shapes import PARTIAL_DATE
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
 # The API writes 99999999 when the enrollment is not known.
@@ -128,12 +127,16 @@ def _module(protocol: dict, name: str) -> dict:
     return module if isinstance(module, dict) else {}
 
 
+# A well-formed date (shapes.PARTIAL_DATE) of a year no study can have is unknown too.
+_PLAUSIBLE_DATE = re.compile(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+
 def _partial_date(value: Any) -> str:
     """A partial date as the registry writes it (``2019``, ``2019-12`` or ``2019-12-19``);
     anything else ("zzzz", "99/99/9999") is unknown: dates are compared and a word must not
     outrank every real date."""
     text = _text(value)
-    return text if PARTIAL_DATE.fullmatch(text) else ""
+    return text if _PLAUSIBLE_DATE.fullmatch(text) else ""
 
 
 def _date(status_module: dict, key: str) -> str:
@@ -173,7 +176,9 @@ def _site(raw: dict) -> Site:
 
 def _enrollment(design: dict) -> int | None:
     count = dig(design, "enrollmentInfo", "count")
-    if isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count):
+    if isinstance(count, bool) or not isinstance(count, (int, float)):
+        return None
+    if isinstance(count, float) and not math.isfinite(count):  # (isfinite overflows on a huge int)
         return None
     if count < 0 or count >= UNKNOWN_ENROLLMENT:
         return None

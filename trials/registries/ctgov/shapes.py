@@ -20,9 +20,13 @@ from typing import Any
 
 SHAPES: Any = json.loads(Path(__file__).with_name("shapes.json").read_text(encoding="utf-8"))["Study"]
 
-DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+# The spec's date forms, any year: a typo such as 2102 is read as unknown (record.py), not
+# a reason to refuse the whole record.
+DATE = re.compile(r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
 # What the registry writes for a planned or partly known date: 2019, 2019-12 or 2019-12-19.
-PARTIAL_DATE = re.compile(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+PARTIAL_DATE = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
+
+MAX_INTEGER = 2**63  # the spec's widest integer is int64; a JSON number may be any length
 
 _WORDS = {"date": "a date (yyyy-MM-dd)", "partial-date": "a date (yyyy, yyyy-MM or yyyy-MM-dd)",
           "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false"}
@@ -47,9 +51,11 @@ def _fits(value: Any, kind: str) -> bool:
         return pattern is None or pattern.fullmatch(value) is not None
     if kind == "boolean":
         return isinstance(value, bool)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
-    return kind == "number" or float(value).is_integer()
+    if isinstance(value, int):  # (math.isfinite would overflow on 10**400)
+        return abs(value) < MAX_INTEGER
+    return math.isfinite(value) and (kind == "number" or value.is_integer())
 
 
 def problem(record: Any, shape: Any = SHAPES, path: str = "") -> str | None:
@@ -76,5 +82,7 @@ def problem(record: Any, shape: Any = SHAPES, path: str = "") -> str | None:
                 return found
         return None
     if not _fits(record, shape):
+        if isinstance(record, int) and not isinstance(record, bool) and abs(record) >= MAX_INTEGER:
+            return f"{where} is a number too large for any field"
         return f"{where} is {_what(record)}, not {_WORDS[shape]}"
     return None
