@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -18,7 +19,7 @@ from trials.registries.ctgov.record import MAX_FIELD_CHARS
 from trials.store import bundled
 from trials.store.sqlite import Store, utc_now
 
-from .conftest import BASE, MS_2025, MSC_2022, REPO, hostile_study
+from .conftest import BASE, MS_2025, MSC_2022, REPO, by_id, hostile_study, load_jsonl
 
 pytestmark = pytest.mark.slow  # the page runs in-process, a second or more each
 
@@ -485,3 +486,21 @@ def test_a_visitors_clear_cache_request_resets_only_their_own_session():
     assert shared() == 1 and runs == [1]  # the shared cache survived
     assert state.cleared  # the visitor's own session was reset
     shared.clear()
+
+
+def test_a_cards_sites_are_text_with_contacts_to_tap_as_well_as_a_table(tmp_path):
+    # Issue 18: a site's contact sat in a canvas table, cut off on a phone and not tappable.
+    # The real MS study NCT04749667, with the real site contact of NCT00962923 added to its
+    # first site (no MS stem-cell record in the data has a site contact with both).
+    studies = load_jsonl(MSC_2022)
+    record = copy.deepcopy(by_id(studies, "NCT04749667"))
+    contact = by_id(studies, "NCT00962923")["protocolSection"]["contactsLocationsModule"]["locations"][0]["contacts"][0]
+    record["protocolSection"]["contactsLocationsModule"]["locations"][0]["contacts"] = [contact]
+    fill_with(tmp_path, record)
+    at = run(study="NCT04749667")
+    assert not at.exception
+    [sites] = [m for m in texts(at.markdown) if m.startswith("- **")]
+    assert sites.count("\n- **") == len(record["protocolSection"]["contactsLocationsModule"]["locations"]) - 1
+    assert "](tel:+862583106666;ext=66866)" in sites and "](mailto:yitaoding@hotmail.com)" in sites
+    assert "no contact published for this site" in sites  # the other sites say so
+    assert at.dataframe[-1].value.columns.tolist() == ["facility", "place", "status", "contact"]

@@ -56,8 +56,13 @@ def dialog(snapshot: trials.Snapshot, rows: pd.DataFrame, study_id: str) -> None
             full_text("Eligibility criteria, as published", section.verbatim)
     if card.sites:
         st.subheader(f"Where ({plain.count(len(card.sites), 'site', 'sites')})", anchor=False)
-        st.dataframe(pd.DataFrame(detail.sites_for_page(card)), hide_index=True, width="stretch",
-                     column_config={"facility": "Site", "place": "Place",
-                                    "status": "Site status", "contact": "Contact"})
+        # A phone gets text it can tap and read aloud; a desktop the table (CSS shows one).
+        with st.container(key="card_sites_list"):
+            st.markdown(detail.sites_markdown(card))
+        with st.container(key="card_sites_table"):
+            table = pd.DataFrame(detail.sites_for_page(card)).drop(columns="contacts")
+            st.dataframe(table, hide_index=True, width="stretch",
+                         column_config={"facility": "Site", "place": "Place",
+                                        "status": "Site status", "contact": "Contact"})
     if not card.is_full:
         st.markdown("Only summary fields are stored for this study; see the registry record.")

@@ -51,6 +51,7 @@ class SiteRow:
     place: str
     status: str
     contact: str
+    contacts: tuple[Contact, ...] = ()  # the same, to be called or written to from a phone
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,7 @@ def study_card(entry: Entry) -> Card:
             status=status_words(s.status) if s.status else "",
             contact="; ".join(c.text for c in s.contacts)
             or "none published",
+            contacts=s.contacts,
         )
         for s in trial.sites
     )
@@ -401,6 +403,11 @@ def mailto_link(email: str) -> str | None:
 
 
 def _contact_markdown(contact: Contact) -> str:
+    return "**Contact:** " + _reach(contact)
+
+
+def _reach(contact: Contact) -> str:
+    """A contact's name, and its phone and e-mail as links to call or write (once validated)."""
     parts = [plain.md_escape(plain.clip(contact.name, plain.FIELD_LIMIT))] if contact.name else []
     for value, href in ((contact.phone, tel_link(contact.phone)),
                         (contact.email, mailto_link(contact.email))):
@@ -408,7 +415,19 @@ def _contact_markdown(contact: Contact) -> str:
             parts.append(f"[{plain.md_escape(value, in_link=True)}]({href})")
         elif value:
             parts.append(plain.md_escape(plain.clip(value, plain.FIELD_LIMIT)))
-    return "**Contact:** " + ", ".join(parts)
+    return ", ".join(parts)
+
+
+def sites_markdown(card: Card) -> str:
+    """The card's sites as a list of text a phone can read aloud and tap (a table is drawn on
+    a canvas: nothing in it can be tapped, copied or read by a screen reader)."""
+    lines = []
+    for site in card.sites:
+        where = ", ".join(plain.md_escape(plain.clip(t, plain.FIELD_LIMIT)) for t in (site.facility, site.place) if t)
+        status = plain.md_escape(site.status) if site.status else "status not stated for this site"
+        reach = "; ".join(_reach(c) for c in site.contacts) or "no contact published for this site"
+        lines.append(f"- **{where or 'Site not named'}**: {status}. Contact: {reach}")
+    return "\n".join(lines)
 
 
 def record_fields(section: Section) -> str:
@@ -450,8 +469,10 @@ def long_items(section: Section) -> list[tuple[str, str]]:
 
 def sites_for_page(card: Card) -> list[SiteRow]:
     """The card's sites, each field cut to ``plain.FIELD_LIMIT`` for the page's table."""
-    return [SiteRow(*(plain.clip(v, plain.FIELD_LIMIT) for v in
-                      (s.facility, s.place, s.status, s.contact))) for s in card.sites]
+    def cut(text: str) -> str:
+        return plain.clip(text, plain.FIELD_LIMIT)
+
+    return [SiteRow(cut(s.facility), cut(s.place), cut(s.status), cut(s.contact), s.contacts) for s in card.sites]
 
 
 def card_data(card: Card) -> dict[str, Any]:
