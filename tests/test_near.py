@@ -233,3 +233,16 @@ def test_the_region_filter_keeps_studies_with_a_site_in_the_region():
     table = pd.DataFrame({"countries": ["Italy; United States", "Iran, Islamic Republic of", "Canada", ""]})
     assert list(filters.regions(table, ("Europe",))) == [True, False, False, False]
     assert list(filters.regions(table, ("Middle East", "North America"))) == [True, True, True, False]
+
+
+def test_the_open_sites_nearest_first_are_text_with_contacts_to_tap():
+    # Issue 18: "Open sites, nearest first" showed only Study, Site and City on a phone.
+    from trials.model import Contact
+    from trials.presentation import map as site_map
+
+    site = nearby.SiteAt("NCT04749667", "Haukeland University Hospital", "Bergen", "Norway", "RECRUITING", False,
+                         "RECRUITING", "", 60.39, 5.32, True, 1679.4,
+                         (Contact(name="Study nurse", phone="+47 55 97 50 00", email="study@helse-bergen.no"),))
+    [line] = site_map.sites_markdown([site]).splitlines()
+    assert line.startswith("- **NCT04749667, Haukeland University Hospital, Bergen, Norway**: Recruiting, about 1")
+    assert "](tel:+4755975000)" in line and "](mailto:study@helse-bergen.no)" in line

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from ..errors import InputError
-from ..model import Site
+from ..model import Contact, Site
 from . import geo
 from .status import status_words
 
@@ -45,6 +45,7 @@ class SiteAt:
     lon: float | None
     approximate: bool  # placed at its city's centre, not at its own coordinates
     distance_km: float | None = None
+    contacts: tuple[Contact, ...] = ()  # the same as ``contact``, to be called or written to
 
     @property
     def is_open(self) -> bool:
@@ -91,6 +92,7 @@ def place_sites(nct_id: str, study_status: str, sites: Iterable[Site]) -> list[S
             status=site.status or study_status, status_is_study=not site.status,
             study_status=study_status,
             contact="; ".join(t for t in (c.text for c in site.contacts) if t),
+            contacts=site.contacts,
             lat=where.lat if where else None, lon=where.lon if where else None,
             approximate=where.approximate if where else False,
         ))

@@ -23,10 +23,14 @@ def near_sites(result: trials.Result) -> None:
     if near is None or not near.sites:
         return
     with st.expander(f"Open sites, nearest first ({len(near.sites)})"):
-        st.dataframe(site_map.sites_frame(near.sites), hide_index=True, width="stretch",
-                     column_config={"nct_id": "Study", "site": "Site", "city": "City",
-                                    "country": "Country", "status": "Site status",
-                                    "distance": "Distance", "contact": "Contact"})
+        # A phone gets text it can tap and read aloud; a desktop the table (CSS shows one).
+        with st.container(key="near_sites_list"):
+            st.markdown(site_map.sites_markdown(near.sites))
+        with st.container(key="near_sites_table"):
+            st.dataframe(site_map.sites_frame(near.sites), hide_index=True, width="stretch",
+                         column_config={"nct_id": "Study", "site": "Site", "city": "City",
+                                        "country": "Country", "status": "Site status",
+                                        "distance": "Distance", "contact": "Contact"})
 
 
 def sites_map(points: pd.DataFrame, spec: dict | None, studies: int) -> None:

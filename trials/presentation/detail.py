@@ -403,10 +403,10 @@ def mailto_link(email: str) -> str | None:
 
 
 def _contact_markdown(contact: Contact) -> str:
-    return "**Contact:** " + _reach(contact)
+    return "**Contact:** " + reach(contact)
 
 
-def _reach(contact: Contact) -> str:
+def reach(contact: Contact) -> str:
     """A contact's name, and its phone and e-mail as links to call or write (once validated)."""
     parts = [plain.md_escape(plain.clip(contact.name, plain.FIELD_LIMIT))] if contact.name else []
     for value, href in ((contact.phone, tel_link(contact.phone)),
@@ -418,16 +418,18 @@ def _reach(contact: Contact) -> str:
     return ", ".join(parts)
 
 
+def site_markdown(names: tuple[str, ...], status: str, contacts: tuple[Contact, ...]) -> str:
+    """One site as a list item of text a phone can read aloud and tap (a table is drawn on a
+    canvas: nothing in it can be tapped, copied or read by a screen reader)."""
+    where = ", ".join(plain.md_escape(plain.clip(t, plain.FIELD_LIMIT)) for t in names if t) or "Site not named"
+    reached = "; ".join(reach(c) for c in contacts) or "no contact published for this site"
+    return f"- **{where}**: {plain.md_escape(status)}. Contact: {reached}"
+
+
 def sites_markdown(card: Card) -> str:
-    """The card's sites as a list of text a phone can read aloud and tap (a table is drawn on
-    a canvas: nothing in it can be tapped, copied or read by a screen reader)."""
-    lines = []
-    for site in card.sites:
-        where = ", ".join(plain.md_escape(plain.clip(t, plain.FIELD_LIMIT)) for t in (site.facility, site.place) if t)
-        status = plain.md_escape(site.status) if site.status else "status not stated for this site"
-        reach = "; ".join(_reach(c) for c in site.contacts) or "no contact published for this site"
-        lines.append(f"- **{where or 'Site not named'}**: {status}. Contact: {reach}")
-    return "\n".join(lines)
+    """The card's sites, a list item each."""
+    return "\n".join(site_markdown((s.facility, s.place), s.status or "status not stated for this site",
+                                   s.contacts) for s in card.sites)
 
 
 def record_fields(section: Section) -> str:

@@ -16,6 +16,7 @@ from ..analysis import geo
 from ..analysis.nearby import SiteAt, all_sites
 from ..analysis.status import STATUS_GROUPS, status_group
 from ..model import Site
+from . import detail
 from .views import STATUS_COLOURS, TEXT_COLOUR
 
 
@@ -81,6 +82,12 @@ def sites_frame(sites: Iterable[SiteAt]) -> pd.DataFrame:
         [{"nct_id": s.nct_id, "site": s.facility, "city": s.city, "country": s.country,
           "status": s.status_text, "distance": s.distance_text, "contact": s.contact} for s in sites],
         columns=["nct_id", "site", "city", "country", "status", "distance", "contact"])
+
+
+def sites_markdown(sites: Iterable[SiteAt]) -> str:
+    """The same sites as text a phone can read aloud and tap (``detail.site_markdown``)."""
+    return "\n".join(detail.site_markdown((s.nct_id, s.facility, s.city, s.country),
+                                          f"{s.status_text}, {s.distance_text}", s.contacts) for s in sites)
 
 
 # Colour and shape both tell the status (not colour alone); the legend names it. The colours

@@ -34,8 +34,12 @@ TEXT_COLOUR = "#1F2933"  # chart labels: 14:1 on white
 PHONE_MAX_WIDTH = 640  # px; Streamlit stacks columns below this width too
 # Both views are sent; the browser shows one. Keyed containers get a ``st-key-<key>`` class.
 LAYOUT_CSS = f"""<style>
-@media (max-width: {PHONE_MAX_WIDTH}px) {{ .st-key-desktop_table, .st-key-card_sites_table {{ display: none; }} }}
-@media (min-width: {PHONE_MAX_WIDTH + 1}px) {{ .st-key-phone_list, .st-key-card_sites_list {{ display: none; }} }}
+@media (max-width: {PHONE_MAX_WIDTH}px) {{
+  .st-key-desktop_table, .st-key-card_sites_table, .st-key-near_sites_table {{ display: none; }}
+}}
+@media (min-width: {PHONE_MAX_WIDTH + 1}px) {{
+  .st-key-phone_list, .st-key-card_sites_list, .st-key-near_sites_list {{ display: none; }}
+}}
 .st-key-phone_list button {{ text-align: left; justify-content: flex-start; padding: 0.25rem 0; }}
 .st-key-phone_list button p {{ font-weight: 600; text-decoration: underline; font-size: 1.05rem;
   color: #0B5CAD; }}
