@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from trials import cli
-from trials.analysis import geo, nearby
+from trials.analysis import geo, nearby, prescreen
 from trials.errors import InputError
 from trials.model import Site
 from trials.registries.ctgov.record import read_study
@@ -246,3 +246,17 @@ def test_the_open_sites_nearest_first_are_text_with_contacts_to_tap():
     [line] = site_map.sites_markdown([site]).splitlines()
     assert line.startswith("- **NCT04749667, Haukeland University Hospital, Bergen, Norway**: Recruiting, about 1")
     assert "](tel:+4755975000)" in line and "](mailto:study@helse-bergen.no)" in line
+
+
+def test_one_ordering_rule_likely_fits_first_then_nearest():
+    # Issue 18: "Your pre-screen (likely fits first)" was shown above a list ordered by distance.
+    sites = {"NCT00000001": (site("Rome", "Italy"),), "NCT00000002": (site("Turin", "Italy"),),
+             "NCT00000003": (site("Lyon", "France"),)}
+    df = table(("NCT00000001", "RECRUITING"), ("NCT00000002", "RECRUITING"), ("NCT00000003", "RECRUITING"))
+    df["fit"] = ["likely fits", "does not fit", "likely fits"]
+    assert set(df["fit"]) <= set(prescreen.VERDICTS)
+    near = nearby.rank(df, sites, geo.locate("Milan, Italy"))
+    # Turin is nearest but does not fit; of the likely fits, Lyon (about 340 km) before Rome.
+    assert list(near.table["nct_id"]) == ["NCT00000003", "NCT00000001", "NCT00000002"]
+    assert "likely fits first, then nearest" in near.message
+    assert "nearest first" in nearby.rank(df.drop(columns="fit"), sites, geo.locate("Milan, Italy")).message

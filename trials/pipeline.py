@@ -8,9 +8,9 @@ this order:
    leaves out the studies that do not fit;
 3. what changed since the query's moment (by default the 30 days to the last refresh) is
    marked in ``changed``;
-4. "near me" ranks the studies by the distance to their nearest open site (keeping a
-   likely fit before a does-not-fit at the same distance) and, with a distance, keeps
-   those within it.
+4. "near me" ranks the studies by the distance to their nearest open site, within each
+   pre-screen verdict (one ordering rule: likely fits first, then nearest) and, with a
+   distance, keeps those within it.
 
 The command line and the page both call it and only format its ``Result``, so a link
 gives the same rows, in the same order, at both doors.

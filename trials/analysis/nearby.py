@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import InputError
 from ..model import Contact, Site
 from . import geo
+from .prescreen import VERDICTS
 from .status import status_words
 
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING")
@@ -150,9 +151,11 @@ def rank(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]], origin: 
     ranked["nearest_site"] = [s.name if s else "" for s in chosen]
     ranked["nearest_site_status"] = [s.status_text if s else "" for s in chosen]
     ranked["nearest_site_contact"] = [s.contact if s else "" for s in chosen]
-    # Measured sites first, nearest first; then open sites whose place is unknown; then the rest.
-    ranked["_order"] = [(0, s.distance_km) if s and s.distance_km is not None else (1 if s else 2, 0.0)
-                        for s in chosen]
+    # One ordering rule: a pre-screen's likely fits first (its verdicts' order), then measured
+    # sites nearest first; then open sites whose place is unknown; then the rest.
+    fit = [VERDICTS.index(v) for v in ranked["fit"]] if "fit" in ranked else [0] * len(ranked)
+    ranked["_order"] = [(f, 0, s.distance_km) if s and s.distance_km is not None else (f, 1 if s else 2, 0.0)
+                        for f, s in zip(fit, chosen, strict=True)]
     ranked = ranked.sort_values("_order", kind="stable", ignore_index=True).drop(columns="_order")
     if within_km is not None:
         ranked = ranked[ranked["distance_km"].notna() & (ranked["distance_km"] <= within_km)]
@@ -168,8 +171,9 @@ def _message(ranked: pd.DataFrame, open_sites: list[SiteAt], origin: geo.Origin,
     lead = (origin.note + " ") if origin.note else ""
     if not ranked.empty:
         with_site = int(ranked["distance_km"].notna().sum())
+        order = "likely fits first, then nearest" if "fit" in ranked else "nearest first"
         text = (f"{with_site} of these studies {'has' if with_site == 1 else 'have'} a site open to "
-                f"new participants (recruiting or not yet recruiting) {where}, nearest first.")
+                f"new participants (recruiting or not yet recruiting) {where}, {order}.")
         if ranked["distance_approximate"].eq("yes").any():
             text += (" A distance marked approximate is to the centre of the site's city: the record "
                      "gives no coordinates for the site.")

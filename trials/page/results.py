@@ -14,7 +14,8 @@ from . import state
 def fit_explained(result: trials.Result) -> None:
     if "fit" not in result.rows:
         return
-    st.markdown("**Your pre-screen** (likely fits first). It compares your answers with the published "
+    order = "likely fits first, then nearest" if result.near is not None else "likely fits first"
+    st.markdown(f"**Your pre-screen** ({order}). It compares your answers with the published "
                 "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
     for verdict, count in views.fit_counts(result.rows).items():
         st.markdown(f"- **{verdict}** ({count}): {trials.VERDICT_MEANING[verdict]}")
