@@ -66,9 +66,11 @@ def test_the_steps_run_in_their_documented_order(data):
     assert ids(search(data, Query(profile=trials.Profile(age=40, ms_type="RRMS"), hide_no_fit=True))) == ["NCT00000002"]
     # 3 changes are marked (none here, but the column is always there);
     assert set(screened.rows["changed"]) == {""}
-    # 4 distance ranks last: Genova's study first from Milan, its fit column kept.
+    # 4 distance ranks within each verdict (one ordering rule, issue 18): Genova's study is
+    # nearer Milan but does not fit, so it stays second; without answers it comes first.
     near = search(data, Query(profile=trials.Profile(age=40, ms_type="RRMS"), near="Milan, Italy"))
-    assert ids(near) == ["NCT00000001", "NCT00000002"]
+    assert ids(near) == ["NCT00000002", "NCT00000001"]
+    assert ids(search(data, Query(near="Milan, Italy"))) == ["NCT00000001", "NCT00000002"]
     assert list(near.rows.columns[-5:]) == ["distance_km", "distance_approximate", "nearest_site",
                                             "nearest_site_status", "nearest_site_contact"]
     assert near.rows.columns.get_loc("fit") < near.rows.columns.get_loc("changed")
