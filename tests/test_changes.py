@@ -18,7 +18,7 @@ from trials.analysis import changes
 from trials.analysis.classify import classified
 from trials.config import Settings
 from trials.errors import InputError
-from trials.presentation import feed
+from trials.presentation import feed, views
 from trials.registries.ctgov.record import read_study
 from trials.store.sqlite import SCHEMA_VERSION, Store
 
@@ -53,8 +53,6 @@ def two_refreshes(tmp_path_factory):  # the tests that use it are marked slow: i
     Built from the real ms-2025-09 records: the first release lacks NurOwn (as if it were
     registered later), the second has it, and BEAT-MS has completed. Only their dates and
     BEAT-MS's status are changed."""
-    if not MS_2025.exists():
-        pytest.skip(f"real records not found at {MS_2025}")
     corpus = load_corpus(MS_2025)
     cache = tmp_path_factory.mktemp("cache")
     first = [s for s in corpus if nct(s) != NUROWN]
@@ -71,6 +69,18 @@ def two_refreshes(tmp_path_factory):  # the tests that use it are marked slow: i
         api.data_timestamp = "2025-10-03T00:00:00"
         result = trials.refresh(settings)
     return settings, after_first, load(settings), result
+
+
+@pytest.mark.slow
+def test_what_changed_counts_the_studies_shown_and_the_phone_list_marks_them(two_refreshes):
+    # Issue 18: the counts included studies the view hid, and pointed to a table a phone hides.
+    _, _, second, _ = two_refreshes
+    hsct = trials.search(second, trials.Query(filters=trials.Filters(therapies=("HSCT",)), since="2025-10-01"))
+    assert {c.nct_id for c in hsct.changes} >= {NUROWN, BEAT_MS}  # NurOwn (MSC) is not shown here
+    assert {c.nct_id for c in hsct.shown_changes} == {BEAT_MS}
+    assert hsct.changes_line == "Since 2025-10-01: 1 completed."
+    [beat] = [i for i in views.phone_list(hsct.rows, limit=len(hsct.rows)) if i.nct_id == BEAT_MS]
+    assert beat.details.startswith("**Changed: ")
 
 
 @pytest.mark.slow

@@ -152,9 +152,16 @@ class Result:
     age: str  # how old the data is
 
     @property
+    def shown_changes(self) -> tuple[Change, ...]:
+        """The changes to the studies in ``rows``: what the view's counts count."""
+        shown = set(self.rows["nct_id"])
+        return tuple(c for c in self.changes if c.nct_id in shown)
+
+    @property
     def changes_line(self) -> str | None:
-        """'Since 2025-10-01: 2 new studies, 1 now recruiting.', or None when nothing changed."""
-        return feed.summary_line(list(self.changes), self.since.words)
+        """'Since 2025-10-01: 2 new studies, 1 now recruiting.' of the studies shown, or None
+        when none of them changed."""
+        return feed.summary_line(list(self.shown_changes), self.since.words)
 
 
 def since_of(snapshot: Snapshot, query: Query) -> Since:

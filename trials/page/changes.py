@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 import trials
-from trials.presentation import feed, views
+from trials.presentation import feed, plain, views
 
 from .filters import KEEP
 
@@ -18,11 +18,14 @@ from .filters import KEEP
 def banner(where: Any, result: trials.Result) -> None:
     line = result.changes_line
     if line:
-        where.info(line + " Marked in the table under *What changed*.", icon=":material/update:")
+        where.info(line + " Each is marked “Changed” in the results and listed under *What changed*.",
+                   icon=":material/update:")
 
 
 def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
-    found, since = result.changes, result.since
+    # The studies this view shows, so the count matches the results (issue 18).
+    found, since = result.shown_changes, result.since
+    hidden = len(result.changes) - len(found)
     with st.expander(f"What changed {since.words} ({len(found)})", expanded=False):
         st.date_input("Changes since", value=None, key="since", format="YYYY-MM-DD", persist_state=KEEP,
                       help="Leave empty for the last 30 days. The date is in the link, so a "
@@ -31,7 +34,11 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
             st.dataframe(feed.changes_frame(found), hide_index=True, width="stretch",
                          column_config={"study": st.column_config.LinkColumn("Study", display_text=views.RECORD_ID)})
         else:
-            st.markdown("No new study and no status change was recorded by the refreshes in that time.")
+            st.markdown("No new study and no status change among these studies was recorded by the "
+                        "refreshes in that time.")
+        if hidden:
+            st.markdown(f"And {plain.count(hidden, 'change', 'changes')} to studies the filters in force "
+                        "leave out.")
         if snapshot.info.tracking_since:
             st.markdown(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
                         "computer's data began to be tracked; status changes from each refresh since.")

@@ -121,6 +121,8 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
                  plain.md_escape(plain.ROLE_WORDS.get(row.study_role, row.study_role))]
         if getattr(row, "fit", None):
             parts.insert(0, f"**Pre-screen: {plain.md_escape(row.fit)}**")
+        if getattr(row, "changed", ""):  # the banner above says what changed points here
+            parts.insert(0, f"**Changed: {plain.md_escape(row.changed)}**")
         if row.flags:
             parts.append("⚠ read the warning on its card")
         items.append(ListItem(row.nct_id, plain.clip(row.title, plain.TITLE_LIMIT),
