@@ -50,6 +50,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,6 +265,34 @@ async def after_leaving(browser, server: PageServer, visits: list[Visit], linger
     return ten, [mb(later), mb(baseline(server))]
 
 
+@dataclass
+class Scenario:
+    """One scenario's server, measured from its baseline; what it opened is closed after."""
+
+    server: PageServer
+    base: int  # the idle server's RSS after one visit, in kB
+    sampler: Sampler | None = None
+    visits: list[Visit] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def scenario(browser, folder: Path, api_url: str) -> AsyncIterator[Scenario]:
+    """A server of its own, one visit, the baseline; afterwards its pages, sampler and server stopped."""
+    server = PageServer(folder, api_url)
+    measured = None
+    try:
+        server.wait_until_healthy()
+        await one_visit(browser, server)
+        measured = Scenario(server, baseline(server))
+        yield measured
+    finally:
+        if measured is not None:
+            if measured.sampler:
+                measured.sampler.stop()
+            await close_all(measured.visits)
+        server.stop()
+
+
 def linger_headers(linger: float) -> list[str]:
     return [f"{linger:.0f} s later", "then 1 visit"] if linger else []
 
@@ -301,17 +331,12 @@ def write_download(path: Path, studies: list[dict], megabytes: float) -> int:
 
 async def uploads(browser, api: StandIn, folder: Path, download: Path, pages: int,
                   linger: float) -> list:
-    server = PageServer(folder, api.url)
-    sampler = None
-    visits: list[Visit] = []
-    try:
-        server.wait_until_healthy()
-        await one_visit(browser, server)
-        base = baseline(server)
-        sampler = Sampler(server.process.pid)
+    async with scenario(browser, folder, api.url) as measured:
+        server, base = measured.server, measured.base
+        sampler = measured.sampler = Sampler(server.process.pid)
         start = time.monotonic()
-        visits = [await open_page(browser, server.url) for _ in range(pages)]
-        visits = list(await asyncio.gather(*(until_drawn(v, start) for v in visits)))
+        visits = measured.visits = [await open_page(browser, server.url) for _ in range(pages)]
+        visits = measured.visits = list(await asyncio.gather(*(until_drawn(v, start) for v in visits)))
         for visit in visits:  # open the panel that holds the uploader
             await visit.page.get_by_text(IMPORT_PANEL).click()
         for visit in visits:
@@ -332,7 +357,7 @@ async def uploads(browser, api: StandIn, folder: Path, download: Path, pages: in
             return await checked(visit)
 
         start = time.monotonic()
-        visits = list(await asyncio.gather(*(upload(v) for v in visits)))
+        visits = measured.visits = list(await asyncio.gather(*(upload(v) for v in visits)))
         end = time.monotonic()
         at_end = server.memory()["VmRSS"]
         ten, lingered = await after_leaving(browser, server, visits, linger)
@@ -342,77 +367,64 @@ async def uploads(browser, api: StandIn, folder: Path, download: Path, pages: in
         return [f"{pages} upload{'s at once' if pages > 1 else ''}", mb(base), mb(before), mb(peak),
                 mb(peak - base), mb(at_end), mb(ten), *lingered,
                 mb(server.memory()["VmHWM"]), f"{end - start:.1f} s", f"{shown}/{pages}"]
-    finally:
-        if sampler:
-            sampler.stop()
-        await close_all(visits)
-        server.stop()
 
 
 # -- 2. many visitors while a refresh runs -------------------------------------------------------
 
 async def visitors(browser, api: StandIn, folder: Path, count: int, batch: int, per_context: int,
                    delay: float, linger: float) -> None:
-    server = PageServer(folder, api.url)
-    sampler = None
-    visits: list[Visit] = []
-    try:
-        server.wait_until_healthy()
-        await one_visit(browser, server)
-        base = baseline(server)
-        age_by_a_day(folder / "store")
-        api.data_timestamp = NEWER_DATA
-        api.delay = delay
-        since = len(api.requests)
-        sampler = Sampler(server.process.pid, api)
-        start = time.monotonic()
-        waits = []
-        contexts: list = []
-        for first in range(0, count, batch):
-            for _ in range(-(-min(count, first + batch) // per_context) - len(contexts)):
-                contexts.append(await browser.new_context(**DESKTOP))
-            opened = await asyncio.gather(*(open_page(browser, server.url, contexts[i // per_context])
-                                            for i in range(first, min(count, first + batch))))
-            visits += opened
-            waits += [asyncio.ensure_future(until_drawn(v, start)) for v in opened]
-            if first + batch < count:
-                await asyncio.sleep(1)
-        arrived = time.monotonic() - start
-        visits = list(await asyncio.gather(*waits))
-        end = time.monotonic()
-        at_end = server.memory()["VmRSS"]
-        seen = traffic(api, since)
-        refresh_window = sampler.requests_window(start)
-        ten, lingered = await after_leaving(browser, server, visits, linger)
-        peak = sampler.peak(start, end)
-        times = sorted(v.seconds for v in visits if v.seconds is not None)
-        print_table(
-            f"2. {count} desktop visitors on day-old data while the shared updater refreshes "
-            f"(stand-in answers after {delay} s; pages opened {batch} at a time, one batch a second, "
-            f"{per_context} tabs a browser context)",
-            ["visitors", "baseline", "peak", "peak rise", "at end", "10 s after",
-             *linger_headers(linger), "VmHWM", "all drawn"],
-            [[count, mb(base), mb(peak), mb(peak - base), mb(at_end), mb(ten),
-              *lingered, mb(server.memory()["VmHWM"]), f"{end - start:.1f} s"]])
-        clean = sum(v.clean for v in visits)
-        print(f"  pages that drew the results with no error: {clean} of {count} "
-              f"(results table on {sum(v.drew for v in visits)}; drawn in {times[0]:.1f} s to "
-              f"{times[-1]:.1f} s after the first navigation)" if times else
-              f"  pages that drew the results with no error: {clean} of {count}")
-        describe_problems(f"{count} visitors", visits)
-        print(f"  all {count} pages had started loading {arrived:.1f} s after the first")
-        print(f"  stand-in requests: /version {seen.version}, listing {seen.listing}, detail {seen.detail}, "
-              f"sponsor {seen.sponsors}, other {seen.other} "
-              f"({'one refresh' if seen.version == 1 and seen.listing == 1 else 'NOT one refresh'})")
-        if refresh_window:
-            print(f"  the stand-in answered them {refresh_window[0]:.1f} s to {refresh_window[1]:.1f} s "
-                  "after the first navigation (each answer delayed)")
-    finally:
-        api.delay = 0.0
-        if sampler:
-            sampler.stop()
-        await close_all(visits)
-        server.stop()
+    async with scenario(browser, folder, api.url) as measured:
+        try:
+            server, base, visits = measured.server, measured.base, measured.visits
+            age_by_a_day(folder / "store")
+            api.data_timestamp = NEWER_DATA
+            api.delay = delay
+            since = len(api.requests)
+            sampler = measured.sampler = Sampler(server.process.pid, api)
+            start = time.monotonic()
+            waits = []
+            contexts: list = []
+            for first in range(0, count, batch):
+                for _ in range(-(-min(count, first + batch) // per_context) - len(contexts)):
+                    contexts.append(await browser.new_context(**DESKTOP))
+                opened = await asyncio.gather(*(open_page(browser, server.url, contexts[i // per_context])
+                                                for i in range(first, min(count, first + batch))))
+                visits += opened
+                waits += [asyncio.ensure_future(until_drawn(v, start)) for v in opened]
+                if first + batch < count:
+                    await asyncio.sleep(1)
+            arrived = time.monotonic() - start
+            visits = measured.visits = list(await asyncio.gather(*waits))
+            end = time.monotonic()
+            at_end = server.memory()["VmRSS"]
+            seen = traffic(api, since)
+            refresh_window = sampler.requests_window(start)
+            ten, lingered = await after_leaving(browser, server, visits, linger)
+            peak = sampler.peak(start, end)
+            times = sorted(v.seconds for v in visits if v.seconds is not None)
+            print_table(
+                f"2. {count} desktop visitors on day-old data while the shared updater refreshes "
+                f"(stand-in answers after {delay} s; pages opened {batch} at a time, one batch a second, "
+                f"{per_context} tabs a browser context)",
+                ["visitors", "baseline", "peak", "peak rise", "at end", "10 s after",
+                 *linger_headers(linger), "VmHWM", "all drawn"],
+                [[count, mb(base), mb(peak), mb(peak - base), mb(at_end), mb(ten),
+                  *lingered, mb(server.memory()["VmHWM"]), f"{end - start:.1f} s"]])
+            clean = sum(v.clean for v in visits)
+            print(f"  pages that drew the results with no error: {clean} of {count} "
+                  f"(results table on {sum(v.drew for v in visits)}; drawn in {times[0]:.1f} s to "
+                  f"{times[-1]:.1f} s after the first navigation)" if times else
+                  f"  pages that drew the results with no error: {clean} of {count}")
+            describe_problems(f"{count} visitors", visits)
+            print(f"  all {count} pages had started loading {arrived:.1f} s after the first")
+            print(f"  stand-in requests: /version {seen.version}, listing {seen.listing}, detail {seen.detail}, "
+                  f"sponsor {seen.sponsors}, other {seen.other} "
+                  f"({'one refresh' if seen.version == 1 and seen.listing == 1 else 'NOT one refresh'})")
+            if refresh_window:
+                print(f"  the stand-in answered them {refresh_window[0]:.1f} s to {refresh_window[1]:.1f} s "
+                      "after the first navigation (each answer delayed)")
+        finally:
+            api.delay = 0.0
 
 
 # -- main ------------------------------------------------------------------------------------------

@@ -121,8 +121,8 @@ class Gazetteer:
     """The cities and countries of ``GAZETTEER_FILE``, indexed by folded name.
 
     Other names ("Milano", "München": 157,000 of them) are not put in a dictionary, which
-    took 30 MB: they stay one text, a line per city (``|milano|mailand|``), searched only
-    when no city has the name as its own.
+    took 30 MB: they stay a text per country, a line per city (``|milano|mailand|``),
+    searched only when no city has the name as its own (a site's, in its country's text).
     """
 
     def __init__(self, path: Path = GAZETTEER_FILE) -> None:
@@ -130,9 +130,8 @@ class Gazetteer:
         self._capitals: dict[str, str] = {}
         self._continents: dict[str, str] = {}
         self._country_by_key: dict[str, str] = {}
-        self._cities: list[City] = []
         self._by_name: dict[str, list[City]] = {}
-        others: list[str] = []
+        others: dict[str, tuple[list[str], list[City]]] = {}  # per country: lines, cities
         # Whole, then split: reading a gzip file line by line took most of the load time.
         for line in gzip.decompress(path.read_bytes()).decode("utf-8").splitlines():
             kind, *fields = line.split("\t")
@@ -141,12 +140,12 @@ class Gazetteer:
             elif kind == "city":  # most populous first in the file, so every list is in that order
                 name, key, country_code, lat, lon, population, other_names = fields
                 city = City(name, country_code, float(lat), float(lon), int(population))
-                self._cities.append(city)
                 self._by_name.setdefault(key, []).append(city)
-                others.append(f"|{other_names}|")
+                lines, cities = others.setdefault(country_code, ([], []))
+                lines.append(f"|{other_names}|")
+                cities.append(city)
         self._country_by_key.update(COUNTRY_ALIASES)
-        self._others = "\n".join(others)
-        self._line_starts = list(itertools.accumulate((len(o) + 1 for o in others[:-1]), initial=0))
+        self._others = {code: _OtherNames(lines, cities) for code, (lines, cities) in others.items()}
 
     def _add_country(self, code: str, name: str, capital: str, iso3: str, continent: str) -> None:
         self.countries[code] = name
@@ -157,15 +156,15 @@ class Gazetteer:
                 self._country_by_key.setdefault(key, code)
                 self._country_by_key.setdefault(key.removeprefix("the "), code)  # The Netherlands
 
-    def _by_other_name(self, key: str) -> list[City]:
-        """Cities with ``key`` among their other names, most populous first."""
-        found, needle, start = [], f"|{key}|", 0
+    def _by_other_name(self, key: str, country_code: str | None) -> list[City]:
+        """Cities with ``key`` among their other names (in one country when given), most
+        populous first."""
         if not key or "|" in key or "\n" in key:
             return []
-        while (at := self._others.find(needle, start)) >= 0:
-            found.append(self._cities[bisect.bisect_right(self._line_starts, at) - 1])
-            start = at + 1
-        return found
+        if country_code is not None:
+            names = self._others.get(country_code)
+            return names.find(key) if names else []
+        return sorted((c for names in self._others.values() for c in names.find(key)), key=lambda c: -c.population)
 
     def regions(self, country: str) -> tuple[str, ...]:
         """The regions (``REGIONS``) a country as written lies in; () when it is not known."""
@@ -188,7 +187,7 @@ class Gazetteer:
     def cities(self, name: str, country_code: str | None = None) -> list[City]:
         """Cities of that name, most populous first; by their own name before other names."""
         key = fold(name)
-        for cities in (self._by_name.get(key, ()), self._by_other_name(key)):
+        for cities in (self._by_name.get(key, ()), self._by_other_name(key, country_code)):
             found = [c for c in cities if country_code in (None, c.country_code)]
             if found:
                 return found
@@ -201,6 +200,23 @@ class Gazetteer:
         # No capital in the list: the country's most populous city stands in.
         every = [c for cities in self._by_name.values() for c in cities if c.country_code == country_code]
         return max(every, key=lambda c: c.population, default=None)
+
+
+class _OtherNames:
+    """One country's cities' other names as one text, a line per city, and the cities."""
+
+    def __init__(self, lines: list[str], cities: list[City]) -> None:
+        self._text = "\n".join(lines)
+        self._starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        self._cities = cities
+
+    def find(self, key: str) -> list[City]:
+        """The cities with ``key`` among their other names, in the file's order."""
+        found, needle, start = [], f"|{key}|", 0
+        while (at := self._text.find(needle, start)) >= 0:
+            found.append(self._cities[bisect.bisect_right(self._starts, at) - 1])
+            start = at + 1
+        return found
 
 
 def _country_keys(text: str) -> list[str]:
