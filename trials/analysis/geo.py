@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import InputError
 from ..model import Site
@@ -80,8 +81,7 @@ LATIN_AMERICA_NORTH = frozenset(
 MIDDLE_EAST = frozenset("BH CY EG IR IQ IL JO KW LB OM PS QA SA SY TR AE YE".split())
 
 
-@dataclass(frozen=True, slots=True)  # 34,000 of them: no dict each
-class City:
+class City(NamedTuple):  # 34,000 made at each load: a tuple is made three times faster than a frozen dataclass
     name: str
     country_code: str
     lat: float
