@@ -275,7 +275,9 @@ def test_registry_text_makes_no_links_but_contacts_can_be_called(tmp_path):
     rendered = all_markdown(at)
     assert "](tel:+15551234567;ext=12)" in rendered  # a validated phone number
     assert "](mailto:study@uni.example)" in rendered  # a validated e-mail address
-    assert rendered.count("](tel:") == 1 and rendered.count("](mailto:") == 1
+    # The site's desk too, now that a phone lists sites as text (issue 18): a valid address.
+    assert "](mailto:site@evil.example)" in rendered
+    assert rendered.count("](tel:") == 1 and rendered.count("](mailto:") == 2
     plain_text = OWN_LINK.sub("", rendered).replace("\\", "")
     assert not AUTOLINK.search(plain_text), AUTOLINK.search(plain_text)
     for shown in ("title.evil.example", "www\u2060.sponsor-evil.example", "contact.evil.example",
