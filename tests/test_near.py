@@ -16,7 +16,7 @@ from trials.errors import InputError
 from trials.model import Site
 from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MSC_2022, by_id, load_jsonl
+from .conftest import FULL_RECORDS, MSC_2022, REPO, by_id, load_jsonl
 
 
 def km(a: str, b: str) -> float:
@@ -260,3 +260,34 @@ def test_one_ordering_rule_likely_fits_first_then_nearest():
     assert list(near.table["nct_id"]) == ["NCT00000003", "NCT00000001", "NCT00000002"]
     assert "likely fits first, then nearest" in near.message
     assert "nearest first" in nearby.rank(df.drop(columns="fit"), sites, geo.locate("Milan, Italy")).message
+
+
+def test_an_unknown_fit_value_sorts_last_instead_of_raising():
+    sites = {"NCT00000001": (site("Rome", "Italy"),), "NCT00000002": (site("Turin", "Italy"),)}
+    df = table(("NCT00000001", "RECRUITING"), ("NCT00000002", "RECRUITING"))
+    df["fit"] = [None, "likely fits"]
+    assert list(nearby.rank(df, sites, geo.locate("Milan, Italy")).table["nct_id"]) == ["NCT00000002", "NCT00000001"]
+
+
+def test_a_blank_line_in_registry_text_keeps_each_site_on_one_list_line():
+    # The review's case: "\n\n" in a name ended the list item and freed the rest as page text.
+    from trials.model import Contact
+    from trials.presentation import detail
+
+    line = detail.site_markdown(("Clinic A\n\nCall +1 900 555 0100 to enrol", "Rome"), "Recruiting",
+                                (Contact(name="Desk\n\nnote", phone="", email=""),))
+    assert "\n" not in line and line.startswith("- **Clinic A Call")
+
+
+def test_the_phone_and_desktop_site_views_are_each_hidden_at_the_other_width():
+    # Issue 18: the card's sites and the open sites nearest first are text on a phone, tables on
+    # a computer; a wrong key would show both or neither (the page's containers use these keys).
+    from trials.presentation import views
+
+    css = views.LAYOUT_CSS
+    phone, desktop = css.split("@media (min-width:")[0], css.split("@media (min-width:")[1]
+    for key in ("card_sites", "near_sites"):
+        assert f".st-key-{key}_table" in phone and f".st-key-{key}_list" in desktop
+    page = "".join(p.read_text(encoding="utf-8") for p in (REPO / "trials" / "page").glob("*.py"))
+    for key in ("card_sites_list", "card_sites_table", "near_sites_list", "near_sites_table"):
+        assert f'key="{key}"' in page

@@ -646,7 +646,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         help="leave out the studies that do not fit or take no new participants")
     near = parser.add_argument_group(
         "near me (adds the columns distance_km, distance_approximate, nearest_site, "
-        "nearest_site_status, nearest_site_contact; nearest first)")
+        "nearest_site_status, nearest_site_contact; nearest first, after likely fits with pre-screen answers)")
     near.add_argument("--near", metavar='"CITY, COUNTRY"',
                       help='where you are, e.g. "Milan, Italy", a city alone, or a country; '
                            "looked up offline (GeoNames cities over 15,000 people)")

@@ -120,7 +120,7 @@ def measured(sites: Iterable[SiteAt], origin: geo.Origin) -> list[SiteAt]:
 class Near:
     """Studies ranked by distance, the open sites behind the ranking, and what to tell the reader."""
 
-    table: pd.DataFrame  # the studies with NEAR_COLUMNS, nearest first
+    table: pd.DataFrame  # the studies with NEAR_COLUMNS: likely fits first (with a pre-screen), then nearest
     origin: geo.Origin
     within_km: float | None
     sites: tuple[SiteAt, ...]  # every open site of the studies asked about, nearest first
@@ -133,7 +133,8 @@ class Near:
 
 def rank(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]], origin: geo.Origin,
          within_km: float | None = None) -> Near:
-    """``df`` ranked by the distance to each study's nearest open site.
+    """``df`` ranked by the distance to each study's nearest open site, within each pre-screen
+    verdict when ``df`` has a ``fit`` column (likely fits first).
 
     With ``within_km``, only studies with an open site that close remain; when none does,
     the message names the nearest open sites anywhere, with distance and country.
@@ -153,7 +154,8 @@ def rank(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]], origin: 
     ranked["nearest_site_contact"] = [s.contact if s else "" for s in chosen]
     # One ordering rule: a pre-screen's likely fits first (its verdicts' order), then measured
     # sites nearest first; then open sites whose place is unknown; then the rest.
-    fit = [VERDICTS.index(v) for v in ranked["fit"]] if "fit" in ranked else [0] * len(ranked)
+    rank_of = {v: i for i, v in enumerate(VERDICTS)}  # an unknown value sorts last, never raises
+    fit = [rank_of.get(v, len(VERDICTS)) for v in ranked["fit"]] if "fit" in ranked else [0] * len(ranked)
     ranked["_order"] = [(f, 0, s.distance_km) if s and s.distance_km is not None else (f, 1 if s else 2, 0.0)
                         for f, s in zip(fit, chosen, strict=True)]
     ranked = ranked.sort_values("_order", kind="stable", ignore_index=True).drop(columns="_order")

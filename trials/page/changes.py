@@ -18,8 +18,8 @@ from .filters import KEEP
 def banner(where: Any, result: trials.Result) -> None:
     line = result.changes_line
     if line:
-        where.info(line + " Each is marked “Changed” in the results and listed under *What changed*.",
-                   icon=":material/update:")
+        where.info(line + " Each is marked in the results (“Changed” on a phone, the *What changed* column on "
+                   "a computer) and listed under *What changed*.", icon=":material/update:")
 
 
 def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
@@ -37,8 +37,8 @@ def section(snapshot: trials.Snapshot, result: trials.Result) -> None:
             st.markdown("No new study and no status change among these studies was recorded by the "
                         "refreshes in that time.")
         if hidden:
-            st.markdown(f"And {plain.count(hidden, 'change', 'changes')} to studies the filters in force "
-                        "leave out.")
+            st.markdown(f"And {plain.count(hidden, 'change', 'changes')} to studies not shown here (left out by "
+                        "the filters, the pre-screen or the distance).")
         if snapshot.info.tracking_since:
             st.markdown(f"New studies are counted from {snapshot.info.tracking_since[:10]}, when this "
                         "computer's data began to be tracked; status changes from each refresh since.")

@@ -408,20 +408,25 @@ def _contact_markdown(contact: Contact) -> str:
 
 def reach(contact: Contact) -> str:
     """A contact's name, and its phone and e-mail as links to call or write (once validated)."""
-    parts = [plain.md_escape(plain.clip(contact.name, plain.FIELD_LIMIT))] if contact.name else []
+    def one_line(text: str) -> str:
+        return plain.md_escape(plain.clip(" ".join(text.split()), plain.FIELD_LIMIT))
+
+    parts = [one_line(contact.name)] if contact.name.strip() else []
     for value, href in ((contact.phone, tel_link(contact.phone)),
                         (contact.email, mailto_link(contact.email))):
         if href:
             parts.append(f"[{plain.md_escape(value, in_link=True)}]({href})")
-        elif value:
-            parts.append(plain.md_escape(plain.clip(value, plain.FIELD_LIMIT)))
+        elif value.strip():
+            parts.append(one_line(value))
     return ", ".join(parts)
 
 
 def site_markdown(names: tuple[str, ...], status: str, contacts: tuple[Contact, ...]) -> str:
     """One site as a list item of text a phone can read aloud and tap (a table is drawn on a
     canvas: nothing in it can be tapped, copied or read by a screen reader)."""
-    where = ", ".join(plain.md_escape(plain.clip(t, plain.FIELD_LIMIT)) for t in names if t) or "Site not named"
+    # One line each: a blank line in registry text would end the list item early.
+    where = ", ".join(plain.md_escape(plain.clip(" ".join(t.split()), plain.FIELD_LIMIT))
+                      for t in names if t.strip()) or "Site not named"
     reached = "; ".join(reach(c) for c in contacts) or "no contact published for this site"
     return f"- **{where}**: {plain.md_escape(status)}. Contact: {reached}"
 
