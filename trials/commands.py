@@ -31,11 +31,6 @@ def _out(text: str) -> None:
     print(plain.terminal_safe(text))
 
 
-def _json(data: bytes) -> None:
-    """JSON for programs: registry text as it is (JSON escapes every control character)."""
-    sys.stdout.buffer.write(data)
-
-
 class _ProgressBar:
     """A tqdm bar per refresh stage, on a terminal only (nothing in pipes and logs)."""
 
@@ -129,7 +124,7 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
     df = result.rows
     if args.format == "json":
         notes = [n for n in (result.near.message if result.near else "", result.empty or "") if n]
-        _json(export.json_bytes(export.records(df), result.age, notes))
+        export.write_file(export.STDOUT, export.json_bytes(export.records(df), result.age, notes))
         return
     _out(result.age)
     if result.near:
@@ -206,12 +201,10 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
         answers = table.set_index("question")
         data = export.json_bytes([{"study": column, **answers[column].to_dict()} for column in answers.columns],
                                  result.age)
+        export.write_file(args.output or export.STDOUT, data)
         if args.output:
-            export.write_file(args.output, data)
             _say(f"Wrote {len(answers.columns)} studies side by side to {export.written_to(args.output)} (JSON). "
                  f"{result.age}")
-        else:
-            _json(data)
         return
     if args.output:
         export.write_csv(table, args.output)
@@ -244,7 +237,7 @@ def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
         else:
             _out(detail.card_text(card) + "\n")
     if args.format == "json":
-        _json(export.json_bytes(shown, data.snapshot.age))
+        export.write_file(export.STDOUT, export.json_bytes(shown, data.snapshot.age))
     else:
         _out(data.snapshot.age)
 

@@ -127,16 +127,12 @@ def _module(protocol: dict, name: str) -> dict:
     return module if isinstance(module, dict) else {}
 
 
-# A well-formed date (shapes.PARTIAL_DATE) of a year no study can have is unknown too.
-_PLAUSIBLE_DATE = re.compile(r"(?:19|20)\d\d(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?")
-
-
 def _partial_date(value: Any) -> str:
     """A partial date as the registry writes it (``2019``, ``2019-12`` or ``2019-12-19``);
     anything else ("zzzz", "99/99/9999") is unknown: dates are compared and a word must not
-    outrank every real date."""
+    outrank every real date; a well-formed one of a year no study can have is unknown too."""
     text = _text(value)
-    return text if _PLAUSIBLE_DATE.fullmatch(text) else ""
+    return text if shapes.PARTIAL_DATE.fullmatch(text) and text[:2] in ("19", "20") else ""
 
 
 def _date(status_module: dict, key: str) -> str:
