@@ -73,6 +73,7 @@ def read(**params) -> Read:
     ({"type": "Expanded access"}, "study_types", ("EXPANDED_ACCESS",)),
     ({"country": ["italy", " SPAIN "]}, "countries", ("Italy", "Spain")),
     ({"country": "uk"}, "countries", ("United Kingdom",)),
+    ({"country": "united kingdom"}, "countries", ("United Kingdom",)),
     ({"q": "  intrathecal\x00 cord "}, "text", "intrathecal cord"),
     ({"gives": "False"}, "gives_therapy", False),
     ({"gives": "no"}, "gives_therapy", False),

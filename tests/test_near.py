@@ -16,7 +16,7 @@ from trials.errors import InputError
 from trials.model import Site
 from trials.registries.ctgov.record import read_study
 
-from .conftest import FULL_RECORDS, MSC_2022, REPO, by_id, load_jsonl
+from .conftest import FULL_RECORDS, MS_2025, MSC_2022, REPO, by_id, load_jsonl
 
 
 def km(a: str, b: str) -> float:
@@ -224,6 +224,26 @@ def test_the_shipped_gazetteer_is_what_the_script_builds_from_geonames():
 ])
 def test_a_country_lies_in_its_regions(country, regions):
     assert geo.gazetteer().regions(country) == regions
+
+
+def test_every_country_in_the_real_records_is_listed_once_under_its_common_name():
+    # Issue 18: the country list held both "Iran" and "Iran, Islamic Republic of" (the 2022
+    # records use the formal name) and both "South Korea" and "Korea, Republic of".
+    from trials.model import COMMON_COUNTRY_NAMES
+
+    g = geo.gazetteer()
+    records = [*load_jsonl(MS_2025), *load_jsonl(MSC_2022), *json.loads(FULL_RECORDS.read_text())]
+    written = {s.country for r in records for s in read_study(r).sites if s.country}
+    assert {"Iran", "South Korea", "Turkey"} <= written
+    assert not {"Iran, Islamic Republic of", "Korea, Republic of", "Turkey (Türkiye)"} & written
+    by_code: dict[str | None, set[str]] = {}
+    for name in written:
+        by_code.setdefault(g.country_code(name), set()).add(name)
+    assert None not in by_code, by_code.get(None)  # every name is a country the gazetteer knows
+    assert {code: names for code, names in by_code.items() if len(names) > 1} == {}
+    # Each formal name and its common name are the same country.
+    for formal, common in COMMON_COUNTRY_NAMES.items():
+        assert g.country_code(formal) == g.country_code(common) is not None, (formal, common)
 
 
 def test_the_region_filter_keeps_studies_with_a_site_in_the_region():

@@ -16,6 +16,47 @@ from dataclasses import dataclass
 
 CTGOV = "ctgov"  # the registry code of ClinicalTrials.gov, the default registry
 
+# A country has one name in the model: its common English name. Registries wrote some in the
+# ISO 3166 formal style ("Iran, Islamic Republic of") and changed their spelling over time, so
+# one country could be listed twice (issue 18); people type short forms. Keys are casefolded.
+COMMON_COUNTRY_NAMES = {
+    "bolivia, plurinational state of": "Bolivia",
+    "congo, the democratic republic of the": "Democratic Republic of the Congo",
+    "czech republic": "Czechia",
+    "iran, islamic republic of": "Iran",
+    "korea, democratic people's republic of": "North Korea",
+    "korea, republic of": "South Korea",
+    "republic of korea": "South Korea",
+    "lao people's democratic republic": "Laos",
+    "libyan arab jamahiriya": "Libya",
+    "macedonia, the former yugoslav republic of": "North Macedonia",
+    "micronesia, federated states of": "Micronesia",
+    "moldova, republic of": "Moldova",
+    "palestinian territory, occupied": "Palestine",
+    "russian federation": "Russia",
+    "syrian arab republic": "Syria",
+    "taiwan, province of china": "Taiwan",
+    "tanzania, united republic of": "Tanzania",
+    "turkey (türkiye)": "Turkey",
+    "türkiye": "Turkey",
+    "turkiye": "Turkey",
+    "venezuela, bolivarian republic of": "Venezuela",
+    "viet nam": "Vietnam",
+    "the netherlands": "Netherlands",
+    "uk": "United Kingdom",
+    "great britain": "United Kingdom",
+    "usa": "United States",
+    "us": "United States",
+    "u.s.": "United States",
+    "america": "United States",
+}
+
+
+def common_country(name: str) -> str:
+    """A country's common English name ("Iran, Islamic Republic of" -> "Iran"); other names
+    as given."""
+    return COMMON_COUNTRY_NAMES.get(name.casefold(), name)
+
 
 @dataclass(frozen=True, order=True)
 class StudyId:

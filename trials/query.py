@@ -41,6 +41,7 @@ from .analysis.status import (
 )
 from .analysis.subtype import ALLOGENEIC, AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, ROUTES
 from .errors import InputError
+from .model import common_country
 from .presentation import plain
 
 MAX_TEXT = 200  # longer search text is cut: nobody types more, and it bounds the work
@@ -51,8 +52,6 @@ MIN_COMPARED, MAX_COMPARED = 2, 4
 _YES = {"true", "yes", "on", "1"}
 _NO = {"false", "no", "off", "0"}
 # Short names people write for countries the registry spells out.
-COUNTRY_ALIASES = {"uk": "United Kingdom", "great britain": "United Kingdom", "usa": "United States",
-                   "us": "United States", "u.s.": "United States", "america": "United States"}
 
 
 def clean_text(text: str) -> str:
@@ -450,7 +449,7 @@ class Query:
         unused: list[Unused] = []
         chosen, missing = [], []
         for value in self.filters.countries:
-            wanted = COUNTRY_ALIASES.get(value.casefold(), value).casefold()
+            wanted = common_country(value).casefold()
             match = next((c for c in countries if c.casefold() == wanted), None)
             (chosen.append(match) if match else missing.append(value))
         if missing:

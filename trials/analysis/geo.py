@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import InputError
-from ..model import Site
+from ..model import Site, common_country
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
 MAX_PLACE = 120  # nobody types a longer place name; it bounds the work
@@ -37,30 +37,15 @@ GAZETTEER_FILE = Path(__file__).resolve().parents[1] / "data" / "gazetteer.tsv.g
 # GeoNames' licence (CC BY 4.0) asks for this wherever its data is used.
 ATTRIBUTION = "Places and distances use GeoNames data (geonames.org), licensed CC BY 4.0."
 
-# Country names as ClinicalTrials.gov (and people) write them that GeoNames spells
-# otherwise. Names of the "Moldova, Republic of" kind need no entry: the part
-# before the comma is tried too (see ``_country_keys``).
+# Country names that GeoNames spells otherwise, beyond the formal names the model already
+# turns into common ones (``model.common_country``). Names of the "Moldova, Republic of"
+# kind need no entry: the part before the comma is tried too (see ``_country_keys``).
 COUNTRY_ALIASES = {
-    "korea, republic of": "KR",
-    "republic of korea": "KR",
-    "korea, democratic people's republic of": "KP",
-    "russian federation": "RU",
-    "viet nam": "VN",
-    "syrian arab republic": "SY",
-    "lao people's democratic republic": "LA",
     "cote d'ivoire": "CI",
-    "macedonia, the former yugoslav republic of": "MK",
-    "congo, the democratic republic of the": "CD",
     "congo": "CG",
-    "czech republic": "CZ",
-    "turkiye": "TR",
     "palestine": "PS",
     "palestinian territories": "PS",
-    "usa": "US",
-    "us": "US",
     "united states of america": "US",
-    "uk": "GB",
-    "great britain": "GB",
     "england": "GB",
     "scotland": "GB",
     "wales": "GB",
@@ -179,7 +164,7 @@ class Gazetteer:
         return tuple(r for r in REGIONS if r in found)
 
     def country_code(self, text: str) -> str | None:
-        for key in _country_keys(text):
+        for key in _country_keys(common_country(text)):
             if key in self._country_by_key:
                 return self._country_by_key[key]
         return None

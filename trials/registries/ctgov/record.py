@@ -17,7 +17,20 @@ from functools import lru_cache
 from typing import Any
 
 from ...errors import InputError
-from ...model import CTGOV, Arm, Contact, Design, Eligibility, Intervention, Reference, Site, Study, StudyId, Term
+from ...model import (
+    CTGOV,
+    Arm,
+    Contact,
+    Design,
+    Eligibility,
+    Intervention,
+    Reference,
+    Site,
+    Study,
+    StudyId,
+    Term,
+    common_country,
+)
 from . import shapes
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
@@ -163,7 +176,7 @@ def _site(raw: dict) -> Site:
         facility=_text(raw.get("facility")),
         city=_text(raw.get("city")),
         state=_text(raw.get("state")),
-        country=_text(raw.get("country")),
+        country=common_country(_text(raw.get("country"))),
         status=_text(raw.get("status")),
         contacts=tuple(_contact(c) for c in _dicts(raw.get("contacts"))),
         geo_point=_geo_point(raw.get("geoPoint")),
