@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import trials
 
+from trials.page import filters
 from trials.presentation import plain, views
 from trials.registries.ctgov.download import import_download
 from trials.registries.ctgov.record import MAX_FIELD_CHARS
@@ -48,7 +49,6 @@ def fill_store(tmp_path, *paths, fresh=True):
     return store
 
 
-PANELS = ("filters_open", "clinician_open", "prescreen_open")
 
 
 def fill_with(tmp_path, *studies: dict):
@@ -63,8 +63,10 @@ def run(panels=True, import_open=False, **query):
     at = AppTest.from_file(APP, default_timeout=30)
     for key, value in query.items():
         at.query_params[key] = value
-    for key in (*(PANELS if panels else ()), *(["import_open"] if import_open else ())):
-        at.session_state[key] = True
+    if panels:
+        at.session_state["steps"] = list(filters.STEPS)
+    if import_open:
+        at.session_state["import_open"] = True
     return at.run()
 
 
@@ -86,23 +88,23 @@ def test_filters_change_the_table(tmp_path):
     assert not at.exception
     everything = at.dataframe[0].value
     assert summary_line(at).startswith(f"{len(everything)} studies")
-    at.multiselect(key="therapy").set_value(["HSCT"]).run()
+    at.pills(key="therapy").set_value(["HSCT"]).run()
     hsct = at.dataframe[0].value
     assert 0 < len(hsct) < len(everything)
     assert all("HSCT" in t.split("; ") for t in hsct["therapy_types"])
-    at.multiselect(key="status").set_value(["Recruiting now"]).run()
+    at.pills(key="status").set_value(["Recruiting now"]).run()
     recruiting = at.dataframe[0].value
     assert set(recruiting["status_group"].str.removesuffix(views.OUT_OF_DATE)) == {"Recruiting now"}
     n, countries = len(recruiting), len(set('; '.join(recruiting['countries']).split('; ')))
     assert summary_line(at) == f"{n} stud{'y' if n == 1 else 'ies'}, {n} recruiting now, " \
         f"in {countries} countr{'y' if countries == 1 else 'ies'}"
     assert "https://clinicaltrials.gov/study/NCT04047628" in set(recruiting["url"])
-    at.session_state["filters_open"] = False
-    at.run()  # the panel closed: its widgets are gone, its filters still apply
-    assert not at.get("multiselect") or "therapy" not in [m.key for m in at.multiselect]
-    # The label never changes (a changed label closed the panel, issue 18); the line under the
-    # panels names the filters in force.
-    assert len(at.dataframe[0].value) == n and expander(at, "Filters").label == "Filters"
+    assert "therapy" in [m.key for m in at.get("button_group")]
+    at.segmented_control(key="steps").set_value(["about", "where", "clinicians"]).run()
+    # The step closed: its widgets are gone, its filters still apply, and the line under the
+    # steps names them.
+    assert "therapy" not in [m.key for m in at.get("button_group")]
+    assert len(at.dataframe[0].value) == n
     assert [m for m in texts(at.markdown) if m.replace("\\", "").startswith("Filters: ")]
 
 
@@ -111,7 +113,7 @@ def test_url_parameters_restore_a_search(tmp_path):
     # The page's own words ("Phase 2") are read as well as the API's.
     at = run(therapy="MSC", phase="Phase 2", q="umbilical")
     assert not at.exception
-    assert at.multiselect(key="therapy").value == ["MSC"]
+    assert at.pills(key="therapy").value == ["MSC"]
     assert at.multiselect(key="phase").value == ["PHASE2"]
     assert at.text_input(key="q").value == "umbilical"
     shown = at.dataframe[0].value
@@ -336,7 +338,7 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
     assert not at.exception
     assert "fit" not in at.dataframe[0].value  # no answers, no verdicts
     at.number_input(key="age").set_value(35)
-    at.selectbox(key="ms_type").set_value("RRMS")
+    at.pills(key="ms_type").set_value("RRMS")
     at.selectbox(key="edss").set_value(3.0).run()
     assert not at.exception
     shown = at.dataframe[0].value
@@ -359,10 +361,6 @@ def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path)
     assert (at.query_params["age"], at.query_params["ms_type"]) == ("35", "RRMS")
 
 
-def expander(at, starts: str):
-    return next(e for e in at.expander if e.label.startswith(starts))
-
-
 def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     fill_store(tmp_path, MS_2025)
     at = run(panels=False, therapy="hsct", status="RECRUITING", phase="3", type="interventional")
@@ -379,12 +377,10 @@ def test_a_link_in_the_clis_spellings_shows_what_it_asks_for(tmp_path):
     assert "Filters: HSCT · Recruiting now · Phase 3 · Interventional · only trials that give the therapy" \
         in [m.replace("\\", "") for m in texts(at.markdown)]
     assert not [w for w in texts(at.warning) if "This link asks" in w or "No study lists" in w]
-    # Clinician filters from a link are in force, so their panel is open and says so; the
-    # other panels stay shut and still filter.
-    clinician = expander(at, "For clinicians")
-    assert clinician.label == "For clinicians" and clinician.proto.expanded
-    assert expander(at, "Filters").label == "Filters" and not expander(at, "Filters").proto.expanded
-    assert not at.get("toggle")  # the closed panels drew no widgets
+    # Clinician filters from a link are in force, so their step is open and says so; the
+    # patient's steps stay shut and still filter.
+    assert at.segmented_control(key="steps").value == ["clinicians"]
+    assert not at.get("toggle")  # the closed steps drew no widgets
 
 
 def test_a_value_that_matches_nothing_is_named(tmp_path):
@@ -396,7 +392,7 @@ def test_a_value_that_matches_nothing_is_named(tmp_path):
                             "study recruiting now: ") for n in notices), notices
     assert any("therapy type “stem cells please”" in n for n in notices), notices
     assert at.multiselect(key="country").value == [] and "country" not in at.query_params
-    assert at.multiselect(key="therapy").value == ["HSCT"]
+    assert at.pills(key="therapy").value == ["HSCT"]
     # Once the reader changes the filters, the link's notices have done their job.
     at.multiselect(key="country").set_value(["Italy"]).run()
     assert not [w for w in texts(at.warning) if "Germany" in w]
@@ -424,7 +420,7 @@ def test_a_study_without_any_contact_says_where_to_ask(tmp_path):
     at = run(study="nct00000002")
     assert not at.exception
     body = "\n".join(texts(at.markdown)).replace("\\", "")
-    assert ("[No contact is published for this study: ask via the registry record]"
+    assert ("[The stored record lists no contact for this study: see the registry record]"
             "(https://clinicaltrials.gov/study/NCT00000002)") in body
     assert at.query_params["study"] == "NCT00000002"
 
@@ -444,7 +440,7 @@ def test_a_links_notices_stay_until_the_filters_change_and_a_fixed_place_clears_
     assert notices() == first
     at.text_input(key="near").set_value("Milan, Italy").run()  # the place fixed: its notice goes
     assert any("bogus" in n for n in notices()) and not any("Nowhereville" in n for n in notices())
-    at.multiselect(key="therapy").set_value(["HSCT"]).run()  # the filters changed: the link's go too
+    at.pills(key="therapy").set_value(["HSCT"]).run()  # the filters changed: the link's go too
     assert notices() == []
 
 
@@ -504,5 +500,27 @@ def test_a_cards_sites_are_text_with_contacts_to_tap_as_well_as_a_table(tmp_path
     [sites] = [m for m in texts(at.markdown) if m.startswith("- **")]
     assert sites.count("\n- **") == len(record["protocolSection"]["contactsLocationsModule"]["locations"]) - 1
     assert "](tel:+862583106666;ext=66866)" in sites and "](mailto:yitaoding@hotmail.com)" in sites
-    assert "no contact published for this site" in sites  # the other sites say so
+    assert "no contact listed for this site" in sites  # the other sites say so
     assert at.dataframe[-1].value.columns.tolist() == ["facility", "place", "status", "contact"]
+
+
+def test_the_patients_steps_open_in_order_one_tap_each_and_stay_open(tmp_path):
+    # Issue 18: panels closed themselves after a choice; a patient's path is about me, where,
+    # what, each one tap, each optional.
+    fill_store(tmp_path, MS_2025)
+    at = run(panels=False)
+    assert at.segmented_control(key="steps").value == []
+    assert not at.get("button_group")[1:]  # only the step buttons: no step drew its widgets
+    at.segmented_control(key="steps").set_value(["about"]).run()
+    at.pills(key="ms_type").set_value("RRMS").run()
+    assert at.segmented_control(key="steps").value == ["about"]  # a choice leaves it open
+    at.button(key="next_about").click().run()
+    assert at.segmented_control(key="steps").value == ["about", "where"]
+    at.text_input(key="near").set_value("Milan, Italy").run()
+    at.button(key="next_where").click().run()
+    assert at.segmented_control(key="steps").value == ["about", "where", "what"]
+    assert "next_what" not in [b.key for b in at.button]  # the results follow the last step
+    at.segmented_control(key="steps").set_value([]).run()
+    # Closed, the steps still filter, and the line under them says so.
+    assert at.session_state["ms_type"] == "RRMS" and at.query_params["near"] == "Milan, Italy"
+    assert any("near Milan, Italy" in m.replace("\\", "") for m in texts(at.markdown))

@@ -394,6 +394,123 @@ def test_a_link_gives_the_same_csv_on_the_page_and_the_command_line(served, desk
         assert len(on_page) > 1_000 and out.read_bytes() == on_page, link
 
 
+class Journey:
+    """Taps on a page, counted: a tap is a touch or click on the page (typing is not), each
+    followed by the page settling and a numbered screenshot for a person to read."""
+
+    def __init__(self, page, name: str, *, touch: bool) -> None:
+        self.page, self.name, self.touch, self.taps = page, name, touch, 0
+
+    def tap(self, locator, step: str) -> None:
+        self.taps += 1
+        locator.scroll_into_view_if_needed()
+        locator.tap() if self.touch else locator.click()
+        settle(self.page)
+        self.page.screenshot(path=str(OUTPUT / f"journey-{self.name}-{self.taps:02d}-{step}.png"))
+
+    def type(self, text: str) -> None:
+        self.page.keyboard.type(text)
+        self.page.keyboard.press("Enter")
+        settle(self.page)
+        self.page.screenshot(path=str(OUTPUT / f"journey-{self.name}-{self.taps:02d}-typed.png"))
+
+    def open_step(self, label: str, step: str) -> None:
+        """Open a step; a step already open would be a re-opening (issue 18: panels that
+        closed themselves), so it fails the journey."""
+        button = self.page.locator(".st-key-steps").get_by_role("button", name=label)
+        assert button.get_attribute("aria-pressed") == "false", f"{label} had to be opened again"
+        self.tap(button, step)
+
+
+def serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in found
+            if v["impact"] in ("serious", "critical") or v["id"] in ("heading-order", "color-contrast")]
+
+
+def test_a_patients_journey_on_a_phone(served, phone):
+    """Issue 18's patient: 38, relapsing MS, EDSS 4.0, in Milan. About me, where, then a
+    study's card, to a contact she can tap: at most 10 taps, no step opened twice."""
+    url, settings = served
+    page, journey = phone, Journey(phone, "phone", touch=True)
+    open_page(page, url)
+    page.screenshot(path=str(OUTPUT / "journey-phone-00-first-screen.png"))
+    # The first screen shows a study, not only notices and filters.
+    first = page.locator(".st-key-phone_list button").first
+    assert in_viewport(page, first), "no study on the first phone screen"
+
+    journey.open_step("1 About me", "about-me")
+    about = page.locator(".st-key-step_about")
+    journey.tap(about.get_by_role("spinbutton", name="Your age (years)"), "age")
+    journey.type("38")
+    journey.tap(about.get_by_role("radio", name="Female"), "sex")
+    journey.tap(about.get_by_role("radio", name=re.compile(r"\(RRMS\)")), "ms-type")
+    journey.tap(about.locator("[data-testid='stSelectbox']"), "edss")
+    journey.type("4.0")  # the list's search box: typing, then the keyboard's enter
+    assert about.is_visible(), "the pre-screen closed itself"
+    assert params(page).get("age") is None  # the answers stay out of the link unless asked
+
+    journey.tap(about.get_by_role("button", name="Next: 2 Where"), "next-where")
+    where = page.locator(".st-key-step_where")
+    assert about.is_visible() and where.is_visible()
+    journey.tap(where.get_by_role("textbox", name=re.compile("Near me")), "near-me")
+    journey.type("Milan, Italy")
+    assert where.is_visible() and params(page)["near"] == ["Milan, Italy"]
+
+    snapshot = trials.load(settings)
+    found = trials.search(snapshot, trials.Query(near="Milan, Italy", profile=trials.Profile(
+        age=38, sex="female", ms_type="RRMS", edss=4.0)))
+    assert page.get_by_text(re.compile(r"^Your pre-screen \(likely fits first, then nearest\)")).is_visible()
+    # She opens the first study the list does not mark as having no contact.
+    reachable = [r.nct_id for r in found.rows.itertuples() if r.contacts_listed][0]
+    position = list(found.rows["nct_id"]).index(reachable)
+    assert position < 10, "the first reachable study is beyond the phone list's first page"
+    item = page.locator(".st-key-phone_list button").nth(position)
+    skipped = page.locator(".st-key-phone_list [data-testid='stMarkdown']")
+    assert all("no contact in the stored record" in skipped.nth(i).inner_text() for i in range(position))
+    journey.tap(item, "card")
+    dialog = page.get_by_role("dialog")
+    contact = dialog.locator("a[href^='tel:'], a[href^='mailto:']").first
+    contact.scroll_into_view_if_needed()
+    page.screenshot(path=str(OUTPUT / f"journey-phone-{journey.taps:02d}-contact.png"))
+    assert contact.is_visible() and in_viewport(page, contact)
+    assert re.fullmatch(r"(tel:\+?[0-9]+(;ext=[0-9]+)?|mailto:[^@\s]+@[^@\s]+)", contact.get_attribute("href"))
+    assert journey.taps + 1 <= 10, f"{journey.taps + 1} taps to a contact"  # + the tap on it
+    # Sites and sources are text a phone can tap, copy and read aloud, not a canvas.
+    assert dialog.locator(".st-key-card_sites_list").is_visible()
+    assert not dialog.locator(".st-key-card_sites_table").is_visible()
+    assert dialog.locator("a[href^='https://doi.org/']").count() >= 1
+    assert not serious(page)
+
+
+def test_a_neurologists_journey_on_a_desktop(served, desktop):
+    """Region, phase, then the CSV for the clinic, with the clinicians' step open throughout."""
+    url, settings = served
+    page, journey = desktop, Journey(desktop, "desktop", touch=False)
+    open_page(page, url)
+    journey.open_step("For clinicians", "for-clinicians")
+    panel = page.locator(".st-key-step_clinicians")
+    for label, choice in (("Region", "Europe"), ("Phase", "Phase 2")):
+        journey.tap(panel.locator("[data-testid='stMultiSelect']").filter(has_text=label).locator("input"),
+                    label.lower())
+        journey.tap(page.get_by_role("option", name=choice, exact=True), choice.lower().replace(" ", "-"))
+        page.keyboard.press("Escape")
+        assert panel.is_visible(), f"the clinicians' step closed after {label}"
+    assert params(page)["region"] == ["Europe"] and params(page)["phase"] == ["PHASE2"]
+    want = expected(settings, regions=("Europe",), phases=("PHASE2",)).rows
+    assert len(want) > 0
+    with page.expect_download(timeout=60_000) as download_info:
+        journey.tap(page.get_by_role("button", name=re.compile(r"^Download (this study|these \d+ studies) as CSV")),
+                    "csv")
+    rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text("utf-8-sig"))))
+    assert sorted(r["nct_id"] for r in rows) == sorted(want["nct_id"])
+    assert {r["nct_id"]: r["data_timestamp"] for r in rows} == dict(zip(want["nct_id"], want["data_timestamp"]))
+    assert journey.taps <= 7
+    assert not serious(page)
+
+
 AXE_STATES = {
     "home": "/",
     "filtered-with-card": f"/?therapy=HSCT&status=Recruiting+now&study={BEAT_MS}",

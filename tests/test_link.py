@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import trials
+from trials.model import Contact
 
 from trials.analysis.status import STATUS_GROUPS
 from trials.analysis.table import build_table
@@ -222,7 +223,11 @@ def test_the_phone_list_names_therapy_status_places_and_role():
     assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
     assert item.details == (
         'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} (record updated 2025\\-01\\-01) · Italy · '
-        'Gives the therapy')
+        'Gives the therapy · no contact in the stored record')
+    # Issue 18: a patient opened three cards before finding one with a contact.
+    reachable = replace(study, study=replace(study.study, central_contacts=(Contact("Study nurse", phone="+39 02 1"),)))
+    [item] = views.phone_list(build_table([reachable]))
+    assert "contact" not in item.details
 
 
 def test_the_phone_list_names_the_nearest_open_site_after_near_me():

@@ -92,6 +92,7 @@ COLUMNS = (
     "edss_max",
     "eligibility_notes",
     "central_contact",
+    "contacts_listed",
     "eligibility_criteria",
     "last_verified",
     "url",
@@ -106,6 +107,12 @@ def _site_text(site: Site) -> str:
     return f"{place} ({site.status})" if site.status else place
 
 
+def _reachable(study: Study) -> int:
+    """How many contacts, central and at sites, give a phone number or an e-mail address."""
+    contacts = (*study.central_contacts, *(c for s in study.sites for c in s.contacts))
+    return len({(c.phone, c.email) for c in contacts if c.phone or c.email})
+
+
 def _eligibility(study: Study) -> dict:
     c = read_criteria(study)
     return {
@@ -117,6 +124,7 @@ def _eligibility(study: Study) -> dict:
         "edss_max": c.edss.high if c.edss else None,
         "eligibility_notes": " ".join(c.notes),
         "central_contact": LIST_SEPARATOR.join(x.text for x in study.central_contacts),
+        "contacts_listed": _reachable(study),
         "eligibility_criteria": study.eligibility.criteria,
         "last_verified": study.last_verified,
     }

@@ -18,8 +18,8 @@ from .filters import KEEP
 def banner(where: Any, result: trials.Result) -> None:
     line = result.changes_line
     if line:
-        where.info(line + " Each is marked in the results (“Changed” on a phone, the *What changed* column on "
-                   "a computer) and listed under *What changed*.", icon=":material/update:")
+        where.info(line + " Each is marked in the results and listed under *What changed*.",
+                   icon=":material/update:")
 
 
 def section(snapshot: trials.Snapshot, result: trials.Result) -> None:

@@ -1,8 +1,12 @@
-"""The filter panels at the top of the main column, where a phone shows them too: the
-patient's filters with "near me", the clinicians' filters, and the pre-screen.
+"""The filters at the top of the main column, where a phone shows them too, as steps a
+patient takes in order: about me (the pre-screen), where (near me), what (therapy and
+status); and the clinicians' filters beside them.
 
-The filter widgets are drawn from ``trials.PARAMS`` (one widget per parameter, its key the
-URL parameter), so a new filter needs no change here.
+One row of step buttons opens each step's panel with one tap, and a panel stays open until
+its button is tapped again (issue 18: expanders whose label changed were drawn again shut).
+Each panel ends with a button to the next step. The filter widgets are drawn from
+``trials.PARAMS`` (one widget per parameter, its key the URL parameter), so a new filter
+needs no change here.
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ import streamlit as st
 import trials
 from trials.presentation import summary
 
-# The panels draw their widgets only when open ("lazy" expanders): a first visit then loads no
-# widget code before the results (bench/RESULTS.md). Their values live in the session state
-# ("persist_state"), so a closed panel still filters.
+# Only open steps draw their widgets: a first visit loads no widget code before the results
+# (bench/RESULTS.md). Their values live in the session state ("persist_state"), so a closed
+# step still filters.
 KEEP: Final = "session"
 EDSS_STEPS = [x / 2 for x in range(21)]
+STEPS: Final = {"about": "1 About me", "where": "2 Where", "what": "3 What",
+                "clinicians": "For clinicians"}
+PATIENT_STEPS: Final = ("about", "where", "what")
+HEADINGS: Final = {"about": "About me: could I take part?", "where": "Where: trials near me",
+                   "what": "What: therapy and status", "clinicians": "For clinicians"}
 
 
 def _counts(snapshot: trials.Snapshot) -> dict[str, dict[str, int]]:
@@ -38,39 +47,66 @@ def _widget(param: trials.Param, counts: dict[str, int] | None) -> None:
     elif kind is str:
         st.text_input(param.label, key=param.name, placeholder=param.placeholder or None,
                       persist_state=KEEP, help=param.help or None)
+    elif param.choices and not param.clinician:
+        # A patient's few choices as buttons: one tap each, every choice in sight.
+        st.pills(param.label, param.choices, selection_mode="multi", key=param.name,
+                 format_func=param.option_words, persist_state=KEEP, help=param.help or None)
     else:
         st.multiselect(param.label, list(param.choices or counts or ()), key=param.name,
                        placeholder=param.placeholder or "Any", format_func=param.option_words,
                        persist_state=KEEP, help=param.help or None)
-        if param.counted and counts is not None:
-            st.markdown("Studies in the data: " + " · ".join(f"{c} {counts.get(c, 0)}" for c in param.choices))
+    if param.counted and counts is not None:
+        st.markdown("Studies in the data: " + " · ".join(f"{c} {counts.get(c, 0)}" for c in param.choices))
+
+
+def _step_of(param: trials.Param) -> str:
+    """Where a filter is asked: a country is a "where", the clinicians' filters are theirs."""
+    if param.name == "country":
+        return "where"
+    return "clinicians" if param.clinician else "what"
+
+
+def _open(step: str) -> None:
+    # The step before stays open: closing it would move this one out of sight, above the
+    # place the reader tapped. The results follow the last step, so it needs no button.
+    st.session_state.steps = list(dict.fromkeys([*(st.session_state.get("steps") or ()), step]))
+
+
+def _next_button(step: str) -> None:
+    following = PATIENT_STEPS[PATIENT_STEPS.index(step) + 1]
+    st.button(f"Next: {STEPS[following]}", key=f"next_{step}", icon=":material/arrow_forward:",
+              on_click=_open, args=(following,))
 
 
 def panels(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> None:
-    """The three panels; the widgets hold ``query`` (their keys' values)."""
+    """The step buttons and the open steps' panels; the widgets hold ``query`` (their keys'
+    values)."""
+    if "steps" not in st.session_state:  # a link's clinician filters are in force: say so
+        st.session_state.steps = ["clinicians"] if query.active_count(clinician=True) else []
+    opened = st.segmented_control(
+        "Narrow the list, step by step (each step is optional)", list(STEPS), selection_mode="multi",
+        key="steps", format_func=STEPS.__getitem__)
+    shown = [s for s in STEPS if s in opened]
+    if not shown:
+        return
     # A visitor's upload is counted for them alone: it never takes a place in a shared cache.
     counts = _counts(snapshot) if version[0] == "upload" else _choices(version, snapshot)
-    clinician = query.active_count(clinician=True)
-    left, middle, right = st.columns(3)
-    # Labels that never change: Streamlit draws an expander whose label changed as a new one,
-    # closed, so a count in the label shut the panel after every choice (issue 18). The line
-    # under the panels names the filters in force.
-    panel = left.expander("Filters", icon=":material/filter_list:", key="filters_open", on_change="rerun")
-    if panel.open:
-        with panel:
-            for param in trials.PARAMS:
-                if not param.clinician:
+    # Side by side on a wide screen; a phone stacks them in the steps' order.
+    for step, column in zip(shown, st.columns(len(shown)), strict=True):
+        with column.container(border=True, key=f"step_{step}"):
+            st.markdown(f"**{HEADINGS[step]}**")
+            if step == "about":
+                about_me()
+            elif step == "where":
+                near_me()
+            params = [p for p in trials.PARAMS if _step_of(p) == step]
+            # A step alone on a wide screen lays its filters out in a row, not down the page.
+            slots = st.columns(3) if len(shown) == 1 and len(params) > 2 else [st.container()]
+            for i, param in enumerate(params):
+                with slots[i % len(slots)]:
                     _widget(param, counts.get(param.name))
-            near_me()
-    panel = middle.expander("For clinicians", expanded=clinician > 0,
-                            icon=":material/stethoscope:", key="clinician_open", on_change="rerun")
-    if panel.open:
-        with panel:
-            for param in trials.PARAMS:
-                if param.clinician:
-                    _widget(param, counts.get(param.name))
-    with right:
-        pre_screen()
+            if step in PATIENT_STEPS[:-1]:
+                _next_button(step)
 
 
 def near_me() -> None:
@@ -82,26 +118,24 @@ def near_me() -> None:
                     step=50, key="within", placeholder="any distance", persist_state=KEEP)
 
 
-def pre_screen() -> None:
-    panel = st.expander("Could I take part? A pre-screen", icon=":material/checklist:",
-                        key="prescreen_open", on_change="rerun")
-    if not panel.open:
-        return
-    with panel:
-        st.markdown("Answer what you know; every answer is optional. Your answers stay in this "
-                    "browser tab: they are not stored, logged or sent anywhere.")
-        st.number_input("Your age (years)", min_value=0, max_value=trials.MAX_AGE, value=None,
-                        step=1, key="age", placeholder="e.g. 42", persist_state=KEEP)
-        st.selectbox("Sex", trials.SEXES, index=None, key="sex", placeholder="Not given",
-                     format_func=str.capitalize, persist_state=KEEP)
-        st.selectbox("Type of MS", trials.PATIENT_TYPES, index=None, key="ms_type",
-                     placeholder="Not given", format_func=lambda t: f"{t}: {trials.MS_TYPE_WORDS[t]}",
-                     persist_state=KEEP)
-        st.selectbox("EDSS score", EDSS_STEPS, index=None, key="edss", placeholder="Not given",
-                     format_func=lambda x: f"{x:.1f}", persist_state=KEEP)
-        st.markdown(trials.EDSS_EXPLAINED)
-        st.checkbox("Include my answers in the link", key="share_answers", persist_state=KEEP,
-                    help="Only then can someone you send this page's link see your answers.")
-        st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP,
-                  help="Leaves out studies a published limit rules out and studies that take no new "
-                       "participants.")
+def _ms_type_words(code: str) -> str:
+    words = trials.MS_TYPE_WORDS[code]
+    return f"{words[0].upper()}{words[1:]} ({code})"  # "Relapsing-remitting MS (RRMS)"
+
+
+def about_me() -> None:
+    """The pre-screen's questions."""
+    st.markdown("Answer what you know; every answer is optional. Your answers "
+                "stay in this browser tab: they are not stored, logged or sent anywhere.")
+    st.number_input("Your age (years)", min_value=0, max_value=trials.MAX_AGE, value=None,
+                    step=1, key="age", placeholder="e.g. 42", persist_state=KEEP)
+    st.pills("Sex", trials.SEXES, key="sex", format_func=str.capitalize, persist_state=KEEP)
+    st.pills("Type of MS", trials.PATIENT_TYPES, key="ms_type", format_func=_ms_type_words, persist_state=KEEP)
+    st.selectbox("EDSS score", EDSS_STEPS, index=None, key="edss", placeholder="Not given",
+                 format_func=lambda x: f"{x:.1f}", persist_state=KEEP)
+    st.markdown(trials.EDSS_EXPLAINED)
+    st.checkbox("Include my answers in the link", key="share_answers", persist_state=KEEP,
+                help="Only then can someone you send this page's link see your answers.")
+    st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP,
+              help="Leaves out studies a published limit rules out and studies that take no new "
+                   "participants.")

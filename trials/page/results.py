@@ -12,15 +12,18 @@ from . import state
 
 
 def fit_explained(result: trials.Result) -> None:
+    """One short paragraph above the list (on a phone it stands between the steps and the
+    first study); what each answer means is one tap away, and on every study's card."""
     if "fit" not in result.rows:
         return
     order = "likely fits first, then nearest" if result.near is not None else "likely fits first"
-    st.markdown(f"**Your pre-screen** ({order}). It compares your answers with the published "
-                "limits on age, sex, MS type and EDSS; only the study team decides who takes part.")
-    for verdict, count in views.fit_counts(result.rows).items():
-        st.markdown(f"- **{verdict}** ({count}): {trials.VERDICT_MEANING[verdict]}")
-    st.markdown("Choose a study below to read its reasons, criterion by criterion, with the sentence "
-                "each rests on.")
+    counts = " · ".join(f"{verdict} {count}" for verdict, count in views.fit_counts(result.rows).items())
+    st.markdown(f"**Your pre-screen** ({order}): {counts}. It compares your answers with the published "
+                "limits on age, sex, MS type and EDSS; only the study team decides who takes part. "
+                "A study's card gives its reasons, criterion by criterion.")
+    with st.expander("What the pre-screen's answers mean"):
+        for verdict in views.fit_counts(result.rows):
+            st.markdown(f"- **{verdict}**: {trials.VERDICT_MEANING[verdict]}")
 
 
 def phone_list(view: views.View) -> None:

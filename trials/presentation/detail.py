@@ -325,7 +325,7 @@ def _contacts_section(trial: Study) -> Section:
                               "registry record.", "central contacts (absent), location contacts"))
     elif not trial.central_contacts:
         return Section("Who to contact", tuple(i for i in items if i.value), link=(
-            "No contact is published for this study: ask via the registry record", trial.url))
+            "The stored record lists no contact for this study: see the registry record", trial.url))
     return Section("Who to contact", tuple(i for i in items if i.value),
                    contacts=tuple(c for c in trial.central_contacts
                                   if c.name or c.phone or c.email))
@@ -427,7 +427,7 @@ def site_markdown(names: tuple[str, ...], status: str, contacts: tuple[Contact, 
     # One line each: a blank line in registry text would end the list item early.
     where = ", ".join(plain.md_escape(plain.clip(" ".join(t.split()), plain.FIELD_LIMIT))
                       for t in names if t.strip()) or "Site not named"
-    reached = "; ".join(reach(c) for c in contacts) or "no contact published for this site"
+    reached = "; ".join(reach(c) for c in contacts) or "no contact listed for this site"
     return f"- **{where}**: {plain.md_escape(status)}. Contact: {reached}"
 
 

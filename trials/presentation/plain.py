@@ -178,8 +178,7 @@ def stale_warning(data_timestamp: str | None, now: datetime | None = None) -> st
     if as_of is None or (now - as_of).days <= STALE_DAYS:
         return None
     # Short: on a phone this line stands above the results.
-    return (f"This data is {age_words(as_of, now)} old: studies may have changed since. "
-            "Check each study's registry record.")
+    return f"This data is {age_words(as_of, now)} old: check each study's registry record for changes."
 
 
 def ago(moment: datetime, now: datetime) -> str:

@@ -46,9 +46,16 @@ LAYOUT_CSS = f"""<style>
 h1 {{ font-size: 2.25rem !important; }}
 h2 {{ font-size: 1.6rem !important; }}
 @media (max-width: {PHONE_MAX_WIDTH}px) {{
-  h1 {{ font-size: 1.6rem !important; padding-top: 0 !important; }}
+  h1 {{ font-size: 1.45rem !important; padding-top: 0 !important; }}
+  /* tighter spacing, so the first study is on the first screen (issue 18) */
+  .stMainBlockContainer [data-testid="stVerticalBlock"] {{ gap: 0.65rem; }}
+  [data-testid="stAlertContainer"] {{ padding: 0.6rem 0.8rem; }}
   h2 {{ font-size: 1.3rem !important; }}
-  .stMainBlockContainer {{ padding-top: 3.25rem !important; }}
+  .stMainBlockContainer {{ padding-top: 2rem !important; }}
+  .st-key-steps button {{ padding-left: 0.5rem; padding-right: 0.5rem; }}
+  .st-key-steps button p {{ font-size: 0.9rem; }}
+  /* the hidden table's wrapper would still take a gap above the list */
+  div:has(> .st-key-desktop_table) {{ display: none; }}
   [data-testid="stExpander"] summary {{ padding-top: 0.4rem; padding-bottom: 0.4rem; }}
 }}
 </style>"""
@@ -123,6 +130,8 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
             parts.insert(0, f"**Pre-screen: {plain.md_escape(row.fit)}**")
         if getattr(row, "changed", ""):  # the banner above says what changed points here
             parts.insert(0, f"**Changed: {plain.md_escape(row.changed)}**")
+        if not row.contacts_listed:  # so a patient opens first the studies they can reach
+            parts.append("no contact in the stored record")
         if row.flags:
             parts.append("⚠ read the warning on its card")
         items.append(ListItem(row.nct_id, plain.clip(row.title, plain.TITLE_LIMIT),
