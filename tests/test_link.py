@@ -97,6 +97,13 @@ def test_an_unknown_country_is_named_with_where_studies_recruit():
     assert "showing the other countries asked for" in mixed.notices[0]
 
 
+def test_a_region_given_as_a_country_is_named_as_a_region():
+    # Issue 18: `--country Europe` silently gave nothing.
+    [notice] = read(country="europe").notices
+    assert notice.startswith("No study lists “europe”; showing all countries. Europe is a region: "
+                             "use the region filter. Countries with a study recruiting now: ")
+
+
 @pytest.mark.parametrize("params, named", [
     ({"therapy": "stemcells"}, "therapy type “stemcells”"),
     ({"status": "open"}, "status “open”"),

@@ -454,6 +454,10 @@ class Query:
             (chosen.append(match) if match else missing.append(value))
         if missing:
             offer = f"Countries with a study recruiting now: {', '.join(recruiting)}." if recruiting else ""
+            regions = [r for v in missing for r in REGIONS if v.casefold() == r.casefold()]
+            if regions:  # issue 18: "--country Europe" gave nothing without saying why
+                offer = f"{' and '.join(regions)} {'is a region' if len(regions) == 1 else 'are regions'}: " \
+                        f"use the region filter. {offer}".strip()
             unused.append(Unused("countries", f"No study lists {', '.join(quoted(v) for v in missing)}",
                                  "showing the other countries asked for" if chosen else "showing all countries",
                                  offer))
