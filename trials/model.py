@@ -192,6 +192,7 @@ class Study:
     central_contacts: tuple[Contact, ...] = ()
     officials: tuple[Contact, ...] = ()
     has_results: bool = False
+    results_first_posted: str = ""  # when the registry first posted the study's results
     primary_outcomes: tuple[str, ...] = ()  # the measures, as registered
     references: tuple[Reference, ...] = ()
     # Every text the listing writes about itself, with a reader's name for its field ("brief

@@ -192,6 +192,7 @@ class Filters:
     routes: tuple[str, ...] = ()  # subtype.ROUTES, as the record states it
     text: str = ""
     gives_therapy: bool = True  # only studies whose participants receive the therapy
+    with_results: bool = False  # only studies with results posted or publications of them
 
     def values(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -277,6 +278,14 @@ PARAMS: tuple[Param, ...] = (
           cli_help="only studies whose participants receive the therapy (the default; "
                    "--no-gives-therapy adds follow-ups of people treated before)",
           unknown_yes_no="showing only trials that give it"),
+    Param("results", "with_results", "“only studies with results or publications”", parse_yes_no,
+          "Only studies with results or publications",
+          words=lambda on: "with results or publications" if on else "",
+          help="Results posted on the registry, or a publication the record ties to the study's results. "
+               "A publication says what the study found, which may be that the treatment did not work.",
+          cli="--with-results",
+          cli_help="only studies with results posted on the registry or publications of their results",
+          unknown_yes_no="not limiting to studies with results"),
     Param("therapy", "therapies", "therapy type", parse_therapy, "Therapy type", THERAPY_TYPES,
           ", ".join(THERAPY_TYPES), placeholder="All types", metavar="TYPE", column="therapy_types",
           counted=True,

@@ -181,6 +181,7 @@ FIELD_PATHS: dict[str, str] = {
     "EligibilityModule": _ELIGIBILITY,
     "ContactsLocationsModule": _CONTACTS,
     "OutcomesModule": "protocolSection.outcomesModule",
+    "ReferencesModule": "protocolSection.referencesModule",
     "ConditionBrowseModule": _CONDITION_MESH,
     "InterventionBrowseModule": _INTERVENTION_MESH,
 }

@@ -79,6 +79,11 @@ def gives_therapy(df: pd.DataFrame, value: bool) -> pd.Series:
     return df["study_role"] == GIVES
 
 
+def with_results(df: pd.DataFrame, value: bool) -> pd.Series:
+    """Only studies with results posted on the registry or publications of their results."""
+    return (df["results_posted"] != "") | (df["publications"] != "")
+
+
 FILTERS: dict[str, Callable[[pd.DataFrame, Any], pd.Series]] = {
     "therapies": therapies,
     "statuses": statuses,
@@ -90,6 +95,7 @@ FILTERS: dict[str, Callable[[pd.DataFrame, Any], pd.Series]] = {
     "routes": routes,
     "text": text,
     "gives_therapy": gives_therapy,
+    "with_results": with_results,
 }
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from ..model import Site, Study, StudyId
 from ..store.sqlite import SponsorCheck, StoredStudy
 from .eligibility import read_criteria
+from .findings import findings_of
 from .flags import Flag, data_date_of, flags_for
 from .status import LIST_SEPARATOR, status_caution, status_group
 from .subtype import Subtype, subtype
@@ -84,6 +85,8 @@ COLUMNS = (
     "locations",
     "recruiting_sites",
     "last_update",
+    "results_posted",
+    "publications",
     "min_age",
     "max_age",
     "sex",
@@ -105,6 +108,17 @@ COLUMNS = (
 def _site_text(site: Site) -> str:
     place = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
     return f"{place} ({site.status})" if site.status else place
+
+
+def _findings(study: Study) -> dict:
+    found = findings_of(study)
+    return {
+        # The date results were first posted; "yes" when the record does not date them.
+        "results_posted": (found.results_first_posted or "yes") if found.has_results else "",
+        # PubMed pages of the publications of its results (a citation could hold the separator).
+        "publications": LIST_SEPARATOR.join(p.url or "a publication without a PubMed id (see the card)"
+                                            for p in found.publications),
+    }
 
 
 def _reachable(study: Study) -> int:
@@ -159,6 +173,7 @@ def row(entry: Entry) -> dict:
         "recruiting_sites": (sum(s.status == "RECRUITING" for s in study.sites)
                              if any(s.status for s in study.sites) else None),
         "last_update": study.last_update,
+        **_findings(study),
         **_eligibility(study),
         "url": study.url,
         "data_timestamp": entry.data_timestamp,

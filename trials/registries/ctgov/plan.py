@@ -78,6 +78,7 @@ DETAIL_FIELDS = (
     "ConditionMeshId",
     "InterventionMeshTerm",  # the registry's index terms: support for the classifier
     "HasResults",
+    "ReferencesModule",  # publications of the study's results, and background reading
 )
 
 # What a sponsor's other listings need for the payment rule: the texts that ask for money.

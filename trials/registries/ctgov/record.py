@@ -319,6 +319,7 @@ def read_study(record: Any) -> Study:
         central_contacts=tuple(_contact(c) for c in _dicts(contacts.get("centralContacts"))),
         officials=tuple(_contact(c) for c in _dicts(contacts.get("overallOfficials"))),
         has_results=isinstance(record, dict) and record.get("hasResults") is True,
+        results_first_posted=_date(status, "resultsFirstPostDateStruct"),
         primary_outcomes=tuple(t for t in (_text(o.get("measure")) for o in
                                            _dicts(dig(protocol, "outcomesModule", "primaryOutcomes"))) if t),
         references=tuple(Reference(_text(r.get("pmid")), _text(r.get("type")), _text(r.get("citation")))
