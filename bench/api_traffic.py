@@ -26,7 +26,8 @@ from common import (
     with_status,
 )
 
-from tests.support.standin import StandIn
+from tests.support import standin
+from tests.support.standin import StandIn, shared_dir
 from trials.registries.base import RefreshResult
 from trials.registries.ctgov import plan
 
@@ -59,6 +60,28 @@ def with_changes(studies: list[dict], percent: float, on: str) -> tuple[list[dic
 
 def traffic_row(name: str, used: Traffic, studies: int | str) -> list:
     return [name, used.version, used.listing, used.detail, used.sponsors, used.requests, f"{used.bytes:,}", studies]
+
+
+def references_cost() -> None:
+    """Issue 19 asks the detail pass for ReferencesModule. The 2025 MS records carry no
+    references, so the 2022 MSC records (which do, as the API sends them) stand in for the
+    candidates' full records: one cold refresh with the module and one without, side by side."""
+    studies = {nct_id(s): s for s in load_ms_studies()}
+    studies.update((nct_id(s), s) for s in standin.load_corpus(shared_dir() / "ctgov" / "msc-2022" / "studies.jsonl"))
+    rows = []
+    for name, fields in (("without ReferencesModule", tuple(f for f in plan.DETAIL_FIELDS if f != "ReferencesModule")),
+                         ("with ReferencesModule (now)", plan.DETAIL_FIELDS)):
+        original, plan.DETAIL_FIELDS = plan.DETAIL_FIELDS, fields
+        try:
+            with StandIn(list(studies.values())) as server, temp_dir() as folder:
+                cold = refresh_into(folder, server.url)
+                used = traffic(server)
+        finally:
+            plan.DETAIL_FIELDS = original
+        detail_bytes = sum(r.bytes_sent for r in server.requests if "filter.ids" in r.query)
+        rows.append([name, used.requests, f"{detail_bytes:,}", f"{used.bytes:,}", cold.detailed])
+    print_table("What the references cost: cold refresh, MS records with the 2022 MSC records' full versions",
+                ["detail fields", "requests", "detail bytes", "all bytes", "candidates"], rows)
 
 
 def main() -> None:
@@ -134,6 +157,7 @@ def main() -> None:
     print("Bytes are uncompressed response bodies; the live API sends gzip, which shrinks both "
           "sides. These records are sparse (no descriptions or eligibility), so the naive client's "
           "real-world bytes are larger than here.")
+    references_cost()
 
 
 if __name__ == "__main__":
