@@ -36,6 +36,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ".analysis.eligibility": ("MS_TYPE_WORDS=TYPE_WORDS",),
     ".analysis.geo": ("GEONAMES_ATTRIBUTION=ATTRIBUTION", "MAX_PLACE"),
     ".analysis.nearby": ("MAX_WITHIN_KM",),
+    ".analysis.table": ("Entry",),
     ".analysis.prescreen": ("EDSS_EXPLAINED", "MAX_AGE", "PATIENT_TYPES", "SEXES", "VERDICT_MEANING",
         "VERDICTS", "Profile"),
     ".config": ("Settings",),
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from .analysis.geo import MAX_PLACE
     from .analysis.nearby import MAX_WITHIN_KM
     from .analysis.prescreen import EDSS_EXPLAINED, MAX_AGE, PATIENT_TYPES, SEXES, VERDICT_MEANING, VERDICTS, Profile
+    from .analysis.table import Entry
     from .config import Settings
     from .errors import ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
     from .model import Study, StudyId

@@ -81,6 +81,18 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     _add_format(show, "text", each="the CSV's columns and its card")
     _add_offline(show)
 
+    sheet = commands.add_parser(
+        "sheet", help="write a one-page PDF about one study, for the neurologist",
+        description="Write a one-page sheet about one study to take to the neurologist: what it "
+        "does and for whom, its status and the data's age, what it found, the nearest open site "
+        "(with --near) or its contacts, questions to ask, and the registry link as text and QR "
+        "code. Pre-screen answers (--age, --sex, --ms-type, --edss) are printed only when given.")
+    sheet.add_argument("nct_id", metavar="NCT...")
+    sheet.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.pdf",
+                       help="the PDF to write; - for standard output")
+    sheet.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
+    _add_query(sheet, full)
+
     feed = commands.add_parser("feed", help="write new studies and status changes as an Atom feed",
                                description="Write the new studies and status changes the local "
                                "store recorded between refreshes as an Atom feed, one entry per "

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 import trials
 from trials import cli
-from trials.presentation import detail, export, plain
+from trials.presentation import detail, export, plain, sheet
 
 
 def _say(text: str) -> None:
@@ -98,21 +98,30 @@ def _data(settings: trials.Settings, offline: bool) -> trials.Current:
     return data
 
 
-def _found(args: argparse.Namespace, settings: trials.Settings) -> trials.Result:
-    """The search the options (or ``--link``) ask for. A link's unusable values are named on
-    stderr and left out, as the page does; an option's are errors."""
+def _asked(args: argparse.Namespace) -> tuple[trials.Query, tuple[str, ...]]:
+    """The query the options (or ``--link``) ask for, and what a link asked for that cannot
+    be used. An option's bad value is an error, before any work."""
     if args.link:
         if trials.Query.from_cli(args) != trials.Query():
             raise trials.InputError("--link gives the whole search: leave out the other filter options.")
-        query, unused = trials.Query.from_url(args.link)
-    else:
-        query, unused = trials.Query.from_cli(args), ()  # bad input fails before any work
-    result = trials.search(_data(settings, args.offline).snapshot, query)
+        return trials.Query.from_url(args.link)
+    return trials.Query.from_cli(args), ()
+
+
+def _checked(args: argparse.Namespace, result: trials.Result, unused: tuple[str, ...]) -> trials.Result:
+    """A link's unusable values are named on stderr and left out, as the page does; an
+    option's are errors."""
     if not args.link and result.unused:
         raise trials.InputError(" ".join(u.error for u in result.unused))
     for notice in (*unused, *(u.text for u in result.unused)):
         _say(notice)
     return result
+
+
+def _found(args: argparse.Namespace, settings: trials.Settings) -> trials.Result:
+    """The search the options (or ``--link``) ask for."""
+    query, unused = _asked(args)
+    return _checked(args, trials.search(_data(settings, args.offline).snapshot, query), unused)
 
 
 # Short words for the terminal table; the CSV keeps the full role.
@@ -242,6 +251,19 @@ def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
         _out(data.snapshot.age)
 
 
+def _sheet(args: argparse.Namespace, settings: trials.Settings) -> None:
+    study_id = trials.parse_study_id(args.nct_id)  # a bad id fails before any work
+    query, unused = _asked(args)
+    data = _data(settings, args.offline)
+    entry = trials.entry(settings, data, study_id)
+    if entry is None:
+        raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
+                                "of ClinicalTrials.gov; run `trials refresh` to update it).")
+    result = _checked(args, trials.search(data.snapshot, sheet.sheet_query(query)), unused)
+    export.write_file(args.output, sheet.clinic_sheet(entry, result, data.snapshot.age_warned, paper=args.paper))
+    _say(f"Wrote the sheet for {study_id} to {export.written_to(args.output)} (PDF, {args.paper}). {result.age}")
+
+
 def _check(settings: trials.Settings) -> int:
     print(f"Checking {settings.api_url} as {settings.user_agent!r}")
     checks = trials.check(settings)
@@ -265,6 +287,8 @@ def run(args: argparse.Namespace) -> int:
             _export(args, settings)
         elif args.command == "show":
             _show(args, settings)
+        elif args.command == "sheet":
+            _sheet(args, settings)
         elif args.command == "feed":
             _feed(args, settings)
         elif args.command == "compare":

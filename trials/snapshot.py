@@ -63,6 +63,16 @@ class Snapshot:
             return plain.bundled_age(self.info.data_timestamp)
         return plain.store_age(self.info)
 
+    @property
+    def age_warned(self) -> str:
+        """The age, with a warning to check the registry when the data is old (the bundled
+        copy's age already says so)."""
+        info = self.info
+        # Data only imported carries its file's date, not the API's.
+        dated = info.data_timestamp or (info.imported.oldest if info.imported else None)
+        stale = None if self.bundled else plain.stale_warning(dated)
+        return f"{self.age} {stale}" if stale else self.age
+
     @cached_property
     def criteria(self) -> dict[str, Criteria]:
         """What the pre-screen reads of each study, by its id in the table."""

@@ -90,10 +90,8 @@ def page(settings: trials.Settings) -> None:
 
     top = st.columns([5, 1], vertical_alignment="center")
     # The data's age is shown at reading size, not as a grey caption: it matters.
-    # The bundled data's age line already says it is old and why it is shown.
-    stale = "" if snapshot.bundled else plain.stale_warning(snapshot.info.data_timestamp)
-    if stale or snapshot.bundled:
-        top[0].warning(plain.md_escape(f"{snapshot.age} {stale or ''}".strip()), icon=":material/history:")
+    if snapshot.bundled or snapshot.age_warned != snapshot.age:
+        top[0].warning(plain.md_escape(snapshot.age_warned), icon=":material/history:")
     else:
         top[0].markdown(":material/schedule: " + plain.md_escape(snapshot.age))
     if "import_message" in st.session_state:
@@ -135,7 +133,7 @@ def page(settings: trials.Settings) -> None:
     compare.section(snapshot, result)
     card.picker(snapshot, result.rows)
     if result.query.study:
-        card.dialog(snapshot, result.rows, result.query.study)
+        card.dialog(snapshot, result, result.query.study)
     changes.section(snapshot, result)
     data.import_panel(settings)
     data.about(snapshot)

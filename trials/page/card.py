@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import trials
-from trials.presentation import detail, plain, views
+from trials.presentation import detail, plain, sheet, views
 
 from . import state
 
@@ -34,8 +34,29 @@ def full_text(label: str, text: str) -> None:
         st.text(text)
 
 
+def clinic_sheet(snapshot: trials.Snapshot, entry: trials.Entry, query: trials.Query) -> None:
+    """The sheet for the neurologist, built only when asked for; the pre-screen's answers go
+    on it only when the patient ticks the box (they never leave the session otherwise)."""
+    st.subheader("Take it to your neurologist", anchor=False)
+    left, right = st.columns(2)
+    answers = left.checkbox("Put my pre-screen answers on the sheet", key="sheet_answers",
+                            disabled=query.profile.is_empty)
+    paper = right.segmented_control("Paper", list(sheet.PAPERS), key="sheet_paper", default="a4",
+                                    format_func=sheet.PAPERS.__getitem__, required=True)
+
+    def build() -> bytes:
+        result = trials.search(snapshot, sheet.sheet_query(query))
+        return sheet.clinic_sheet(entry, result, snapshot.age_warned, paper=paper or "a4", with_answers=answers)
+
+    st.download_button("Sheet for my neurologist (PDF, one page)", build, file_name=f"{entry.study.id}-sheet.pdf",
+                       mime="application/pdf", icon=":material/print:", on_click="ignore",
+                       help="What the study does and for whom, its status, what it found, where and whom to "
+                            "contact, questions to ask, and the registry link as a QR code. " + snapshot.age)
+
+
 @st.dialog("About this study", width="large", on_dismiss=state.close_card)
-def dialog(snapshot: trials.Snapshot, rows: pd.DataFrame, study_id: str) -> None:
+def dialog(snapshot: trials.Snapshot, result: trials.Result, study_id: str) -> None:
+    rows = result.rows
     entry = snapshot.entries.get(study_id)
     if entry is None:
         st.warning(f"{study_id} is not in the data on this computer.")
@@ -66,3 +87,4 @@ def dialog(snapshot: trials.Snapshot, rows: pd.DataFrame, study_id: str) -> None
                                         "status": "Site status", "contact": "Contact"})
     if not card.is_full:
         st.markdown("Only summary fields are stored for this study; see the registry record.")
+    clinic_sheet(snapshot, entry, result.query)

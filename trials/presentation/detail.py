@@ -410,9 +410,9 @@ def study_card(entry: Entry) -> Card:
             # Whether the study takes anyone, and how sure the record is of it, before the
             # long texts about the therapy.
             _status_section(entry),
-            _findings_section(trial, entry.is_full),
             therapy,
             *((_sources_section(cited),) if cited else ()),
+            _findings_section(trial, entry.is_full),
             _eligibility_section(trial),
             _design_section(trial, entry.study_role == GIVES),
             _contacts_section(trial),

@@ -70,6 +70,7 @@ class Facts:
     therapies: tuple[TherapyFacts, ...]
     clinic_guidance: tuple[Claim, ...]  # what MS societies and the FDA say about stem-cell clinics
     kinds: tuple[TherapyFacts, ...] = ()  # a kind whose risks differ: "HSCT allogeneic"
+    sheet_questions: tuple[Claim, ...] = ()  # the clinic sheet's questions to ask, each sourced
 
     def for_label(self, label: str) -> TherapyFacts | None:
         return next((t for t in self.therapies if t.label == label), None)
@@ -153,6 +154,10 @@ def parse_facts(data: Any) -> Facts:
     if not isinstance(guidance, list) or not guidance:
         raise FactsError("The facts file has no 'clinic_guidance' claims.")
     clinic = tuple(_claim(c, f"clinic guidance {i + 1}", sources) for i, c in enumerate(guidance))
+    asked = data.get("sheet_questions")
+    if not isinstance(asked, list) or not asked:
+        raise FactsError("The facts file has no 'sheet_questions'.")
+    questions = tuple(_claim(c, f"sheet question {i + 1}", sources) for i, c in enumerate(asked))
     raw_kinds = data.get("kinds", {})
     if not isinstance(raw_kinds, dict) or any(k not in KINDS for k in raw_kinds):
         raise FactsError(f"'kinds' must be an object with keys among {', '.join(KINDS)}.")
@@ -162,11 +167,11 @@ def parse_facts(data: Any) -> Facts:
             raise FactsError(f"Kind {kind!r} has no claims.")
         kinds.append(TherapyFacts(kind, tuple(
             _claim(c, f"{kind} claim {i + 1}", sources) for i, c in enumerate(claims))))
-    used = ({c.url for t in (*therapies, *kinds) for c in t.claims} | {c.url for c in clinic})
+    used = ({c.url for t in (*therapies, *kinds) for c in t.claims} | {c.url for c in (*clinic, *questions)})
     unused = [key for key, (_, _, url) in sources.items() if url not in used]
     if unused:
         raise FactsError(f"Sources listed but never cited: {', '.join(unused)}.")
-    return Facts(tuple(therapies), clinic, tuple(kinds))
+    return Facts(tuple(therapies), clinic, tuple(kinds), questions)
 
 
 def load_facts(path: Path | None = None) -> Facts:
