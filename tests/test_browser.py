@@ -469,7 +469,7 @@ def test_a_patients_journey_on_a_phone(served, phone):
     assert position < 10, "the first reachable study is beyond the phone list's first page"
     item = page.locator(".st-key-phone_list button").nth(position)
     skipped = page.locator(".st-key-phone_list [data-testid='stMarkdown']")
-    assert all("no contact in the stored record" in skipped.nth(i).inner_text() for i in range(position))
+    assert all("no phone or e-mail in the stored record" in skipped.nth(i).inner_text() for i in range(position))
     journey.tap(item, "card")
     dialog = page.get_by_role("dialog")
     contact = dialog.locator("a[href^='tel:'], a[href^='mailto:']").first

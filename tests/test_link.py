@@ -101,7 +101,8 @@ def test_a_region_given_as_a_country_is_named_as_a_region():
     # Issue 18: `--country Europe` silently gave nothing.
     [notice] = read(country="europe").notices
     assert notice.startswith("No study lists “europe”; showing all countries. Europe is a region: "
-                             "use the region filter. Countries with a study recruiting now: ")
+                             "use the region filter (For clinicians on the page, --region on the command "
+                             "line). Countries with a study recruiting now: ")
 
 
 @pytest.mark.parametrize("params, named", [
@@ -230,11 +231,15 @@ def test_the_phone_list_names_therapy_status_places_and_role():
     assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
     assert item.details == (
         'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} (record updated 2025\\-01\\-01) · Italy · '
-        'Gives the therapy · no contact in the stored record')
+        'Gives the therapy · no phone or e-mail in the stored record')
     # Issue 18: a patient opened three cards before finding one with a contact.
     reachable = replace(study, study=replace(study.study, central_contacts=(Contact("Study nurse", phone="+39 02 1"),)))
     [item] = views.phone_list(build_table([reachable]))
-    assert "contact" not in item.details
+    assert "e-mail" not in item.details
+    # A contact named without a phone or an address cannot be reached from the record.
+    named = replace(study, study=replace(study.study, central_contacts=(Contact("Dr Rossi"),)))
+    [item] = views.phone_list(build_table([named]))
+    assert item.details.endswith("no phone or e-mail in the stored record")
 
 
 def test_the_phone_list_names_the_nearest_open_site_after_near_me():

@@ -22,6 +22,8 @@ CTGOV = "ctgov"  # the registry code of ClinicalTrials.gov, the default registry
 COMMON_COUNTRY_NAMES = {
     "bolivia, plurinational state of": "Bolivia",
     "congo, the democratic republic of the": "Democratic Republic of the Congo",
+    "congo, democratic republic of the": "Democratic Republic of the Congo",
+    "congo (kinshasa)": "Democratic Republic of the Congo",
     "czech republic": "Czechia",
     "iran, islamic republic of": "Iran",
     "korea, democratic people's republic of": "North Korea",

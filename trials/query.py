@@ -51,7 +51,6 @@ _SHOWN_CHARS = 60  # how much of a value a notice repeats
 MIN_COMPARED, MAX_COMPARED = 2, 4
 _YES = {"true", "yes", "on", "1"}
 _NO = {"false", "no", "off", "0"}
-# Short names people write for countries the registry spells out.
 
 
 def clean_text(text: str) -> str:
@@ -466,7 +465,8 @@ class Query:
             regions = [r for v in missing for r in REGIONS if v.casefold() == r.casefold()]
             if regions:  # issue 18: "--country Europe" gave nothing without saying why
                 offer = f"{' and '.join(regions)} {'is a region' if len(regions) == 1 else 'are regions'}: " \
-                        f"use the region filter. {offer}".strip()
+                        f"use the region filter (For clinicians on the page, --region on the command line). " \
+                        f"{offer}".strip()
             unused.append(Unused("countries", f"No study lists {', '.join(quoted(v) for v in missing)}",
                                  "showing the other countries asked for" if chosen else "showing all countries",
                                  offer))
@@ -537,9 +537,9 @@ class Query:
             parts.append(f"near {self.near}" + (f" within {self.within_km:g} km" if self.within_km else ""))
         return "Filters: " + (" · ".join(parts) if parts else "none, every study is shown")
 
-    def active_count(self, *, clinician: bool) -> int:
-        """How many filters of one page panel are in force (each parameter counts once)."""
-        return sum(p.narrows(getattr(self.filters, p.field)) for p in PARAMS if p.clinician == clinician)
+    def clinician_count(self) -> int:
+        """How many of the clinicians' filters are in force (each parameter counts once)."""
+        return sum(p.narrows(getattr(self.filters, p.field)) for p in PARAMS if p.clinician)
 
 
 def _filters(values: Mapping[str, list[Any]]) -> Filters:

@@ -85,7 +85,8 @@ class Snapshot:
 
     @cached_property
     def countries(self) -> tuple[str, ...]:
-        """Every country with a site, as the registry spells it, in alphabetical order."""
+        """Every country with a site, under its common name (``model.common_country``), in
+        alphabetical order."""
         return tuple(sorted({c for e in self.entries.values() for c in e.study.countries}))
 
 

@@ -164,9 +164,11 @@ class Gazetteer:
         return tuple(r for r in REGIONS if r in found)
 
     def country_code(self, text: str) -> str | None:
-        for key in _country_keys(common_country(text)):
-            if key in self._country_by_key:
-                return self._country_by_key[key]
+        # Each way of keying it, as written and under its common name ("the UK" -> "uk").
+        for key in _country_keys(text):
+            for name in (key, fold(common_country(key))):
+                if name in self._country_by_key:
+                    return self._country_by_key[name]
         return None
 
     def cities(self, name: str, country_code: str | None = None) -> list[City]:

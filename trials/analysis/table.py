@@ -122,9 +122,10 @@ def _findings(study: Study) -> dict:
 
 
 def _reachable(study: Study) -> int:
-    """How many contacts, central and at sites, give a phone number or an e-mail address."""
+    """How many different phone numbers and e-mail addresses the contacts give, central and
+    at sites (a named contact without either cannot be reached from the record)."""
     contacts = (*study.central_contacts, *(c for s in study.sites for c in s.contacts))
-    return len({(c.phone, c.email) for c in contacts if c.phone or c.email})
+    return len({c.phone for c in contacts if c.phone} | {c.email.casefold() for c in contacts if c.email})
 
 
 def _eligibility(study: Study) -> dict:

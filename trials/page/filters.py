@@ -82,7 +82,7 @@ def panels(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> No
     """The step buttons and the open steps' panels; the widgets hold ``query`` (their keys'
     values)."""
     if "steps" not in st.session_state:  # a link's clinician filters are in force: say so
-        st.session_state.steps = ["clinicians"] if query.active_count(clinician=True) else []
+        st.session_state.steps = ["clinicians"] if query.clinician_count() else []
     opened = st.segmented_control(
         "Narrow the list, step by step (each step is optional)", list(STEPS), selection_mode="multi",
         key="steps", format_func=STEPS.__getitem__)

@@ -131,7 +131,7 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
         if getattr(row, "changed", ""):  # the banner above says what changed points here
             parts.insert(0, f"**Changed: {plain.md_escape(row.changed)}**")
         if not row.contacts_listed:  # so a patient opens first the studies they can reach
-            parts.append("no contact in the stored record")
+            parts.append("no phone or e-mail in the stored record")
         if row.flags:
             parts.append("⚠ read the warning on its card")
         items.append(ListItem(row.nct_id, plain.clip(row.title, plain.TITLE_LIMIT),
