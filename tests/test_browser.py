@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 import trials
 from trials.config import Settings
@@ -483,6 +484,17 @@ def test_a_patients_journey_on_a_phone(served, phone):
     assert not dialog.locator(".st-key-card_sites_table").is_visible()
     assert dialog.locator("a[href^='https://doi.org/']").count() >= 1
     assert not serious(page)
+
+    # The sheet for her neurologist (issue 19): her answers go on it only once she ticks the box.
+    for tick, answered in ((False, False), (True, True)):
+        if tick:
+            journey.tap(dialog.get_by_text("Put my pre-screen answers on the sheet"), "sheet-answers")
+        with page.expect_download(timeout=60_000) as download:
+            journey.tap(dialog.get_by_role("button", name=re.compile("Sheet for my neurologist")), "sheet")
+        pdf = PdfReader(download.value.path())
+        words = " ".join(pdf.pages[0].extract_text().split())
+        assert len(pdf.pages) == 1 and f"https://clinicaltrials.gov/study/{reachable}" in words
+        assert ("My pre-screen" in words) is answered and "not medical advice" in words
 
 
 def test_a_neurologists_journey_on_a_desktop(served, desktop):
