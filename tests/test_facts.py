@@ -106,6 +106,8 @@ def test_sources_are_listed_once_in_first_use_order():
     (lambda d: d["therapies"].pop("iPSC"), "missing"),
     (lambda d: d["therapies"].update(Other=[]), "unknown"),
     (lambda d: d.update(clinic_guidance=[]), "clinic_guidance"),
+    (lambda d: d.update(sheet_questions=[]), "sheet_questions"),
+    (lambda d: d["therapies"]["MSC"][0].update(registry=["NCT123"]), "'registry' must list NCT numbers"),
 ])
 def test_a_broken_file_fails_loudly(raw, break_it, message):
     data = copy.deepcopy(raw)
@@ -129,3 +131,22 @@ def test_registry_sentence_is_computed_from_the_counts_and_scoped_to_this_tool()
     later = registry_sentence("iPSC", 2, "2027-01-03")
     assert later.startswith("This tool found 2 multiple sclerosis studies") and "2027-01-03" in later
     assert "local data" in registry_sentence("iPSC", 0, None)
+
+
+def test_the_finished_trials_are_linked_to_their_registry_records():
+    # Issue 19: what MIST (HSCT) and MESEMS (MSC) found, each with its registry record; both
+    # records are among the real records the tests hold.
+    from trials.presentation.detail import card_text, study_card
+
+    from .conftest import MS_2025, MSC_2022, by_id, entry, load_jsonl
+
+    known = load_facts()
+    linked = {c.topic: c.registry for t in known.therapies for c in t.claims if c.registry}
+    assert linked == {"Randomised trial against drugs": ("NCT00273364",),
+                      "Results of that trial": ("NCT00273364",), "Largest trial": ("NCT01854957",)}
+    studies = {s["protocolSection"]["identificationModule"]["nctId"] for s in
+               (*load_jsonl(MS_2025), *load_jsonl(MSC_2022))}
+    assert {"NCT00273364", "NCT01854957"} <= studies
+    text = card_text(study_card(entry(by_id(load_jsonl(MSC_2022), "NCT05116540"), labels=("MSC",))))
+    assert "Its registry record: NCT01854957." in text
+    assert "https://clinicaltrials.gov/study/NCT01854957" in text

@@ -138,7 +138,9 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     ]
     for label in entry.labels:
         for heading, claim in _claims_for(label, entry):
-            items.append(Line(f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]", claim.citation))
+            registry = f" Its registry record: {claim.registry[0]}." if claim.registry else ""
+            items.append(Line(f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]{registry}",
+                              claim.citation, link=claim.registry_url))
     title = "What is being tested" if role == GIVES else "What the study is about"
     return Section(title, tuple(i for i in items if i.value))
 

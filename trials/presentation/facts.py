@@ -12,6 +12,7 @@ the file: ``registry_sentence`` computes it from the counts the caller passes in
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -29,6 +30,9 @@ KINDS = (ALLOGENEIC_HSCT,)
 MAX_TEXT = 600  # a claim is a few plain sentences; longer means it needs splitting
 
 
+_NCT = re.compile(r"NCT[0-9]{8}")
+
+
 class FactsError(TrialsError):
     """The therapy facts file is malformed: a claim without a source, date or text."""
 
@@ -43,6 +47,11 @@ class Claim:
     checked_on: date  # when the text was last checked against the source
     also_for: tuple[str, ...] = ()  # kinds (KINDS) it holds for too: a fertility advice for any transplant
     route: str = ""  # only for cells given this way (subtype.ROUTES); "" for any
+    registry: tuple[str, ...] = ()  # the registry records of the trial it reports (NCT ids)
+
+    @property
+    def registry_url(self) -> str:
+        return f"https://clinicaltrials.gov/study/{self.registry[0]}" if self.registry else ""
 
     @property
     def citation(self) -> str:
@@ -124,7 +133,11 @@ def _claim(raw: Any, where: str, sources: dict[str, tuple[str, int | None, str]]
     route = raw.get("route", "")
     if route not in ("", *ROUTES):
         raise FactsError(f"{where}: 'route' {route!r} is not one of {', '.join(ROUTES)}.")
-    return Claim(_text(raw, "topic", where), text, name, year, url, checked_on, tuple(also_for), route)
+    registry = raw.get("registry", [])
+    if not isinstance(registry, list) or any(not isinstance(i, str) or not _NCT.fullmatch(i) for i in registry):
+        raise FactsError(f"{where}: 'registry' must list NCT numbers such as NCT00273364.")
+    return Claim(_text(raw, "topic", where), text, name, year, url, checked_on, tuple(also_for), route,
+                 tuple(registry))
 
 
 def parse_facts(data: Any) -> Facts:
