@@ -362,6 +362,7 @@ AGREEMENT_LINKS = (
     "/?therapy=MSC&age=38&sex=female&ms_type=RRMS&edss=4&hide_no_fit=true",
     "/?therapy=MSC&cells=autologous&route=intrathecal&route=intravenous",
     "/?region=europe&region=Middle+East&gives=false",
+    "/?results=yes&gives=false",
     "/?therapy=HSCT&study=NCT04047628&compare=NCT04047628,NCT03477500",
     "/?therapy=nonsense&country=Germany&phase=2",
 )

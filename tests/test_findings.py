@@ -49,12 +49,11 @@ def test_a_study_with_only_derived_references_shows_them_as_publications():
 
 def test_a_study_with_only_background_references_says_no_results_are_published_yet():
     text = card(record(BACKGROUND_ONLY))
-    assert "No results are posted on the registry and the record lists no publication of this study's " \
-           "results yet." in text
+    assert "The stored record lists no posted results and no publication of this study's results yet" in text
     assert "Background reading (not this study's results)" in text
     assert "Publication of its results" not in text and "Publication PubMed linked" not in text
     found = findings_of(read_study(record(BACKGROUND_ONLY)))
-    assert not found.any and found.publications == () and len(found.background) == 1
+    assert not found.any and found.publications == () and len(found.other) == 1
 
 
 def test_posted_results_are_dated_and_linked_to_the_registrys_results_page():
@@ -86,7 +85,7 @@ def test_a_summary_record_does_not_claim_there_are_no_results():
 
     text = card_text(study_card(replace(study, is_full=False)))
     assert "see the registry record for results and publications" in text
-    assert "No results are posted" not in text
+    assert "lists no posted results" not in text
 
 
 def test_table_columns_and_the_filter():
@@ -123,3 +122,27 @@ def test_the_cli_filter_and_csv_columns(tmp_path, monkeypatch):
     kept = {r["nct_id"] for r in csv.DictReader(with_results.read_text("utf-8-sig").splitlines())}
     assert "NCT01854957" in kept and "NCT03355365" not in kept
     assert kept == {n for n, r in every.items() if r["results_posted"] or r["publications"]}
+
+
+def test_a_paper_listed_as_a_result_that_cannot_be_one_is_not_shown_as_a_finding():
+    # NCT02587715 (2022 MSC records) began in 2015 and lists five references as RESULT: four
+    # were published before it began. NCT01854957 (MESEMS) has its protocol among its
+    # DERIVED references.
+    from .conftest import MSC_2022, load_jsonl
+
+    early = read_study(by_id(load_jsonl(MSC_2022), "NCT02587715"))
+    found = findings_of(early)
+    before = [p for p in found.other if p.why_not_results.startswith("published in")]
+    assert len(before) == 4 and all(p not in found.publications for p in before)
+    assert all(int(p.why_not_results.split()[2].rstrip(",")) < 2015 for p in before)
+    text = card(by_id(load_jsonl(MSC_2022), "NCT02587715"))
+    assert text.count("Listed as a result, but published in") == 4
+
+    # Built from MESEMS's real record: its design paper's title given the words a protocol
+    # paper's title carries ("study protocol"); the record's own title does not say it.
+    raw = copy.deepcopy(by_id(load_jsonl(MSC_2022), "NCT01854957"))
+    design = raw["protocolSection"]["referencesModule"]["references"][1]
+    design["citation"] = design["citation"].replace("clinical trial with", "clinical trial: study protocol with")
+    mesems = findings_of(read_study(raw))
+    [plan] = [p for p in mesems.other if p.why_not_results == "the study's plan (protocol), not its results"]
+    assert plan.pmid == "31072380" and [p.pmid for p in mesems.publications] == ["35078125"]

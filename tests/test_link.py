@@ -101,7 +101,7 @@ def test_a_region_given_as_a_country_is_named_as_a_region():
     # Issue 18: `--country Europe` silently gave nothing.
     [notice] = read(country="europe").notices
     assert notice.startswith("No study lists “europe”; showing all countries. Europe is a region: "
-                             "use the region filter (For clinicians on the page, --region on the command "
+                             "use the region filter (under “For clinicians” on the page, --region on the command "
                              "line). Countries with a study recruiting now: ")
 
 

@@ -122,6 +122,21 @@ def test_a_listing_by_older_rules_is_done_again_and_fetches_what_the_new_rules_r
     assert run(store, standin).mode == "unchanged"  # and from then on, as usual
 
 
+def test_full_records_fetched_with_fewer_fields_are_fetched_again_once(store, standin):
+    """Issue 19 added ReferencesModule to the full records: a store whose full records came
+    without it gets them once more, then refreshes as usual."""
+    first = run(store, standin)
+    with store.writing() as w:  # as the version before issue 19 left it
+        w.set_meta(detailed_with="1")
+    before = len(standin.requests)
+    again = run(store, standin)
+    assert again.mode == "full" and again.detailed == first.detailed > 0
+    detail = [r for r in standin.requests[before:] if "filter.ids" in r.query]
+    assert detail and all("ReferencesModule" in r.query["fields"] for r in detail)
+    assert store.info().detailed_with == plan.DETAILS_VERSION
+    assert run(store, standin).mode == "unchanged"
+
+
 @pytest.mark.slow
 def test_incremental_refresh_fetches_only_what_changed(store, standin, corpus):
     run(store, standin)

@@ -6,6 +6,7 @@ records through the command line, as a user would."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -52,7 +53,8 @@ def test_one_legible_page_with_the_registry_link_and_the_data_date(store, monkey
     assert (round(float(box.width)), round(float(box.height))) == size
     words = text(reader)
     assert f"https://clinicaltrials.gov/study/{study}" in words
-    assert "imported file dated 2022-10-07" in words and "This data is 4 years old" in words  # its age
+    assert "imported file dated 2022-10-07" in words  # the data's date, and its age in words
+    assert re.search(r"This data is \d+ (years|months) old: check each study's registry record", words)
     assert "not medical advice" in words
     assert "Questions to ask" in words and "nationalmssociety.org" in words
     # The QR code is drawn as squares: hundreds of them, not an image that could blur.
@@ -70,10 +72,10 @@ def test_answers_appear_only_when_given(store, monkeypatch):
 
 def test_what_it_found_follows_the_record(store, monkeypatch):
     mesems = text(sheet(store, monkeypatch, "NCT01854957"))
-    assert "Publication (linked by PubMed, automatically)" in mesems
+    assert "Publication PubMed linked to this study (automatically; it may report part of the study" in mesems
     assert "https://pubmed.ncbi.nlm.nih.gov/" in mesems
     recruiting = text(sheet(store, monkeypatch, "NCT05116540"))
-    assert "No results are posted and the record lists no publication" in recruiting
+    assert "The stored record lists no posted results and no publication" in recruiting
 
 
 def test_an_unknown_study_is_named(store, monkeypatch, capsys):
@@ -85,3 +87,37 @@ def test_an_unknown_study_is_named(store, monkeypatch, capsys):
 
 def test_text_the_built_in_fonts_cannot_hold_is_spelled_plainly():
     assert latin1("Łódź – “Zürich” ≥ 18 · 北京") == 'Lódz - "Zürich" >= 18 - ??'
+    assert latin1("a\x00b\x07c\x1b[31md\u200fe\ufeff") == "abcde"  # control and layout marks go
+
+
+def test_the_longest_real_records_fit_one_page_and_hostile_text_stays_text(store, monkeypatch, tmp_path):
+    # NCT02587715 (2022 MSC records) has 29 references and a long site list: with every answer
+    # and a place it spilled onto a second Letter page.
+    reader = sheet(store, monkeypatch, "NCT02587715", "--paper", "letter", "--near", "Milan, Italy", *ANSWERS)
+    assert len(reader.pages) == 1
+    # Built from a real record (NCT05116540): a title in another script, a 3,000-character
+    # contact name with control characters, a citation that tries to be a link.
+    import json
+
+    from .conftest import by_id, load_jsonl
+
+    raw = by_id(load_jsonl(MSC_2022), "NCT05116540")
+    protocol = raw["protocolSection"]
+    protocol["identificationModule"]["briefTitle"] = "多发性硬化症的间充质干细胞治疗研究" * 3
+    protocol["contactsLocationsModule"]["centralContacts"][0]["name"] = "\x1b[31mDr " + "x" * 3000
+    protocol["referencesModule"] = {"references": [{"pmid": "1", "type": "RESULT",
+                                                    "citation": "[x](javascript:alert(1)) Paper. J. 2023;1:1."}]}
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps([raw]))
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
+    assert main(["import", str(path)]) == 0
+    for paper in ("a4", "letter"):
+        out = tmp_path / f"{paper}.pdf"
+        assert main(["sheet", "NCT05116540", "--offline", "--paper", paper, "-o", str(out)]) == 0
+        hostile = PdfReader(io.BytesIO(out.read_bytes()))
+        words = text(hostile)
+        assert len(hostile.pages) == 1 and "\x1b" not in words
+        assert "The title is in a script this sheet cannot print: see the registry link." in words
+        links = [a.get_object()["/A"].get("/URI") for a in hostile.pages[0].get("/Annots", [])]
+        assert links and all(str(u).startswith("https://") for u in links)  # never javascript:

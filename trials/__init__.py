@@ -43,8 +43,8 @@ _HOMES: dict[str, tuple[str, ...]] = {
     ".errors": ("ApiError", "ApiForbidden", "ApiUnavailable", "InputError", "StoreError", "TrialsError",
         "UpdateRunning"),
     ".model": ("Study", "StudyId"),
-    ".pipeline": ("NO_DATA", "Current", "Notice", "Result", "Since", "atom", "changes", "choose", "current",
-        "entry", "load", "search"),
+    ".pipeline": ("NO_DATA", "AboutOne", "Current", "Notice", "Result", "Since", "atom", "changes", "choose", "current",
+        "about_one", "entry", "load", "search"),
     ".query": ("LINK_PARAMS", "MAX_COMPARED", "MIN_COMPARED", "PARAMS", "Filters", "Param", "Query",
         "Unused", "add_options", "parse_compare", "parse_place"),
     ".registries": ("Check", "ImportResult", "RefreshResult", "parse_study_id=parse_id"),
@@ -68,7 +68,22 @@ if TYPE_CHECKING:
     from .config import Settings
     from .errors import ApiError, ApiForbidden, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
     from .model import Study, StudyId
-    from .pipeline import NO_DATA, Current, Notice, Result, Since, atom, changes, choose, current, entry, load, search
+    from .pipeline import (
+        NO_DATA,
+        AboutOne,
+        Current,
+        Notice,
+        Result,
+        Since,
+        about_one,
+        atom,
+        changes,
+        choose,
+        current,
+        entry,
+        load,
+        search,
+    )
     from .query import (
         LINK_PARAMS,
         MAX_COMPARED,

@@ -108,20 +108,21 @@ def _asked(args: argparse.Namespace) -> tuple[trials.Query, tuple[str, ...]]:
     return trials.Query.from_cli(args), ()
 
 
-def _checked(args: argparse.Namespace, result: trials.Result, unused: tuple[str, ...]) -> trials.Result:
+def _check_unused(args: argparse.Namespace, found: tuple[trials.Unused, ...], unused: tuple[str, ...]) -> None:
     """A link's unusable values are named on stderr and left out, as the page does; an
     option's are errors."""
-    if not args.link and result.unused:
-        raise trials.InputError(" ".join(u.error for u in result.unused))
-    for notice in (*unused, *(u.text for u in result.unused)):
+    if not args.link and found:
+        raise trials.InputError(" ".join(u.error for u in found))
+    for notice in (*unused, *(u.text for u in found)):
         _say(notice)
-    return result
 
 
 def _found(args: argparse.Namespace, settings: trials.Settings) -> trials.Result:
     """The search the options (or ``--link``) ask for."""
     query, unused = _asked(args)
-    return _checked(args, trials.search(_data(settings, args.offline).snapshot, query), unused)
+    result = trials.search(_data(settings, args.offline).snapshot, query)
+    _check_unused(args, result.unused, unused)
+    return result
 
 
 # Short words for the terminal table; the CSV keeps the full role.
@@ -259,9 +260,10 @@ def _sheet(args: argparse.Namespace, settings: trials.Settings) -> None:
     if entry is None:
         raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
                                 "of ClinicalTrials.gov; run `trials refresh` to update it).")
-    result = _checked(args, trials.search(data.snapshot, sheet.sheet_query(query)), unused)
-    export.write_file(args.output, sheet.clinic_sheet(entry, result, data.snapshot.age_warned, paper=args.paper))
-    _say(f"Wrote the sheet for {study_id} to {export.written_to(args.output)} (PDF, {args.paper}). {result.age}")
+    about = trials.about_one(data.snapshot, query, study_id.value)
+    _check_unused(args, about.unused, unused)
+    export.write_file(args.output, sheet.clinic_sheet(entry, about, paper=args.paper))
+    _say(f"Wrote the sheet for {study_id} to {export.written_to(args.output)} (PDF, {args.paper}). {about.age}")
 
 
 def _check(settings: trials.Settings) -> int:

@@ -23,7 +23,7 @@ registry, the bundled copy) and what it must say about it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -31,14 +31,14 @@ import pandas as pd
 from . import updates
 from .analysis import filters, geo, nearby, prescreen
 from .analysis.changes import Change, changes_since, mark_changed
-from .analysis.nearby import Near
+from .analysis.nearby import Near, SiteAt
 from .analysis.table import Entry
 from .config import Settings
 from .errors import ApiError, StoreError, TrialsError, UpdateRunning
 from .model import StudyId
 from .presentation import facts, feed, summary
 from .presentation.compare import comparison
-from .query import FILTER_WORDS, MIN_COMPARED, Query, Unused
+from .query import FILTER_WORDS, MIN_COMPARED, Filters, Query, Unused
 from .snapshot import Snapshot, load_bundled, read, stored_entry
 
 NO_DATA = ("No trial data is stored here yet: update when ClinicalTrials.gov can be reached "
@@ -254,3 +254,31 @@ def atom(snapshot: Snapshot, found: list[Change] | tuple[Change, ...]) -> bytes:
     info = snapshot.info
     return feed.atom_feed(list(found), updated=info.fetched_at or info.data_timestamp or "1970-01-01",
                           data_age=snapshot.age)
+
+
+@dataclass(frozen=True)
+class AboutOne:
+    """What a search says about one study, for its sheet: its table row (None when it is not
+    listed), the patient's verdict and its reasons (only with answers), and its nearest open
+    site to the place given (None without a place, or with no open site)."""
+
+    row: pd.Series | None
+    fit: tuple[str, str] | None
+    site: SiteAt | None
+    place: str  # the place the distance is from, as read; "" without one
+    age: str  # the data's age, with its warning when old
+    unused: tuple[Unused, ...]  # what the query asked for that the data could not answer
+
+
+def about_one(snapshot: Snapshot, query: Query, study_id: str) -> AboutOne:
+    """The query's place and answers applied to one study, whatever its filters, its
+    "hide" switch or its distance limit say: a sheet is about that study."""
+    every = replace(query, filters=Filters(gives_therapy=False), hide_no_fit=False, within_km=None,
+                    study=None, compare=())
+    result = search(snapshot, every)
+    rows = result.rows[result.rows["nct_id"] == study_id]
+    row = rows.iloc[0] if len(rows) else None
+    fit = (str(row["fit"]), str(row["fit_reasons"])) if row is not None and "fit" in row else None
+    near = result.near
+    site = next((s for s in near.sites if s.nct_id == study_id), None) if near else None
+    return AboutOne(row, fit, site, near.origin.label if near else "", snapshot.age_warned, result.unused)

@@ -465,7 +465,7 @@ class Query:
             regions = [r for v in missing for r in REGIONS if v.casefold() == r.casefold()]
             if regions:  # issue 18: "--country Europe" gave nothing without saying why
                 offer = f"{' and '.join(regions)} {'is a region' if len(regions) == 1 else 'are regions'}: " \
-                        f"use the region filter (For clinicians on the page, --region on the command line). " \
+                        f"use the region filter (under “For clinicians” on the page, --region on the command line). " \
                         f"{offer}".strip()
             unused.append(Unused("countries", f"No study lists {', '.join(quoted(v) for v in missing)}",
                                  "showing the other countries asked for" if chosen else "showing all countries",

@@ -1,9 +1,12 @@
 """What a study found, as its record says it: results posted on the registry, publications
-of its results, and the background reading it cites, kept apart.
+of its results, and the other papers it cites, kept apart.
 
-ClinicalTrials.gov types each reference: RESULT (the study team says it reports this
+ClinicalTrials.gov types each reference: RESULT (the study team lists it as reporting this
 study's results), DERIVED (PubMed linked it to the study by its number, automatically) and
-BACKGROUND (what the study builds on). A background paper is never this study's result.
+BACKGROUND (what the study builds on). A type is the lister's word, so it is checked against
+what the citation itself says: a paper published before the study began cannot report its
+results, and a study protocol is its plan, not its findings. Neither, nor background reading,
+is ever shown as what the study found.
 """
 
 from __future__ import annotations
@@ -11,17 +14,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import Study
+from ..model import Reference, Study
 
 _PMID = re.compile(r"[1-9][0-9]{0,8}")  # PubMed ids are positive integers
-RESULT_TYPES = {"RESULT": "the study team", "DERIVED": "PubMed, automatically"}
+# The year in an NLM citation: "... Mult Scler. 2021 Apr;27(5):778-789." (the first one after
+# a full stop, so a year in the title does not count).
+_YEAR = re.compile(r"\.\s+((?:19|20)[0-9]{2})(?:\s+[A-Z][a-z]{2}(?:\s+[0-9]{1,2})?)?\s*[;:.]")
+_PROTOCOL = re.compile(r"\b(?:study\s+)?protocol\b|\bstudy design\b|\brationale and design\b", re.IGNORECASE)
+LINKED_BY = {"RESULT": "the study team", "DERIVED": "PubMed, automatically"}
+MAX_BACKGROUND = 5  # other papers shown; the registry record has the rest
 
 
 @dataclass(frozen=True)
 class Publication:
     citation: str  # registry text, as cited
     pmid: str  # "" when the record gives none, or none that is a PubMed id
-    linked_by: str  # who tied it to the study: RESULT_TYPES's words; "" for background
+    linked_by: str  # who tied it to the study as a result: LINKED_BY's words; "" for background
+    why_not_results: str = ""  # for a paper listed as a result that cannot be one
 
     @property
     def url(self) -> str:
@@ -34,26 +43,86 @@ class Findings:
     has_results: bool  # results posted on the registry
     results_first_posted: str  # their date; "" when the record does not give it
     results_url: str  # the registry's results page; "" without results
-    publications: tuple[Publication, ...]  # of this study's results (RESULT and DERIVED)
-    background: tuple[Publication, ...]
+    publications: tuple[Publication, ...]  # of this study's results
+    other: tuple[Publication, ...]  # background reading, protocols, papers from before the study
 
     @property
     def any(self) -> bool:
         return self.has_results or bool(self.publications)
 
 
-def _publication(citation: str, pmid: str, linked_by: str) -> Publication:
-    return Publication(citation, pmid if _PMID.fullmatch(pmid) else "", linked_by)
+@dataclass(frozen=True)
+class Statement:
+    """One thing the card and the sheet say about what the study found."""
+
+    label: str  # "" for a sentence of its own
+    text: str  # registry text (citations) is the caller's to escape
+    link: str  # an address this finder built (the registry's results page, PubMed)
+    fields: str  # the record fields it rests on, or "" for the finder's own words
+
+
+def _why_not_results(ref: Reference, study: Study) -> str:
+    year = _YEAR.search(ref.citation)
+    if year and study.start_date and int(year.group(1)) < int(study.start_date[:4]):
+        return f"published in {year.group(1)}, before the study began ({study.start_date[:4]})"
+    if _PROTOCOL.search(ref.citation):
+        return "the study's plan (protocol), not its results"
+    return ""
+
+
+def _publication(ref: Reference, study: Study) -> Publication:
+    pmid = ref.pmid if _PMID.fullmatch(ref.pmid) else ""
+    if ref.type not in LINKED_BY:
+        return Publication(ref.citation, pmid, "")
+    return Publication(ref.citation, pmid, LINKED_BY[ref.type], _why_not_results(ref, study))
 
 
 def findings_of(study: Study) -> Findings:
-    refs = [r for r in study.references if r.citation or r.pmid]
+    cited = [_publication(r, study) for r in study.references if r.citation or r.pmid]
     return Findings(
         has_results=study.has_results,
         results_first_posted=study.results_first_posted if study.has_results else "",
         # ClinicalTrials.gov's study page opens its results tab with this parameter.
         results_url=f"{study.url}?tab=results" if study.has_results and study.url else "",
-        publications=tuple(_publication(r.citation, r.pmid, RESULT_TYPES[r.type])
-                           for r in refs if r.type in RESULT_TYPES),
-        background=tuple(_publication(r.citation, r.pmid, "") for r in refs if r.type not in RESULT_TYPES),
+        publications=tuple(p for p in cited if p.linked_by and not p.why_not_results),
+        # The papers listed as results that cannot be ones first: a reader needs to see those.
+        other=tuple(sorted((p for p in cited if not p.linked_by or p.why_not_results),
+                           key=lambda p: not p.why_not_results)),
     )
+
+
+def statements(study: Study, is_full: bool) -> tuple[Statement, ...]:
+    """What the card and the sheet say, in order: results, publications of them (or that the
+    stored record lists none), then the other papers, each labelled for what it is."""
+    if not is_full:
+        return (Statement("", "Only summary fields are stored for this study: see the registry record for "
+                              "results and publications.", "", "results and references (not stored)"),)
+    found = findings_of(study)
+    said: list[Statement] = []
+    if found.has_results:
+        when = f"first posted {found.results_first_posted}" if found.results_first_posted else "date not stated"
+        said.append(Statement("Results posted on the registry", when, found.results_url,
+                              "has results, results first posted"))
+    for p in found.publications:
+        if p.linked_by == LINKED_BY["RESULT"]:
+            said.append(Statement("Publication of its results", p.citation, p.url, "references (type result)"))
+        else:
+            said.append(Statement("Publication PubMed linked to this study (automatically; it may report part "
+                                  "of the study or a related analysis)", p.citation, p.url,
+                                  "references (type derived)"))
+    if found.any:
+        said.append(Statement("", "Results say what the study found, which may be that the treatment did not "
+                                  "work or was not safe enough. Ask your neurologist to go through them with you.",
+                              "", ""))
+    else:
+        said.append(Statement("", "The stored record lists no posted results and no publication of this study's "
+                                  "results yet; the registry record may have newer ones.", "",
+                              "has results, references"))
+    for p in found.other[:MAX_BACKGROUND]:
+        label = (f"Listed as a result, but {p.why_not_results}" if p.why_not_results
+                 else "Background reading (not this study's results)")
+        said.append(Statement(label, p.citation, p.url, "references"))
+    if len(found.other) > MAX_BACKGROUND:
+        said.append(Statement("", f"The registry record cites {len(found.other) - MAX_BACKGROUND} more papers.",
+                              "", "references"))
+    return tuple(said)

@@ -45,8 +45,8 @@ def clinic_sheet(snapshot: trials.Snapshot, entry: trials.Entry, query: trials.Q
                                     format_func=sheet.PAPERS.__getitem__, required=True)
 
     def build() -> bytes:
-        result = trials.search(snapshot, sheet.sheet_query(query))
-        return sheet.clinic_sheet(entry, result, snapshot.age_warned, paper=paper or "a4", with_answers=answers)
+        about = trials.about_one(snapshot, query, entry.study.id.value)
+        return sheet.clinic_sheet(entry, about, paper=paper or "a4", with_answers=answers)
 
     st.download_button("Sheet for my neurologist (PDF, one page)", build, file_name=f"{entry.study.id}-sheet.pdf",
                        mime="application/pdf", icon=":material/print:", on_click="ignore",

@@ -78,6 +78,20 @@ def on_screen(comparison: pd.DataFrame) -> pd.DataFrame:
 REGISTRY_RECORD = "Registry record"
 
 
+def who_can_take_part(row: pd.Series, trial: Study) -> dict[str, str]:
+    """Age, sex, MS types and EDSS limits read from the record (the table's row), or why
+    there are none: for the comparison and the clinic sheet."""
+    no_criteria = "not stated in the record (no criteria stored)"
+    has_criteria = bool(trial.eligibility.criteria)
+    return {
+        "Age (years)": _limits(row["min_age"], row["max_age"]),
+        "Sex": {"ALL": "all", "FEMALE": "women only", "MALE": "men only"}.get(row["sex"], row["sex"] or "not stated"),
+        "MS types admitted": (row["ms_types"].replace(";", LIST_SEPARATOR) or "not restricted in the criteria"
+                              if has_criteria else no_criteria),
+        "EDSS limits": _edss(row, read_criteria(trial), has_criteria, no_criteria),
+    }
+
+
 def comparison(entries: list[Entry], table: pd.DataFrame,
                nearest: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The side-by-side table: column ``question``, then one column per study in the given order.
@@ -91,8 +105,6 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
     for entry in entries:
         trial, key = entry.study, entry.id.value
         r = rows.loc[key]
-        no_criteria = "not stated in the record (no criteria stored)"
-        has_criteria = bool(trial.eligibility.criteria)
         answers = {
             "Title": trial.title,
             REGISTRY_RECORD: trial.url,
@@ -104,11 +116,7 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
             + (f" {r['status_caution']}" if r["status_caution"] else ""),
             "Size": _size(trial),
             "Design": _design(trial),
-            "Age (years)": _limits(r["min_age"], r["max_age"]),
-            "Sex": {"ALL": "all", "FEMALE": "women only", "MALE": "men only"}.get(r["sex"], r["sex"] or "not stated"),
-            "MS types admitted": (r["ms_types"].replace(";", LIST_SEPARATOR) or "not restricted in the criteria"
-                                  if has_criteria else no_criteria),
-            "EDSS limits": _edss(r, read_criteria(trial), has_criteria, no_criteria),
+            **who_can_take_part(r, trial),
             "Primary outcome": LIST_SEPARATOR.join(trial.primary_outcomes) or "not in the stored record",
             "Nearest open site": ("give a place to see it" if nearest is None
                                   else nearest.get(key) or "no site open to new participants"),

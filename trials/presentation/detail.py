@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ..analysis import flags
+from ..analysis import findings, flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
-from ..analysis.findings import RESULT_TYPES, Publication, findings_of
 from ..analysis.flags import Flag
 from ..analysis.status import status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS
@@ -334,45 +333,11 @@ def _contacts_section(trial: Study) -> Section:
                                   if c.name or c.phone or c.email))
 
 
-MAX_BACKGROUND = 5  # background papers listed on the card; the registry record has the rest
-
-
-def _publication_line(label: str, publication: Publication, kind: str) -> Line:
-    return Line(label, publication.citation or "citation not given", f"references (type {kind})",
-                link=publication.url)
-
-
 def _findings_section(trial: Study, is_full: bool) -> Section:
-    """Results and publications as the record states them, and background reading apart:
-    a background paper is never shown as this study's result."""
-    found = findings_of(trial)
-    if not is_full:
-        return Section("What it found", (Line(
-            "", "Only summary fields are stored for this study: see the registry record for results "
-                "and publications.", "results and references (not stored)"),))
-    items: list[Line] = []
-    if found.has_results:
-        when = f"first posted {found.results_first_posted}" if found.results_first_posted else "date not stated"
-        items.append(Line("Results posted on the registry", when, "has results, results first posted",
-                          link=found.results_url))
-    for publication in found.publications:
-        if publication.linked_by == RESULT_TYPES["RESULT"]:
-            items.append(_publication_line("Publication of its results", publication, "result"))
-        else:
-            items.append(_publication_line("Publication PubMed linked to this study (automatically; it may "
-                                           "report part of the study or a related analysis)", publication, "derived"))
-    if found.any:
-        items.append(Line("", "Results say what the study found, which may be that the treatment did not work "
-                              "or was not safe enough. Ask your neurologist to go through them with you.", OWN_WORDS))
-    else:
-        items.append(Line("", "No results are posted on the registry and the record lists no publication of "
-                              "this study's results yet.", "has results, references"))
-    for publication in found.background[:MAX_BACKGROUND]:
-        items.append(_publication_line("Background reading (not this study's results)", publication, "background"))
-    if len(found.background) > MAX_BACKGROUND:
-        items.append(Line("", f"The registry record cites {len(found.background) - MAX_BACKGROUND} more "
-                              "background papers.", "references (type background)"))
-    return Section("What it found", tuple(items))
+    """Results and publications as the record states them, other papers apart: a background
+    paper or a protocol is never shown as this study's result (``findings.statements``)."""
+    return Section("What it found", tuple(Line(st.label, st.text or "citation not given", st.fields or OWN_WORDS,
+                                               link=st.link) for st in findings.statements(trial, is_full)))
 
 
 def _dates_section(trial: Study) -> Section:

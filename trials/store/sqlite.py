@@ -213,6 +213,9 @@ class StoreInfo:
     # The classifier version of the last complete listing: a listing by older rules may have
     # passed over studies the current rules would fetch in full.
     listed_with: str | None = None
+    # The set of fields full records were last fetched with (the adapter's DETAILS_VERSION): a
+    # field added since is missing from every stored full record until they are fetched again.
+    detailed_with: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -462,6 +465,7 @@ class Store:
             imported=imported,
             tracking_since=meta.get("tracking_since"),
             listed_with=meta.get("listed_with"),
+            detailed_with=meta.get("detailed_with"),
         )
 
     def stem_cell_studies(self) -> list[StoredStudy]:

@@ -81,6 +81,10 @@ DETAIL_FIELDS = (
     "ReferencesModule",  # publications of the study's results, and background reading
 )
 
+# Renewed whenever DETAIL_FIELDS gains a field: the next refresh fetches every stored full
+# record again, once (issue 19 added ReferencesModule; older records lack it).
+DETAILS_VERSION = "2"
+
 # What a sponsor's other listings need for the payment rule: the texts that ask for money.
 SPONSOR_FIELDS = (
     "NCTId", "BriefTitle", "OfficialTitle", "LeadSponsorName", "BriefSummary", "DetailedDescription",
@@ -124,6 +128,9 @@ def refresh(
     # everything again before going incremental. (Re-labelling what is stored is the updates'
     # step before a refresh: trials.updates.relabel.)
     stale_rules = info.listed_with != classify.CLASSIFIER_VERSION
+    # Full records fetched with fewer fields are fetched again (and listed again, to find them).
+    stale_details = not info.is_empty and info.detailed_with != DETAILS_VERSION
+    stale_rules = stale_rules or stale_details
     if not info.is_empty and from_api and not stale_rules and not full:
         if info.data_timestamp == version.data_timestamp:
             with store.writing() as writer:
@@ -160,7 +167,8 @@ def refresh(
                 candidate = classify.is_candidate(study)
                 stored = known.get(study.id.value)
                 # (A full refresh writes every record again: it also mends rows that no longer parse.)
-                if stored and not full and stored[0] == study.last_update and (stored[1] or not candidate):
+                if (stored and not full and stored[0] == study.last_update
+                        and ((stored[1] and not stale_details) or not candidate)):
                     writer.seen.add(study.id)  # unchanged: keep what is stored
                     continue
                 if candidate:
@@ -197,6 +205,7 @@ def refresh(
             # renewed before (trials.updates runs relabel first).
             classifier_version=classify.CLASSIFIER_VERSION,
             listed_with=classify.CLASSIFIER_VERSION,
+            detailed_with=DETAILS_VERSION,
         )
     # After the commit: a lookup that fails or runs out of time loses nothing of the above.
     _check_sponsors(store, client, _stem_cell_studies(store), now, progress)
