@@ -125,18 +125,18 @@ def test_the_cli_filter_and_csv_columns(tmp_path, monkeypatch):
 
 
 def test_a_paper_listed_as_a_result_that_cannot_be_one_is_not_shown_as_a_finding():
-    # NCT02587715 (2022 MSC records) began in 2015 and lists five references as RESULT: four
-    # were published before it began. NCT01854957 (MESEMS) has its protocol among its
-    # DERIVED references.
+    # NCT02587715 (2022 MSC records) began in 2015-02 and lists five references as RESULT, all
+    # published before it began (2003 to 2015 Jan).
     from .conftest import MSC_2022, load_jsonl
 
     early = read_study(by_id(load_jsonl(MSC_2022), "NCT02587715"))
     found = findings_of(early)
     before = [p for p in found.other if p.why_not_results.startswith("published in")]
-    assert len(before) == 4 and all(p not in found.publications for p in before)
-    assert all(int(p.why_not_results.split()[2].rstrip(",")) < 2015 for p in before)
+    assert len(before) == 5 and found.publications == () and not found.any
+    assert all(int(p.why_not_results.split()[2].rstrip(",")) <= 2015 for p in before)
     text = card(by_id(load_jsonl(MSC_2022), "NCT02587715"))
-    assert text.count("Listed as a result, but published in") == 4
+    assert text.count("Listed as a result, but published in") == 5
+    assert "lists no posted results and no publication of this study's results yet" in text
 
     # Built from MESEMS's real record: its design paper's title given the words a protocol
     # paper's title carries ("study protocol"); the record's own title does not say it.

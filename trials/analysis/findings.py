@@ -19,7 +19,9 @@ from ..model import Reference, Study
 _PMID = re.compile(r"[1-9][0-9]{0,8}")  # PubMed ids are positive integers
 # The year in an NLM citation: "... Mult Scler. 2021 Apr;27(5):778-789." (the first one after
 # a full stop, so a year in the title does not count).
-_YEAR = re.compile(r"\.\s+((?:19|20)[0-9]{2})(?:\s+[A-Z][a-z]{2}(?:\s+[0-9]{1,2})?)?\s*[;:.]")
+_YEAR = re.compile(r"\.\s+((?:19|20)[0-9]{2})(?:\s+([A-Z][a-z]{2})(?:\s+[0-9]{1,2})?)?\s*[;:.]")
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                       "Nov", "Dec"), start=1)}
 _PROTOCOL = re.compile(r"\b(?:study\s+)?protocol\b|\bstudy design\b|\brationale and design\b", re.IGNORECASE)
 LINKED_BY = {"RESULT": "the study team", "DERIVED": "PubMed, automatically"}
 MAX_BACKGROUND = 5  # other papers shown; the registry record has the rest
@@ -59,12 +61,19 @@ class Statement:
     text: str  # registry text (citations) is the caller's to escape
     link: str  # an address this finder built (the registry's results page, PubMed)
     fields: str  # the record fields it rests on, or "" for the finder's own words
+    finding: bool = True  # False for the papers kept apart (background, protocols, earlier papers)
 
 
 def _why_not_results(ref: Reference, study: Study) -> str:
-    year = _YEAR.search(ref.citation)
-    if year and study.start_date and int(year.group(1)) < int(study.start_date[:4]):
-        return f"published in {year.group(1)}, before the study began ({study.start_date[:4]})"
+    published = _YEAR.search(ref.citation)
+    if published and study.start_date:
+        # Month by month when both give one ("2015 Jan" against "2015-02"), else by year.
+        month = _MONTHS.get(published.group(2) or "")
+        start_month = int(study.start_date[5:7]) if len(study.start_date) >= 7 else None
+        when = (int(published.group(1)), month or 0) if month and start_month else (int(published.group(1)), 0)
+        began = (int(study.start_date[:4]), start_month if month and start_month else 0)
+        if when < began:
+            return f"published in {published.group(1)}, before the study began ({study.start_date[:7]})"
     if _PROTOCOL.search(ref.citation):
         return "the study's plan (protocol), not its results"
     return ""
@@ -121,8 +130,8 @@ def statements(study: Study, is_full: bool) -> tuple[Statement, ...]:
     for p in found.other[:MAX_BACKGROUND]:
         label = (f"Listed as a result, but {p.why_not_results}" if p.why_not_results
                  else "Background reading (not this study's results)")
-        said.append(Statement(label, p.citation, p.url, "references"))
+        said.append(Statement(label, p.citation, p.url, "references", finding=False))
     if len(found.other) > MAX_BACKGROUND:
         said.append(Statement("", f"The registry record cites {len(found.other) - MAX_BACKGROUND} more papers.",
-                              "", "references"))
+                              "", "references", finding=False))
     return tuple(said)

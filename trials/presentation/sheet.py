@@ -51,15 +51,15 @@ def _for_whom(entry: Entry, about: AboutOne) -> str:
     if about.row is None:
         return "not read for this study (it is not among the listed stem-cell studies): see the registry record"
     limits = who_can_take_part(about.row, entry.study)
-    return "; ".join(f"{question.lower()}: {answer}" for question, answer in limits.items())
+    return "; ".join(f"{question}: {answer}" for question, answer in limits.items())
 
 
 def _found_lines(entry: Entry) -> tuple[str, ...]:
-    """The card's statements (``findings.statements``), as lines, the first few papers only."""
-    said = findings.statements(entry.study, entry.is_full)
-    papers = [s for s in said if s.label.startswith("Publication")]
-    kept = [s for s in said if s not in papers[MAX_PUBLICATIONS:] and not s.label.startswith(("Background",
-                                                                                             "Listed as a result"))]
+    """The card's statements (``findings.statements``) about the findings, as lines, the first
+    few publications only; the papers kept apart stay on the card."""
+    said = [s for s in findings.statements(entry.study, entry.is_full) if s.finding]
+    papers = [s for s in said if s.link.startswith("https://pubmed")]
+    kept = [s for s in said if s not in papers[MAX_PUBLICATIONS:]]
     lines = [f"{s.label}: {plain.clip(s.text, MAX_LINE)} {s.link}".strip() if s.label else s.text for s in kept]
     if len(papers) > MAX_PUBLICATIONS:
         lines.append(f"... and {len(papers) - MAX_PUBLICATIONS} more publications on the study's card.")
