@@ -185,3 +185,11 @@ def test_ages_are_whole_years_and_edss_keeps_its_decimal():
                        "edss_min": pd.array([2.0, 3.5, None], dtype="Float64")})
     rows = list(csv.DictReader(io.StringIO(csv_bytes(df).decode("utf-8-sig"))))
     assert [(r["min_age"], r["edss_min"]) for r in rows] == [("18", "2.0"), ("0.5", "3.5"), ("", "")]
+
+
+def test_a_long_text_is_cut_at_a_space_not_inside_a_word():
+    # The phone test read "MEsenchymal StEm cells for Multiple S..." on the sheet (issue 19).
+    title = "MEsenchymal StEm cells for Multiple Sclerosis (MESEMS): a randomized trial"
+    assert plain.clip(title, 40) == "MEsenchymal StEm cells for Multiple…"
+    assert plain.clip("x" * 50, 10) == "x" * 9 + "…"  # one long word: cut where it must be
+    assert plain.clip(title, 200) == title

@@ -65,7 +65,7 @@ def test_answers_appear_only_when_given(store, monkeypatch):
     plain = text(sheet(store, monkeypatch, "NCT05116540"))
     assert "My pre-screen" not in plain and "Whom to contact" in plain
     answered = text(sheet(store, monkeypatch, "NCT05116540", "--near", "Milan, Italy", *ANSWERS))
-    assert "My pre-screen (my own answers) Result: likely fits." in answered
+    assert "My pre-screen (my own answers) My answers: age 35; female; RRMS; EDSS 3.0. Result: likely fits." in answered
     assert "EDSS: fits: 3.0 is within EDSS 3.0 to 6.5" in answered
     assert "Nearest open site" in answered and "from Milan, Italy" in answered
 

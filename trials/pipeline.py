@@ -264,6 +264,7 @@ class AboutOne:
 
     row: pd.Series | None
     fit: tuple[str, str] | None
+    answers: prescreen.Profile  # the answers the verdict rests on
     site: SiteAt | None
     place: str  # the place the distance is from, as read; "" without one
     age: str  # the data's age, with its warning when old
@@ -281,4 +282,5 @@ def about_one(snapshot: Snapshot, query: Query, study_id: str) -> AboutOne:
     fit = (str(row["fit"]), str(row["fit_reasons"])) if row is not None and "fit" in row else None
     near = result.near
     site = next((s for s in near.sites if s.nct_id == study_id), None) if near else None
-    return AboutOne(row, fit, site, near.origin.label if near else "", snapshot.age_warned, result.unused)
+    return AboutOne(row, fit, query.profile, site, near.origin.label if near else "", snapshot.age_warned,
+                    result.unused)

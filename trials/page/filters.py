@@ -11,7 +11,8 @@ needs no change here.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import streamlit as st
 
@@ -43,7 +44,7 @@ def _choices(version: tuple, _snapshot: trials.Snapshot) -> dict[str, dict[str, 
 def _widget(param: trials.Param, counts: dict[str, int] | None) -> None:
     kind = type(getattr(trials.Filters(), param.field))
     if kind is bool:
-        st.toggle(param.label, key=param.name, persist_state=KEEP, help=param.help or None)
+        _switch(st.toggle, param.label, param.name, param.help)
     elif kind is str:
         st.text_input(param.label, key=param.name, placeholder=param.placeholder or None,
                       persist_state=KEEP, help=param.help or None)
@@ -57,6 +58,14 @@ def _widget(param: trials.Param, counts: dict[str, int] | None) -> None:
                        persist_state=KEEP, help=param.help or None)
     if param.counted and counts is not None:
         st.markdown("Studies in the data: " + " · ".join(f"{c} {counts.get(c, 0)}" for c in param.choices))
+
+
+def _switch(widget: Callable[..., Any], label: str, key: str, explained: str) -> None:
+    """A toggle or checkbox with its explanation as text under it: a tooltip's "?" sits in the
+    label, so tapping it on a phone flipped the switch and showed nothing (issue 18)."""
+    widget(label, key=key, persist_state=KEEP)
+    if explained:
+        st.markdown(explained)
 
 
 def _step_of(param: trials.Param) -> str:
@@ -100,10 +109,12 @@ def panels(version: tuple, snapshot: trials.Snapshot, query: trials.Query) -> No
             elif step == "where":
                 near_me()
             params = [p for p in trials.PARAMS if _step_of(p) == step]
-            # A step alone on a wide screen lays its filters out in a row, not down the page.
-            slots = st.columns(3) if len(shown) == 1 and len(params) > 2 else [st.container()]
-            for i, param in enumerate(params):
-                with slots[i % len(slots)]:
+            # The clinicians' drop-downs, alone on a wide screen, lay out in rows, not down the page
+            # (a phone stacks them). A patient's steps stay one column: pills in a narrow column
+            # ran off a phone's edge.
+            slots = st.columns(3) if step == "clinicians" and len(shown) == 1 else [st.container()]
+            for i, param in enumerate(params):  # in order down each column, as a phone stacks them
+                with slots[i * len(slots) // len(params)]:
                     _widget(param, counts.get(param.name))
             if step in PATIENT_STEPS[:-1]:
                 _next_button(step)
@@ -134,8 +145,7 @@ def about_me() -> None:
     st.selectbox("EDSS score", EDSS_STEPS, index=None, key="edss", placeholder="Not given",
                  format_func=lambda x: f"{x:.1f}", persist_state=KEEP)
     st.markdown(trials.EDSS_EXPLAINED)
-    st.checkbox("Include my answers in the link", key="share_answers", persist_state=KEEP,
-                help="Only then can someone you send this page's link see your answers.")
-    st.toggle("Hide studies that do not fit", key="hide_no_fit", persist_state=KEEP,
-              help="Leaves out studies a published limit rules out and studies that take no new "
-                   "participants.")
+    _switch(st.checkbox, "Include my answers in the link", "share_answers",
+            "Only then can someone you send this page's link see your answers.")
+    _switch(st.toggle, "Hide studies that do not fit", "hide_no_fit",
+            "Leaves out studies a published limit rules out and studies that take no new participants.")

@@ -125,8 +125,13 @@ FIELD_LIMIT = 3000
 
 
 def clip(text: str, limit: int) -> str:
-    """The text, cut to ``limit`` characters with an ellipsis when longer."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """The text, cut to ``limit`` characters with an ellipsis when longer: at a space when
+    one is near the end, so no word is cut in half."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit * 0.7 else cut).rstrip(" ,;:") + "…"
 
 
 # ANSI escape sequences (CSI such as colours and cursor moves, OSC such as window titles

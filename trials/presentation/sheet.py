@@ -109,9 +109,15 @@ def sheet_content(entry: Entry, about: AboutOne, *, with_answers: bool = True, t
         verdict, reasons = about.fit
         shown = [plain.clip(r, 150) for r in reasons.splitlines() if r.strip()]
         more = len(shown) - MAX_REASONS
+        given = about.answers
+        answers = "; ".join(a for a in (
+            f"age {given.age}" if given.age is not None else "", given.sex or "",
+            given.ms_type or "", f"EDSS {given.edss:.1f}" if given.edss is not None else "") if a)
         blocks.append(Block("My pre-screen (my own answers)", (
-            f"Result: {verdict}. Only the study team decides who takes part.",
-            *shown[:MAX_REASONS], *((f"... and {more} more on the study's card.",) if more > 0 else ()))))
+            f"My answers: {answers}. Result: {verdict}. Only the study team decides who takes part.",
+            *shown[:MAX_REASONS],
+            *((f"... and {more} more criteria to check: see the study's card in the finder or its registry record.",)
+              if more > 0 else ()))))
     blocks.append(Block(*_where_lines(entry, about)))
     questions = facts.load_facts().sheet_questions
     sources = list(dict.fromkeys(q.url for q in questions))
