@@ -328,3 +328,14 @@ def test_the_phone_and_desktop_site_views_are_each_hidden_at_the_other_width():
     page = "".join(p.read_text(encoding="utf-8") for p in (REPO / "trials" / "page").glob("*.py"))
     for key in ("card_sites_list", "card_sites_table", "near_sites_list", "near_sites_table"):
         assert f'key="{key}"' in page
+
+
+def test_no_open_site_is_said_without_claiming_an_order_by_distance():
+    # The phone test read "0 of these studies have a site open ..., likely fits first, then
+    # nearest" for a list in which no study had an open site (issue 18).
+    sites = {"NCT00000001": (site("Rome", "Italy"),), "NCT00000002": (site("Turin", "Italy"),)}
+    df = table(("NCT00000001", "COMPLETED"), ("NCT00000002", "UNKNOWN"))
+    df["fit"] = ["not open to new participants", "ask your neurologist"]
+    near = nearby.rank(df, sites, geo.locate("Milan, Italy"))
+    assert near.message.startswith("None of these studies has an open site")
+    assert near.message.endswith("they are listed likely fits first.") and "nearest" not in near.message

@@ -174,8 +174,13 @@ def _message(ranked: pd.DataFrame, open_sites: list[SiteAt], origin: geo.Origin,
     if not ranked.empty:
         with_site = int(ranked["distance_km"].notna().sum())
         order = "likely fits first, then nearest" if "fit" in ranked else "nearest first"
-        text = (f"{with_site} of these studies {'has' if with_site == 1 else 'have'} a site open to "
-                f"new participants (recruiting or not yet recruiting) {where}, {order}.")
+        if with_site == 0:  # nothing to measure: the order is the pre-screen's alone
+            order = "likely fits first" if "fit" in ranked else "in the usual order"
+            text = (f"None of these studies has an open site (recruiting or not yet recruiting) whose place "
+                    f"is known, so none is measured {where}; they are listed {order}.")
+        else:
+            text = (f"{with_site} of these studies {'has' if with_site == 1 else 'have'} a site open to "
+                    f"new participants (recruiting or not yet recruiting) {where}, {order}.")
         if ranked["distance_approximate"].eq("yes").any():
             text += (" A distance marked approximate is to the centre of the site's city: the record "
                      "gives no coordinates for the site.")
