@@ -229,17 +229,21 @@ def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
     _out(result.age)
 
 
+def _entry(settings: trials.Settings, data: trials.Current, study_id: trials.StudyId) -> trials.Entry:
+    entry = trials.entry(settings, data, study_id)
+    if entry is None:
+        raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
+                                "of ClinicalTrials.gov; run `trials refresh` to update it).")
+    return entry
+
+
 def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
     ids = [trials.parse_study_id(i) for i in args.nct_ids]
     data = _data(settings, args.offline)
     table = data.snapshot.table.set_index("nct_id", drop=False)
     shown = []
     for study_id in ids:
-        entry = trials.entry(settings, data, study_id)
-        if entry is None:
-            raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
-                                    "of ClinicalTrials.gov; run `trials refresh` to update it).")
-        card = detail.study_card(entry)
+        card = detail.study_card(_entry(settings, data, study_id))
         if args.format == "json":
             # The table's columns when the study is listed (a laboratory study is not), and the card.
             row = export.records(table.loc[[study_id.value]])[0] if study_id.value in table.index else {}
@@ -256,10 +260,7 @@ def _sheet(args: argparse.Namespace, settings: trials.Settings) -> None:
     study_id = trials.parse_study_id(args.nct_id)  # a bad id fails before any work
     query, unused = _asked(args)
     data = _data(settings, args.offline)
-    entry = trials.entry(settings, data, study_id)
-    if entry is None:
-        raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
-                                "of ClinicalTrials.gov; run `trials refresh` to update it).")
+    entry = _entry(settings, data, study_id)
     about = trials.about_one(data.snapshot, query, study_id.value)
     _check_unused(args, about.unused, unused)
     export.write_file(args.output, sheet.clinic_sheet(entry, about, paper=args.paper))

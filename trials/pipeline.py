@@ -23,7 +23,7 @@ registry, the bundled copy) and what it must say about it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -38,7 +38,7 @@ from .errors import ApiError, StoreError, TrialsError, UpdateRunning
 from .model import StudyId
 from .presentation import facts, feed, summary
 from .presentation.compare import comparison
-from .query import FILTER_WORDS, MIN_COMPARED, Filters, Query, Unused
+from .query import FILTER_WORDS, MIN_COMPARED, Query, Unused
 from .snapshot import Snapshot, load_bundled, read, stored_entry
 
 NO_DATA = ("No trial data is stored here yet: update when ClinicalTrials.gov can be reached "
@@ -177,13 +177,18 @@ def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[Unused], geo
     place looked up in the gazetteer."""
     query, unused = query.checked(snapshot.countries, summary.recruiting_countries(snapshot.table),
                                   snapshot.entries, snapshot.unlisted)
-    origin = None
-    if query.near:
-        try:
-            origin = geo.locate(query.near)
-        except TrialsError as exc:
-            unused.append(Unused("near", str(exc).removesuffix(".")))
-    return query, unused, origin
+    origin, not_found = _place(query)
+    return query, unused + not_found, origin
+
+
+def _place(query: Query) -> tuple[geo.Origin | None, list[Unused]]:
+    """The query's place in the gazetteer, or why it is not there."""
+    if not query.near:
+        return None, []
+    try:
+        return geo.locate(query.near), []
+    except TrialsError as exc:
+        return None, [Unused("near", str(exc).removesuffix("."))]
 
 
 def search(snapshot: Snapshot, query: Query) -> Result:
@@ -272,15 +277,15 @@ class AboutOne:
 
 
 def about_one(snapshot: Snapshot, query: Query, study_id: str) -> AboutOne:
-    """The query's place and answers applied to one study, whatever its filters, its
-    "hide" switch or its distance limit say: a sheet is about that study."""
-    every = replace(query, filters=Filters(gives_therapy=False), hide_no_fit=False, within_km=None,
-                    study=None, compare=())
-    result = search(snapshot, every)
-    rows = result.rows[result.rows["nct_id"] == study_id]
+    """The query's answers and place applied to one study, whatever its filters say: steps
+    2 and 4 of ``search`` on that study's row alone (a sheet is about that study)."""
+    origin, unused = _place(query)
+    rows = snapshot.table[snapshot.table["nct_id"] == study_id]
+    if not query.profile.is_empty:
+        rows = prescreen.add_fit(rows, snapshot.criteria, query.profile)
     row = rows.iloc[0] if len(rows) else None
     fit = (str(row["fit"]), str(row["fit_reasons"])) if row is not None and "fit" in row else None
-    near = result.near
-    site = next((s for s in near.sites if s.nct_id == study_id), None) if near else None
-    return AboutOne(row, fit, query.profile, site, near.origin.label if near else "", snapshot.age_warned,
-                    result.unused)
+    near = nearby.rank(rows, snapshot.sites, origin) if origin else None
+    site = near.sites[0] if near and near.sites else None  # its open sites, nearest first
+    return AboutOne(row, fit, query.profile, site, origin.label if origin else "", snapshot.age_warned,
+                    tuple(unused))

@@ -42,7 +42,7 @@ def _choices(version: tuple, _snapshot: trials.Snapshot) -> dict[str, dict[str, 
 
 
 def _widget(param: trials.Param, counts: dict[str, int] | None) -> None:
-    kind = type(getattr(trials.Filters(), param.field))
+    kind = param.kind
     if kind is bool:
         _switch(st.toggle, param.label, param.name, param.help)
     elif kind is str:

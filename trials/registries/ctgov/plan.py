@@ -130,8 +130,8 @@ def refresh(
     stale_rules = info.listed_with != classify.CLASSIFIER_VERSION
     # Full records fetched with fewer fields are fetched again (and listed again, to find them).
     stale_details = not info.is_empty and info.detailed_with != DETAILS_VERSION
-    stale_rules = stale_rules or stale_details
-    if not info.is_empty and from_api and not stale_rules and not full:
+    list_all = stale_rules or stale_details or full
+    if not info.is_empty and from_api and not list_all:
         if info.data_timestamp == version.data_timestamp:
             with store.writing() as writer:
                 writer.set_meta(checked_at=now)
@@ -148,7 +148,7 @@ def refresh(
     # A stored date later than the registry's own data is wrong (a forged or broken record):
     # starting the listing there would never fetch a real change again.
     dates = [d for d, _ in known.values() if d and d <= version.data_timestamp[:10]]
-    incremental = bool(dates) and from_api and not stale_rules and not full
+    incremental = bool(dates) and from_api and not list_all
     params = dict(MS_QUERY)
     if incremental:
         params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{max(dates)},MAX]"
