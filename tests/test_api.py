@@ -162,7 +162,7 @@ def test_studies_by_ids_batches_and_counts_traffic(respx_mock, client):
 
 def test_requests_are_spaced_by_the_interval(respx_mock, monkeypatch):
     sleeps: list[float] = []
-    monkeypatch.setattr("trials.registries.ctgov.api.time.sleep", sleeps.append)
+    monkeypatch.setattr("trials.registries.http.time.sleep", sleeps.append)
     respx_mock.get(f"{BASE}/version").mock(
         return_value=httpx.Response(200, json={"apiVersion": "2", "dataTimestamp": "2025-09-25T00:00:00"}))
     with Client(BASE, interval=1.0, backoff=0) as polite:
@@ -208,8 +208,8 @@ def test_user_agent_comes_from_the_settings_through_any_transport(monkeypatch):
 
 def test_a_budget_bounds_all_requests_together(respx_mock, monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr("trials.registries.ctgov.api.time.monotonic", lambda: clock[0])
-    monkeypatch.setattr("trials.registries.ctgov.api.time.sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    monkeypatch.setattr("trials.registries.http.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("trials.registries.http.time.sleep", lambda s: clock.__setitem__(0, clock[0] + s))
 
     def slow(request):
         clock[0] += 2.5  # each answer takes 2.5 s of the budget

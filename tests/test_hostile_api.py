@@ -16,7 +16,8 @@ import pytest
 
 from trials.errors import ApiBadResponse, ApiError
 from trials.registries.ctgov.api import Client
-from trials.registries.ctgov.plan import ListingRefused, refresh
+from trials.registries.base import ListingRefused
+from trials.registries.ctgov.plan import refresh
 from trials.store.sqlite import Store
 
 from .conftest import MS_2025
@@ -79,7 +80,7 @@ def broken_refresh(store: Store, api: StandIn, rewrite: Rewrite | None = None, *
 def test_an_empty_answer_removes_nothing_even_on_a_full_refresh(store, api):
     before = snapshot_of(store)
     api.studies = []  # a 200 answer with no studies (and a totalCount of 0)
-    with pytest.raises(ListingRefused, match=r"would remove 2,435 of the 2,435 stored studies.*Nothing was changed"):
+    with pytest.raises(ListingRefused, match=r"would remove 2,435 of the 2,435 stored ClinicalTrials.gov studies.*Nothing was changed"):
         broken_refresh(store, api, full=True)
     assert snapshot_of(store) == before
 

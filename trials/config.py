@@ -13,6 +13,10 @@ import platformdirs
 from .errors import InputError
 
 DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
+DEFAULT_ISRCTN_URL = "https://www.isrctn.com/api"
+DEFAULT_CTIS_URL = "https://euclinicaltrials.eu/ctis-public-api"
+# The registries a refresh asks, by code (trials.registries): ClinicalTrials.gov, ISRCTN, EU CTIS.
+ALL_REGISTRIES = ("ctgov", "isrctn", "ctis")
 APP_NAME = "ms-stemcell-trials"
 # robots.txt asks for Crawl-delay: 1; the API documents no rate limit.
 DEFAULT_REQUEST_INTERVAL = 1.0
@@ -40,6 +44,11 @@ class Settings:
     # Off by default: an upload is then the uploader's own view, and the shared data changes
     # only through the registry or the operator's `trials import`.
     shared_imports: bool = False
+    isrctn_url: str = DEFAULT_ISRCTN_URL
+    ctis_url: str = DEFAULT_CTIS_URL
+    # Which registries a refresh asks (TRIALS_REGISTRIES): all of them unless told otherwise,
+    # for a deployment that can reach only some, or an offline demo of one.
+    registries: tuple[str, ...] = ALL_REGISTRIES
 
     @property
     def store_path(self) -> Path:
@@ -50,6 +59,9 @@ class Settings:
         folder = os.environ.get("TRIALS_CACHE_DIR", "").strip()
         return cls(
             api_url=_api_url(os.environ.get("TRIALS_API_URL")),
+            isrctn_url=_api_url(os.environ.get("TRIALS_ISRCTN_URL"), "TRIALS_ISRCTN_URL", DEFAULT_ISRCTN_URL),
+            ctis_url=_api_url(os.environ.get("TRIALS_CTIS_URL"), "TRIALS_CTIS_URL", DEFAULT_CTIS_URL),
+            registries=_registries(os.environ.get("TRIALS_REGISTRIES")),
             cache_dir=Path(folder) if folder else default_cache_dir(),
             request_interval=_interval(os.environ.get("TRIALS_REQUEST_INTERVAL")),
             user_agent=os.environ.get("TRIALS_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
@@ -83,16 +95,28 @@ def _interval(text: str | None) -> float:
     return seconds
 
 
-def _api_url(text: str | None) -> str:
-    """TRIALS_API_URL: an http(s) address with a host (unset: the registry's own)."""
+def _api_url(text: str | None, name: str = "TRIALS_API_URL", default: str = DEFAULT_API_URL) -> str:
+    """A registry's address setting: an http(s) address with a host (unset: the registry's own)."""
     if text is None or not text.strip():
-        return DEFAULT_API_URL
+        return default
     url = text.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"TRIALS_API_URL must be an http:// or https:// address such as {DEFAULT_API_URL}, "
+        raise InputError(f"{name} must be an http:// or https:// address such as {default}, "
                          f"not {without_credentials(url)[:60]!r}.")
     return url
+
+
+def _registries(text: str | None) -> tuple[str, ...]:
+    """TRIALS_REGISTRIES: registry codes separated by commas (unset: all of them)."""
+    if text is None or not text.strip():
+        return ALL_REGISTRIES
+    codes = tuple(dict.fromkeys(c.strip().lower() for c in text.split(",") if c.strip()))
+    unknown = [c for c in codes if c not in ALL_REGISTRIES]
+    if unknown or not codes:
+        raise InputError(f"TRIALS_REGISTRIES must list registries from {', '.join(ALL_REGISTRIES)} "
+                         f"separated by commas, not {text.strip()[:60]!r}.")
+    return codes
 
 
 _ON, _OFF = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")

@@ -166,6 +166,10 @@ class Study:
     official_title: str = ""
     acronym: str = ""
     overall_status: str = ""  # ClinicalTrials.gov's status values are the model's vocabulary
+    # How the status was found when the registry has no field of that vocabulary, in words a
+    # reader can check against the record ("ISRCTN has no status field: worked out from the
+    # recruitment dates, recruitment ended on 2024-08-19"); "" for ClinicalTrials.gov's own field.
+    status_basis: str = ""
     last_known_status: str = ""
     why_stopped: str = ""
     last_verified: str = ""  # when the sponsor last confirmed the record
@@ -201,6 +205,11 @@ class Study:
     # summary", "arm description"), in record order; names of people, sites and sponsors and
     # cited papers are left out. The flags read listings' own wording here.
     texts: tuple[tuple[str, str], ...] = ()
+    # The same trial's numbers in other registries, as this record names them, normalised by
+    # ``trials.ids`` (a EudraCT number is StudyId("euctr", "2019-001549-42")): records are merged
+    # on them (``trials.analysis.merge``).
+    other_ids: tuple[StudyId, ...] = ()
+    funders: tuple[str, ...] = ()  # who pays for the trial, where the registry says (ISRCTN)
 
     @property
     def title(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
+from ..errors import ApiBadResponse
 from ..model import Study, StudyId
 from ..store.sqlite import Store
 
@@ -75,3 +76,30 @@ class Registry:
     refresh: Callable[..., RefreshResult]
     import_file: Callable[[Store, Path], ImportResult]  # a downloaded file -> the store
     check: Callable[[Settings], list[Check]]  # the live smoke test
+
+
+# -- what a listing must prove before the store believes it (every registry) ---------------
+
+# Studies leave a registry one by one (withdrawn records are kept, renamed ids redirect); a
+# refresh that would remove more than this share of a registry's stored studies is refused.
+MAX_DROP_SHARE = 0.05
+MIN_DROP_REFUSED = 10  # below this many, a drop is never implausible
+
+
+def check_drop_plausible(registry: str, dropped: int, stored: int, full: bool) -> None:
+    """Raise ListingRefused when a complete listing would drop an implausible share of the
+    ``stored`` studies of ``registry`` (its name)."""
+    if dropped >= MIN_DROP_REFUSED and dropped > MAX_DROP_SHARE * stored:
+        asked = "`trials refresh --full`" if full else "this refresh"
+        raise ListingRefused(registry, f"{asked} would remove {dropped:,} of the {stored:,} stored "
+                             f"{registry} studies (more than {MAX_DROP_SHARE:.0%}), which the registry "
+                             "never does at once")
+
+
+class ListingRefused(ApiBadResponse):
+    """A listing the store will not believe; the stored data stays exactly as it was."""
+
+    def __init__(self, registry: str, problem: str) -> None:
+        super().__init__(f"{problem}. Nothing was changed: {registry}'s stored data stays as it was. "
+                         "Try again later; if it keeps happening, check the registry's address "
+                         "setting and `trials check`.")

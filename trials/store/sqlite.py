@@ -198,6 +198,19 @@ class NewStudy:
 
 
 @dataclass(frozen=True)
+class RegistryDates:
+    """How fresh one registry's stored data is, for registries other than ClinicalTrials.gov
+    (whose dates are the store's own, below): each registry is asked on its own, and the
+    data-age line gives each its own date."""
+
+    registry: str
+    data_timestamp: str | None  # the registry's data version, or when it was asked
+    fetched_at: str | None  # when that data arrived here
+    checked_at: str | None  # when the registry was last asked whether anything changed
+    source: str | None  # "ISRCTN API at https://..."
+
+
+@dataclass(frozen=True)
 class StoreInfo:
     """What the store holds and how fresh it is."""
 
@@ -216,6 +229,7 @@ class StoreInfo:
     # The set of fields full records were last fetched with (the adapter's DETAILS_VERSION): a
     # field added since is missing from every stored full record until they are fetched again.
     detailed_with: str | None = None
+    others: tuple[RegistryDates, ...] = ()  # the other registries asked so far, by code
 
     @property
     def is_empty(self) -> bool:
@@ -466,7 +480,15 @@ class Store:
             tracking_since=meta.get("tracking_since"),
             listed_with=meta.get("listed_with"),
             detailed_with=meta.get("detailed_with"),
+            others=tuple(_registry_dates(meta)),
         )
+
+    def registry_meta(self, registry: str) -> dict[str, str]:
+        """What an adapter keeps about its own registry (``Writer.set_registry_meta``)."""
+        with self._reading() as conn:
+            rows = conn.execute("SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\'",
+                                (registry.replace("_", "\\_") + ":%",)).fetchall()
+        return {key.split(":", 1)[1]: value for key, value in rows}
 
     def stem_cell_studies(self) -> list[StoredStudy]:
         """Every stored multiple sclerosis stem-cell study."""
@@ -614,6 +636,14 @@ class Store:
             yield
         finally:
             lock.release()
+
+
+def _registry_dates(meta: dict[str, str]) -> list[RegistryDates]:
+    """The dates of each registry that keeps its meta under "code:key"."""
+    codes = sorted({key.split(":", 1)[0] for key in meta if ":" in key})
+    return [RegistryDates(code, *(meta.get(f"{code}:{k}") for k in ("data_timestamp", "fetched_at",
+                                                                        "checked_at", "source")))
+            for code in codes]
 
 
 def _record(text: str) -> dict | None:
@@ -780,6 +810,11 @@ class Writer:
     def put_sponsor_check(self, registry: str, check: SponsorCheck) -> None:
         self._conn.execute("INSERT OR REPLACE INTO sponsor_checks VALUES (?, ?, ?, ?)",
                            (registry, check.sponsor, check.checked_at, json.dumps([list(p) for p in check.paying])))
+
+    def set_registry_meta(self, registry: str, **values: str) -> None:
+        """An adapter's own meta: ``data_timestamp``, ``fetched_at``, ``checked_at`` and
+        ``source`` (read back in ``StoreInfo.others``), and any of its own keys."""
+        self.set_meta(**{f"{registry}:{key}": value for key, value in values.items()})
 
     def set_meta(self, **values: str) -> None:
         self._conn.executemany(

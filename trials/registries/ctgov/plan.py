@@ -35,10 +35,11 @@ from ...config import Settings, without_credentials
 from ...errors import ApiBadResponse, ApiError
 from ...model import CTGOV, Study, StudyId
 from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
-from ..base import SHOWN_REASONS, Progress, RefreshResult
+from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
 from .api import Client
 from .record import bounded, is_nct_id, raw_nct_id, read_study, refusal, study_id
 
+NAME = "ClinicalTrials.gov"
 MS_QUERY = {"query.cond": "multiple sclerosis"}
 
 # API v2 piece names for the cheap first pass over all MS studies. Titles and intervention
@@ -143,7 +144,7 @@ def refresh(
     from_file = {i.value for i in store.imported_ids(CTGOV)}
     known = {k: v for k, v in store.last_updates(CTGOV).items() if k not in from_file}
     if from_api and _moment(version.data_timestamp) < _moment(info.data_timestamp):
-        raise ListingRefused(f"ClinicalTrials.gov's data version {version.data_timestamp} is older than the "
+        raise ListingRefused(NAME, f"ClinicalTrials.gov's data version {version.data_timestamp} is older than the "
                              f"stored {info.data_timestamp}")
     # A stored date later than the registry's own data is wrong (a forged or broken record):
     # starting the listing there would never fetch a real change again.
@@ -194,7 +195,7 @@ def refresh(
         dropped = writer.keep_only_seen(CTGOV, drop_imported=full) if proven else 0
         # Only the registry's own studies count: imported ones it never listed may go freely.
         gone = len(known) - writer.remaining(CTGOV, API)
-        _check_drop_plausible(gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
+        check_drop_plausible(NAME, gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
         writer.set_meta(
             data_timestamp=version.data_timestamp,
             api_version=version.api_version,
@@ -252,12 +253,6 @@ def _accepted(records: Iterable[Any], refused: _Refused) -> Iterator[dict]:
 
 # -- what the listing must prove before the store believes it ------------------------------
 
-# Studies leave the registry one by one (withdrawn records are kept, renamed ids redirect);
-# a refresh that would remove more than this share of the stored studies is refused.
-MAX_DROP_SHARE = 0.05
-MIN_DROP_REFUSED = 10  # below this many, a drop is never implausible
-
-
 def _moment(stamp: str | None) -> datetime:
     """A data version as a moment, whatever its spelling ("...Z", fractions); the earliest
     moment for none or an unreadable one (an older program's store is never refused)."""
@@ -272,26 +267,11 @@ def _check_listing_complete(total: int | None, received: int) -> None:
     ended early would make the store forget (a full refresh) or miss (an incremental one)
     the studies it never sent."""
     if total is None:
-        raise ListingRefused("ClinicalTrials.gov's listing did not say how many studies it holds "
+        raise ListingRefused(NAME, "ClinicalTrials.gov's listing did not say how many studies it holds "
                              "(no totalCount), so its end cannot be checked")
     if received < total:
-        raise ListingRefused(f"ClinicalTrials.gov's listing ended after {received:,} of the {total:,} "
+        raise ListingRefused(NAME, f"ClinicalTrials.gov's listing ended after {received:,} of the {total:,} "
                              "studies it announced")
-
-
-def _check_drop_plausible(dropped: int, stored: int, full: bool) -> None:
-    if dropped >= MIN_DROP_REFUSED and dropped > MAX_DROP_SHARE * stored:
-        asked = "`trials refresh --full`" if full else "this refresh"
-        raise ListingRefused(f"{asked} would remove {dropped:,} of the {stored:,} stored studies "
-                             f"(more than {MAX_DROP_SHARE:.0%}), which the registry never does at once")
-
-
-class ListingRefused(ApiBadResponse):
-    """A listing the store will not believe; the stored data stays exactly as it was."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(f"{problem}. Nothing was changed: the stored data stays as it was. Try again "
-                         "later; if it keeps happening, check TRIALS_API_URL and `trials check`.")
 
 
 # -- step 4: the sponsors' other listings -------------------------------------------------

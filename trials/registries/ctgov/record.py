@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from ...errors import InputError
+from ...ids import ids_of
 from ...model import (
     CTGOV,
     Arm,
@@ -325,4 +326,13 @@ def read_study(record: Any) -> Study:
         references=tuple(Reference(_text(r.get("pmid")), _text(r.get("type")), _text(r.get("citation")))
                          for r in _dicts(dig(protocol, "referencesModule", "references"))),
         texts=tuple(_own_words(protocol)),
+        other_ids=_other_ids(ident, study_id(nct_id)),
     )
+
+
+def _other_ids(ident: dict, own: StudyId) -> tuple[StudyId, ...]:
+    """The trial's numbers in other registries: the sponsor's and the secondary ids, where
+    EudraCT, ISRCTN and CTIS numbers are written (in any of their spellings)."""
+    written = [_text(dig(ident, "orgStudyIdInfo", "id")),
+               *(_text(i.get("id")) for i in _dicts(ident.get("secondaryIdInfos")))]
+    return ids_of(written, own)
