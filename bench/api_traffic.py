@@ -15,7 +15,7 @@ from common import (
     Traffic,
     load_ms_studies,
     naive_listing,
-    nct_id,
+    study_id,
     print_header,
     print_table,
     refresh_into,
@@ -55,7 +55,7 @@ def with_changes(studies: list[dict], percent: float, on: str) -> tuple[list[dic
         if i in chosen else study
         for i, study in enumerate(studies)
     ]
-    return changed, {nct_id(studies[i]) for i in chosen}
+    return changed, {study_id(studies[i]) for i in chosen}
 
 
 def traffic_row(name: str, used: Traffic, studies: int | str) -> list:
@@ -66,8 +66,8 @@ def references_cost() -> None:
     """Issue 19 asks the detail pass for ReferencesModule. The 2025 MS records carry no
     references, so the 2022 MSC records (which do, as the API sends them) stand in for the
     candidates' full records: one cold refresh with the module and one without, side by side."""
-    studies = {nct_id(s): s for s in load_ms_studies()}
-    studies.update((nct_id(s), s) for s in standin.load_corpus(shared_dir() / "ctgov" / "msc-2022" / "studies.jsonl"))
+    studies = {study_id(s): s for s in load_ms_studies()}
+    studies.update((study_id(s), s) for s in standin.load_corpus(shared_dir() / "ctgov" / "msc-2022" / "studies.jsonl"))
     rows = []
     for name, fields in (("without ReferencesModule", tuple(f for f in plan.DETAIL_FIELDS if f != "ReferencesModule")),
                          ("with ReferencesModule (now)", plan.DETAIL_FIELDS)):
@@ -110,7 +110,7 @@ def main() -> None:
         next_day = (date.fromisoformat(since) + timedelta(days=1)).isoformat()
         server.studies, changed_ids = with_changes(studies, args.changed_percent, next_day)
         server.data_timestamp = f"{next_day}T00:00:00"
-        boundary = sum(last_update(s) == since for s in studies if nct_id(s) not in changed_ids)
+        boundary = sum(last_update(s) == since for s in studies if study_id(s) not in changed_ids)
         mark = len(server.requests)
         incremental = refresh_into(folder, server.url)
         update = traffic(server, mark)

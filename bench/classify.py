@@ -65,16 +65,16 @@ def _roles_and_kinds(records: list[ev.Record], results: list[ev.Result]) -> None
     """Study roles against the hand labels and our own phrasings; kinds (whose cells, which
     tissue, which route) against the hand labels on each study's fullest record."""
     expected = ev.load_expected(ROLES_EXPECTED)
-    pairs = [(expected[r.nct_id].role, c.study_role) for r, c in results if r.nct_id in expected]
-    wrong = [f"  {r.nct_id} [{r.corpus}]: expected {expected[r.nct_id].role}, got {c.study_role or '-'}"
-             for r, c in results if r.nct_id in expected and c.study_role != expected[r.nct_id].role]
+    pairs = [(expected[r.study_id].role, c.study_role) for r, c in results if r.study_id in expected]
+    wrong = [f"  {r.study_id} [{r.corpus}]: expected {expected[r.study_id].role}, got {c.study_role or '-'}"
+             for r, c in results if r.study_id in expected and c.study_role != expected[r.study_id].role]
     phrasings = ev.load_role_phrasings(ROLE_PHRASINGS)
     got = [(p, classify(read_study(p.as_study())).study_role) for p in phrasings]
     wrong += [f"  phrasing {p.title!r}: expected {p.expected}, got {role or '-'}" for p, role in got
               if role != p.expected]
     for half in (ev.RULES, ev.HELD_OUT):
-        part = [(expected[r.nct_id].role, c.study_role) for r, c in results
-                if r.nct_id in expected and r.split == half]
+        part = [(expected[r.study_id].role, c.study_role) for r, c in results
+                if r.study_id in expected and r.split == half]
         _table(f"Study roles, split {half} ({len(part)} labelled records)", ev.role_scores(part))
     _table(f"Study roles, all labelled records ({len(pairs)})", ev.role_scores(pairs))
     _table(f"Study roles, phrasings written for the tests ({len(phrasings)}, {ROLE_PHRASINGS.name})",
@@ -84,10 +84,10 @@ def _roles_and_kinds(records: list[ev.Record], results: list[ev.Result]) -> None
 
     right = {"whose cells": [0, 0], "tissue": [0, 0], "route": [0, 0]}
     misses = []
-    for r in ev.fullest([r for r in records if r.nct_id in expected]):
+    for r in ev.fullest([r for r in records if r.study_id in expected]):
         study = read_study(r.study)
         kind = subtype(study, classify(study).labels)
-        e = expected[r.nct_id]
+        e = expected[r.study_id]
         checks = [("route", ev.routes_agree(e.routes, kind.routes), e.routes, kind.routes)]
         if e.donors is not None:
             checks.append(("whose cells", e.donors == tuple(sorted(kind.donors)), e.donors, kind.donors))
@@ -97,7 +97,7 @@ def _roles_and_kinds(records: list[ev.Record], results: list[ev.Result]) -> None
             right[name][0] += agrees
             right[name][1] += 1
             if not agrees:
-                misses.append(f"  {r.nct_id} [{r.corpus}] {name}: expected {', '.join(want) or 'not stated'}, "
+                misses.append(f"  {r.study_id} [{r.corpus}] {name}: expected {', '.join(want) or 'not stated'}, "
                               f"got {', '.join(have) or 'not stated'}")
     print("\nTherapy kind accuracy (fullest record of each labelled study):")
     for name, (ok, total) in right.items():
@@ -140,7 +140,7 @@ def main() -> int:
     for r, c in missed:
         expected = ";".join(t for t in THERAPY_TYPES if t in r.expected) or "-"
         got = ";".join(c.labels) or "-"
-        print(f"  {r.nct_id} [{r.corpus}, {r.split}] expected {expected} ms={r.expected_ms}, "
+        print(f"  {r.study_id} [{r.corpus}, {r.split}] expected {expected} ms={r.expected_ms}, "
               f"got {got} ms={c.is_ms}")
         print(f"      {describe(c)}")
         print(f"      title: {r.title}")

@@ -56,7 +56,7 @@ def load_ms_studies() -> list[dict]:
     return standin.load_corpus(path)
 
 
-def nct_id(study: dict) -> str:
+def study_id(study: dict) -> str:
     return study["protocolSection"]["identificationModule"]["nctId"]
 
 

@@ -156,18 +156,18 @@ def main(argv: list[str] | None = None) -> int:
     print("\nPre-screen verdicts over every study with criteria text:")
     for label, profile in PROFILES.items():
         verdicts: Counter[str] = Counter()
-        for nct_id, c in criteria.items():
+        for study_id, c in criteria.items():
             fit = assess(c, profile)
             verdicts[fit.verdict] += 1
             if fit.verdict != DOES_NOT_FIT:
                 continue
-            if nct_id in table:
-                if not hand_excludes(table[nct_id], c, profile):
+            if study_id in table:
+                if not hand_excludes(table[study_id], c, profile):
                     unsupported += 1
-                    print(f"  UNSUPPORTED {nct_id} for {label}: {fit.text}")
+                    print(f"  UNSUPPORTED {study_id} for {label}: {fit.text}")
             elif not all(r.source for r in fit.reasons if r.status == NO):
                 unsupported += 1
-                print(f"  NO SOURCE {nct_id} for {label}: {fit.text}")
+                print(f"  NO SOURCE {study_id} for {label}: {fit.text}")
         counts = ", ".join(f"{verdicts[v]} {v}" for v in VERDICTS)
         print(f"  {label}: {counts}")
     print(f"Unsupported 'does not fit' verdicts: {unsupported}.")

@@ -52,7 +52,7 @@ def main() -> None:
         flagged += 1
         per_rule.update(f.code for f in found)
         kinds = ";".join(labels) or "not a stem-cell study"
-        print(f"{record.nct_id}  [{record.corpus}, data of {when}]  {kinds}  {record.title}")
+        print(f"{record.study_id}  [{record.corpus}, data of {when}]  {kinds}  {record.title}")
         for flag in found:
             print(f"    - {flag.title}: {flag.reason}")
     print(f"\n{flagged} flagged records (a study in two corpora counts twice)")

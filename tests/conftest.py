@@ -43,15 +43,15 @@ def bundled_records() -> list[dict]:
         return [s["record"] for s in json.load(fh)["studies"]]
 
 
-def by_id(studies: list[dict], nct_id: str) -> dict:
-    return next(s for s in studies if s["protocolSection"]["identificationModule"]["nctId"] == nct_id)
+def by_id(studies: list[dict], study_id: str) -> dict:
+    return next(s for s in studies if s["protocolSection"]["identificationModule"]["nctId"] == study_id)
 
 
-def study(nct_id: str, **status) -> dict:
+def study(study_id: str, **status) -> dict:
     """A minimal study in the v2 shape (the shape of the ms-2025-09 records)."""
     return {
         "protocolSection": {
-            "identificationModule": {"nctId": nct_id, "briefTitle": f"Study {nct_id}"},
+            "identificationModule": {"nctId": study_id, "briefTitle": f"Study {study_id}"},
             "statusModule": {
                 "overallStatus": status.get("status", "RECRUITING"),
                 "lastUpdatePostDateStruct": {"date": status.get("updated", "2025-01-01")},
@@ -61,9 +61,9 @@ def study(nct_id: str, **status) -> dict:
     }
 
 
-def sid(nct_id: str) -> StudyId:
+def sid(study_id: str) -> StudyId:
     """A ClinicalTrials.gov study's id in the store."""
-    return StudyId("ctgov", nct_id)
+    return StudyId("ctgov", study_id)
 
 
 def put(writer: Writer, record: dict, classified: Classified, **kw) -> bool:
@@ -116,13 +116,13 @@ def trials_env(cache_dir: Path, api_url: str = "http://127.0.0.1:9/api/v2") -> d
             "TRIALS_API_URL": api_url, "TRIALS_REQUEST_INTERVAL": "0"}
 
 
-def hostile_study(nct_id: str = "NCT00000001", title: str | None = None) -> dict:
+def hostile_study(study_id: str = "NCT00000001", title: str | None = None) -> dict:
     """A recruiting HSCT study for MS in the real v2 shape (modelled on BEAT-MS,
     NCT04047628), whose registry text carries what a page or terminal must not act on:
     web and e-mail addresses, Markdown, control characters and bidi overrides."""
     return {"protocolSection": {
         "identificationModule": {
-            "nctId": nct_id,
+            "nctId": study_id,
             "briefTitle": title if title is not None else (
                 "Stem cells for MS \x1b[31mRED\x1b[0m \u202eTXET\u202c \x07 see http://title.evil.example/a,"
                 " www.title-evil.example or write to title@evil.example"),

@@ -242,7 +242,7 @@ def test_desktop_table_card_and_csv(served, desktop):
     raw = Path(download_info.value.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert sorted(r["nct_id"] for r in rows) == sorted(want["nct_id"])
+    assert sorted(r["study_id"] for r in rows) == sorted(want["study_id"])
     assert {r["data_timestamp"] for r in rows} == {"2025-09-25T00:00:00"}
 
     box = desktop.locator("[data-testid='stSelectbox']").filter(has_text="Read about one study")
@@ -330,8 +330,8 @@ def test_comparison_from_a_link(served, tall):
     table = page.locator("[data-testid='stTable']")
     table.wait_for(timeout=20_000)
     text = table.inner_text()
-    for nct_id in ids:
-        assert nct_id in text
+    for study_id in ids:
+        assert study_id in text
     for question in ("Therapy", "Design", "EDSS limits", "Primary outcome", "Nearest open site", "Flags"):
         assert question in text
     assert "Completed" in text  # the second release's status of the MSC trial
@@ -466,8 +466,8 @@ def test_a_patients_journey_on_a_phone(served, phone):
         age=38, sex="female", ms_type="RRMS", edss=4.0)))
     assert page.get_by_text(re.compile(r"^Your pre-screen \(likely fits first, then nearest\)")).is_visible()
     # She opens the first study the list does not mark as having no contact.
-    reachable = [r.nct_id for r in found.rows.itertuples() if r.contacts_listed][0]
-    position = list(found.rows["nct_id"]).index(reachable)
+    reachable = [r.study_id for r in found.rows.itertuples() if r.contacts_listed][0]
+    position = list(found.rows["study_id"]).index(reachable)
     assert position < 10, "the first reachable study is beyond the phone list's first page"
     item = page.locator(".st-key-phone_list button").nth(position)
     skipped = page.locator(".st-key-phone_list [data-testid='stMarkdown']")
@@ -518,8 +518,8 @@ def test_a_neurologists_journey_on_a_desktop(served, desktop):
         journey.tap(page.get_by_role("button", name=re.compile(r"^Download (this study|these \d+ studies) as CSV")),
                     "csv")
     rows = list(csv.DictReader(io.StringIO(Path(download_info.value.path()).read_text("utf-8-sig"))))
-    assert sorted(r["nct_id"] for r in rows) == sorted(want["nct_id"])
-    assert {r["nct_id"]: r["data_timestamp"] for r in rows} == dict(zip(want["nct_id"], want["data_timestamp"]))
+    assert sorted(r["study_id"] for r in rows) == sorted(want["study_id"])
+    assert {r["study_id"]: r["data_timestamp"] for r in rows} == dict(zip(want["study_id"], want["data_timestamp"]))
     assert journey.taps <= 7
     assert not serious(page)
 

@@ -76,10 +76,10 @@ def test_what_changed_counts_the_studies_shown_and_the_phone_list_marks_them(two
     # Issue 18: the counts included studies the view hid, and pointed to a table a phone hides.
     _, _, second, _ = two_refreshes
     hsct = trials.search(second, trials.Query(filters=trials.Filters(therapies=("HSCT",)), since="2025-10-01"))
-    assert {c.nct_id for c in hsct.changes} >= {NUROWN, BEAT_MS}  # NurOwn (MSC) is not shown here
-    assert {c.nct_id for c in hsct.shown_changes} == {BEAT_MS}
+    assert {c.study_id for c in hsct.changes} >= {NUROWN, BEAT_MS}  # NurOwn (MSC) is not shown here
+    assert {c.study_id for c in hsct.shown_changes} == {BEAT_MS}
     assert hsct.changes_line == "Since 2025-10-01: 1 completed."
-    [beat] = [i for i in views.phone_list(hsct.rows, limit=len(hsct.rows)) if i.nct_id == BEAT_MS]
+    [beat] = [i for i in views.phone_list(hsct.rows, limit=len(hsct.rows)) if i.study_id == BEAT_MS]
     assert beat.details.startswith("**Changed: ")
 
 
@@ -97,7 +97,7 @@ def test_a_second_refresh_records_the_new_study_and_the_status_change(two_refres
     assert result.mode == "incremental" and result.status_changes == 1
     assert [n.id.value for n in second.new_studies] == [NUROWN]
     found = changed(second)
-    assert [(c.kind, c.nct_id) for c in found] == [("new", NUROWN), ("status", BEAT_MS)]
+    assert [(c.kind, c.study_id) for c in found] == [("new", NUROWN), ("status", BEAT_MS)]
     beat = found[1]
     assert (beat.old_status, beat.new_status, beat.data_timestamp) == ("RECRUITING", "COMPLETED",
                                                                         "2025-10-03T00:00:00")
@@ -115,7 +115,7 @@ def test_new_and_changed_studies_are_marked_in_the_csv(two_refreshes, tmp_path, 
     out = tmp_path / "since.csv"
     assert cli.main(["export", "--offline", "--since", first.info.fetched_at[:10], "-o", str(out)]) == 0
     with open(out, encoding="utf-8-sig") as fh:
-        rows = {r["nct_id"]: r for r in csv.DictReader(fh)}
+        rows = {r["study_id"]: r for r in csv.DictReader(fh)}
     assert rows[NUROWN]["changed"].startswith("new (first seen ")
     assert rows[BEAT_MS]["changed"].startswith("Recruiting → Completed (")
     assert sum(bool(r["changed"]) for r in rows.values()) == 2
@@ -234,10 +234,10 @@ def test_a_store_labelled_before_study_roles_gets_them_when_next_used(tmp_path):
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("schema_version", "1"), ("classifier_version", "1"),
             ("data_timestamp", "2025-09-25T00:00:00"), ("fetched_at", "2025-09-25T10:00:00Z")])
-        for nct_id in ("NCT06567197", "NCT04047628"):
+        for study_id in ("NCT06567197", "NCT04047628"):
             conn.execute("INSERT INTO studies VALUES (?, 'RECRUITING', '2025-01-01', ?, 0, 'HSCT', 1, 'e', "
                          "'2025-09-25T00:00:00', '2025-09-25T10:00:00Z')",
-                         (nct_id, json.dumps(by_id(records, nct_id))))
+                         (study_id, json.dumps(by_id(records, study_id))))
     roles = trials.current(Settings(cache_dir=tmp_path), offline=True).snapshot.table.set_index(
-        "nct_id")["study_role"]
+        "study_id")["study_role"]
     assert roles.to_dict() == {"NCT06567197": "follows treated people", "NCT04047628": "gives therapy"}

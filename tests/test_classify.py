@@ -44,7 +44,7 @@ HSCT, MSC, IPSC, OTHER = THERAPY_TYPES
 
 
 def make_study(
-    nct_id: str,
+    study_id: str,
     title: str = "",
     *,
     study_type: str | None = None,
@@ -57,7 +57,7 @@ def make_study(
     eligibility: str | None = None,
     meshes: tuple[dict, ...] = (),
 ) -> dict:
-    identification = {"nctId": nct_id, "briefTitle": title}
+    identification = {"nctId": study_id, "briefTitle": title}
     if official_title:
         identification["officialTitle"] = official_title
     protocol: dict[str, Any] = {
@@ -600,4 +600,4 @@ def test_evidence_is_quoted_from_the_record(records):
         texts = list(_strings(record.study))
         assert {e.label for e in c.evidence} == set(c.labels)
         for e in (*c.evidence, *([c.ms_evidence] if c.ms_evidence else [])):
-            assert any(e.phrase in t for t in texts), (record.nct_id, e)
+            assert any(e.phrase in t for t in texts), (record.study_id, e)

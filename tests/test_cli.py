@@ -62,7 +62,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
         assert rows and all("HSCT" in r["therapy_types"].split("; ") for r in rows)
         assert {r["data_timestamp"] for r in rows} == {"2025-09-25T00:00:00"}
-        beat = next(r for r in rows if r["nct_id"] == "NCT04047628")
+        beat = next(r for r in rows if r["study_id"] == "NCT04047628")
         assert beat["url"] == "https://clinicaltrials.gov/study/NCT04047628"
         assert beat["study_role"] == "gives therapy"
         # Only trials that give the therapy, unless asked otherwise (the page's default too).
@@ -247,7 +247,7 @@ def test_export_and_search_with_a_pre_screen(tmp_path, monkeypatch, capsys):
     columns = {"min_age", "max_age", "sex", "ms_types", "edss_min", "edss_max", "central_contact",
                "eligibility_criteria", "last_verified", "fit", "fit_reasons"}
     assert columns <= set(rows[0])
-    by = {r["nct_id"]: r for r in rows}
+    by = {r["study_id"]: r for r in rows}
     # NCT05116540 (recruiting): RRMS, age 18-75, EDSS 3.0-6.5 in its published criteria.
     assert by["NCT05116540"]["fit"] == "likely fits"
     assert (by["NCT05116540"]["ms_types"], by["NCT05116540"]["edss_min"]) == ("RRMS", "3.0")
@@ -408,22 +408,22 @@ def test_json_output_is_one_object_per_study_with_real_types_and_the_datas_age(m
     first = found["studies"][0]
     assert isinstance(first["enrollment"], int) and isinstance(first["distance_km"], int)
     assert isinstance(first["min_age"], int)  # whole years, as in the CSV
-    assert first["url"] == f"https://clinicaltrials.gov/study/{first['nct_id']}"
+    assert first["url"] == f"https://clinicaltrials.gov/study/{first['study_id']}"
     assert all("MSC" in s["therapy_types"] for s in found["studies"])
 
-    assert main(["show", "--offline", first["nct_id"], "--format", "json"]) == 0
+    assert main(["show", "--offline", first["study_id"], "--format", "json"]) == 0
     [shown] = json.loads(capsys.readouterr().out)["studies"]
-    assert shown["nct_id"] == first["nct_id"] and shown["enrollment"] == first["enrollment"]
+    assert shown["study_id"] == first["study_id"] and shown["enrollment"] == first["enrollment"]
     status = shown["card"]["sections"][0]["lines"][0]
     assert status["label"] == "Status" and status["source"] == "overall status"
 
-    second = found["studies"][1]["nct_id"]
-    assert main(["compare", "--offline", first["nct_id"], second, "--format", "json"]) == 0
+    second = found["studies"][1]["study_id"]
+    assert main(["compare", "--offline", first["study_id"], second, "--format", "json"]) == 0
     compared = json.loads(capsys.readouterr().out)["studies"]
-    assert [c["study"] for c in compared] == [first["nct_id"], second]
+    assert [c["study"] for c in compared] == [first["study_id"], second]
     assert compared[0]["Registry record"] == first["url"]
     out = tmp_path / "compare.json"  # -o is honoured with --format json too
-    assert main(["compare", "--offline", first["nct_id"], second, "--format", "json", "-o", str(out)]) == 0
+    assert main(["compare", "--offline", first["study_id"], second, "--format", "json", "-o", str(out)]) == 0
     assert json.loads(out.read_text(encoding="utf-8"))["studies"] == compared and capsys.readouterr().out == ""
 
 

@@ -26,8 +26,8 @@ DERIVED_ONLY = "NCT04040387"  # one DERIVED reference, no posted results
 BACKGROUND_ONLY = "NCT05032404"  # one BACKGROUND reference, no posted results
 
 
-def record(nct_id: str) -> dict:
-    return copy.deepcopy(by_id(json.loads(FULL_RECORDS.read_text()), nct_id))
+def record(study_id: str) -> dict:
+    return copy.deepcopy(by_id(json.loads(FULL_RECORDS.read_text()), study_id))
 
 
 def card(raw: dict) -> str:
@@ -90,13 +90,13 @@ def test_a_summary_record_does_not_claim_there_are_no_results():
 
 def test_table_columns_and_the_filter():
     entries = [entry(record(n), labels=("MSC",)) for n in (RESULTS_AND_PAPERS, DERIVED_ONLY, BACKGROUND_ONLY)]
-    df = build_table(entries).set_index("nct_id")
+    df = build_table(entries).set_index("study_id")
     assert df.loc[RESULTS_AND_PAPERS, "results_posted"] == "2020-10-26"
     assert df.loc[DERIVED_ONLY, "results_posted"] == ""
     assert df.loc[DERIVED_ONLY, "publications"] == "https://pubmed.ncbi.nlm.nih.gov/36305584/"
     assert df.loc[BACKGROUND_ONLY, "publications"] == ""  # background is not a publication of results
     kept = filters.apply(df.reset_index(), Filters(with_results=True, gives_therapy=False).values())
-    assert sorted(kept["nct_id"]) == [RESULTS_AND_PAPERS, DERIVED_ONLY]
+    assert sorted(kept["study_id"]) == [RESULTS_AND_PAPERS, DERIVED_ONLY]
 
 
 @pytest.mark.parametrize("link, on", [({"results": ["yes"]}, True), ({"results": ["false"]}, False), ({}, False)])
@@ -114,12 +114,12 @@ def test_the_cli_filter_and_csv_columns(tmp_path, monkeypatch):
     assert main(["import", str(MSC_2022)]) == 0
     out = tmp_path / "all.csv"
     assert main(["export", "--offline", "--no-gives-therapy", "-o", str(out)]) == 0
-    every = {r["nct_id"]: r for r in csv.DictReader(out.read_text("utf-8-sig").splitlines())}
+    every = {r["study_id"]: r for r in csv.DictReader(out.read_text("utf-8-sig").splitlines())}
     assert every["NCT01854957"]["publications"].count("https://pubmed.ncbi.nlm.nih.gov/") == 2
     assert every["NCT03355365"]["publications"] == "" and every["NCT03355365"]["results_posted"] == ""
     with_results = tmp_path / "with.csv"
     assert main(["export", "--offline", "--no-gives-therapy", "--with-results", "-o", str(with_results)]) == 0
-    kept = {r["nct_id"] for r in csv.DictReader(with_results.read_text("utf-8-sig").splitlines())}
+    kept = {r["study_id"] for r in csv.DictReader(with_results.read_text("utf-8-sig").splitlines())}
     assert "NCT01854957" in kept and "NCT03355365" not in kept
     assert kept == {n for n, r in every.items() if r["results_posted"] or r["publications"]}
 

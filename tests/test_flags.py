@@ -108,14 +108,14 @@ def test_health_economics_costs_in_a_university_record_are_not_a_charge():
 
 # -- rule 2: a company offering treatment for MS next to other conditions ------------------
 
-@pytest.mark.parametrize("nct_id, other", [
+@pytest.mark.parametrize("study_id, other", [
     ("NCT02795052", "Stroke"),  # bone marrow stem cells for 26 neurological conditions
     ("NCT02939859", "Autoimmune"),  # adipose stromal vascular fraction
     ("NCT01453764", "Nervous System Diseases"),  # adipose stromal cells
     ("NCT01364246", "Neuromyelitis Optica"),  # umbilical cord MSC, single group
 ])
-def test_company_offering_cells_for_several_conditions_is_flagged(ms, nct_id, other):
-    study = by_id(ms, nct_id)
+def test_company_offering_cells_for_several_conditions_is_flagged(ms, study_id, other):
+    study = by_id(ms, study_id)
     assert COMPANY in codes(study, MS_DATE)
     text = reason(study, MS_DATE, COMPANY)
     assert "registry class INDUSTRY" in text and "1 site" in text and other in text
@@ -136,11 +136,11 @@ def test_a_comparison_group_clears_the_company_rule(ms):
 
 # -- rule 3: status unknown, or not verified for years while open --------------------------
 
-@pytest.mark.parametrize("nct_id", ["NCT02157064", "NCT03069170", "NCT02587715"])
-def test_unknown_status_of_a_clinic_listing_is_flagged(ms, nct_id):
+@pytest.mark.parametrize("study_id", ["NCT02157064", "NCT03069170", "NCT02587715"])
+def test_unknown_status_of_a_clinic_listing_is_flagged(ms, study_id):
     # StemGenex (adipose SVF), Stem Cells Arabia (class OTHER, a company by its name),
     # Novo Cellular Medicine Institute (cord MSC with "liberation therapy")
-    assert STALE in codes(by_id(ms, nct_id), MS_DATE)
+    assert STALE in codes(by_id(ms, study_id), MS_DATE)
 
 
 def test_the_last_known_status_is_named_when_the_record_has_it(msc):
@@ -176,7 +176,7 @@ def test_withdrawn_studies_and_posted_results_are_not_overdue(ms):
 
 # -- academic, hospital and public trials are never hit -----------------------------------
 
-@pytest.mark.parametrize("nct_id", [
+@pytest.mark.parametrize("study_id", [
     "NCT00716066",  # Fred Hutchinson: HSCT for MS and 18 other conditions, one site
     "NCT01854957",  # MESEMS Italy (Antonio Uccelli): UNKNOWN status, no results
     "NCT01815632",  # North Bristol NHS Trust: UNKNOWN
@@ -184,8 +184,8 @@ def test_withdrawn_studies_and_posted_results_are_not_overdue(ms):
     "NCT04674280",  # EBMT (NETWORK): UNKNOWN
     "NCT00927108",  # Thai Ministry of Public Health: MS with Alzheimer's and Parkinson's
 ])
-def test_named_academic_and_public_trials_are_not_flagged(ms, nct_id):
-    assert flags(by_id(ms, nct_id), MS_DATE) == ()
+def test_named_academic_and_public_trials_are_not_flagged(ms, study_id):
+    assert flags(by_id(ms, study_id), MS_DATE) == ()
 
 
 def test_a_hospital_trial_still_open_years_later_is_not_flagged(msc):
@@ -233,7 +233,7 @@ def test_flags_are_frozen_and_every_reason_is_plain_text(ms):
 def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):
     df = build_table([entry(by_id(ms, n), "2025-09-25T00:00:00")
                       for n in ("NCT02157064", "NCT06267781")])  # StemGenex; San Raffaele
-    cells = df.set_index("nct_id")["flags"]
+    cells = df.set_index("study_id")["flags"]
     assert cells["NCT02157064"] == LIST_SEPARATOR.join(
         ["status not confirmed for years", "ended long ago, no results posted"])
     assert cells["NCT06267781"] == ""

@@ -31,10 +31,10 @@ from trials.store.sqlite import FILE, SCHEMA_VERSION, Classified, Store
 from .conftest import BASE, FULL_RECORDS, MSC_2022, REPO, put, sid
 
 # A hematopoietic stem-cell study in the shape of the ms-2025-09 records (built from BEAT-MS).
-def hsct(nct_id: object = "NCT00000001", status: str = "RECRUITING", updated: str = "2025-08-29",
+def hsct(study_id: object = "NCT00000001", status: str = "RECRUITING", updated: str = "2025-08-29",
          version_holder: str | None = None) -> dict:
     study = {"protocolSection": {
-        "identificationModule": {"nctId": nct_id,
+        "identificationModule": {"nctId": study_id,
                                  "briefTitle": "Autologous Hematopoietic Stem Cell Transplant for MS"},
         "statusModule": {"overallStatus": status, "lastUpdatePostDateStruct": {"date": updated}},
         "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
@@ -58,8 +58,8 @@ def write(tmp_path, name: str, studies: list, lines: bool = False):
     return path
 
 
-def status_of(store, nct_id):
-    return store.study(sid(nct_id)).record["protocolSection"]["statusModule"]["overallStatus"]
+def status_of(store, study_id):
+    return store.study(sid(study_id)).record["protocolSection"]["statusModule"]["overallStatus"]
 
 
 # -- structure: depth, size, shapes ------------------------------------------------------
@@ -383,10 +383,10 @@ def test_a_version_1_store_is_migrated_and_keeps_its_data(tmp_path):
     path = tmp_path / "trials.sqlite3"
     with sqlite3.connect(path) as conn:
         conn.executescript(V1_SCHEMA)
-        for nct_id, stamp, fetched in (("NCT00000001", "2025-09-25T00:00:00", "2025-09-25T10:00:00Z"),
+        for study_id, stamp, fetched in (("NCT00000001", "2025-09-25T00:00:00", "2025-09-25T10:00:00Z"),
                                        ("NCT00000002", "2022-10-07T00:00:00", "2025-09-26T08:00:00Z")):
             conn.execute("INSERT INTO studies VALUES (?, 'RECRUITING', '2025-08-29', ?, 1, 'HSCT', 1, "
-                         "'HSCT', ?, ?)", (nct_id, json.dumps(hsct(nct_id)), stamp, fetched))
+                         "'HSCT', ?, ?)", (study_id, json.dumps(hsct(study_id)), stamp, fetched))
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("schema_version", "1"), ("data_timestamp", "2022-10-07T00:00:00"),
             ("fetched_at", "2025-09-26T08:00:00Z"), ("checked_at", "2025-09-25T10:00:00Z"),

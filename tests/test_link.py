@@ -216,7 +216,7 @@ def test_sites_recruiting_is_unknown_without_site_statuses():
     df = build_table([stored("NCT00000001", ["HSCT"], "RECRUITING", country="Italy", site_status="RECRUITING"),
                       stored("NCT00000002", ["HSCT"], "RECRUITING", country="Italy"),  # no site status
                       stored("NCT00000003", ["HSCT"], "RECRUITING", country="Italy", site_status="COMPLETED")])
-    by_id = df.set_index("nct_id")["recruiting_sites"]
+    by_id = df.set_index("study_id")["recruiting_sites"]
     assert by_id["NCT00000001"] == 1 and by_id["NCT00000003"] == 0
     assert by_id.isna()["NCT00000002"]
     shown = for_display(df).set_index("url")["recruiting_sites"]
@@ -228,7 +228,7 @@ def test_the_phone_list_names_therapy_status_places_and_role():
                            title="**Bold** [x](http://evil)"), study_role="gives therapy")
     df = build_table([study])
     [item] = views.phone_list(df)
-    assert item.nct_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
+    assert item.study_id == "NCT00000001" and item.title == "**Bold** [x](http://evil)"
     assert item.details == (
         'HSCT and MSC · :color[**Recruiting now**]{foreground="#007A5A"} (record updated 2025\\-01\\-01) · Italy · '
         'Gives the therapy · no phone or e-mail in the stored record')

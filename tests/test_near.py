@@ -88,7 +88,7 @@ def site(city: str, country: str, status: str = "RECRUITING", geo_point=None, fa
 
 
 def table(*rows: tuple[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({"nct_id": [r[0] for r in rows], "overall_status": [r[1] for r in rows]})
+    return pd.DataFrame({"study_id": [r[0] for r in rows], "overall_status": [r[1] for r in rows]})
 
 
 def test_studies_rank_by_their_nearest_open_site():
@@ -103,7 +103,7 @@ def test_studies_rank_by_their_nearest_open_site():
                ("NCT00000003", "RECRUITING"), ("NCT00000004", "RECRUITING"))
     near = nearby.rank(df, sites, geo.locate("Milan, Italy"))
     ranked = near.table
-    assert list(ranked["nct_id"]) == ["NCT00000002", "NCT00000001", "NCT00000004", "NCT00000003"]
+    assert list(ranked["study_id"]) == ["NCT00000002", "NCT00000001", "NCT00000004", "NCT00000003"]
     turin = ranked.iloc[0]
     assert turin["nearest_site"] == "Hospital of Turin, Turin, Italy"
     assert turin["nearest_site_status"] == "Not yet recruiting"  # said so
@@ -115,7 +115,7 @@ def test_studies_rank_by_their_nearest_open_site():
     # the study with no open site at all.
     assert ranked.iloc[2:]["distance_km"].isna().all()
     assert ranked.iloc[2]["nearest_site"].endswith("Tiny Hamlet, Italy") and ranked.iloc[3]["nearest_site"] == ""
-    unplaced = [s for s in near.sites if s.nct_id == "NCT00000004"]
+    unplaced = [s for s in near.sites if s.study_id == "NCT00000004"]
     assert unplaced[0].distance_text.startswith("distance unknown")
 
 
@@ -184,7 +184,7 @@ def test_export_near_adds_the_distance_columns_nearest_first(imported, capsys):
     assert all(r["nearest_site_status"] in ("Recruiting", "Not yet recruiting") for r in rows)
     studies = {s["protocolSection"]["identificationModule"]["nctId"]: s for s in load_jsonl(MSC_2022)}
     for r in rows:
-        trial = read_study(studies[r["nct_id"]])
+        trial = read_study(studies[r["study_id"]])
         assert trial.overall_status in nearby.OPEN_STATUSES
         assert any(s.city and s.city in r["nearest_site"] for s in trial.sites)
     assert "within 2,500 km of Milan, Italy" in capsys.readouterr().err
@@ -294,7 +294,7 @@ def test_one_ordering_rule_likely_fits_first_then_nearest():
     assert set(df["fit"]) <= set(prescreen.VERDICTS)
     near = nearby.rank(df, sites, geo.locate("Milan, Italy"))
     # Turin is nearest but does not fit; of the likely fits, Lyon (about 340 km) before Rome.
-    assert list(near.table["nct_id"]) == ["NCT00000003", "NCT00000001", "NCT00000002"]
+    assert list(near.table["study_id"]) == ["NCT00000003", "NCT00000001", "NCT00000002"]
     assert "likely fits first, then nearest" in near.message
     assert "nearest first" in nearby.rank(df.drop(columns="fit"), sites, geo.locate("Milan, Italy")).message
 
@@ -303,7 +303,7 @@ def test_an_unknown_fit_value_sorts_last_instead_of_raising():
     sites = {"NCT00000001": (site("Rome", "Italy"),), "NCT00000002": (site("Turin", "Italy"),)}
     df = table(("NCT00000001", "RECRUITING"), ("NCT00000002", "RECRUITING"))
     df["fit"] = [None, "likely fits"]
-    assert list(nearby.rank(df, sites, geo.locate("Milan, Italy")).table["nct_id"]) == ["NCT00000002", "NCT00000001"]
+    assert list(nearby.rank(df, sites, geo.locate("Milan, Italy")).table["study_id"]) == ["NCT00000002", "NCT00000001"]
 
 
 def test_a_blank_line_in_registry_text_keeps_each_site_on_one_list_line():

@@ -54,7 +54,7 @@ def data() -> Snapshot:
 
 
 def ids(result) -> list[str]:
-    return list(result.rows["nct_id"])
+    return list(result.rows["study_id"])
 
 
 def test_the_steps_run_in_their_documented_order(data):

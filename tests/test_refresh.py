@@ -184,9 +184,9 @@ def test_api_down_leaves_the_store_as_it_was(store, standin):
 
 
 # A hematopoietic stem-cell study in the shape of the ms-2025-09 records (built from BEAT-MS).
-def hsct_study(nct_id: str) -> dict:
+def hsct_study(study_id: str) -> dict:
     return {"protocolSection": {
-        "identificationModule": {"nctId": nct_id,
+        "identificationModule": {"nctId": study_id,
                                  "briefTitle": "Autologous Hematopoietic Stem Cell Transplant for MS"},
         "statusModule": {"overallStatus": "RECRUITING",
                          "lastUpdatePostDateStruct": {"date": "2025-08-29"}},

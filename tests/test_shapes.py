@@ -93,9 +93,9 @@ def _break(record: dict, path: str, value: object) -> dict:
      "conditions is the text 'Multiple Sclerosis', not a list"),
 ])
 def test_a_field_of_the_wrong_type_refuses_the_record_and_says_where(real, path, value, reason):
-    nct_id = real["protocolSection"]["identificationModule"]["nctId"]
+    study_id = real["protocolSection"]["identificationModule"]["nctId"]
     found = refusal(_break(real, path, value))
-    assert found is not None and found.startswith(f"{nct_id}: ") and found.endswith(reason)
+    assert found is not None and found.startswith(f"{study_id}: ") and found.endswith(reason)
 
 
 def test_new_fields_new_enum_values_and_nulls_are_not_refused(real):

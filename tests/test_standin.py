@@ -19,11 +19,11 @@ pytestmark = pytest.mark.slow  # every test starts an HTTP server
 from .conftest import FULL_RECORDS, MS_2025, MSC_2022
 
 
-def tiny_study(nct_id: str, status: str = "RECRUITING", updated: str = "2024-01-15", **identification: Any) -> dict:
+def tiny_study(study_id: str, status: str = "RECRUITING", updated: str = "2024-01-15", **identification: Any) -> dict:
     """A small study with the shape of NCT00000147 in ms-2025-09 (sparse, dates without type)."""
     return {
         "protocolSection": {
-            "identificationModule": {"nctId": nct_id, "briefTitle": f"Study {nct_id}", **identification},
+            "identificationModule": {"nctId": study_id, "briefTitle": f"Study {study_id}", **identification},
             "statusModule": {"overallStatus": status, "lastUpdatePostDateStruct": {"date": updated}},
             "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
             "armsInterventionsModule": {
@@ -63,7 +63,7 @@ def ms_studies() -> list[dict]:
     return corpus_or_skip(MS_2025)
 
 
-def nct_ids(studies: list[dict]) -> list[str]:
+def study_ids(studies: list[dict]) -> list[str]:
     return [study["protocolSection"]["identificationModule"]["nctId"] for study in studies]
 
 
@@ -117,9 +117,9 @@ def test_filters_and_sort_apply_to_the_corpus() -> None:
         recruiting = client.get("/studies", params={"filter.overallStatus": "RECRUITING,UNKNOWN"}).json()
         by_alias = client.get("/studies", params={"filter.ids": "nct99"}).json()
         newest = client.get("/studies", params={"sort": "LastUpdatePostDate:desc", "fields": "NCTId"}).json()
-    assert nct_ids(recruiting["studies"]) == ["NCT00000001", "NCT00000003", "NCT00000004"]
-    assert nct_ids(by_alias["studies"]) == ["NCT00000004"]
-    assert nct_ids(newest["studies"]) == ["NCT00000003", "NCT00000002", "NCT00000001", "NCT00000004"]
+    assert study_ids(recruiting["studies"]) == ["NCT00000001", "NCT00000003", "NCT00000004"]
+    assert study_ids(by_alias["studies"]) == ["NCT00000004"]
+    assert study_ids(newest["studies"]) == ["NCT00000003", "NCT00000002", "NCT00000001", "NCT00000004"]
 
 
 def test_fail_next_then_normal_answers() -> None:
@@ -171,7 +171,7 @@ def test_load_corpus_later_files_win_and_result_is_sorted(tmp_path: Path) -> Non
     )
     (tmp_path / "b.json").write_text(json.dumps([newer]), encoding="utf-8")
     studies = load_corpus(tmp_path / "a.jsonl", tmp_path / "b.json")
-    assert nct_ids(studies) == ["NCT00000001", "NCT00000002"]
+    assert study_ids(studies) == ["NCT00000001", "NCT00000002"]
     assert studies[1] == newer
 
 
@@ -182,7 +182,7 @@ def test_paging_with_default_page_size_walks_the_whole_corpus(ms_studies: list[d
     with serving(ms_studies) as (_, client):
         pages = walk(client, fields="NCTId")
     assert all(len(page) == 10 for page in pages[:-1]) and len(pages[-1]) == len(ms_studies) % 10
-    assert nct_ids([study for page in pages for study in page]) == nct_ids(ms_studies)
+    assert study_ids([study for page in pages for study in page]) == study_ids(ms_studies)
 
 
 def test_paging_with_1000_and_oversized_page_size(ms_studies: list[dict]) -> None:
@@ -223,7 +223,7 @@ def test_later_page_with_changed_parameters_is_400(ms_studies: list[dict]) -> No
         )
     assert changed.status_code == 400 and changed.headers["content-type"].startswith("text/plain")
     assert resized.status_code == 200
-    assert nct_ids(resized.json()["studies"]) == nct_ids(ms_studies[10:60])
+    assert study_ids(resized.json()["studies"]) == study_ids(ms_studies[10:60])
 
 
 def test_fields_projection_on_recorded_studies(ms_studies: list[dict]) -> None:
@@ -242,7 +242,7 @@ def test_filter_ids_and_whole_batch_rejection(ms_studies: list[dict]) -> None:
     with serving(ms_studies) as (_, client):
         found = client.get("/studies", params={"filter.ids": "NCT04047628,nct3477500|NCT00273364"}).json()
         rejected = client.get("/studies", params={"filter.ids": "NCT04047628,NCT0404762X"})
-    assert nct_ids(found["studies"]) == ["NCT00273364", "NCT03477500", "NCT04047628"]
+    assert study_ids(found["studies"]) == ["NCT00273364", "NCT03477500", "NCT04047628"]
     assert rejected.status_code == 400 and "incorrect format" in rejected.text
 
 
@@ -261,7 +261,7 @@ def test_filter_advanced_last_update_range(ms_studies: list[dict]) -> None:
             "/studies", params={"filter.advanced": "AREA[LastUpdatePostDate]RANGE[2025-09-01,MAX]", "countTotal": "true"}
         ).json()
     assert body["totalCount"] == len(expected) > 0
-    assert nct_ids(body["studies"]) == nct_ids(expected)
+    assert study_ids(body["studies"]) == study_ids(expected)
     assert since["totalCount"] == sum(updated(s) >= "2025-09-01" for s in ms_studies)
 
 
@@ -271,7 +271,7 @@ def test_fetch_recorded_study_and_alias(ms_studies: list[dict]) -> None:
         beat_ms = client.get("/studies/NCT04047628")
         alias = client.get("/studies/NCT05712863", follow_redirects=True)
     assert beat_ms.status_code == 200
-    assert beat_ms.json() == next(s for s in ms_studies if nct_ids([s]) == ["NCT04047628"])
+    assert beat_ms.json() == next(s for s in ms_studies if study_ids([s]) == ["NCT04047628"])
     assert alias.status_code == 200 and alias.history[0].status_code == 301
     assert alias.json()["protocolSection"]["identificationModule"]["nctId"] == "NCT03103880"
 

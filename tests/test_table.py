@@ -32,13 +32,13 @@ def parsed(*flags: str, **options: str | list[str]) -> Filters:
     return Query.from_cli(parser.parse_args(argv)).filters
 
 
-def stored(nct_id, labels, status, phases=(), country="", study_type="INTERVENTIONAL",
+def stored(study_id, labels, status, phases=(), country="", study_type="INTERVENTIONAL",
            title="A study", enrollment=None, site_status=""):
     """A study as the table reads it, from a record shaped like the real v2 records (see
     shared/ctgov/README.md)."""
     record = {"protocolSection": {
-        "identificationModule": {"nctId": nct_id, "briefTitle": title},
-        "statusModule": {"overallStatus": status, "lastUpdatePostDateStruct": {"date": "2025-01-0" + nct_id[-1]}},
+        "identificationModule": {"nctId": study_id, "briefTitle": title},
+        "statusModule": {"overallStatus": status, "lastUpdatePostDateStruct": {"date": "2025-01-0" + study_id[-1]}},
         "designModule": {"studyType": study_type, "phases": list(phases),
                          **({"enrollmentInfo": {"count": enrollment}} if enrollment is not None else {})},
         "conditionsModule": {"conditions": ["Multiple Sclerosis"]},
@@ -64,22 +64,22 @@ def df():
 
 
 def ids(frame: pd.DataFrame) -> list[str]:
-    return sorted(frame["nct_id"])
+    return sorted(frame["study_id"])
 
 
 def test_table_has_the_documented_columns_and_values(df):
-    required = ["nct_id", "title", "therapy_types", "therapy_evidence", "overall_status", "phases",
+    required = ["study_id", "title", "therapy_types", "therapy_evidence", "overall_status", "phases",
                 "study_type", "conditions", "interventions", "sponsor", "start_date",
                 "primary_completion_date", "enrollment", "countries", "locations", "last_update",
                 "url", "data_timestamp"]
     assert set(required) <= set(df.columns)
-    first = df.set_index("nct_id").loc["NCT00000001"]
+    first = df.set_index("study_id").loc["NCT00000001"]
     assert first["url"] == "https://clinicaltrials.gov/study/NCT00000001"
     assert first["enrollment"] == 156 and first["recruiting_sites"] == 1
     assert first["locations"] == "Hospital, Town, United States (RECRUITING)"
-    assert pd.isna(df.set_index("nct_id").loc["NCT00000004", "enrollment"])  # 99999999 = unknown
-    assert df.set_index("nct_id").loc["NCT00000003", "therapy_types"] == "MSC; Other stem cell"
-    assert list(df["nct_id"][:2]) == ["NCT00000005", "NCT00000004"]  # newest update first
+    assert pd.isna(df.set_index("study_id").loc["NCT00000004", "enrollment"])  # 99999999 = unknown
+    assert df.set_index("study_id").loc["NCT00000003", "therapy_types"] == "MSC; Other stem cell"
+    assert list(df["study_id"][:2]) == ["NCT00000005", "NCT00000004"]  # newest update first
     eligibility = ["min_age", "max_age", "sex", "ms_types", "edss_min", "edss_max", "central_contact",
                    "eligibility_criteria", "last_verified"]
     assert set(eligibility) <= set(df.columns)  # always present, empty when the record has none

@@ -25,12 +25,12 @@ from trials.store.sqlite import SponsorCheck
 from .conftest import MS_2025, MSC_2022, by_id, entry, load_jsonl
 
 
-def _ms_2025(nct_id: str) -> dict:
-    return copy.deepcopy(by_id(load_jsonl(MS_2025), nct_id))
+def _ms_2025(study_id: str) -> dict:
+    return copy.deepcopy(by_id(load_jsonl(MS_2025), study_id))
 
 
-def _msc_2022(nct_id: str) -> dict:
-    return copy.deepcopy(by_id(load_jsonl(MSC_2022), nct_id))
+def _msc_2022(study_id: str) -> dict:
+    return copy.deepcopy(by_id(load_jsonl(MSC_2022), study_id))
 
 
 def _card(record: dict, data_timestamp: str = "2025-09-25T00:00:00", **kw) -> str:

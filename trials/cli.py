@@ -77,7 +77,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
 
     show = commands.add_parser("show", help="print one study in full",
                                description="Print one or more studies in full.")
-    show.add_argument("nct_ids", nargs="+", metavar="NCT...")
+    show.add_argument("study_ids", nargs="+", metavar="ID...")
     _add_format(show, "text", each="the CSV's columns and its card")
     _add_offline(show)
 
@@ -87,7 +87,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
         "does and for whom, its status and the data's age, what it found, the nearest open site "
         "(with --near) or its contacts, questions to ask, and the registry link as text and QR "
         "code. Pre-screen answers (--age, --sex, --ms-type, --edss) are printed only when given.")
-    sheet.add_argument("nct_id", metavar="NCT...")
+    sheet.add_argument("study_id", metavar="ID...")
     sheet.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.pdf",
                        help="the PDF to write; - for standard output")
     sheet.add_argument("--paper", choices=("a4", "letter"), default="a4", help="paper size (default a4)")
@@ -105,7 +105,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="2 to 4 studies side by side",
                                   description="Print 2 to 4 studies side by side, or write them "
                                   "to CSV.")
-    compare.add_argument("nct_ids", nargs="+", metavar="NCT...",
+    compare.add_argument("study_ids", nargs="+", metavar="ID...",
                          help="the studies, e.g. NCT04047628 NCT03477500 (or NCT1,NCT2)")
     compare.add_argument("--near", metavar='"CITY, COUNTRY"', help="add each study's nearest open site")
     compare.add_argument("--output", "-o", type=Path, metavar="FILE.csv",

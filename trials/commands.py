@@ -153,7 +153,7 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
             "~": df["distance_approximate"].map(lambda v: "~" if v == "yes" else "")} if near else {}),
         **({"Fit": df["fit"]} if fit else {}),
         **({"Changed": df["changed"].str.slice(0, 30)} if changed else {}),
-        "NCT id": df["nct_id"],
+        "NCT id": df["study_id"],
         "Therapy": df["therapy_types"],
         "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"] + df["status_caution"].map(lambda c: " (?)" if c else ""),
@@ -200,7 +200,7 @@ def _feed(args: argparse.Namespace, settings: trials.Settings) -> None:
 
 
 def _compare(args: argparse.Namespace, settings: trials.Settings) -> None:
-    query = trials.Query(compare=trials.parse_compare(args.nct_ids),  # bad ids fail before any work
+    query = trials.Query(compare=trials.parse_compare(args.study_ids),  # bad ids fail before any work
                          near=trials.parse_place(args.near))
     result = trials.search(_data(settings, args.offline).snapshot, query)
     if result.unused:
@@ -238,9 +238,9 @@ def _entry(settings: trials.Settings, data: trials.Current, study_id: trials.Stu
 
 
 def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
-    ids = [trials.parse_study_id(i) for i in args.nct_ids]
+    ids = [trials.parse_study_id(i) for i in args.study_ids]
     data = _data(settings, args.offline)
-    table = data.snapshot.table.set_index("nct_id", drop=False)
+    table = data.snapshot.table.set_index("study_id", drop=False)
     shown = []
     for study_id in ids:
         card = detail.study_card(_entry(settings, data, study_id))
@@ -257,7 +257,7 @@ def _show(args: argparse.Namespace, settings: trials.Settings) -> None:
 
 
 def _sheet(args: argparse.Namespace, settings: trials.Settings) -> None:
-    study_id = trials.parse_study_id(args.nct_id)  # a bad id fails before any work
+    study_id = trials.parse_study_id(args.study_id)  # a bad id fails before any work
     query, unused = _asked(args)
     data = _data(settings, args.offline)
     entry = _entry(settings, data, study_id)

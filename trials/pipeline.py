@@ -154,8 +154,8 @@ class Result:
     @property
     def shown_changes(self) -> tuple[Change, ...]:
         """The changes to the studies in ``rows``: what the view's counts count."""
-        shown = set(self.rows["nct_id"])
-        return tuple(c for c in self.changes if c.nct_id in shown)
+        shown = set(self.rows["study_id"])
+        return tuple(c for c in self.changes if c.study_id in shown)
 
     @property
     def changes_line(self) -> str | None:
@@ -223,10 +223,10 @@ def _comparison(snapshot: Snapshot, query: Query, origin: geo.Origin | None) -> 
         return None
     nearest: dict[str, str] | None = None
     if origin is not None:
-        chosen = snapshot.table[snapshot.table["nct_id"].isin(query.compare)]
+        chosen = snapshot.table[snapshot.table["study_id"].isin(query.compare)]
         nearest = {}
         for site in nearby.rank(chosen, snapshot.sites, origin).sites:  # nearest first
-            nearest.setdefault(site.nct_id, f"{site.name}: {site.distance_text}, {site.status_text.lower()}")
+            nearest.setdefault(site.study_id, f"{site.name}: {site.distance_text}, {site.status_text.lower()}")
     return comparison([snapshot.entries[i] for i in query.compare], snapshot.table, nearest)
 
 
@@ -280,7 +280,7 @@ def about_one(snapshot: Snapshot, query: Query, study_id: str) -> AboutOne:
     """The query's answers and place applied to one study, whatever its filters say: steps
     2 and 4 of ``search`` on that study's row alone (a sheet is about that study)."""
     origin, unused = _place(query)
-    rows = snapshot.table[snapshot.table["nct_id"] == study_id]
+    rows = snapshot.table[snapshot.table["study_id"] == study_id]
     if not query.profile.is_empty:
         rows = prescreen.add_fit(rows, snapshot.criteria, query.profile)
     row = rows.iloc[0] if len(rows) else None

@@ -39,7 +39,7 @@ class Snapshot:
     refreshes saw, and how fresh it all is."""
 
     table: pd.DataFrame
-    entries: Mapping[str, Entry]  # by the table's ``nct_id``
+    entries: Mapping[str, Entry]  # by the table's ``study_id``
     info: StoreInfo
     changes: tuple[StatusChange, ...] = ()
     new_studies: tuple[NewStudy, ...] = ()  # first stored after tracking began

@@ -28,22 +28,22 @@ RULES, HELD_OUT = "rules", "held-out"
 MS_STEM_CELL = "MS stem-cell study"
 
 
-def split_of(nct_id: str) -> str:
+def split_of(study_id: str) -> str:
     """The half a study belongs to: a fixed function of its id."""
-    return HELD_OUT if hashlib.sha256(nct_id.encode()).digest()[0] % 2 else RULES
+    return HELD_OUT if hashlib.sha256(study_id.encode()).digest()[0] % 2 else RULES
 
 
 @dataclass(frozen=True)
 class Record:
     corpus: str
     study: dict
-    nct_id: str
+    study_id: str
     expected: frozenset[str]  # no label row means not a stem-cell study
     expected_ms: bool | None  # None: no label row, MS status unknown
 
     @property
     def split(self) -> str:
-        return split_of(self.nct_id)
+        return split_of(self.study_id)
 
     @property
     def title(self) -> str:
@@ -64,11 +64,11 @@ def load_records(ctgov: Path) -> list[Record]:
         labels = {row["nct_id"]: row for row in csv.DictReader(fh)}
     records = []
     for corpus, study in _read_studies(ctgov):
-        nct_id = str(raw_nct_id(study))
-        row = labels.get(nct_id)
+        study_id = str(raw_nct_id(study))
+        row = labels.get(study_id)
         expected = frozenset(filter(None, row["labels"].split(";"))) if row else frozenset()
         expected_ms = row["is_ms"] == "true" if row else None
-        records.append(Record(corpus, study, nct_id, expected, expected_ms))
+        records.append(Record(corpus, study, study_id, expected, expected_ms))
     return records
 
 
@@ -173,7 +173,7 @@ OTHER_ROUTE = "other"  # the labels' word for intranasal and surgical routes
 
 @dataclass(frozen=True)
 class Expected:
-    nct_id: str
+    study_id: str
     role: str
     donors: tuple[str, ...] | None  # None: not asked (neither HSCT nor MSC)
     tissues: tuple[str, ...] | None  # None: not an MSC study
@@ -204,8 +204,8 @@ def fullest(records: list[Record]) -> list[Record]:
     for r in records:
         if r.corpus == FULL_RECORDS:
             continue
-        if r.nct_id not in chosen or r.corpus == "msc-2022":
-            chosen[r.nct_id] = r
+        if r.study_id not in chosen or r.corpus == "msc-2022":
+            chosen[r.study_id] = r
     return list(chosen.values())
 
 

@@ -23,7 +23,7 @@ STATUS = "status"
 
 @dataclass(frozen=True)
 class Change:
-    nct_id: str  # the table's id of the study
+    study_id: str  # the table's id of the study
     title: str
     url: str  # its registry record
     kind: str  # NEW or STATUS
@@ -73,14 +73,14 @@ def changes_since(table: pd.DataFrame, status_changes: Iterable[StatusChange],
                   new_studies: Iterable[NewStudy], since: str | None = None) -> list[Change]:
     """The changes to the studies in ``table`` seen after ``since`` (all when None), newest first."""
     rows = {i: (title, url, stamp) for i, title, url, stamp
-            in zip(table["nct_id"], table["title"], table["url"], table["data_timestamp"], strict=True)}
+            in zip(table["study_id"], table["title"], table["url"], table["data_timestamp"], strict=True)}
     out = [Change(n.id.value, *rows[n.id.value][:2], NEW, n.first_seen, data_timestamp=rows[n.id.value][2])
            for n in new_studies if n.id.value in rows and (since is None or n.first_seen > since)]
     out += [Change(c.id.value, *rows[c.id.value][:2], STATUS, c.seen_at, c.old_status, c.new_status,
                    c.data_timestamp)
             for c in status_changes if c.id.value in rows and (since is None or c.seen_at > since)]
     # Newest first; at one moment new studies before status changes, then by NCT id.
-    out.sort(key=lambda c: c.nct_id)
+    out.sort(key=lambda c: c.study_id)
     return sorted(out, key=lambda c: (c.seen_at, c.kind == NEW), reverse=True)
 
 
@@ -88,7 +88,7 @@ def mark_changed(df: pd.DataFrame, changes: list[Change]) -> pd.DataFrame:
     """``df`` with a ``changed`` column: what changed for each study, empty when nothing did."""
     marks: dict[str, list[str]] = {}
     for c in sorted(changes, key=lambda c: c.seen_at):
-        marks.setdefault(c.nct_id, []).append(c.mark)
+        marks.setdefault(c.study_id, []).append(c.mark)
     marked = df.copy()
-    marked["changed"] = [" then ".join(marks.get(i, ())) for i in marked["nct_id"]]
+    marked["changed"] = [" then ".join(marks.get(i, ())) for i in marked["study_id"]]
     return marked

@@ -75,7 +75,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Criteria:
-    nct_id: str
+    study_id: str
     has_text: bool
     sex: str  # the registry's ALL, FEMALE, MALE; "" when not stated
     age_structured: Limit | None
@@ -590,7 +590,7 @@ def read_criteria(study: Study) -> Criteria:
 
 
 @lru_cache(maxsize=16_384)  # the table and the pre-screen read the same studies; the work is the regexes
-def _read(nct_id: str, e: Eligibility) -> Criteria:
+def _read(study_id: str, e: Eligibility) -> Criteria:
     parsed = sentences(e.criteria)
     items: list[Item] = []
 
@@ -641,7 +641,7 @@ def _read(nct_id: str, e: Eligibility) -> Criteria:
 
     items += other_items(parsed)
     return Criteria(
-        nct_id=nct_id,
+        study_id=study_id,
         has_text=bool(parsed),
         sex=e.sex,
         age_structured=age_structured,

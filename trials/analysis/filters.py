@@ -17,7 +17,7 @@ from .classify import GIVES
 from .status import split
 
 # Columns the search words look in.
-SEARCHED = ("nct_id", "title", "conditions", "interventions", "sponsor", "locations",
+SEARCHED = ("study_id", "title", "conditions", "interventions", "sponsor", "locations",
             "therapy_evidence", "therapy_kind")
 
 

@@ -260,7 +260,7 @@ def _sponsor_pay_flag(study: Study, sponsor: _Sponsor, elsewhere: SponsorCheck |
     others = [p for p in elsewhere.paying if p[0] != study.id.value] if elsewhere else []
     if elsewhere is None or not others:
         return None
-    named = "; ".join(f"{nct_id} (its {field} says \u201c{phrase}\u201d)" for nct_id, phrase, field in others[:3])
+    named = "; ".join(f"{study_id} (its {field} says \u201c{phrase}\u201d)" for study_id, phrase, field in others[:3])
     more = f" and {len(others) - 3} more" if len(others) > 3 else ""
     return Flag(SPONSOR_PAY, (
         f"Other ClinicalTrials.gov listings of the {sponsor.words} ask participants to pay: "

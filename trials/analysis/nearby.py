@@ -34,7 +34,7 @@ NEAR_COLUMNS = ("distance_km", "distance_approximate", "nearest_site", "nearest_
 class SiteAt:
     """One site of one study, placed (or not) and measured (or not)."""
 
-    nct_id: str
+    study_id: str
     facility: str
     city: str
     country: str
@@ -83,13 +83,13 @@ def parse_within(value: object) -> float | None:
     return km
 
 
-def place_sites(nct_id: str, study_status: str, sites: Iterable[Site]) -> list[SiteAt]:
+def place_sites(study_id: str, study_status: str, sites: Iterable[Site]) -> list[SiteAt]:
     """A study's sites with their status, contact and place."""
     placed = []
     for site in sites:
         where = geo.place_site(site)
         placed.append(SiteAt(
-            nct_id=nct_id, facility=site.facility, city=site.city, country=site.country,
+            study_id=study_id, facility=site.facility, city=site.city, country=site.country,
             status=site.status or study_status, status_is_study=not site.status,
             study_status=study_status,
             contact="; ".join(t for t in (c.text for c in site.contacts) if t),
@@ -102,8 +102,8 @@ def place_sites(nct_id: str, study_status: str, sites: Iterable[Site]) -> list[S
 
 def all_sites(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]]) -> list[SiteAt]:
     """Every site of the studies in ``df``, in the table's order."""
-    return [s for nct_id, status in zip(df["nct_id"], df["overall_status"], strict=True)
-            for s in place_sites(nct_id, status, sites_by_id.get(nct_id, ()))]
+    return [s for study_id, status in zip(df["study_id"], df["overall_status"], strict=True)
+            for s in place_sites(study_id, status, sites_by_id.get(study_id, ()))]
 
 
 def measured(sites: Iterable[SiteAt], origin: geo.Origin) -> list[SiteAt]:
@@ -142,9 +142,9 @@ def rank(df: pd.DataFrame, sites_by_id: Mapping[str, tuple[Site, ...]], origin: 
     open_sites = [s for s in measured(all_sites(df, sites_by_id), origin) if s.is_open]
     nearest: dict[str, SiteAt] = {}
     for site in open_sites:  # nearest first, so the first seen per study is its nearest
-        nearest.setdefault(site.nct_id, site)
+        nearest.setdefault(site.study_id, site)
     ranked = df.copy()
-    chosen = [nearest.get(i) for i in ranked["nct_id"]]
+    chosen = [nearest.get(i) for i in ranked["study_id"]]
     ranked["distance_km"] = pd.array(
         [round(s.distance_km) if s and s.distance_km is not None else None for s in chosen], dtype="Int64")
     ranked["distance_approximate"] = [
@@ -189,6 +189,6 @@ def _message(ranked: pd.DataFrame, open_sites: list[SiteAt], origin: geo.Origin,
         return lead + ("None of these studies has a site open to new participants whose place is "
                        f"known, so none can be measured {where}.")
     named = "; ".join(f"{s.name} ({s.distance_text}, {s.country or 'country not given'}, "
-                      f"{s.status_text.lower()}, {s.nct_id})" for s in known[:NEAREST_ANYWHERE])
+                      f"{s.status_text.lower()}, {s.study_id})" for s in known[:NEAREST_ANYWHERE])
     return lead + (f"No study here has a site open to new participants {where}. The nearest open "
                    f"sites anywhere: {named}.")

@@ -302,7 +302,7 @@ def assess(c: Criteria, profile: Profile, status: str = "", status_caution: str 
 def add_fit(df: pd.DataFrame, criteria: Mapping[str, Criteria], profile: Profile) -> pd.DataFrame:
     """``df`` with ``fit`` and ``fit_reasons`` columns, likely fits first (rows are never dropped)."""
     fits = [assess(criteria[n], profile, status, caution) if n in criteria else None
-            for n, status, caution in zip(df["nct_id"], df["overall_status"], df["status_caution"], strict=True)]
+            for n, status, caution in zip(df["study_id"], df["overall_status"], df["status_caution"], strict=True)]
     out = df.copy()
     out["fit"] = [f.verdict if f else ASK for f in fits]
     out["fit_reasons"] = [f.text if f else "The stored record could not be read." for f in fits]

@@ -61,7 +61,7 @@ def entry_of(stored: StoredStudy, study: Study, sponsor_check: SponsorCheck | No
                  stored.fetched_at, stored.source, stored.is_full, sponsor_check)
 
 COLUMNS = (
-    "nct_id",
+    "study_id",
     "title",
     "therapy_types",
     "therapy_evidence",
@@ -148,7 +148,7 @@ def _eligibility(study: Study) -> dict:
 def row(entry: Entry) -> dict:
     study = entry.study
     return {
-        "nct_id": study.id.value,
+        "study_id": study.id.value,
         "title": study.title,
         "therapy_types": LIST_SEPARATOR.join(entry.labels),
         "therapy_evidence": entry.evidence,
@@ -191,4 +191,4 @@ def build_table(entries: Iterable[Entry]) -> pd.DataFrame:
     df["recruiting_sites"] = df["recruiting_sites"].astype("Int64")
     for column in ("min_age", "max_age", "edss_min", "edss_max"):
         df[column] = df[column].astype("Float64")
-    return df.sort_values(["last_update", "nct_id"], ascending=[False, True], ignore_index=True)
+    return df.sort_values(["last_update", "study_id"], ascending=[False, True], ignore_index=True)

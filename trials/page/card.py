@@ -18,9 +18,9 @@ def picker(snapshot: trials.Snapshot, rows: pd.DataFrame) -> None:
 
 
 def _fit_reasons(rows: pd.DataFrame, study_id: str) -> None:
-    if "fit" not in rows or study_id not in set(rows["nct_id"]):
+    if "fit" not in rows or study_id not in set(rows["study_id"]):
         return
-    row = rows[rows["nct_id"] == study_id].iloc[0]
+    row = rows[rows["study_id"] == study_id].iloc[0]
     st.subheader(f"Your pre-screen: {row['fit']}", anchor=False)
     st.markdown(plain.md_escape(trials.VERDICT_MEANING[row["fit"]]))
     for reason in row["fit_reasons"].splitlines():
@@ -65,9 +65,9 @@ def dialog(snapshot: trials.Snapshot, result: trials.Result, study_id: str) -> N
     st.header(plain.md_escape(plain.clip(card.title, plain.TITLE_LIMIT)), anchor=False)
     if len(card.title) > plain.TITLE_LIMIT:
         full_text("Show the full title", card.title)
-    st.markdown(f"[{card.nct_id} on ClinicalTrials.gov]({card.url}) · registry record, "
+    st.markdown(f"[{card.study_id} on ClinicalTrials.gov]({card.url}) · registry record, "
                 "with the full description and any results")
-    _fit_reasons(rows, card.nct_id)
+    _fit_reasons(rows, card.study_id)
     for section in card.sections:
         st.subheader(section.title, anchor=False)
         st.markdown(detail.section_markdown(section))

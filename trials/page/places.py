@@ -28,7 +28,7 @@ def near_sites(result: trials.Result) -> None:
             st.markdown(site_map.sites_markdown(near.sites))
         with st.container(key="near_sites_table"):
             st.dataframe(site_map.sites_frame(near.sites), hide_index=True, width="stretch",
-                         column_config={"nct_id": "Study", "site": "Site", "city": "City",
+                         column_config={"study_id": "Study", "site": "Site", "city": "City",
                                         "country": "Country", "status": "Site status",
                                         "distance": "Distance", "contact": "Contact"})
 

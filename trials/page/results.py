@@ -31,8 +31,8 @@ def phone_list(view: views.View) -> None:
     items = view.items if st.session_state.get("show_all") else view.items[:views.MAX_PHONE_ITEMS]
     with st.container(key="phone_list"):
         for item in items:
-            st.button(plain.md_escape(item.title), key=f"open_{item.nct_id}", type="tertiary",
-                      on_click=state.open_study, args=(item.nct_id,))
+            st.button(plain.md_escape(item.title), key=f"open_{item.study_id}", type="tertiary",
+                      on_click=state.open_study, args=(item.study_id,))
             st.markdown(item.details)
         if len(items) < len(view.items):
             st.button(f"Show all {plain.count(len(view.items), 'study', 'studies')}", key="show_all_button",
@@ -46,7 +46,7 @@ def _pick_from_grid() -> None:
 
 
 def desktop_table(view: views.View) -> None:
-    st.session_state.view_ids = [item.nct_id for item in view.items]
+    st.session_state.view_ids = [item.study_id for item in view.items]
     with st.container(key="desktop_table"):
         st.dataframe(
             view.table, hide_index=True, width="stretch", key=state.grid_key(),

@@ -99,7 +99,7 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
     ``table`` is the classified table (one row per study); ``nearest`` maps a study's id to
     its nearest open site with the distance, when a place was given.
     """
-    rows = table.set_index("nct_id")
+    rows = table.set_index("study_id")
     columns: dict[str, list[str]] = {}
     questions: list[str] = []
     for entry in entries:

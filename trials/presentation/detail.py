@@ -56,7 +56,7 @@ class SiteRow:
 
 @dataclass(frozen=True)
 class Card:
-    nct_id: str
+    study_id: str
     title: str
     url: str
     sections: tuple[Section, ...]
@@ -369,7 +369,7 @@ def study_card(entry: Entry) -> Card:
     warning = (_flag_section(found, cited),) if found else ()
     therapy = _therapy_section(entry, cited)
     return Card(
-        nct_id=trial.id.value,
+        study_id=trial.id.value,
         title=trial.title,
         url=trial.url,
         sections=(
@@ -495,7 +495,7 @@ def sites_for_page(card: Card) -> list[SiteRow]:
 def card_data(card: Card) -> dict[str, Any]:
     """The card as plain data, for ``trials show --format json``: every line with its source."""
     return {
-        "nct_id": card.nct_id, "title": card.title, "url": card.url, "is_full": card.is_full,
+        "study_id": card.study_id, "title": card.title, "url": card.url, "is_full": card.is_full,
         "sections": [{
             "title": section.title,
             "contacts": [c.text for c in section.contacts],
@@ -512,7 +512,7 @@ def card_data(card: Card) -> dict[str, Any]:
 
 def card_text(card: Card) -> str:
     """The card for a terminal (the caller makes it terminal-safe)."""
-    out = [f"{card.nct_id}  {card.title}", card.url]
+    out = [f"{card.study_id}  {card.title}", card.url]
     for section in card.sections:
         out += ["", section.title.upper()]
         out += [f"  Contact: {c.text}" for c in section.contacts]

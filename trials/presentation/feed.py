@@ -89,14 +89,14 @@ def atom_feed(changes: list[Change], *, updated: str, data_age: str) -> bytes:
     add(feed, "link", href="https://clinicaltrials.gov/", rel="related")
     for c in changes:
         entry = add(feed, "entry")
-        add(entry, "id", f"{FEED_ID}:{c.kind}:{c.nct_id}:{c.seen_at}")
-        add(entry, "title", f"{c.nct_id} {c.headline}")
+        add(entry, "id", f"{FEED_ID}:{c.kind}:{c.study_id}:{c.seen_at}")
+        add(entry, "title", f"{c.study_id} {c.headline}")
         add(entry, "updated", _utc(c.seen_at))
         add(entry, "link", href=c.url, rel="alternate", type="text/html")
         if c.kind == NEW:
-            text = f"{c.nct_id} appeared in the data on {c.seen_at[:10]}: {c.title}."
+            text = f"{c.study_id} appeared in the data on {c.seen_at[:10]}: {c.title}."
         else:
-            text = (f"{c.nct_id}: status changed from {status_words(c.old_status)} "
+            text = (f"{c.study_id}: status changed from {status_words(c.old_status)} "
                     f"({c.old_status}) to {status_words(c.new_status)} ({c.new_status}), "
                     f"seen on {c.seen_at[:10]}.")
         if c.data_timestamp:

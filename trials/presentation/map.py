@@ -37,11 +37,11 @@ def map_points(sites: Iterable[SiteAt]) -> pd.DataFrame:
     """Placed sites for a map: where, status group, and a label ("Bergen: Recruiting now") on as
     many points as fit without overlapping, open sites labelled first."""
     placed = sorted((s for s in sites if s.lat is not None), key=lambda s: not s.is_open)
-    rows = [{"nct_id": s.nct_id, "lat": s.lat, "lon": s.lon, "status": status_group(s.status),
+    rows = [{"study_id": s.study_id, "lat": s.lat, "lon": s.lon, "status": status_group(s.status),
              "place": ", ".join(p for p in (s.city, s.country) if p), "site": s.name,
              "position": "city centre (approximate)" if s.approximate else "site coordinates"}
             for s in placed]
-    points = pd.DataFrame(rows, columns=["nct_id", "lat", "lon", "status", "place", "site", "position"])
+    points = pd.DataFrame(rows, columns=["study_id", "lat", "lon", "status", "place", "site", "position"])
     points["label"] = _spaced_labels(points)
     return points
 
@@ -79,14 +79,14 @@ def map_extent(points: pd.DataFrame, origin: geo.Origin | None = None) -> dict:
 def sites_frame(sites: Iterable[SiteAt]) -> pd.DataFrame:
     """One row a site, for a table a person reads: status, place, distance, contact."""
     return pd.DataFrame(
-        [{"nct_id": s.nct_id, "site": s.facility, "city": s.city, "country": s.country,
+        [{"study_id": s.study_id, "site": s.facility, "city": s.city, "country": s.country,
           "status": s.status_text, "distance": s.distance_text, "contact": s.contact} for s in sites],
-        columns=["nct_id", "site", "city", "country", "status", "distance", "contact"])
+        columns=["study_id", "site", "city", "country", "status", "distance", "contact"])
 
 
 def sites_markdown(sites: Iterable[SiteAt]) -> str:
     """The same sites as text a phone can read aloud and tap (``detail.site_markdown``)."""
-    return "\n".join(detail.site_markdown((s.nct_id, s.facility, s.city, s.country),
+    return "\n".join(detail.site_markdown((s.study_id, s.facility, s.city, s.country),
                                           f"{s.status_text}, {s.distance_text}", s.contacts) for s in sites)
 
 
@@ -121,7 +121,7 @@ def map_spec(points: pd.DataFrame, origin: geo.Origin | None) -> dict | None:
         color=alt.Color("status:N", scale=alt.Scale(domain=present, range=colours), legend=legend),
         shape=alt.Shape("status:N", scale=alt.Scale(domain=present, range=shapes), legend=legend),
         tooltip=[alt.Tooltip("site:N", title="Site"), alt.Tooltip("status:N", title="Status"),
-                 alt.Tooltip("nct_id:N", title="Study"), alt.Tooltip("position:N", title="Placed at")],
+                 alt.Tooltip("study_id:N", title="Study"), alt.Tooltip("position:N", title="Placed at")],
     )
     labels = alt.Chart(points[points["label"] != ""]).mark_text(
         align="left", dx=8, dy=-7, fontSize=11, color="#263238", clip=True).encode(

@@ -68,12 +68,12 @@ RECORD_ID = r"([^/]+)$"
 
 def study_ids(rows: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     """Every study's id, the ones shown first (in their order), for pickers."""
-    shown = set(rows["nct_id"])
-    return list(rows["nct_id"]) + [i for i in table["nct_id"] if i not in shown]
+    shown = set(rows["study_id"])
+    return list(rows["study_id"]) + [i for i in table["study_id"] if i not in shown]
 
 
 def titles(table: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(table["nct_id"], table["title"], strict=True))
+    return dict(zip(table["study_id"], table["title"], strict=True))
 
 
 def fit_counts(rows: pd.DataFrame) -> dict[str, int]:
@@ -90,7 +90,7 @@ def status_label(group: str) -> str:
 
 @dataclass(frozen=True)
 class ListItem:
-    nct_id: str
+    study_id: str
     title: str  # registry text, for a button label (escaped by the caller's widget)
     details: str  # Markdown, registry text escaped
 
@@ -134,7 +134,7 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
             parts.append("no phone or e-mail in the stored record")
         if row.flags:
             parts.append("⚠ read the warning on its card")
-        items.append(ListItem(row.nct_id, plain.clip(row.title, plain.TITLE_LIMIT),
+        items.append(ListItem(row.study_id, plain.clip(row.title, plain.TITLE_LIMIT),
                               " · ".join(p for p in parts if p)))
     return items
 
