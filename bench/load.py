@@ -59,7 +59,7 @@ def run(sessions: int, delay: float, studies: list[dict]) -> list:
         api.data_timestamp = "2025-10-03T00:00:00"
         api.delay = delay
         since = len(api.requests)
-        os.environ.update(TRIALS_API_URL=api.url, TRIALS_CACHE_DIR=str(folder),
+        os.environ.update(TRIALS_API_URL=api.url, TRIALS_REGISTRIES="ctgov", TRIALS_CACHE_DIR=str(folder),
                           TRIALS_REQUEST_INTERVAL="0")
         results: list = []
         barrier = threading.Barrier(sessions)

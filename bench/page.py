@@ -247,7 +247,7 @@ def main() -> None:
     print_header(f"First useful view and server load: {args.app / 'app.py'} next to a bare Streamlit page")
 
     with StandIn(load_ms_studies()) as api, temp_dir() as folder:
-        env = {"TRIALS_CACHE_DIR": str(folder), "TRIALS_API_URL": api.url, "TRIALS_REQUEST_INTERVAL": "0",
+        env = {"TRIALS_REGISTRIES": "ctgov", "TRIALS_CACHE_DIR": str(folder), "TRIALS_API_URL": api.url, "TRIALS_REQUEST_INTERVAL": "0",
                "PYTHONPATH": str(args.app.resolve())}
         fill_store(args.app.resolve(), env)
         with served((args.app.resolve() / "app.py", env, folder / "app.log"),

@@ -141,7 +141,7 @@ class PageServer:
         self.log = folder / f"server-{self.port}.log"
         cwd = folder / f"cwd-{self.port}"  # an empty folder: no .streamlit/config.toml to pick up
         cwd.mkdir()
-        env = {**os.environ, "TRIALS_CACHE_DIR": str(folder / "store"), "TRIALS_API_URL": api_url,
+        env = {**os.environ, "TRIALS_REGISTRIES": "ctgov", "TRIALS_CACHE_DIR": str(folder / "store"), "TRIALS_API_URL": api_url,
                "TRIALS_REQUEST_INTERVAL": "0", "PYTHONPATH": str(REPO)}
         env.pop("TRIALS_SHARED_IMPORTS", None)  # uploads stay each visitor's own
         with open(self.log, "w") as output:

@@ -38,7 +38,7 @@ PLACE = ("--near", "Milan, Italy", "--within", "500")
 
 def run(tree: Path, args: list[str], cache: Path) -> tuple[float, float]:
     """(seconds, peak MB) of one ``python -m trials ...`` in a fresh process."""
-    env = {**os.environ, "PYTHONPATH": str(tree), "TRIALS_CACHE_DIR": str(cache), "TRIALS_API_URL":
+    env = {**os.environ, "PYTHONPATH": str(tree), "TRIALS_REGISTRIES": "ctgov", "TRIALS_CACHE_DIR": str(cache), "TRIALS_API_URL":
            "http://127.0.0.1:9/api/v2"}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "trials", *args], env=env, cwd=tree,

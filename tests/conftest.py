@@ -157,6 +157,9 @@ def _store_in_a_temporary_folder(tmp_path_factory, monkeypatch):
     """No test writes into the repository: a test that sets no cache folder of its own gets
     an empty temporary one (the default would be the checkout's cache/)."""
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # Most tests serve one registry's stand-in; the tests of the others (and of all three
+    # together, tests/test_registries.py) name the registries they serve.
+    monkeypatch.setenv("TRIALS_REGISTRIES", "ctgov")
 
 
 def pytest_sessionfinish(session, exitstatus):

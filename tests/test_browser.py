@@ -83,7 +83,7 @@ def served(tmp_path_factory):
     # appears in the second (as if registered later) and one MSC study completes; only their
     # dates and that status are changed.
     with StandIn([s for s in corpus if nct(s) != NEW_STUDY]) as api:
-        env = {**os.environ, "TRIALS_API_URL": api.url, "TRIALS_CACHE_DIR": str(cache),
+        env = {**os.environ, "TRIALS_REGISTRIES": "ctgov", "TRIALS_API_URL": api.url, "TRIALS_CACHE_DIR": str(cache),
                "TRIALS_REQUEST_INTERVAL": "0"}
         subprocess.run([sys.executable, "-m", "trials", "refresh"], env=env, check=True,
                        capture_output=True, timeout=120)
@@ -372,7 +372,7 @@ def test_a_link_gives_the_same_csv_on_the_page_and_the_command_line(served, desk
     """``trials export --link URL`` writes exactly the page's Download for that link."""
     url, settings = served
     assert set().union(*(parse_qs(urlparse(link).query) for link in AGREEMENT_LINKS)) == set(trials.LINK_PARAMS)
-    env = {**os.environ, "TRIALS_CACHE_DIR": str(settings.cache_dir), "TRIALS_API_URL": settings.api_url,
+    env = {**os.environ, "TRIALS_REGISTRIES": "ctgov", "TRIALS_CACHE_DIR": str(settings.cache_dir), "TRIALS_API_URL": settings.api_url,
            "PYTHONPATH": str(REPO)}
     for number, link in enumerate(AGREEMENT_LINKS):
         open_page(desktop, url + link)

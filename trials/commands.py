@@ -21,6 +21,7 @@ from tqdm import tqdm
 import trials
 from trials import cli
 from trials.presentation import detail, export, plain, sheet
+from trials.registries import RefreshResult
 
 
 def _say(text: str) -> None:
@@ -63,27 +64,36 @@ def _refresh(settings: trials.Settings, full: bool) -> None:
         result = trials.refresh(settings, full=full, progress=bar)
     finally:
         bar.close()
+    for one in (result, *result.others):
+        _report(one)
+    for problem in result.problems:
+        _say(problem)
+
+
+def _report(result: RefreshResult) -> None:
+    """What one registry's refresh did, in a few lines."""
+    name = result.registry
     if result.mode == "unchanged":
-        _say(f"Already up to date: ClinicalTrials.gov data of {result.data_timestamp} "
-             f"({result.requests} request).")
+        _say(f"Already up to date: {name} data of {result.data_timestamp} "
+             f"({plain.count(result.requests, 'request', 'requests')}).")
     elif result.mode == "done by another update":
         _say("Another update finished while this one waited: ClinicalTrials.gov data of "
              f"{result.data_timestamp} (no request needed).")
     else:
-        _say(f"Refreshed ({result.mode}): {result.listed} MS studies listed, "
+        _say(f"Refreshed {name} ({result.mode}): {result.listed} MS studies listed, "
              f"{result.detailed} stem-cell candidates fetched in full, "
              f"{result.status_changes} status changes; {result.requests} requests, "
              f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
     if result.dropped:
-        _say(f"Removed {result.dropped} studies that ClinicalTrials.gov no longer lists.")
+        _say(f"Removed {result.dropped} studies that {name} no longer lists.")
     if result.skipped:
         _say(f"Not stored, as no valid study record: {plain.count(result.skipped, 'record', 'records')} "
-             f"from ClinicalTrials.gov ({result.why_skipped}); the copy stored before is kept."
+             f"from {name} ({result.why_skipped}); the copy stored before is kept."
              + (f" {plain.count(result.unnamed, 'record has', 'records have')} no valid id and could be any "
                 "stored study, so no study was removed by this refresh." if result.unnamed else ""))
     if result.still_imported:
         _say(f"{result.still_imported} studies from an imported file are kept as imported; "
-             "`trials refresh --full` checks them against ClinicalTrials.gov.")
+             f"`trials refresh --full` checks them against {name}.")
 
 
 def _data(settings: trials.Settings, offline: bool) -> trials.Current:

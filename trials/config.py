@@ -46,9 +46,10 @@ class Settings:
     shared_imports: bool = False
     isrctn_url: str = DEFAULT_ISRCTN_URL
     ctis_url: str = DEFAULT_CTIS_URL
-    # Which registries a refresh asks (TRIALS_REGISTRIES): all of them unless told otherwise,
-    # for a deployment that can reach only some, or an offline demo of one.
-    registries: tuple[str, ...] = ALL_REGISTRIES
+    # Which registries a refresh asks. From the environment (TRIALS_REGISTRIES) all of them
+    # unless told otherwise, for a deployment that can reach only some or an offline demo of one;
+    # settings built in code name one API address (api_url), so they ask that registry only.
+    registries: tuple[str, ...] = ("ctgov",)
 
     @property
     def store_path(self) -> Path:

@@ -91,8 +91,13 @@ class Snapshot:
 
 
 def is_stale(info: StoreInfo, now: datetime | None = None) -> bool:
+    """ClinicalTrials.gov's data (the store's own dates) was last checked over a day ago."""
     # A store that an update left empty (the registry listed nothing) is fresh all the same.
-    checked = info.checked_at or info.fetched_at
+    return is_stale_at(info.checked_at or info.fetched_at, now)
+
+
+def is_stale_at(checked: str | None, now: datetime | None = None) -> bool:
+    """A registry last asked at ``checked`` (None: never) was asked over a day ago."""
     if not checked:
         return True
     moment = datetime.fromisoformat(checked.replace("Z", "+00:00"))

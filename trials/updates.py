@@ -20,9 +20,9 @@ from pathlib import Path
 from . import registries
 from .analysis.classify import CLASSIFIER_VERSION, classified
 from .config import Settings
-from .errors import TrialsError, UpdateRunning
+from .errors import ApiError, StoreError, TrialsError, UpdateRunning
 from .registries import Check, ImportResult, Progress, RefreshResult
-from .snapshot import Snapshot, is_stale, read
+from .snapshot import Snapshot, is_stale, is_stale_at, read
 from .store import bundled
 from .store.sqlite import Store, StoreInfo
 
@@ -67,7 +67,7 @@ def labels_are_stale(info: StoreInfo) -> bool:
 def needs_update(settings: Settings, info: StoreInfo) -> bool:
     """Whether the page should start its updater: the data is a day old, or the labels are
     another classifier's and the store can be written (a read-only one keeps its labels)."""
-    return is_stale(info) or (labels_are_stale(info) and not open_store(settings).read_only)
+    return needs_fetch(settings, info) or (labels_are_stale(info) and not open_store(settings).read_only)
 
 
 def _relabel(store: Store) -> bool:
@@ -136,10 +136,48 @@ def _refresh(settings: Settings, full: bool, progress: Progress | None, automati
         # stored ones, and a refresh skipped below still leaves the labels current.
         _relabel(store)
         info = store.info()
-        if not full and (info.checked_at != before or (automatic and not is_stale(info))):
+        if not full and (info.checked_at != before or (automatic and not needs_fetch(settings, info))):
             # Another process or thread updated the store while this one waited.
             return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
-        return registries.DEFAULT.refresh(store, settings, full=full, progress=progress, budget=budget)
+        return _each_registry(store, settings, full, progress, budget)
+
+
+def _each_registry(store: Store, settings: Settings, full: bool, progress: Progress | None,
+                   budget: float | None) -> RefreshResult:
+    """Refresh every registry the settings name, each in its own transactions: one that
+    fails keeps its stored data and does not stop the others. ClinicalTrials.gov's failure is
+    raised once the others are done (its messages say what to do); another registry's is
+    reported in ``problems``."""
+    ends = None if budget is None else time.monotonic() + budget
+    results: list[RefreshResult] = []
+    failures: dict[str, TrialsError] = {}
+    for code in settings.registries:
+        adapter = registries.REGISTRIES[code]
+        left = None if ends is None else max(1.0, ends - time.monotonic())
+        try:
+            results.append(adapter.refresh(store, settings, full=full, progress=progress, budget=left))
+        except (ApiError, StoreError) as exc:
+            failures[code] = exc
+    main = failures.get(registries.DEFAULT.code) or (next(iter(failures.values())) if not results else None)
+    if main is not None:
+        raise main  # (``refresh`` logs it)
+    for code, exc in failures.items():
+        _log.warning("refresh of %s failed: %s", registries.REGISTRIES[code].name, exc)
+    first, *others = results
+    return replace(first, others=tuple(others),
+                   problems=tuple(f"{exc} Its stored trials stay as they were." for exc in failures.values()))
+
+
+def needs_fetch(settings: Settings, info: StoreInfo) -> bool:
+    """Whether some registry the settings name was last asked over a day ago, or never."""
+    asked = {d.registry: d for d in info.others}
+    for code in settings.registries:
+        if code == registries.DEFAULT.code:
+            if is_stale(info):
+                return True
+        elif code not in asked or is_stale_at(asked[code].checked_at or asked[code].fetched_at):
+            return True
+    return False
 
 
 def import_file(settings: Settings, path: Path) -> ImportResult:
@@ -219,7 +257,10 @@ class Updater:
             state = self._state
             if state.running:
                 return False
-            if automatic and state.error:
+            # A registry that failed (the whole update, or one of several) is not asked again
+            # by every visitor's page load: automatic updates wait a while.
+            failed = state.error or (state.result is not None and state.result.problems)
+            if automatic and failed:
                 pause = self.BUSY_RETRY_AFTER if state.busy else self.RETRY_AFTER
                 if time.monotonic() - state.finished_at < pause:
                     return False

@@ -32,6 +32,11 @@ class RefreshResult:
     skipped: int = 0  # records refused (no valid id, a field of the wrong type): not stored,
     reasons: tuple[str, ...] = ()  # their studies' stored copies kept; why, for the first few
     unnamed: int = 0  # of them without a valid id: as they could be any study, nothing was removed
+    registry: str = "ClinicalTrials.gov"  # the registry's name, for messages
+    # A refresh of several registries: the first one's result carries the others' and, for each
+    # registry that failed, why (its stored data stays as it was).
+    others: tuple[RefreshResult, ...] = ()
+    problems: tuple[str, ...] = ()
 
     @property
     def why_skipped(self) -> str:

@@ -32,7 +32,7 @@ from typing import Any
 
 from ...analysis import classify, flags
 from ...config import Settings, without_credentials
-from ...errors import ApiBadResponse, ApiError
+from ...errors import ApiError
 from ...model import CTGOV, Study, StudyId
 from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
 from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
