@@ -161,8 +161,8 @@ def _each_registry(store: Store, settings: Settings, full: bool, progress: Progr
     main = failures.get(registries.DEFAULT.code) or (next(iter(failures.values())) if not results else None)
     if main is not None:
         raise main  # (``refresh`` logs it)
-    for code, exc in failures.items():
-        _log.warning("refresh of %s failed: %s", registries.REGISTRIES[code].name, exc)
+    for code, failure in failures.items():
+        _log.warning("refresh of %s failed: %s", registries.REGISTRIES[code].name, failure)
     first, *others = results
     return replace(first, others=tuple(others),
                    problems=tuple(f"{exc} Its stored trials stay as they were." for exc in failures.values()))
