@@ -104,7 +104,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
     (["search", "--therapy", "CAR-T"], "Unknown therapy type 'CAR-T'"),
     (["search", "--phase", "7"], "Unknown phase '7'"),
     (["show", "NCT12", "--offline"], "No trial data is stored here yet"),
-    (["show", "banana"], "'banana' is not a ClinicalTrials.gov id"),
+    (["show", "banana"], "'banana' is not a study id; they look like NCT04047628"),
     (["import", "/nonexistent/file.json"], "Cannot read /nonexistent/file.json"),
     (["search", "--offline"], "No trial data is stored here yet"),
     (["search", "--offline", "--edss", "3.3"], "steps of 0.5"),

@@ -24,7 +24,7 @@ def test_ids_are_normalised_and_deduplicated_in_order():
     ("NCT04047628", "Choose 2 to 4 different studies"),
     ("NCT04047628,NCT04047628", "got 1"),
     ("NCT1,NCT2,NCT3,NCT4,NCT5", "got 5"),
-    ("NCT04047628,=HYPERLINK(1)", "is not a ClinicalTrials.gov id"),
+    ("NCT04047628,=HYPERLINK(1)", "is not a study id"),
 ])
 def test_bad_ids_are_refused_with_what_to_type(value, message):
     with pytest.raises(InputError, match=message):

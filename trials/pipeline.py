@@ -23,7 +23,7 @@ registry, the bundled copy) and what it must say about it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -123,8 +123,10 @@ def load(settings: Settings) -> Snapshot:
 
 def entry(settings: Settings, data: Current, study_id: StudyId) -> Entry | None:
     """One study for ``trials show``: any stored MS study (stem-cell or not), or the bundled one."""
-    if data.snapshot.bundled:
-        return data.snapshot.entries.get(study_id.value)
+    # A listed trial is shown whole (every registry's record of it), by any of its numbers.
+    found = data.snapshot.entries.get(data.snapshot.key(study_id.value))
+    if found is not None or data.snapshot.bundled:
+        return found
     return stored_entry(updates.open_store(settings), study_id)
 
 
@@ -175,6 +177,9 @@ def since_of(snapshot: Snapshot, query: Query) -> Since:
 def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[Unused], geo.Origin | None]:
     """The query with what only the data can check checked (``Query.checked``), and its
     place looked up in the gazetteer."""
+    # A trial is found by any of its numbers: another registry's record of it names the same row.
+    query = replace(query, study=snapshot.key(query.study) if query.study else query.study,
+                    compare=tuple(dict.fromkeys(snapshot.key(i) for i in query.compare)))
     query, unused = query.checked(snapshot.countries, summary.recruiting_countries(snapshot.table),
                                   snapshot.entries, snapshot.unlisted)
     origin, not_found = _place(query)
@@ -251,7 +256,7 @@ def explain_empty(table: pd.DataFrame, query: Query) -> str:
 def changes(snapshot: Snapshot, since: str | None = None) -> list[Change]:
     """The new studies and status changes of the snapshot's studies seen after ``since`` (a day
     or a UTC moment; every one when None), newest first."""
-    return changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since)
+    return changes_since(snapshot.table, snapshot.changes, snapshot.new_studies, since, snapshot.aliases)
 
 
 def atom(snapshot: Snapshot, found: list[Change] | tuple[Change, ...]) -> bytes:
@@ -280,7 +285,7 @@ def about_one(snapshot: Snapshot, query: Query, study_id: str) -> AboutOne:
     """The query's answers and place applied to one study, whatever its filters say: steps
     2 and 4 of ``search`` on that study's row alone (a sheet is about that study)."""
     origin, unused = _place(query)
-    rows = snapshot.table[snapshot.table["study_id"] == study_id]
+    rows = snapshot.table[snapshot.table["study_id"] == snapshot.key(study_id)]
     if not query.profile.is_empty:
         rows = prescreen.add_fit(rows, snapshot.criteria, query.profile)
     row = rows.iloc[0] if len(rows) else None

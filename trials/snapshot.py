@@ -10,13 +10,14 @@ once, by its registry's adapter, here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 import pandas as pd
 
 from . import registries
+from .analysis import merge
 from .analysis.classify import LAB_ONLY, classified
 from .analysis.eligibility import Criteria, read_criteria
 from .analysis.table import Entry, build_table, entry_of
@@ -48,6 +49,13 @@ class Snapshot:
     # Stored MS studies that are not listed, with why and their registry record: a link to one
     # is told what it is rather than only that it is missing.
     unlisted: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    # Every number a listed trial is known by (another registry's record of it, a EudraCT
+    # number its records name) -> its id in the table.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+
+    def key(self, study_id: str) -> str:
+        """The table's id of the trial ``study_id`` names, in whichever registry."""
+        return study_id if study_id in self.entries else self.aliases.get(study_id, study_id)
 
     @property
     def is_empty(self) -> bool:
@@ -129,6 +137,7 @@ def read(store: Store) -> Snapshot:
         except (ValueError, StoreError):
             continue
         unlisted[stored.id.value] = (LAB_STUDY, url)
+    entries = merged(entries)
     return Snapshot(
         build_table(entries), {e.id.value: e for e in entries}, info,
         changes=tuple(store.status_changes(ids)),
@@ -136,7 +145,28 @@ def read(store: Store) -> Snapshot:
         # Once new data is in, the old file set aside is history, not news.
         notice=store.notice if info.is_empty else _unreadable_notice(unreadable),
         unlisted=unlisted,
+        aliases=aliases_of(entries),
     )
+
+
+def merged(entries: list[Entry]) -> list[Entry]:
+    """One entry per trial: records of one trial in several registries become the lead
+    record's entry, with the others in ``also`` and their sites joined (``analysis.merge``)."""
+    by_id = {e.id: e for e in entries}
+    out = []
+    for group in merge.groups(e.study for e in entries):
+        lead, others = by_id[group[0].id], tuple(by_id[s.id] for s in group[1:])
+        if others:
+            labels = tuple(dict.fromkeys((*lead.labels, *(x for o in others for x in o.labels))))
+            lead = replace(lead, study=merge.with_sites(lead.study, list(group[1:])), labels=labels,
+                           also=others)
+        out.append(lead)
+    return out
+
+
+def aliases_of(entries: list[Entry]) -> dict[str, str]:
+    return {k.value: e.id.value for e in entries for s in e.records for k in merge.keys_of(s)
+            if k.value != e.id.value}
 
 
 def _unreadable_notice(ids: set[StudyId]) -> str | None:

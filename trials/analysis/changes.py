@@ -8,13 +8,14 @@ the ClinicalTrials.gov data version it came with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
 
 from ..errors import InputError
+from ..ids import name_of
 from ..store.sqlite import NewStudy, StatusChange
 from .status import status_words
 
@@ -31,12 +32,19 @@ class Change:
     old_status: str = ""
     new_status: str = ""
     data_timestamp: str = ""  # the registry's data version it came with
+    # The registry whose record changed, when it is not the one the table's row leads with
+    # (a trial on ClinicalTrials.gov whose ISRCTN record changed status): "" otherwise.
+    other_registry: str = ""
+
+    @property
+    def _whose(self) -> str:
+        return f" (its {self.other_registry} record)" if self.other_registry else ""
 
     @property
     def headline(self) -> str:
         if self.kind == NEW:
             return f"New study: {self.title}"
-        return f"{status_words(self.old_status)} → {status_words(self.new_status)}: {self.title}"
+        return f"{status_words(self.old_status)} → {status_words(self.new_status)}{self._whose}: {self.title}"
 
     @property
     def mark(self) -> str:
@@ -44,7 +52,7 @@ class Change:
         day = self.seen_at[:10]
         if self.kind == NEW:
             return f"new (first seen {day})"
-        return f"{status_words(self.old_status)} → {status_words(self.new_status)} ({day})"
+        return f"{status_words(self.old_status)} → {status_words(self.new_status)}{self._whose} ({day})"
 
 
 def parse_since(value: object) -> str | None:
@@ -70,15 +78,21 @@ def parse_since(value: object) -> str | None:
 
 
 def changes_since(table: pd.DataFrame, status_changes: Iterable[StatusChange],
-                  new_studies: Iterable[NewStudy], since: str | None = None) -> list[Change]:
-    """The changes to the studies in ``table`` seen after ``since`` (all when None), newest first."""
+                  new_studies: Iterable[NewStudy], since: str | None = None,
+                  aliases: Mapping[str, str] | None = None) -> list[Change]:
+    """The changes to the studies in ``table`` seen after ``since`` (all when None), newest first.
+    A change to another registry's record of a listed trial (``aliases``: its number -> the
+    table's id) is that trial's, and says whose record it was; a trial is new only by its row's own record."""
+    aliases = aliases or {}
     rows = {i: (title, url, stamp) for i, title, url, stamp
             in zip(table["study_id"], table["title"], table["url"], table["data_timestamp"], strict=True)}
     out = [Change(n.id.value, *rows[n.id.value][:2], NEW, n.first_seen, data_timestamp=rows[n.id.value][2])
            for n in new_studies if n.id.value in rows and (since is None or n.first_seen > since)]
-    out += [Change(c.id.value, *rows[c.id.value][:2], STATUS, c.seen_at, c.old_status, c.new_status,
-                   c.data_timestamp)
-            for c in status_changes if c.id.value in rows and (since is None or c.seen_at > since)]
+    for c in status_changes:
+        key = c.id.value if c.id.value in rows else aliases.get(c.id.value, "")
+        if key in rows and (since is None or c.seen_at > since):
+            out.append(Change(key, *rows[key][:2], STATUS, c.seen_at, c.old_status, c.new_status,
+                              c.data_timestamp, "" if key == c.id.value else name_of(c.id.registry)))
     # Newest first; at one moment new studies before status changes, then by NCT id.
     out.sort(key=lambda c: c.study_id)
     return sorted(out, key=lambda c: (c.seen_at, c.kind == NEW), reverse=True)

@@ -13,7 +13,9 @@ from functools import cached_property
 
 import pandas as pd
 
+from ..ids import name_of, url_of
 from ..model import Site, Study, StudyId
+from . import merge
 from ..store.sqlite import SponsorCheck, StoredStudy
 from .eligibility import read_criteria
 from .findings import findings_of
@@ -36,10 +38,27 @@ class Entry:
     source: str  # store.API or store.FILE
     is_full: bool
     sponsor_check: SponsorCheck | None = None  # the lead sponsor's other listings, when looked up
+    # The same trial's records in other registries (``trials.analysis.merge``): this entry's
+    # study is the lead record, with their sites joined to its own.
+    also: tuple[Entry, ...] = ()
 
     @property
     def id(self) -> StudyId:
         return self.study.id
+
+    @property
+    def records(self) -> tuple[Study, ...]:
+        """Every registry's record of the trial, the lead first."""
+        return (self.study, *(e.study for e in self.also))
+
+    @property
+    def ids(self) -> tuple[StudyId, ...]:
+        """The trial's numbers: of the records held, then those they name."""
+        return merge.all_ids(list(self.records))
+
+    @cached_property
+    def disagreements(self) -> tuple[merge.Disagreement, ...]:
+        return merge.disagreements(list(self.records))
 
     @property
     def data_date(self) -> date | None:
@@ -62,6 +81,9 @@ def entry_of(stored: StoredStudy, study: Study, sponsor_check: SponsorCheck | No
 
 COLUMNS = (
     "study_id",
+    "registry",
+    "registry_ids",
+    "registry_links",
     "title",
     "therapy_types",
     "therapy_evidence",
@@ -103,6 +125,13 @@ COLUMNS = (
     "data_source",
     "fetched_at",
 )
+
+
+def _id_text(study_id: StudyId) -> str:
+    """A number as people write it: NCT and ISRCTN numbers carry their prefix; the EU's
+    numbers get their register's name."""
+    prefix = {"ctis": "CTIS ", "euctr": "EudraCT "}.get(study_id.registry, "")
+    return prefix + study_id.value
 
 
 def _site_text(site: Site) -> str:
@@ -149,6 +178,9 @@ def row(entry: Entry) -> dict:
     study = entry.study
     return {
         "study_id": study.id.value,
+        "registry": name_of(study.id.registry),
+        "registry_ids": LIST_SEPARATOR.join(_id_text(i) for i in entry.ids),
+        "registry_links": LIST_SEPARATOR.join(url_of(i) for i in entry.ids),
         "title": study.title,
         "therapy_types": LIST_SEPARATOR.join(entry.labels),
         "therapy_evidence": entry.evidence,
@@ -158,7 +190,8 @@ def row(entry: Entry) -> dict:
         "study_role": entry.study_role,
         "overall_status": study.overall_status,
         "status_group": status_group(study.overall_status),
-        "status_caution": status_caution(study, entry.data_date),
+        "status_caution": " ".join(t for t in (status_caution(study, entry.data_date),
+                                               *(d.text for d in entry.disagreements)) if t),
         "phases": LIST_SEPARATOR.join(study.phases),
         "study_type": study.study_type,
         "conditions": LIST_SEPARATOR.join(study.conditions),

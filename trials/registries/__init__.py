@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ids
 from ..errors import InputError, StoreError
 from ..model import CTGOV, Study, StudyId
 from .base import Check, ImportResult, Progress, RefreshResult, Registry
@@ -32,12 +33,17 @@ def read(registry: str, record: Any) -> Study:
 
 
 def parse_id(text: str) -> StudyId:
-    """A study id as a person typed it, in whichever registry's form it is; InputError when
-    it is none of them (the message names the first registry's form)."""
-    errors = []
+    """A study id as a person typed it, in whichever registry's form it is, or a EudraCT
+    number (a trial's records name it; no record of that register is stored); InputError
+    when it is none of them."""
     for adapter in REGISTRIES.values():
         try:
             return adapter.parse_id(text)
-        except InputError as exc:
-            errors.append(exc)
-    raise errors[0]
+        except InputError:
+            continue
+    found = ids.ids_in(text.strip())
+    if len(found) == 1 and found[0].registry == ids.EUCTR and text.strip().upper().endswith(found[0].value):
+        return found[0]
+    raise InputError(f"{text.strip()[:40]!r} is not a study id; they look like NCT04047628 "
+                     "(ClinicalTrials.gov), ISRCTN88667898 (ISRCTN), 2023-505613-24-00 (EU CTIS) "
+                     "or 2019-001549-42 (EudraCT).")
