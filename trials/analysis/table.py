@@ -15,8 +15,8 @@ import pandas as pd
 
 from ..ids import name_of, url_of
 from ..model import Site, Study, StudyId
-from . import merge
 from ..store.sqlite import SponsorCheck, StoredStudy
+from . import merge
 from .eligibility import read_criteria
 from .findings import findings_of
 from .flags import Flag, data_date_of, flags_for
