@@ -361,7 +361,7 @@ AGREEMENT_LINKS = (
     "/?therapy=MSC&since=2025-09-26T12:00:00Z",  # a moment's day, at both doors
     "/?therapy=MSC&age=38&sex=female&ms_type=RRMS&edss=4&hide_no_fit=true",
     "/?therapy=MSC&cells=autologous&route=intrathecal&route=intravenous",
-    "/?region=europe&region=Middle+East&gives=false",
+    "/?region=europe&region=Middle+East&gives=false&registry=ctgov",
     "/?results=yes&gives=false",
     "/?therapy=HSCT&study=NCT04047628&compare=NCT04047628,NCT03477500",
     "/?therapy=nonsense&country=Germany&phase=2",

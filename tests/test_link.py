@@ -143,7 +143,7 @@ def test_canonical_parameters_read_back_as_the_same_query():
               "study": "nct04047628", "near": "Milan", "within": "500", "since": "2025-10-01",
               "compare": "NCT04047628, nct01854957", "age": "38", "sex": "F", "ms_type": "rrms",
               "edss": "4", "hide_no_fit": "yes", "cells": "own cells", "route": "Intra-thecal",
-              "region": ["middle  east", "Europe"], "results": "Yes"}
+              "region": ["middle  east", "Europe"], "results": "Yes", "registry": ["clinicaltrials.gov", "isrctn"]}
     query, notices = Query.from_link({k: [v] if isinstance(v, str) else v for k, v in params.items()})
     assert notices == ()
     result = search(snapshot(), query)
@@ -154,7 +154,8 @@ def test_canonical_parameters_read_back_as_the_same_query():
                          "compare": ["NCT04047628,NCT01854957"], "near": ["Milan"], "within": ["500"],
                          "since": ["2025-10-01"], "age": ["38"], "sex": ["female"], "ms_type": ["RRMS"],
                          "edss": ["4.0"], "hide_no_fit": ["true"], "cells": ["autologous"],
-                         "route": ["intrathecal"], "region": ["Europe", "Middle East"], "results": ["true"]}
+                         "route": ["intrathecal"], "region": ["Europe", "Middle East"], "results": ["true"],
+                         "registry": ["ClinicalTrials.gov", "ISRCTN"]}
     again, notices = Query.from_link(canonical)
     assert again == result.query and notices == ()
     assert set(canonical) == set(trials.LINK_PARAMS)  # every parameter the page knows is covered

@@ -40,7 +40,9 @@ from .analysis.status import (
     status_words,
 )
 from .analysis.subtype import ALLOGENEIC, AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, ROUTES
+from .config import ALL_REGISTRIES
 from .errors import InputError
+from .ids import name_of
 from .model import common_country
 from .presentation import plain
 
@@ -105,6 +107,19 @@ def parse_study_type(value: str) -> str:
     if text in STUDY_TYPES:
         return text
     raise InputError(f"Unknown study type {value!r}. Use one of {', '.join(STUDY_TYPES)}.")
+
+
+REGISTRY_NAMES = tuple(name_of(code) for code in ALL_REGISTRIES)
+
+
+def parse_registry(value: str) -> str:
+    """A registry by its name or code ("isrctn", "ClinicalTrials.gov", "ctgov", "CTIS")."""
+    text = value.strip().casefold().removeprefix("eu ").replace(" ", "")
+    for code in ALL_REGISTRIES:
+        name = name_of(code)
+        if text in (code, name.casefold().replace(" ", ""), name.casefold().removeprefix("eu ")):
+            return name
+    raise InputError(f"Unknown registry {value!r}. Use one of {', '.join(REGISTRY_NAMES)}.")
 
 
 def parse_cells(value: str) -> str:
@@ -189,6 +204,7 @@ class Filters:
     regions: tuple[str, ...] = ()  # geo.REGIONS: a study with a country in any of them
     cells_from: tuple[str, ...] = ()  # subtype.AUTOLOGOUS / ALLOGENEIC, as the record states it
     routes: tuple[str, ...] = ()  # subtype.ROUTES, as the record states it
+    registries: tuple[str, ...] = ()  # a trial with a record in any of these registries (names)
     text: str = ""
     gives_therapy: bool = True  # only studies whose participants receive the therapy
     with_results: bool = False  # only studies with results posted or publications of them
@@ -323,6 +339,11 @@ PARAMS: tuple[Param, ...] = (
           words=lambda v: f"given {ROUTE_WORDS[v]}", option_words=lambda v: ROUTE_WORDS[v], clinician=True,
           metavar="ROUTE", help="As the record states it; records that do not say are left out when this is set.",
           cli_help="intravenous, intrathecal, ... as the record states it"),
+    Param("registry", "registries", "registry", parse_registry, "Registry", REGISTRY_NAMES,
+          ", ".join(REGISTRY_NAMES), words=lambda r: f"registered on {r}", clinician=True, metavar="REGISTRY",
+          column="registry", counted=True,
+          help="A trial with a record in any of these registries (a trial registered in several is one row).",
+          cli_help="ClinicalTrials.gov, ISRCTN or CTIS: trials with a record there"),
     Param("registry_status", "statuses", "registry status", parse_status, "Registry status (exact)",
           tuple(s for s in ALL_STATUSES if not is_whole_group(s)), ", ".join(ALL_STATUSES),
           owns=lambda v: v not in STATUS_GROUPS, words=lambda s: f"registry status {status_words(s)}",

@@ -17,7 +17,7 @@ from .classify import GIVES
 from .status import split
 
 # Columns the search words look in.
-SEARCHED = ("study_id", "title", "conditions", "interventions", "sponsor", "locations",
+SEARCHED = ("study_id", "registry_ids", "title", "conditions", "interventions", "sponsor", "locations",
             "therapy_evidence", "therapy_kind")
 
 
@@ -62,6 +62,11 @@ def routes(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
     return _any_of(df["routes"], values)
 
 
+def registries(df: pd.DataFrame, values: tuple[str, ...]) -> pd.Series:
+    """Trials with a record in any of the registries (by name)."""
+    return _any_of(df["registry"], values)
+
+
 def text(df: pd.DataFrame, value: str) -> pd.Series:
     """Every word somewhere in the searched columns, as plain text (any character a person
     types is just text), ignoring case."""
@@ -93,6 +98,7 @@ FILTERS: dict[str, Callable[[pd.DataFrame, Any], pd.Series]] = {
     "regions": regions,
     "cells_from": cells_from,
     "routes": routes,
+    "registries": registries,
     "text": text,
     "gives_therapy": gives_therapy,
     "with_results": with_results,

@@ -178,7 +178,8 @@ def row(entry: Entry) -> dict:
     study = entry.study
     return {
         "study_id": study.id.value,
-        "registry": name_of(study.id.registry),
+        # Every registry holding a record of the trial, the one the row reads first.
+        "registry": LIST_SEPARATOR.join(name_of(s.id.registry) for s in entry.records),
         "registry_ids": LIST_SEPARATOR.join(_id_text(i) for i in entry.ids),
         "registry_links": LIST_SEPARATOR.join(url_of(i) for i in entry.ids),
         "title": study.title,

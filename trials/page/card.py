@@ -65,7 +65,7 @@ def dialog(snapshot: trials.Snapshot, result: trials.Result, study_id: str) -> N
     st.header(plain.md_escape(plain.clip(card.title, plain.TITLE_LIMIT)), anchor=False)
     if len(card.title) > plain.TITLE_LIMIT:
         full_text("Show the full title", card.title)
-    st.markdown(f"[{card.study_id} on ClinicalTrials.gov]({card.url}) · registry record, "
+    st.markdown(f"[{card.study_id} on {card.registry}]({card.url}) · registry record, "
                 "with the full description and any results")
     _fit_reasons(rows, card.study_id)
     for section in card.sections:

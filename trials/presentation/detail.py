@@ -18,7 +18,8 @@ from ..analysis.flags import Flag
 from ..analysis.status import status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS
 from ..analysis.table import Entry
-from ..model import Arm, Contact, Study
+from ..ids import name_of, url_of
+from ..model import CTGOV, Arm, Contact, Study
 from . import facts, plain
 from .facts import Claim
 
@@ -59,6 +60,7 @@ class Card:
     study_id: str
     title: str
     url: str
+    registry: str  # the name of the registry whose record the card reads
     sections: tuple[Section, ...]
     sites: tuple[SiteRow, ...]
     is_full: bool
@@ -183,6 +185,9 @@ def _status_section(entry: Entry) -> Section:
         Line("Please note", status_caution(trial, entry.data_date),
              "overall status, completion date, last update posted, status verified date"),
     ]
+    if trial.status_basis:  # a registry without a status field of the model's kind
+        items.insert(1, Line("How this status was found", trial.status_basis,
+                             f"{name_of(trial.id.registry)} record"))
     if status == "UNKNOWN" and trial.last_known_status:
         items.append(Line("Last status reported", status_words(trial.last_known_status), "last known status"))
     if trial.why_stopped:
@@ -197,6 +202,30 @@ def _status_section(entry: Entry) -> Section:
         kind = " (planned)" if trial.enrollment_type == "ESTIMATED" else ""
         items.append(Line("Participants", f"{trial.enrollment}{kind}", "enrollment"))
     return Section("Can I join?", tuple(i for i in items if i.value))
+
+
+def _registries_section(entry: Entry) -> Section | None:
+    """Which registries hold the trial, which record this card reads, and where the records
+    disagree; None for a trial with one record that names no other registry's number."""
+    ids = entry.ids
+    if len(ids) == 1 and entry.id.registry == CTGOV:
+        return None
+    held = {s.id: s for s in entry.records}
+    items = []
+    for number in ids:
+        record = held.get(number)
+        if record is None:
+            what = "named by the record; this finder does not read that register"
+        else:
+            role = "this card reads this record" if record is entry.study else "the same trial's record there"
+            what = (f"{role}; status {status_words(record.overall_status).lower() or 'not stated'}; "
+                    f"record updated {record.last_update or 'on a date it does not give'}")
+        items.append(Line(name_of(number.registry), f"{number.value}: {what}",
+                          "the registry numbers the records give", link=url_of(number)))
+    if len(held) > 1:
+        items.append(Line("Sites", "the sites of every record above, each place once", "sites"))
+    items += [Line("Where they differ", d.text, "status, start date, last update") for d in entry.disagreements]
+    return Section("Registered in", tuple(items))
 
 
 _ITEM_LABELS = {
@@ -372,11 +401,13 @@ def study_card(entry: Entry) -> Card:
         study_id=trial.id.value,
         title=trial.title,
         url=trial.url,
+        registry=name_of(trial.id.registry),
         sections=(
             *warning,
             # Whether the study takes anyone, and how sure the record is of it, before the
             # long texts about the therapy.
             _status_section(entry),
+            *(s for s in (_registries_section(entry),) if s),
             therapy,
             *((_sources_section(cited),) if cited else ()),
             _findings_section(trial, entry.is_full),
@@ -512,7 +543,7 @@ def card_data(card: Card) -> dict[str, Any]:
 
 def card_text(card: Card) -> str:
     """The card for a terminal (the caller makes it terminal-safe)."""
-    out = [f"{card.study_id}  {card.title}", card.url]
+    out = [f"{card.study_id}  {card.title}", f"{card.registry} record: {card.url}"]
     for section in card.sections:
         out += ["", section.title.upper()]
         out += [f"  Contact: {c.text}" for c in section.contacts]

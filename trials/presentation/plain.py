@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from ..ids import name_of
 from ..registries.base import ImportResult, reasons_text
 from ..store.sqlite import StoreInfo
 
@@ -209,9 +210,20 @@ def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime |
 
 
 def store_age(info: StoreInfo, now: datetime | None = None) -> str:
-    """The data-age line for what the store holds. Studies whose record came from an
-    imported file are named with their own date: the API's date is not theirs."""
+    """The data-age line for what the store holds, each registry with its own date."""
     now = now or datetime.now(UTC)
+    others = [f"{name_of(d.registry)} data checked {ago(when, now)}" for d in info.others
+              for when in (_parse_utc(d.checked_at or d.fetched_at),) if when]
+    if not others:
+        return _ctgov_age(info, now)
+    if info.data_timestamp is None and info.imported is None:
+        return "; ".join(others) + "."
+    return f"{_ctgov_age(info, now)[:-1]}; {'; '.join(others)}."
+
+
+def _ctgov_age(info: StoreInfo, now: datetime) -> str:
+    """ClinicalTrials.gov's part of the line. Studies whose record came from an imported file
+    are named with their own date: the API's date is not theirs."""
     imported = info.imported
     if imported is None:
         return data_age(info.data_timestamp, info.fetched_at, now)
