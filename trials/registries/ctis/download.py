@@ -1,0 +1,87 @@
+"""Filling the store from a file: CTIS JSON saved from the website or the API.
+
+For networks that cannot reach the API. A file may hold one trial's full record (the body of
+``/retrieve/{ctNumber}``, which is what the CTIS website's JSON download of a trial gives), a
+record merged with its search element (as this program stores them), a search answer
+(``{"data": [...]}``) or a list of any of these. Every record is checked, and each is marked as
+from a file with the file's date, so the data's age is never misstated (see ``Store.info``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ...analysis import classify
+from ...errors import InputError
+from ...store.sqlite import FILE, Store, utc_now
+from ..base import SHOWN_REASONS, ImportResult, reasons_text
+from .record import bounded, read, refusal
+
+# A full CTIS record is about 40-100 KB of JSON and a search answer of the whole MS listing
+# well under 1 MB; 64 MB holds any real download many times over and keeps a hostile file from
+# taking the memory (the file is read whole).
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_FORMS = ("a trial's JSON from euclinicaltrials.eu (an API /retrieve answer), a /search answer "
+          "with a \"data\" list, or a list of trial records")
+
+
+def read_file(path: Path) -> list[Any]:
+    """The records a CTIS JSON file holds (valid or not); InputError when it cannot be read or
+    is none of the known forms."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, more than any "
+                             "EU CTIS download; it was not read.")
+        data = json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    except (ValueError, RecursionError):
+        raise InputError(f"{path} is not an EU CTIS JSON file (it does not parse as JSON; is it UTF-8 "
+                         "JSON?).") from None
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("data"), list):
+        return data["data"]
+    if isinstance(data, dict) and "ctNumber" in data:
+        return [data]
+    raise InputError(f"{path} is not an EU CTIS JSON file: expected {_FORMS}.")
+
+
+def import_download(store: Store, path: Path) -> ImportResult:
+    """Load a CTIS JSON file into the store, in one transaction. Bad records are skipped and
+    counted; a file's record never replaces a newer stored one (``Writer.put``)."""
+    path = Path(path)
+    records = read_file(path)
+    file_date = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d")
+    now = utc_now()
+    ids: set[str] = set()
+    written: set[str] = set()
+    duplicates = skipped = 0
+    reasons: list[str] = []
+    with store.writing() as writer:
+        for number, record in enumerate(records, start=1):
+            problem = refusal(record)
+            if problem:
+                skipped += 1
+                if len(reasons) < SHOWN_REASONS:
+                    reasons.append(f"record {number}: {problem}")
+                continue
+            record = bounded(record)
+            study = read(record)
+            duplicates += study.id.value in ids
+            ids.add(study.id.value)
+            # A search element is slim: the next refresh fetches the full record of a candidate.
+            is_full = isinstance(record.get("authorizedApplication"), dict)
+            if writer.put(record, study, classify.classified(study), is_full=is_full,
+                          data_timestamp=file_date, fetched_at=now, source=FILE):
+                written.add(study.id.value)
+        if not ids:
+            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
+            raise InputError(f"{path} holds no EU CTIS trial records{found}.")
+        writer.set_meta(imported_at=now, import_file=path.name)
+    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
+                        tuple(reasons), file_date, file_date)
