@@ -185,7 +185,7 @@ def import_file(settings: Settings, path: Path) -> ImportResult:
     store = open_store(settings)
     with store.update_lock(PATIENT_WAIT):
         _relabel(store)
-        return registries.DEFAULT.import_file(store, path)
+        return registries.adapter_for_file(path).import_file(store, path)
 
 
 def read_upload(content: bytes, name: str) -> tuple[Snapshot, ImportResult]:
@@ -196,7 +196,7 @@ def read_upload(content: bytes, name: str) -> tuple[Snapshot, ImportResult]:
         path = Path(folder) / (Path(name).name or "upload.json")
         path.write_bytes(content)
         store = Store(Path(folder) / "upload.sqlite3")
-        result = registries.DEFAULT.import_file(store, path)
+        result = registries.adapter_for_file(path).import_file(store, path)
         shown = read(store)
     return shown, result
 
@@ -207,8 +207,10 @@ def write_bundled(settings: Settings, path: Path | None = None) -> int:
 
 
 def check(settings: Settings) -> list[Check]:
-    """``trials check``: the live registry API answers as this program expects."""
-    return registries.DEFAULT.check(settings)
+    """``trials check``: each registry's live API the settings name answers as this program
+    expects (every check is named after its registry)."""
+    return [replace(c, name=f"{registries.REGISTRIES[code].name}: {c.name}") if len(settings.registries) > 1 else c
+            for code in settings.registries for c in registries.REGISTRIES[code].check(settings)]
 
 
 # -- one updater per process, for the page --------------------------------------------

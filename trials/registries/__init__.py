@@ -8,19 +8,24 @@ sub-package that builds a ``Registry`` and list it here.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from .. import ids
+from ..ids import CTIS as CTIS_CODE
+from ..ids import ISRCTN as ISRCTN_CODE
 from ..errors import InputError, StoreError
 from ..model import CTGOV, Study, StudyId
 from .base import Check, ImportResult, Progress, RefreshResult, Registry
 from .ctgov import REGISTRY as CLINICALTRIALS_GOV
+from .ctis import REGISTRY as EU_CTIS
+from .isrctn import REGISTRY as ISRCTN_REGISTRY
 
-REGISTRIES: dict[str, Registry] = {r.code: r for r in (CLINICALTRIALS_GOV,)}
+REGISTRIES: dict[str, Registry] = {r.code: r for r in (CLINICALTRIALS_GOV, ISRCTN_REGISTRY, EU_CTIS)}
 DEFAULT = REGISTRIES[CTGOV]
 
 __all__ = ["Check", "ImportResult", "Progress", "RefreshResult", "Registry", "REGISTRIES", "DEFAULT",
-           "parse_id", "read"]
+           "adapter_for_file", "parse_id", "read"]
 
 
 def read(registry: str, record: Any) -> Study:
@@ -30,6 +35,26 @@ def read(registry: str, record: Any) -> Study:
         raise StoreError(f"The local store holds a study of an unknown registry ({registry!r}); "
                          "it was written by a newer version of this program.")
     return adapter.read(record)
+
+
+# How far into a file ``adapter_for_file`` looks: a download's first record names its registry.
+_SNIFF_BYTES = 256 * 1024
+
+
+def adapter_for_file(path: Path) -> Registry:
+    """The registry whose download ``path`` is, from its first bytes: ISRCTN's API answers in
+    XML, CTIS's records carry ``ctNumber``, ClinicalTrials.gov's ``protocolSection``."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<") and ISRCTN_CODE in REGISTRIES:
+        return REGISTRIES[ISRCTN_CODE]
+    if b'"ctNumber"' in head and b'"protocolSection"' not in head and CTIS_CODE in REGISTRIES:
+        return REGISTRIES[CTIS_CODE]
+    return DEFAULT  # its importer says what is wrong with anything else
 
 
 def parse_id(text: str) -> StudyId:
