@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..model import Reference, Study
+from ..model import CTGOV, Reference, Study
 
 _PMID = re.compile(r"[1-9][0-9]{0,8}")  # PubMed ids are positive integers
 # The year in an NLM citation: "... Mult Scler. 2021 Apr;27(5):778-789." (the first one after
@@ -92,7 +92,9 @@ def findings_of(study: Study) -> Findings:
         has_results=study.has_results,
         results_first_posted=study.results_first_posted if study.has_results else "",
         # ClinicalTrials.gov's study page opens its results tab with this parameter.
-        results_url=f"{study.url}?tab=results" if study.has_results and study.url else "",
+        # ClinicalTrials.gov shows results on a tab of the record; ISRCTN on the record itself.
+        results_url=(f"{study.url}?tab=results" if study.id.registry == CTGOV else study.url)
+        if study.has_results and study.url else "",
         publications=tuple(p for p in cited if p.linked_by and not p.why_not_results),
         # The papers listed as results that cannot be ones first: a reader needs to see those.
         other=tuple(sorted((p for p in cited if not p.linked_by or p.why_not_results),

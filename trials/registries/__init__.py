@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import ids
+from ..errors import InputError, StoreError
 from ..ids import CTIS as CTIS_CODE
 from ..ids import ISRCTN as ISRCTN_CODE
-from ..errors import InputError, StoreError
 from ..model import CTGOV, Study, StudyId
 from .base import Check, ImportResult, Progress, RefreshResult, Registry
 from .ctgov import REGISTRY as CLINICALTRIALS_GOV

@@ -209,5 +209,5 @@ def _write(store: Store, client: Client, plan: _Plan, *, now: str, mode: str, fu
     return RefreshResult(
         mode, now, listed, plan.detailed, writer.changes, client.traffic.requests,
         client.traffic.bytes_received, dropped, len(store.imported_ids(CTIS)),
-        len(plan.reasons), tuple(plan.reasons[:SHOWN_REASONS]), plan.unnamed,
+        len(plan.reasons), tuple(plan.reasons[:SHOWN_REASONS]), plan.unnamed, registry=NAME,
     )
