@@ -46,7 +46,7 @@ def test_cli_compare_writes_a_side_by_side_csv(tmp_path, monkeypatch, capsys):
     assert "Bergen, Norway: about" in rows["Nearest open site"][0]
     # MESEMS's status is UNKNOWN, so its once-recruiting sites take nobody.
     assert rows["Nearest open site"][1] == "no site open to new participants"
-    assert rows["ClinicalTrials.gov data as of"] == ["2022-10-07", "2022-10-07"]
+    assert rows["Registry data as of"] == ["2022-10-07", "2022-10-07"]
     assert "data from an imported file dated 2022-10-07" in capsys.readouterr().err.lower()
     assert cli.main(["compare", "NCT04749667", "NCT09999999", "--offline"]) == 1
     assert "NCT09999999 is not among the MS stem-cell studies" in capsys.readouterr().err

@@ -127,7 +127,7 @@ def test_registry_sentence_is_computed_from_the_counts_and_scoped_to_this_tool()
     # "No iPSC trial is registered" is more than the tool can know: it says what it found, when.
     assert registry_sentence("iPSC", 0, "2025-09-25T00:00:00") == (
         "This tool found no trial of an iPSC-based therapy for multiple sclerosis in "
-        "ClinicalTrials.gov data of 2025-09-25.")
+        "registry data of 2025-09-25.")
     later = registry_sentence("iPSC", 2, "2027-01-03")
     assert later.startswith("This tool found 2 multiple sclerosis studies") and "2027-01-03" in later
     assert "local data" in registry_sentence("iPSC", 0, None)

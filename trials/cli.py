@@ -32,7 +32,7 @@ def _add_format(parser: argparse.ArgumentParser, readable: str, each: str = "the
 
 def _add_offline(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--offline", action="store_true",
-                        help="use the local store only; do not ask ClinicalTrials.gov")
+                        help="use the local store only; do not ask the registries")
 
 
 def _version() -> str:
@@ -47,7 +47,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     enough for ``trials --help`` and ``--version``, which name no command."""
     parser = argparse.ArgumentParser(
         prog="trials",
-        description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov.",
+        description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov, ISRCTN and EU CTIS.",
         epilog="Settings: TRIALS_API_URL (default https://clinicaltrials.gov/api/v2), "
                f"TRIALS_CACHE_DIR (default {trials.Settings().cache_dir}), "
                "TRIALS_REQUEST_INTERVAL (default 1 s), "
@@ -56,9 +56,10 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    refresh = commands.add_parser("refresh", help="update the local store from ClinicalTrials.gov",
-                                  description="Update the local store from ClinicalTrials.gov. "
-                                  "Asks only for what changed since the last refresh.")
+    refresh = commands.add_parser("refresh", help="update the local store from the registries",
+                                  description="Update the local store from each registry TRIALS_REGISTRIES names "
+                                  "(ClinicalTrials.gov, ISRCTN, EU CTIS; all by default). Asks only for "
+                                  "what changed since the last refresh; a registry that fails keeps its data.")
     refresh.add_argument("--full", action="store_true",
                          help="list every MS study again and drop those no longer listed")
 
@@ -113,16 +114,19 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     _add_format(compare, "table", each="its answer to each question")
     _add_offline(compare)
 
-    load = commands.add_parser("import", help="load a ClinicalTrials.gov JSON download",
-                               description="Load a JSON download from ClinicalTrials.gov (the "
-                               "website's Download -> JSON, or an API answer) into the local "
-                               "store, for networks that cannot reach the API.")
+    load = commands.add_parser("import", help="load a registry's download",
+                               description="Load a download into the local store, for networks that "
+                               "cannot reach the APIs: a ClinicalTrials.gov JSON download (the website's "
+                               "Download -> JSON, or an API answer), an ISRCTN XML answer "
+                               "(/api/query/format/default) or a CTIS JSON record or search answer.")
     load.add_argument("file", type=Path)
 
-    commands.add_parser("check", help="smoke-test the live ClinicalTrials.gov API",
-                        description="Ask ClinicalTrials.gov for /version, one listing page and "
-                        "one full record, and check the field names this program requests "
-                        "against /studies/metadata. For maintainers, from a deployment host.")
+    commands.add_parser("check", help="smoke-test each registry's live API",
+                        description="Ask each registry TRIALS_REGISTRIES names what this program asks "
+                        "it in a refresh (ClinicalTrials.gov: /version, one listing page, one full "
+                        "record and the field names; ISRCTN: a count and one MS search; EU CTIS: that "
+                        "the MS filter narrows the register and one full record). For maintainers, "
+                        "from a deployment host.")
 
     bundle = commands.add_parser("bundle", help="write the bundled data from the store",
                                  description="Write the store's MS stem-cell studies as the "

@@ -243,7 +243,7 @@ def _entry(settings: trials.Settings, data: trials.Current, study_id: trials.Stu
     entry = trials.entry(settings, data, study_id)
     if entry is None:
         raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
-                                "of ClinicalTrials.gov; run `trials refresh` to update it).")
+                                "of ClinicalTrials.gov, ISRCTN and EU CTIS; run `trials refresh` to update it).")
     return entry
 
 

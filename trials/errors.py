@@ -11,7 +11,7 @@ class TrialsError(Exception):
 
 
 class ApiError(TrialsError):
-    """ClinicalTrials.gov could not be used (down, slow, rate-limited, junk)."""
+    """A registry's API could not be used (down, slow, rate-limited, junk); the message names it."""
 
 
 class ApiUnavailable(ApiError):
@@ -23,7 +23,7 @@ class ApiRejected(ApiError):
 
 
 class ApiForbidden(ApiError):
-    """HTTP 403: ClinicalTrials.gov refuses this client or network, whatever it asks."""
+    """HTTP 403: a registry refuses this client or network, whatever it asks."""
 
 
 class ApiBadResponse(ApiError):

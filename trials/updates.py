@@ -266,7 +266,7 @@ class Updater:
                 pause = self.BUSY_RETRY_AFTER if state.busy else self.RETRY_AFTER
                 if time.monotonic() - state.finished_at < pause:
                     return False
-            self._state = replace(state, running=True, stage="Asking ClinicalTrials.gov for news",
+            self._state = replace(state, running=True, stage="Asking the registries for news",
                                   done=0, total=None)
             thread = threading.Thread(target=self._run, args=(automatic,),
                                       name="trials-updater", daemon=True)

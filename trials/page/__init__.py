@@ -96,7 +96,7 @@ def page(settings: trials.Settings) -> None:
         top[0].markdown(":material/schedule: " + plain.md_escape(snapshot.age))
     if "import_message" in st.session_state:
         st.success(plain.md_escape(st.session_state.pop("import_message")))
-    if top[1].button("Update", icon=":material/refresh:", help="Check ClinicalTrials.gov for new data"):
+    if top[1].button("Update", icon=":material/refresh:", help="Check the registries for new data"):
         updater.start(automatic=False)
         update = replace(update, running=True)  # follow it, however quickly it ends
     for notice in current.notices:

@@ -83,7 +83,7 @@ def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:
     has finished since still needs the rerun that shows its outcome."""
     if not seen.running and not updater.state.running:
         return
-    with st.status("Updating from ClinicalTrials.gov…", expanded=True) as status:
+    with st.status("Updating from the registries…", expanded=True) as status:
         bar = st.progress(0.0)
         # Short waits with a Streamlit call between them, so a visitor's click still
         # interrupts this run at once.
@@ -92,7 +92,7 @@ def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:
                          text=f"{state.stage}: {state.done} of {state.total}"
                          if state.total else state.stage)
         if state.error:
-            status.update(label="Could not update from ClinicalTrials.gov", state="error")
+            status.update(label="Could not update from the registries", state="error")
         else:
             status.update(label="Up to date", state="complete", expanded=False)
     st.rerun()

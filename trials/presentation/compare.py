@@ -129,7 +129,7 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
             "Last update": trial.last_update or "not stated",
             "Last verified": trial.last_verified or "not stated",
             "Flags": r["flags"] or "none",
-            "ClinicalTrials.gov data as of": entry.data_timestamp,
+            "Registry data as of": entry.data_timestamp,
             "Fetched": entry.fetched_at,
         }
         if not questions:

@@ -219,7 +219,7 @@ def registry_sentence(label: str, count: int, data_timestamp: str | None) -> str
     ``count`` is the number of studies carrying ``label`` in the caller's table or store,
     ``data_timestamp`` the registry data version (ISO date or date-time) it comes from.
     """
-    data = f"ClinicalTrials.gov data of {data_timestamp[:10]}" if data_timestamp else "the local data"
+    data = f"registry data of {data_timestamp[:10]}" if data_timestamp else "the local data"
     if count <= 0:
         noun = _THERAPY_NOUNS.get(label, label)
         # Only what this tool found: its search, rules and data date, not the world's registries.

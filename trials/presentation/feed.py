@@ -14,8 +14,8 @@ from .plain import DISCLAIMER
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ID = "tag:ms-stemcell-trials.invalid,2025:changes"  # stable across runs, never a live address
-FEED_TITLE = "MS stem-cell trials on ClinicalTrials.gov: new studies and status changes"
-FEED_AUTHOR = "MS stem-cell trial finder (data: ClinicalTrials.gov)"
+FEED_TITLE = "MS stem-cell trials on ClinicalTrials.gov, ISRCTN and EU CTIS: new studies and status changes"
+FEED_AUTHOR = "MS stem-cell trial finder (data: ClinicalTrials.gov, ISRCTN, EU CTIS)"
 
 # What a study's new status group means for a reader, in the summary line.
 NOW = {
@@ -100,7 +100,7 @@ def atom_feed(changes: list[Change], *, updated: str, data_age: str) -> bytes:
                     f"({c.old_status}) to {status_words(c.new_status)} ({c.new_status}), "
                     f"seen on {c.seen_at[:10]}.")
         if c.data_timestamp:
-            text += f" ClinicalTrials.gov data as of {c.data_timestamp[:10]}."
+            text += f" Registry data as of {c.data_timestamp[:10]}."
         add(entry, "summary", f"{text} Registry record: {c.url}", type="text")
         for term in filter(None, (c.kind, c.new_status)):
             add(entry, "category", term=term)

@@ -18,9 +18,9 @@ from ..registries.base import ImportResult, reasons_text
 from ..store.sqlite import StoreInfo
 
 DISCLAIMER = (
-    "This is information from a public registry, not medical advice. Being listed on "
-    "ClinicalTrials.gov does not mean a study is safe, effective or approved. Discuss any "
-    "trial with your neurologist before you contact a study team."
+    "This is information from public registries, not medical advice. Being listed on a trial "
+    "registry (ClinicalTrials.gov, ISRCTN, EU CTIS) does not mean a study is safe, effective or "
+    "approved. Discuss any trial with your neurologist before you contact a study team."
 )
 
 # The line every visitor sees above the results; DISCLAIMER is in "About the data".

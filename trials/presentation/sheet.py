@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Final
 from ..analysis import findings
 from ..analysis.status import status_group, status_words
 from ..analysis.table import Entry
+from ..ids import name_of
 from . import facts, plain
 from .compare import who_can_take_part
 
@@ -45,6 +46,7 @@ class Content:
     url: str
     blocks: tuple[Block, ...]
     footer: str
+    registry: str  # the name of the registry whose record the sheet reads
 
 
 def _for_whom(entry: Entry, about: AboutOne) -> str:
@@ -129,9 +131,9 @@ def sheet_content(entry: Entry, about: AboutOne, *, with_answers: bool = True, t
     blocks.append(Block("Sources of the questions", tuple(
         f"[{i + 1}] {first[url].citation} Checked on {checked[url].isoformat()}."
         for i, url in enumerate(sources)), small=True))
-    footer = (f"Made on {today.isoformat()} by the MS stem-cell trial finder from ClinicalTrials.gov data. "
+    footer = (f"Made on {today.isoformat()} by the MS stem-cell trial finder from {name_of(study.id.registry)} data. "
               f"{plain.SHORT_DISCLAIMER}")
-    return Content(study.title, study.id.value, study.url, tuple(blocks), footer)
+    return Content(study.title, study.id.value, study.url, tuple(blocks), footer, name_of(study.id.registry))
 
 
 def clinic_sheet(entry: Entry, about: AboutOne, *, paper: str = "a4", with_answers: bool = True) -> bytes:
@@ -198,7 +200,7 @@ def _draw(content: Content, paper: str, scale: float) -> tuple[bytes, int]:
     pdf.set_font("Helvetica", "B", 14 * scale)
     pdf.multi_cell(beside_qr, 6.2 * scale, _title(content.title), align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 10)
-    pdf.cell(beside_qr, 5, f"{content.study_id} on ClinicalTrials.gov:", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(beside_qr, 5, f"{content.study_id} on {content.registry}:", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(11, 92, 173)
     pdf.cell(beside_qr, 5, content.url, link=content.url, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
