@@ -27,9 +27,21 @@ from common import (
 )
 
 from tests.support import standin
+from tests.support.ctis_standin import CtisStandIn, load_records
+from tests.support.isrctn_standin import IsrctnStandIn, load_trials
 from tests.support.standin import StandIn, shared_dir
+from trials.config import Settings
+from trials.registries import ctis, isrctn
 from trials.registries.base import RefreshResult
 from trials.registries.ctgov import plan
+from trials.store.sqlite import Store
+
+REGISTRIES = shared_dir() / "registries"
+# How many MS trials each register held when last counted (the recorded sources): CTIS 126
+# (gregory-ai's live capture, 2026-07-18); ISRCTN is not counted in any recorded source, so the
+# benchmark assumes as many as CTIS. The built stem-cell cases are kept; the rest are copies
+# of a real MS record that is no stem-cell trial, which is what most MS trials are.
+MS_TRIALS = {"ISRCTN": 126, "EU CTIS": 126}
 
 
 def last_update(study: dict) -> str:
@@ -158,6 +170,69 @@ def main() -> None:
           "sides. These records are sparse (no descriptions or eligibility), so the naive client's "
           "real-world bytes are larger than here.")
     references_cost()
+    other_registries()
+
+
+def _isrctn_trials(count: int) -> list[str]:
+    """The built ISRCTN MS cases, then copies of the built exercise trial (MS, no stem cells),
+    each with its own number, up to ``count``."""
+    built = load_trials(*sorted((REGISTRIES / "isrctn" / "ms").glob("*.xml")))
+    exercise = next(t for t in built if "00000103" in t)
+    copies = [exercise.replace("00000103", f"{90000000 + i:08d}") for i in range(count - len(built))]
+    return built + copies
+
+
+def _ctis_records(count: int) -> list[dict]:
+    """The built CTIS MS cases and the real non-MS records, then copies of the real ocrelizumab
+    search element (MS, no stem cells) with their own numbers, up to ``count`` MS trials."""
+    folder = REGISTRIES / "ctis"
+    built = load_records(*sorted((folder / "ms").glob("*.json")))
+    ocrelizumab = load_records(folder / "search-data-element_2025-523726-40-00.json")[0]
+    others = load_records(*sorted(folder.glob("retrieve-*.json")))
+    ms = [r for r in built if r.get("ctNumber") != ocrelizumab["ctNumber"]]
+    copies = [{**ocrelizumab, "ctNumber": f"2025-59{i:04d}-40-00"} for i in range(count - len(ms))]
+    return ms + copies + others
+
+
+def _one_registry(name: str, server: IsrctnStandIn | CtisStandIn, refresh, settings: Settings) -> list[list]:
+    """Cold and repeat refresh of one registry into a fresh store, from the stand-in's log."""
+    rows = []
+    with temp_dir() as folder:
+        store = Store(folder / "trials.sqlite3")
+        for scenario in ("cold refresh", "repeat, nothing changed"):
+            mark = len(server.requests)
+            result = refresh(store, settings)
+            log = server.requests[mark:]
+            rows.append([name, scenario, len(log), f"{sum(r.bytes_sent for r in log):,}", result.listed,
+                         result.detailed])
+    return rows
+
+
+def other_registries() -> None:
+    """ISRCTN and EU CTIS beside ClinicalTrials.gov, in one run: requests and bytes of a cold
+    and a repeat refresh of each registry's adapter against its stand-in."""
+    rows = []
+    with StandIn(load_ms_studies()) as server, temp_dir() as folder:
+        for scenario in ("cold refresh", "repeat, nothing changed"):
+            mark = len(server.requests)
+            result = refresh_into(folder, server.url)
+            used = traffic(server, mark)
+            rows.append(["ClinicalTrials.gov", scenario, used.requests, f"{used.bytes:,}", result.listed,
+                         result.detailed])
+    with IsrctnStandIn(_isrctn_trials(MS_TRIALS["ISRCTN"])) as server:
+        rows += _one_registry("ISRCTN", server, isrctn.REGISTRY.refresh,
+                              Settings(isrctn_url=server.url, request_interval=0))
+    with CtisStandIn(_ctis_records(MS_TRIALS["EU CTIS"])) as server:
+        rows += _one_registry("EU CTIS", server, ctis.REGISTRY.refresh,
+                              Settings(ctis_url=server.url, request_interval=0))
+    print_table("Every registry, cold and repeat refresh, side by side (MS trials: ClinicalTrials.gov's real "
+                f"records; ISRCTN and EU CTIS {MS_TRIALS['ISRCTN']} each, built and copied, see MS_TRIALS)",
+                ["registry", "scenario", "requests", "bytes", "listed", "full records"], rows)
+    print("ISRCTN sends whole records in its search answer (there is no field selection), so its cold "
+          "refresh carries every MS trial in full in one answer; a repeat asks only for trials edited "
+          "since (lastEdited), one request. CTIS lists by medical condition (100 a page) after proving "
+          "the filter narrowed the register (one request), and fetches full records only for new or "
+          f"changed stem-cell candidates; every refresh is capped at {ctis.plan.MAX_REQUESTS} requests.")
 
 
 if __name__ == "__main__":
