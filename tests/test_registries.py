@@ -127,7 +127,7 @@ def test_a_patient_near_sheffield_finds_the_isrctn_only_hsct_trial_with_its_stat
     assert starms["status_group"] == "Recruiting now" and starms["registry"] == "ISRCTN"
     assert starms["url"] == f"https://www.isrctn.com/{STARMS}"
     assert "Sheffield" in starms["nearest_site"]
-    assert "ISRCTN data checked" in result.age  # the data's age names each registry's own date
+    assert "ISRCTN and EU CTIS data checked" in result.age  # each registry with its own date
     card = detail.study_card(snapshot.entries[STARMS])
     status = next(s for s in card.sections if s.title == "Can I join?")
     basis = next(line for line in status.items if line.label == "How this status was found")

@@ -35,6 +35,7 @@ class Line(NamedTuple):
     value: str
     source: str
     link: str = ""  # an address this finder built (a source's DOI or page), shown as a real link
+    link_text: str = ""  # the link's words; "" shows the address itself (a DOI that copies cleanly)
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,9 @@ def _status_section(entry: Entry) -> Section:
              "status verified date"),
         Line("Please note", status_caution(trial, entry.data_date),
              "overall status, completion date, last update posted, status verified date"),
+        # Another registry's record of the trial may be newer: its status stands beside this one.
+        *(Line("Other registries", d.text, "each registry's status and last update")
+          for d in entry.disagreements if d.fact == "status"),
     ]
     if trial.status_basis:  # a registry without a status field of the model's kind
         items.insert(1, Line("How this status was found", trial.status_basis,
@@ -215,13 +219,15 @@ def _registries_section(entry: Entry) -> Section | None:
     for number in ids:
         record = held.get(number)
         if record is None:
-            what = "named by the record; this finder does not read that register"
+            what = (f"named by the record{'s' if len(held) > 1 else ''}; this finder does not read "
+                    "that register")
         else:
             role = "this card reads this record" if record is entry.study else "the same trial's record there"
             what = (f"{role}; status {status_words(record.overall_status).lower() or 'not stated'}; "
                     f"record updated {record.last_update or 'on a date it does not give'}")
         items.append(Line(name_of(number.registry), f"{number.value}: {what}",
-                          "the registry numbers the records give", link=url_of(number)))
+                          "the registry numbers the records give", link=url_of(number),
+                          link_text=f"{number.value} on {name_of(number.registry)}"))
     if len(held) > 1:
         items.append(Line("Sites", "the sites of every record above, each place once", "sites"))
     items += [Line("Where they differ", d.text, "status, start date, last update") for d in entry.disagreements]
@@ -498,7 +504,7 @@ def section_markdown(section: Section) -> str:
         if line.link:  # ours, from the reviewed sources: a link whose text copies cleanly
             # (Parentheses in a DOI would end the Markdown link early: they are percent-encoded.)
             target = line.link.replace("(", "%28").replace(")", "%29")
-            text += f" [{plain.md_escape(line.link, in_link=True)}]({target})"
+            text += f" [{plain.md_escape(line.link_text or line.link, in_link=True)}]({target})"
         lines.append(f"**{plain.md_escape(line.label)}:** {text}" if line.label else text)
     if section.link:
         text, url = section.link

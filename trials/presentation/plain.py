@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from ..config import ALL_REGISTRIES
 from ..ids import name_of
 from ..registries.base import ImportResult, reasons_text
 from ..store.sqlite import StoreInfo
@@ -24,7 +25,7 @@ DISCLAIMER = (
 )
 
 # The line every visitor sees above the results; DISCLAIMER is in "About the data".
-SHORT_DISCLAIMER = ("Information from a public registry, not medical advice: discuss any trial "
+SHORT_DISCLAIMER = ("Information from public registries, not medical advice: discuss any trial "
                     "with your neurologist.")
 
 STATUS_MEANING = {
@@ -209,11 +210,19 @@ def data_age(data_timestamp: str | None, fetched_at: str | None, now: datetime |
     return text + "."
 
 
+_REGISTRY_ORDER = {code: i for i, code in enumerate(ALL_REGISTRIES)}
+
+
 def store_age(info: StoreInfo, now: datetime | None = None) -> str:
     """The data-age line for what the store holds, each registry with its own date."""
     now = now or datetime.now(UTC)
-    others = [f"{name_of(d.registry)} data checked {ago(when, now)}" for d in info.others
-              for when in (_parse_utc(d.checked_at or d.fetched_at),) if when]
+    # Registries asked at about the same time share their words (one refresh asks them all).
+    checked: dict[str, list[str]] = {}
+    for dates in sorted(info.others, key=lambda d: _REGISTRY_ORDER.get(d.registry, len(_REGISTRY_ORDER))):
+        when = _parse_utc(dates.checked_at or dates.fetched_at)
+        if when:
+            checked.setdefault(ago(when, now), []).append(name_of(dates.registry))
+    others = [f"{' and '.join(names)} data checked {words}" for words, names in checked.items()]
     if not others:
         return _ctgov_age(info, now)
     if info.data_timestamp is None and info.imported is None:
