@@ -22,7 +22,8 @@ from tests.support.evaluation import load_records  # noqa: E402
 from tests.support.standin import DEFAULT_DATA_TIMESTAMP, shared_dir  # noqa: E402
 from trials.analysis.classify import classify  # noqa: E402
 from trials.analysis.flags import TITLES, flags_for  # noqa: E402
-from trials.registries.ctgov.record import dig, read_study  # noqa: E402
+from trials.registries.ctgov.record import read_study  # noqa: E402
+from trials.registries.values import dig  # noqa: E402
 
 CORPUS_DATES = {"ms-2025-09": date.fromisoformat(DEFAULT_DATA_TIMESTAMP[:10])}
 

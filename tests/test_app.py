@@ -16,7 +16,7 @@ import trials
 from trials.page import filters
 from trials.presentation import plain, views
 from trials.registries.ctgov.download import import_download
-from trials.registries.ctgov.record import MAX_FIELD_CHARS
+from trials.registries.values import MAX_FIELD_CHARS
 from trials.store import bundled
 from trials.store.sqlite import Store, utc_now
 

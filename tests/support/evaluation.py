@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trials.analysis.classify import STUDY_ROLES, THERAPY_TYPES, Classification, classify
-from trials.registries.ctgov.record import dig, raw_nct_id, read_study
+from trials.registries.ctgov.record import raw_nct_id, read_study
+from trials.registries.values import dig
 
 JSONL_CORPORA = ("ms-2025-09", "msc-2022")
 FULL_RECORDS = "full-records"  # one JSON array, no label rows: none is a stem-cell study

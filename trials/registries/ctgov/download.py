@@ -19,7 +19,8 @@ from ...analysis import classify
 from ...errors import InputError
 from ...store.sqlite import FILE, Store, utc_now
 from ..base import SHOWN_REASONS, ImportResult, reasons_text
-from .record import bounded, dig, read_study, refusal
+from ..values import bounded, dig
+from .record import read_study, refusal
 
 # What an imported file may hold. A v2 Study nests at most 11 levels (results tables,
 # counting lists); deeper is no study record. The largest real records, with full

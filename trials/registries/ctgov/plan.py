@@ -36,8 +36,9 @@ from ...errors import ApiError
 from ...model import CTGOV, Study, StudyId
 from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
 from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
+from ..values import bounded
 from .api import Client
-from .record import bounded, is_nct_id, raw_nct_id, read_study, refusal, study_id
+from .record import is_nct_id, raw_nct_id, read_study, refusal, study_id
 
 NAME = "ClinicalTrials.gov"
 MS_QUERY = {"query.cond": "multiple sclerosis"}

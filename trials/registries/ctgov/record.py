@@ -32,37 +32,12 @@ from ...model import (
     Term,
     common_country,
 )
+from ..values import dig
 from . import shapes
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
 # The API writes 99999999 when the enrollment is not known.
 UNKNOWN_ENROLLMENT = 99_999_999
-
-
-def dig(obj: Any, *path: str) -> Any:
-    """``obj[path[0]][path[1]]...``, or None as soon as a step is missing."""
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-# The registry caps its longest free text (a detailed description) at 32,000 characters.
-# Longer is not what it published; cutting there keeps a hostile 10 MB title from costing
-# every reader (classifier, table, page) what it would, since matching grows faster than text.
-MAX_FIELD_CHARS = 32_000
-
-
-def bounded(value: Any) -> Any:
-    """A record (or any JSON value) with every string cut to ``MAX_FIELD_CHARS``."""
-    if isinstance(value, str):
-        return value if len(value) <= MAX_FIELD_CHARS else value[: MAX_FIELD_CHARS - 1] + "…"
-    if isinstance(value, dict):
-        return {key: bounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [bounded(item) for item in value]
-    return value
 
 
 # "NCT" and exactly eight ASCII digits, nothing around it: the id goes into links, file

@@ -28,7 +28,7 @@ from typing import Any
 from ...errors import InputError
 from ...ids import CTIS, ids_of, url_of
 from ...model import Contact, Eligibility, Intervention, Site, Study, StudyId, Term, common_country
-from ..ctgov.record import MAX_FIELD_CHARS, bounded, dig
+from ..values import MAX_FIELD_CHARS, bounded, dig
 
 __all__ = ["MAX_FIELD_CHARS", "bounded", "dig", "is_ct_number", "parse_id", "raw_ct_number", "read",
            "refusal", "status_of", "study_id"]

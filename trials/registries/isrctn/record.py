@@ -40,15 +40,13 @@ from ...model import (
     StudyId,
     common_country,
 )
+from ..values import MAX_FIELD_CHARS
 
 NS = "http://www.67bricks.com/isrctn"
 _N = {"i": NS}
 ALL_TRIALS = f"{{{NS}}}allTrials"
 FULL_TRIAL = f"{{{NS}}}fullTrial"
 
-# The same bound as ClinicalTrials.gov's records (its longest free text is 32,000 characters):
-# a hostile 10 MB title must not cost every reader (classifier, table, page) what it would.
-MAX_FIELD_CHARS = 32_000
 # A real <fullTrial> nests 6 levels (fullTrial/trial/trialDescription/primaryOutcomes/
 # outcomeMeasure/variable); deeper is no trial, and the serialiser recurses per level.
 MAX_DEPTH = 12
