@@ -413,7 +413,7 @@ def test_import_of_a_saved_search_answer(store, tmp_path):
     assert (result.imported, result.skipped, result.oldest, result.newest) == (3, 0, "2026-05-28", "2026-05-28")
     rows = [store.study(StudyId(ISRCTN, i)) for i in ("ISRCTN15375673", "ISRCTN16025168", "ISRCTN16132141")]
     assert all(r is not None and r.source == FILE and r.data_timestamp == "2026-05-28" for r in rows)
-    assert store.registry_meta(ISRCTN)["import_file"] == "isrctn.xml"
+    assert store.info().imported.file == "isrctn.xml"  # the data-age line names the file
     one_trial = tmp_path / "one.xml"
     one_trial.write_text(load_trials(MS / "HSCT_STARMS.xml")[0], encoding="utf-8")
     assert import_download(store, one_trial).imported == 1

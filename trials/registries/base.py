@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..analysis import classify
 from ..config import Settings
-from ..errors import ApiBadResponse
+from ..errors import ApiBadResponse, ApiError, InputError
 from ..model import Study, StudyId
-from ..store.sqlite import Store
+from ..store.sqlite import FILE, Store, utc_now
 
 SHOWN_REASONS = 3  # how many reasons for refused records a message names
 
@@ -69,6 +71,17 @@ class Check:
     detail: str
 
 
+def run_steps(steps: Iterable[tuple[str, Callable[[], str]]]) -> list[Check]:
+    """Each step of a smoke test run in turn, its registry error kept as the step's result."""
+    results = []
+    for name, step in steps:
+        try:
+            results.append(Check(name, True, step()))
+        except ApiError as exc:
+            results.append(Check(name, False, str(exc)))
+    return results
+
+
 @dataclass(frozen=True)
 class Registry:
     """One registry: how to read its stored records, fill the store from it, and check it."""
@@ -108,3 +121,60 @@ class ListingRefused(ApiBadResponse):
         super().__init__(f"{problem}. Nothing was changed: {registry}'s stored data stays as it was. "
                          "Try again later; if it keeps happening, check the registry's address "
                          "setting and `trials check`.")
+
+
+# -- a downloaded file into the store (every registry's import) --------------------------
+
+@dataclass(frozen=True)
+class FileRecord:
+    """One record of a downloaded file as its adapter read it: fit to store, or why not."""
+
+    record: Any = None  # as the store keeps it
+    study: Study | None = None  # None: refused
+    is_full: bool = True  # False: a summary form the next refresh completes
+    data_date: str = ""  # the record's own data date; "" for the file's
+    refused: str = ""  # why it is not stored ("record 3: no nctId"), when it is not
+
+
+def file_date(path: Path) -> str:
+    """The day a file was last changed: the data date of its records that give none."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d")
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def store_file(store: Store, path: Path, records: Iterable[FileRecord], holds: str) -> ImportResult:
+    """Write a file's records in one transaction, each marked as from a file with its own data
+    date; bad ones are skipped and counted, and a file's record never replaces a newer stored
+    one (``Writer.put``). ``holds`` names what the file should hold, for the message when it
+    holds none ("ISRCTN trial records")."""
+    day, now = file_date(path), utc_now()
+    ids: set[str] = set()
+    written: set[str] = set()
+    duplicates = skipped = 0
+    reasons: list[str] = []
+    dates: set[str] = set()
+    with store.writing() as writer:
+        for item in records:
+            if item.study is None:
+                skipped += 1
+                if len(reasons) < SHOWN_REASONS:
+                    reasons.append(item.refused)
+                continue
+            key = item.study.id.value
+            duplicates += key in ids
+            ids.add(key)
+            dated = item.data_date or day
+            dates.add(dated)
+            if writer.put(item.record, item.study, classify.classified(item.study), is_full=item.is_full,
+                          data_timestamp=dated, fetched_at=now, source=FILE):
+                written.add(key)
+        if not ids:
+            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
+            raise InputError(f"{path} holds no {holds}{found}.")
+        writer.set_meta(imported_at=now, import_file=path.name,
+                        # Every label written is the current classifier's: the update re-labels first.
+                        classifier_version=classify.CLASSIFIER_VERSION)
+    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
+                        tuple(reasons), min(dates), max(dates))

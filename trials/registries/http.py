@@ -26,7 +26,7 @@ from typing import Any, NoReturn, Self
 import httpx
 from httpx_retries import Retry, RetryTransport
 
-from ..config import DEFAULT_USER_AGENT, without_credentials
+from ..config import DEFAULT_USER_AGENT, Settings, without_credentials
 from ..errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable
 
 ANSWER_LIMIT = 120.0  # seconds for one whole answer, body included (each read has ``timeout``)
@@ -73,6 +73,18 @@ def _xml(body: bytes) -> ET.Element:
     if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
         raise ValueError("XML with a document type declaration")
     return ET.fromstring(body)
+
+
+def options(settings: Settings, budget: float | None = None) -> dict[str, Any]:
+    """How every registry's client is made from the settings. One knob for politeness: the
+    interval between requests is also the backoff base. With a ``budget`` (seconds for
+    everything, when stored data could be shown instead) it does not retry: a retry's backoff
+    would eat the budget."""
+    interval = settings.request_interval
+    made: dict[str, Any] = {"interval": interval, "backoff": interval, "user_agent": settings.user_agent}
+    if budget is not None:
+        made.update(retries=0, timeout=budget, budget=budget)
+    return made
 
 
 class Client:

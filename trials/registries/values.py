@@ -30,3 +30,10 @@ def bounded(value: Any) -> Any:
     if isinstance(value, list):
         return [bounded(item) for item in value]
     return value
+
+
+def shown(value: object) -> str:
+    """A value from outside, for a message: quoted with every non-ASCII or control character
+    visible (a zero-width space shows as \\u200b), and short."""
+    text = ascii(value)
+    return text if len(text) <= 40 else text[:39] + "…"

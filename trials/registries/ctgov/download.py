@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import ijson
 
-from ...analysis import classify
 from ...errors import InputError
-from ...store.sqlite import FILE, Store, utc_now
-from ..base import SHOWN_REASONS, ImportResult, reasons_text
+from ...store.sqlite import Store
+from ..base import FileRecord, ImportResult, file_date, store_file
 from ..values import bounded, dig
 from .record import read_study, refusal
 
@@ -142,46 +140,18 @@ def _data_date(record: dict, file_date: str) -> str:
 
 
 def import_download(store: Store, path: Path) -> ImportResult:
-    """Load a JSON download into the store, in one transaction.
-
-    Every record is checked; bad ones are skipped and counted. A file's record never
-    replaces a newer stored one, and each keeps its own data date and is marked as
-    from a file, so the data's age is never misstated (see Store.info).
-    """
+    """Load a JSON download into the store, in one transaction (``base.store_file``): every
+    record is checked, and each keeps its own data date (the website's versionHolder)."""
     path = Path(path)
-    try:
-        mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    except OSError as exc:
-        raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-    file_date = mtime.strftime("%Y-%m-%d")
-    now = utc_now()
-    ids: set[str] = set()
-    written: set[str] = set()
-    duplicates = skipped = 0
-    reasons: list[str] = []
-    dates: set[str] = set()
-    with store.writing() as writer:
-        for number, record in enumerate(read_download(path), start=1):
-            problem = refusal(record)
-            if problem:
-                skipped += 1
-                if len(reasons) < SHOWN_REASONS:
-                    reasons.append(f"record {number}: {problem}")
-                continue
-            record = bounded(record)
-            study = read_study(record)
-            nct_id = study.id.value
-            duplicates += nct_id in ids
-            ids.add(nct_id)
-            date = _data_date(record, file_date)
-            dates.add(date)
-            if writer.put(record, study, classify.classified(study), is_full=True, data_timestamp=date,
-                          fetched_at=now, source=FILE):
-                written.add(nct_id)
-        if not ids:
-            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
-            raise InputError(f"{path} holds no ClinicalTrials.gov study records{found}.")
-        writer.set_meta(imported_at=now, import_file=path.name,
-                        classifier_version=classify.CLASSIFIER_VERSION)  # older labels: see plan.refresh
-    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
-                        tuple(reasons), min(dates), max(dates))
+    day = file_date(path)
+    return store_file(store, path, _file_records(path, day), "ClinicalTrials.gov study records")
+
+
+def _file_records(path: Path, day: str) -> Iterator[FileRecord]:
+    for number, record in enumerate(read_download(path), start=1):
+        problem = refusal(record)
+        if problem:
+            yield FileRecord(refused=f"record {number}: {problem}")
+            continue
+        record = bounded(record)
+        yield FileRecord(record, read_study(record), data_date=_data_date(record, day))

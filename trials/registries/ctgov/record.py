@@ -32,7 +32,7 @@ from ...model import (
     Term,
     common_country,
 )
-from ..values import dig
+from ..values import dig, shown
 from . import shapes
 
 STUDY_URL = "https://clinicaltrials.gov/study/{}"
@@ -55,13 +55,6 @@ def raw_nct_id(record: Any) -> Any:
     return dig(record, "protocolSection", "identificationModule", "nctId")
 
 
-def _shown(value: object) -> str:
-    """A value from outside, quoted with every non-ASCII or control character visible
-    (a zero-width space shows as \\u200b), and short."""
-    text = ascii(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 def refusal(record: Any) -> str | None:
     """Why a record from the API or a file is not stored, or None: it must be an object
     with a valid NCT id, and every field the spec knows must have the spec's type."""
@@ -71,7 +64,7 @@ def refusal(record: Any) -> str | None:
     if nct_id is None:
         return "no nctId"
     if not is_nct_id(nct_id):
-        return f"nctId {_shown(nct_id)} is not an NCT id (NCT and 8 digits)"
+        return f"nctId {shown(nct_id)} is not an NCT id (NCT and 8 digits)"
     found = shapes.problem(record)
     return f"{nct_id}: {found}" if found else None
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from ...config import Settings
 from ...errors import ApiError
-from ..base import Check
+from ..base import Check, run_steps
 from .api import Client
 from .plan import DETAIL_FIELDS, LIST_FIELDS, MS_QUERY, client
 from .record import raw_nct_id
@@ -69,10 +69,4 @@ def run_checks(api: Client) -> list[Check]:
         ("/studies?filter.ids, one full record", detail),
         ("/studies/metadata, field names", fields),
     ]
-    results = []
-    for name, step in steps:
-        try:
-            results.append(Check(name, True, step()))
-        except ApiError as exc:
-            results.append(Check(name, False, str(exc)))
-    return results
+    return run_steps(steps)

@@ -10,14 +10,13 @@ from a file with the file's date, so the data's age is never misstated (see ``St
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ...analysis import classify
 from ...errors import InputError
-from ...store.sqlite import FILE, Store, utc_now
-from ..base import SHOWN_REASONS, ImportResult, reasons_text
+from ...store.sqlite import Store
+from ..base import FileRecord, ImportResult, store_file
 from .record import bounded, read, refusal
 
 # A full CTIS record is about 40-100 KB of JSON and a search answer of the whole MS listing
@@ -52,36 +51,18 @@ def read_file(path: Path) -> list[Any]:
 
 
 def import_download(store: Store, path: Path) -> ImportResult:
-    """Load a CTIS JSON file into the store, in one transaction. Bad records are skipped and
-    counted; a file's record never replaces a newer stored one (``Writer.put``)."""
+    """Load a CTIS JSON file into the store, in one transaction (``base.store_file``); its
+    records carry the file's date."""
     path = Path(path)
-    records = read_file(path)
-    file_date = datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d")
-    now = utc_now()
-    ids: set[str] = set()
-    written: set[str] = set()
-    duplicates = skipped = 0
-    reasons: list[str] = []
-    with store.writing() as writer:
-        for number, record in enumerate(records, start=1):
-            problem = refusal(record)
-            if problem:
-                skipped += 1
-                if len(reasons) < SHOWN_REASONS:
-                    reasons.append(f"record {number}: {problem}")
-                continue
-            record = bounded(record)
-            study = read(record)
-            duplicates += study.id.value in ids
-            ids.add(study.id.value)
-            # A search element is slim: the next refresh fetches the full record of a candidate.
-            is_full = isinstance(record.get("authorizedApplication"), dict)
-            if writer.put(record, study, classify.classified(study), is_full=is_full,
-                          data_timestamp=file_date, fetched_at=now, source=FILE):
-                written.add(study.id.value)
-        if not ids:
-            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
-            raise InputError(f"{path} holds no EU CTIS trial records{found}.")
-        writer.set_meta(imported_at=now, import_file=path.name)
-    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
-                        tuple(reasons), file_date, file_date)
+    return store_file(store, path, _file_records(read_file(path)), "EU CTIS trial records")
+
+
+def _file_records(records: list[Any]) -> Iterator[FileRecord]:
+    for number, record in enumerate(records, start=1):
+        problem = refusal(record)
+        if problem:
+            yield FileRecord(refused=f"record {number}: {problem}")
+            continue
+        record = bounded(record)
+        # A search element is slim: the next refresh fetches the full record of a candidate.
+        yield FileRecord(record, read(record), is_full=isinstance(record.get("authorizedApplication"), dict))

@@ -37,6 +37,7 @@ from ...errors import ApiError
 from ...ids import CTIS
 from ...model import Study, StudyId
 from ...store.sqlite import API, Classified, Store, utc_now
+from .. import http
 from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
 from .api import NAME, Client
 from .record import bounded, is_ct_number, raw_ct_number, read, refusal, study_id
@@ -58,14 +59,8 @@ NOT_STEM_CELL = Classified((), False, "")
 
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
-    """A client for the configured API. With a ``budget`` (seconds for everything, when stored
-    data could be shown instead) it does not retry: a retry's backoff would eat the budget."""
-    interval = settings.request_interval
-    if budget is not None:
-        return Client(settings.ctis_url, interval=interval, backoff=interval, retries=0,
-                      timeout=budget, budget=budget, user_agent=settings.user_agent)
-    return Client(settings.ctis_url, interval=interval, backoff=interval, user_agent=settings.user_agent)
-
+    """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
+    return Client(settings.ctis_url, **http.options(settings, budget))
 
 def refresh_from(store: Store, settings: Settings, *, full: bool = False,
                  progress: Progress | None = None, budget: float | None = None) -> RefreshResult:

@@ -28,7 +28,7 @@ from typing import Any
 from ...errors import InputError
 from ...ids import CTIS, ids_of, url_of
 from ...model import Contact, Eligibility, Intervention, Site, Study, StudyId, Term, common_country
-from ..values import MAX_FIELD_CHARS, bounded, dig
+from ..values import MAX_FIELD_CHARS, bounded, dig, shown
 
 __all__ = ["MAX_FIELD_CHARS", "bounded", "dig", "is_ct_number", "parse_id", "raw_ct_number", "read",
            "refusal", "status_of", "study_id"]
@@ -118,12 +118,6 @@ def parse_id(text: str) -> StudyId:
     return study_id(cleaned)
 
 
-def _shown(value: object) -> str:
-    """A value from outside, quoted with every non-ASCII or control character visible, short."""
-    text = ascii(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 # Keys a reader relies on, with the JSON types CTIS gives them: a record that gives one another
 # type is refused (not stored) rather than half read, as ctgov's records are checked by its spec.
 _TYPES: dict[str, tuple[type, ...]] = {
@@ -146,7 +140,7 @@ def refusal(record: Any) -> str | None:
     if number is None:
         return "no ctNumber"
     if not is_ct_number(number):
-        return f"ctNumber {_shown(number)} is not a CTIS number (YYYY-NNNNNN-NN-NN)"
+        return f"ctNumber {shown(number)} is not a CTIS number (YYYY-NNNNNN-NN-NN)"
     for key, types in _TYPES.items():
         value = record.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
@@ -543,7 +537,7 @@ def read(record: Any) -> Study:
     malformed."""
     number = raw_ct_number(record)
     if not is_ct_number(number):
-        raise ValueError(f"a CTIS record without a valid CTIS number ({_shown(number)})")
+        raise ValueError(f"a CTIS record without a valid CTIS number ({shown(number)})")
     own = study_id(number)
     part_one = _part_one(record)
     identifiers = _identifiers(part_one)

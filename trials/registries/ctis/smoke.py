@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from ...config import Settings
 from ...errors import ApiError
-from ..base import Check
+from ..base import Check, run_steps
 from .api import Client
 from .plan import MS_CRITERIA, MS_PLAUSIBLE_MAX, PAGE_SIZE, client
 from .record import is_ct_number, raw_ct_number, read
@@ -57,10 +57,4 @@ def run_checks(api: Client) -> list[Check]:
         ("/search, the multiple sclerosis filter narrows it", listing),
         ("/retrieve, one full record", retrieve),
     ]
-    results = []
-    for name, step in steps:
-        try:
-            results.append(Check(name, True, step()))
-        except ApiError as exc:
-            results.append(Check(name, False, str(exc)))
-    return results
+    return run_steps(steps)

@@ -9,28 +9,27 @@ data's age is never misstated (see ``Store.info``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
-from ...analysis import classify
 from ...errors import InputError
-from ...ids import ISRCTN
-from ...store.sqlite import FILE, Store, utc_now
-from ..base import SHOWN_REASONS, ImportResult, reasons_text
+from ...store.sqlite import Store
+from ..base import FileRecord, ImportResult, store_file
 from .record import ALL_TRIALS, FULL_TRIAL, element_refusal, parse_xml, raw_id, read_element, split_answer, stored
 
 # Every MS trial on ISRCTN in full is a few MB; a file far larger is no answer to that search.
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-def _read_file(path: Path) -> tuple[bytes, float]:
-    """The file's bytes and its modification time; InputError when it cannot be read or is too big."""
+def _read_file(path: Path) -> bytes:
+    """The file's bytes; InputError when it cannot be read or is too big."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise InputError(f"{path} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB, more than any "
                              "ISRCTN answer to a search for multiple sclerosis trials.")
-        return path.read_bytes(), path.stat().st_mtime
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
 
@@ -41,7 +40,7 @@ def import_download(store: Store, path: Path) -> ImportResult:
     Every trial is checked; bad ones are skipped and counted. A file's trial never replaces a
     newer stored one, and each keeps the file's date and is marked as from a file."""
     path = Path(path)
-    body, mtime = _read_file(path)
+    body = _read_file(path)
     try:
         root = parse_xml(body)
     except ValueError as exc:
@@ -51,31 +50,14 @@ def import_download(store: Store, path: Path) -> ImportResult:
     if root.tag not in (ALL_TRIALS, FULL_TRIAL):
         raise InputError(f"{path} is not an ISRCTN XML file: it holds <{root.tag.rsplit('}', 1)[-1][:40]}>, "
                          "not ISRCTN's <allTrials> or <fullTrial> (namespace http://www.67bricks.com/isrctn).")
-    file_date = datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%d")
-    now = utc_now()
-    ids: set[str] = set()
-    written: set[str] = set()
-    duplicates = skipped = 0
-    reasons: list[str] = []
-    with store.writing() as writer:
-        for number, full in enumerate(split_answer(root), start=1):
-            problem = element_refusal(full)
-            if problem:
-                skipped += 1
-                if len(reasons) < SHOWN_REASONS:
-                    named = raw_id(full)[0]
-                    reasons.append(f"trial {number}: " + (f"{named}: {problem}" if named else problem))
-                continue
-            record = stored(full)
-            study = read_element(full)
-            duplicates += study.id.value in ids
-            ids.add(study.id.value)
-            if writer.put(record, study, classify.classified(study), is_full=True, data_timestamp=file_date,
-                          fetched_at=now, source=FILE):
-                written.add(study.id.value)
-        if not ids:
-            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
-            raise InputError(f"{path} holds no ISRCTN trial records{found}.")
-        writer.set_registry_meta(ISRCTN, imported_at=now, import_file=path.name)
-    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
-                        tuple(reasons), file_date, file_date)
+    return store_file(store, path, _file_records(root), "ISRCTN trial records")
+
+
+def _file_records(root: ET.Element) -> Iterator[FileRecord]:
+    for number, full in enumerate(split_answer(root), start=1):
+        problem = element_refusal(full)
+        if problem:
+            named = raw_id(full)[0]
+            yield FileRecord(refused=f"trial {number}: " + (f"{named}: {problem}" if named else problem))
+            continue
+        yield FileRecord(stored(full), read_element(full))

@@ -35,6 +35,7 @@ from ...config import Settings, without_credentials
 from ...ids import ISRCTN
 from ...model import StudyId
 from ...store.sqlite import API, Store, utc_now
+from .. import http
 from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
 from .api import NAME, Answer, Client
 from .record import NS, element_refusal, raw_id, read_element, stored, study_id
@@ -51,14 +52,8 @@ CLOCK_SLACK = timedelta(minutes=5)
 
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
-    """A client for the configured API. With a ``budget`` (seconds for everything, when stored
-    data could be shown instead) it does not retry: a retry's backoff would eat the budget."""
-    interval = settings.request_interval  # one knob for politeness: also the backoff base
-    if budget is not None:
-        return Client(settings.isrctn_url, interval=interval, backoff=interval, retries=0,
-                      timeout=budget, budget=budget, user_agent=settings.user_agent)
-    return Client(settings.isrctn_url, interval=interval, backoff=interval, user_agent=settings.user_agent)
-
+    """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
+    return Client(settings.isrctn_url, **http.options(settings, budget))
 
 def refresh_from(store: Store, settings: Settings, *, full: bool = False,
                  progress: Progress | None = None, budget: float | None = None) -> RefreshResult:

@@ -40,7 +40,7 @@ from ...model import (
     StudyId,
     common_country,
 )
-from ..values import MAX_FIELD_CHARS
+from ..values import MAX_FIELD_CHARS, shown
 
 NS = "http://www.67bricks.com/isrctn"
 _N = {"i": NS}
@@ -85,12 +85,6 @@ def parse_id(text: str) -> StudyId:
     return study_id("ISRCTN" + match.group(1))
 
 
-def _shown(value: object) -> str:
-    """A value from outside, quoted with every non-ASCII or control character visible, short."""
-    text = ascii(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 def raw_id(full: ET.Element) -> tuple[str | None, str]:
     """(the trial's ISRCTN id, "") or (None, why there is none)."""
     trial = full.find("i:trial", _N)
@@ -100,14 +94,14 @@ def raw_id(full: ET.Element) -> tuple[str | None, str]:
     canonical = trial.get("publicIdentifierCanonical")
     if digits:
         if not _DIGITS.fullmatch(digits):
-            return None, f"isrctn {_shown(digits)} is not an ISRCTN number (8 digits)"
+            return None, f"isrctn {shown(digits)} is not an ISRCTN number (8 digits)"
         if canonical is not None and canonical.strip() and canonical.strip() != "ISRCTN" + digits:
-            return None, f"its ids disagree (ISRCTN{digits} and {_shown(canonical)})"
+            return None, f"its ids disagree (ISRCTN{digits} and {shown(canonical)})"
         return "ISRCTN" + digits, ""
     if canonical is None:
         return None, "no ISRCTN id"
     if not is_isrctn_id(canonical):
-        return None, f"publicIdentifierCanonical {_shown(canonical)} is not an ISRCTN id"
+        return None, f"publicIdentifierCanonical {shown(canonical)} is not an ISRCTN id"
     return canonical, ""
 
 

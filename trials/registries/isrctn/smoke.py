@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ...config import Settings
 from ...errors import ApiError
-from ..base import Check
+from ..base import Check, run_steps
 from .api import Client
 from .plan import MS_QUERY, client
 from .record import element_refusal, read_element
@@ -46,10 +46,4 @@ def run_checks(api: Client) -> list[Check]:
         ("search, limit=0: the count", count),
         (f"search, limit={SAMPLE}: trials read", sample),
     ]
-    results = []
-    for name, step in steps:
-        try:
-            results.append(Check(name, True, step()))
-        except ApiError as exc:
-            results.append(Check(name, False, str(exc)))
-    return results
+    return run_steps(steps)
