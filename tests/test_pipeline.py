@@ -142,7 +142,7 @@ def test_while_the_first_update_runs_the_bundled_copy_is_shown_not_no_data():
     current = choose(empty, None, updating=True, bundled=bundled_copy)
     assert current.snapshot.bundled
     [notice] = current.notices
-    assert notice.level == "info" and notice.text.startswith("Fetching the current data from ClinicalTrials.gov")
+    assert notice.level == "info" and notice.text.startswith("Fetching the current data from the registries")
     assert not choose(empty, None, updating=True, bundled=lambda: None).snapshot.bundled
     with_data = snapshot(stored("NCT00000001", ["HSCT"], "RECRUITING"))
     shown = choose(with_data, None, updating=True, bundled=bundled_copy)

@@ -55,7 +55,9 @@ class _ProgressBar:
             self._bar = None
 
 
-def _refresh(settings: trials.Settings, full: bool) -> None:
+def _refresh(settings: trials.Settings, full: bool) -> int:
+    """Refresh and report each registry; 1 when one of them could not be refreshed (the others
+    were, and it keeps its stored trials), so a script can tell."""
     bar = _ProgressBar()
     notice = trials.store_notice(settings)
     if notice:
@@ -68,6 +70,7 @@ def _refresh(settings: trials.Settings, full: bool) -> None:
         _report(one)
     for problem in result.problems:
         _say(problem)
+    return 1 if result.problems else 0
 
 
 def _report(result: RefreshResult) -> None:
@@ -293,7 +296,7 @@ def run(args: argparse.Namespace) -> int:
             return 0
         settings = trials.Settings.from_env()
         if args.command == "refresh":
-            _refresh(settings, args.full)
+            return _refresh(settings, args.full)
         elif args.command == "search":
             _search(args, settings)
         elif args.command == "export":

@@ -66,16 +66,18 @@ class Current:
 
 
 SHOWING_BUNDLED = "Showing the data shipped with this finder instead."
-FETCHING_FIRST = "Fetching the current data from ClinicalTrials.gov; it takes a minute the first time."
+FETCHING_FIRST = "Fetching the current data from the registries; it takes a minute the first time."
 
 
 def choose(stored: Snapshot, failure: str | None = None, *, busy: bool = False, updating: bool = False,
-           bundled: Callable[[], Snapshot | None] = load_bundled) -> Current:
+           bundled: Callable[[], Snapshot | None] = load_bundled, problems: tuple[str, ...] = ()) -> Current:
     """What to show after an update of ``stored`` failed with ``failure`` (None: it did not
     fail, or was not needed), or while the first one is still ``updating``: the stored data,
     said to be the last good data; with nothing stored, the bundled copy (its age line says
-    how old); with neither, the error itself."""
+    how old); with neither, the error itself. ``problems``: registries the last update could
+    not refresh while others it could (each keeps its stored trials)."""
     notices = [Notice("warning", stored.notice)] if stored.notice else []
+    notices += [Notice("warning", problem) for problem in problems]
     if stored.is_empty and (failure is not None or updating):
         shipped = bundled()
         if shipped is not None:
@@ -101,19 +103,20 @@ def current(settings: Settings, *, offline: bool = False) -> Current:
     store = updates.open_store(settings)
     stored = read(store)
     failure, busy = None, False
+    problems: tuple[str, ...] = ()
     if offline:
-        failure = "--offline: ClinicalTrials.gov was not asked." if stored.is_empty else None
-    elif stored.is_stale():
+        failure = "--offline: the registries were not asked." if stored.is_empty else None
+    elif updates.needs_fetch(settings, stored.info):
         try:
             if stored.is_empty:
-                updates.refresh(settings)
+                result = updates.refresh(settings)
             else:
-                updates.refresh(settings, automatic=True, budget=INTERACTIVE_BUDGET)
+                result = updates.refresh(settings, automatic=True, budget=INTERACTIVE_BUDGET)
         except (ApiError, UpdateRunning, StoreError) as exc:  # a read-only store is still read
             failure, busy = str(exc), isinstance(exc, UpdateRunning)
         else:
-            stored = read(store)
-    return choose(stored, failure, busy=busy)
+            stored, problems = read(store), result.problems
+    return choose(stored, failure, busy=busy, problems=problems)
 
 
 def load(settings: Settings) -> Snapshot:

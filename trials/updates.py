@@ -20,7 +20,7 @@ from pathlib import Path
 from . import registries
 from .analysis.classify import CLASSIFIER_VERSION, classified
 from .config import Settings
-from .errors import ApiError, StoreError, TrialsError, UpdateRunning
+from .errors import ApiError, ApiUnavailable, StoreError, TrialsError, UpdateRunning
 from .registries import Check, ImportResult, Progress, RefreshResult
 from .snapshot import Snapshot, is_stale, is_stale_at, read
 from .store import bundled
@@ -51,7 +51,8 @@ def version(settings: Settings) -> tuple:
     """A cheap fingerprint of the stored data: it changes whenever loading would."""
     info = open_store(settings).info()
     return (str(settings.store_path), info.fetched_at, info.checked_at, info.study_count,
-            info.data_timestamp, info.source, info.classifier_version, info.imported)
+            info.data_timestamp, info.source, info.classifier_version, info.imported,
+            info.others)  # each other registry's dates: an update of ISRCTN alone changes them
 
 
 def store_notice(settings: Settings) -> str | None:
@@ -139,45 +140,61 @@ def _refresh(settings: Settings, full: bool, progress: Progress | None, automati
         if not full and (info.checked_at != before or (automatic and not needs_fetch(settings, info))):
             # Another process or thread updated the store while this one waited.
             return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
-        return _each_registry(store, settings, full, progress, budget)
+        return _each_registry(store, settings, full, progress, budget, automatic)
 
 
 def _each_registry(store: Store, settings: Settings, full: bool, progress: Progress | None,
-                   budget: float | None) -> RefreshResult:
-    """Refresh every registry the settings name, each in its own transactions: one that
-    fails keeps its stored data and does not stop the others. ClinicalTrials.gov's failure is
-    raised once the others are done (its messages say what to do); another registry's is
-    reported in ``problems``."""
+                   budget: float | None, automatic: bool) -> RefreshResult:
+    """Refresh the registries the settings name, each in its own transactions: one that fails
+    keeps its stored data and does not stop the others. ClinicalTrials.gov's failure is raised
+    once the others are done (its messages say what to do); another registry's is reported in
+    ``problems``. An automatic refresh asks only the registries a day old or never asked (one
+    registry down must not make every page load ask the others again); a registry reached
+    when the time ``budget`` has run out is not asked, and says so."""
     ends = None if budget is None else time.monotonic() + budget
+    info = store.info()
     results: list[RefreshResult] = []
     failures: dict[str, TrialsError] = {}
+    problems: list[str] = []
     for code in settings.registries:
         adapter = registries.REGISTRIES[code]
-        left = None if ends is None else max(1.0, ends - time.monotonic())
+        if automatic and not full and not _due(code, info):
+            continue
+        left = None if ends is None else ends - time.monotonic()
+        if left is not None and left < MIN_REGISTRY_SECONDS:
+            problems.append(f"{adapter.name} was not asked: this update's time ran out. "
+                            "Its stored trials stay as they were.")
+            continue
         try:
             results.append(adapter.refresh(store, settings, full=full, progress=progress, budget=left))
         except (ApiError, StoreError) as exc:
             failures[code] = exc
+            problems.append(f"{exc} Its stored trials stay as they were.")
     main = failures.get(registries.DEFAULT.code) or (next(iter(failures.values())) if not results else None)
     if main is not None:
         raise main  # (``refresh`` logs it)
     for code, failure in failures.items():
         _log.warning("refresh of %s failed: %s", registries.REGISTRIES[code].name, failure)
+    if not results:
+        raise ApiUnavailable(" ".join(problems))
     first, *others = results
-    return replace(first, others=tuple(others),
-                   problems=tuple(f"{exc} Its stored trials stay as they were." for exc in failures.values()))
+    return replace(first, others=tuple(others), problems=tuple(problems))
+
+
+MIN_REGISTRY_SECONDS = 2.0  # less than this left of a budget: a registry is not asked at all
+
+
+def _due(code: str, info: StoreInfo) -> bool:
+    """Whether registry ``code`` was last asked over a day ago, or never."""
+    if code == registries.DEFAULT.code:
+        return is_stale(info)
+    asked = next((d for d in info.others if d.registry == code), None)
+    return asked is None or is_stale_at(asked.checked_at or asked.fetched_at)
 
 
 def needs_fetch(settings: Settings, info: StoreInfo) -> bool:
     """Whether some registry the settings name was last asked over a day ago, or never."""
-    asked = {d.registry: d for d in info.others}
-    for code in settings.registries:
-        if code == registries.DEFAULT.code:
-            if is_stale(info):
-                return True
-        elif code not in asked or is_stale_at(asked[code].checked_at or asked[code].fetched_at):
-            return True
-    return False
+    return any(_due(code, info) for code in settings.registries)
 
 
 def import_file(settings: Settings, path: Path) -> ImportResult:

@@ -81,7 +81,10 @@ def page(settings: trials.Settings) -> None:
         updater.start(automatic=True)
     update = updater.state
     failed = update.error if update.error and not update.running else None
-    current = trials.choose(stored, failed, busy=update.busy, updating=update.running, bundled=data.bundled)
+    # A registry the last update could not reach, while it refreshed the others.
+    problems = update.result.problems if update.result is not None and not update.running else ()
+    current = trials.choose(stored, failed, busy=update.busy, updating=update.running, bundled=data.bundled,
+                            problems=tuple(data.visible(p) for p in problems))
     snapshot = current.snapshot
     own = data.uploaded()
     if own is not None:  # this visitor's uploaded file, seen by nobody else

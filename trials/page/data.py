@@ -93,6 +93,8 @@ def follow_update(updater: trials.Updater, seen: trials.UpdateState) -> None:
                          if state.total else state.stage)
         if state.error:
             status.update(label="Could not update from the registries", state="error")
+        elif state.result is not None and state.result.problems:
+            status.update(label="Updated, but not from every registry", state="error")
         else:
             status.update(label="Up to date", state="complete", expanded=False)
     st.rerun()
