@@ -179,7 +179,12 @@ def trial_with(start: str, end: str, overall: str, override: str = "", start_ove
                                                                           "2029-01-01"),
     ("2020-01-01", "2021-01-01", "2026-12-03", "COMPLETED", "the trial ended on 2026-12-03"),
     ("2020-01-01", "2021-01-01", "", "ACTIVE_NOT_RECRUITING", "gives no end of the trial"),
-    ("", "", "2020-01-01", "UNKNOWN", "no recruitment dates"),
+    ("", "", "2020-01-01", "COMPLETED", "the trial ended on 2020-01-01"),
+    ("", "", "", "UNKNOWN", "no recruitment dates"),
+    # The review's cases: an open-ended recruitment of a trial long over, and one still going.
+    ("2005-03-01", "", "2008-01-01", "COMPLETED", "the trial ended on 2008-01-01"),
+    ("2005-03-01", "", "", "UNKNOWN", "gives no end of recruitment"),
+    ("", "2027-01-01", "", "UNKNOWN", "gives no start of recruitment"),
 ])
 def test_status_from_the_dates(start, end, overall, expected, words):
     stamp = "T00:00:00.000Z"
@@ -467,3 +472,10 @@ def test_refresh_and_check_from_settings_over_http(store, tmp_path):
         server.fail_next(503, count=10)
         with pytest.raises(ApiError, match="ISRCTN did not answer"):
             plan.refresh_from(store, settings, budget=2)
+
+
+def test_a_start_override_says_nothing_once_recruitment_has_ended():
+    # The review's case: "Not yet recruiting" set before the start, never cleared.
+    study = read(trial_with("2018-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z",
+                            start_override="Not yet recruiting"))
+    assert study.overall_status == "COMPLETED" and "override" not in study.status_basis

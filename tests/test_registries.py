@@ -23,7 +23,6 @@ import trials
 from trials import updates
 from trials.cli import main
 from trials.config import ALL_REGISTRIES, Settings
-from trials.analysis.status import status_group
 from trials.presentation import detail
 from trials.query import Query
 from trials.registries.isrctn import record as isrctn_record
@@ -108,12 +107,19 @@ def test_any_number_of_a_trial_opens_its_one_row_and_its_card_names_each_registr
     assert lines["ClinicalTrials.gov"].value.startswith(f"{MESEMS}: this card reads this record")
     assert lines["ISRCTN"].value.startswith(f"{MESEMS_ISRCTN}: the same trial's record there")
     assert lines["ISRCTN"].link == f"https://www.isrctn.com/{MESEMS_ISRCTN}"
-    # Both statuses are shown where they differ, each with its record's date.
-    differ = [line.value for line in registered.items if line.label == "Where they differ"]
+    # The records disagree (built so): ClinicalTrials.gov's says unknown (2013), ISRCTN's completed
+    # (updated 2026-03), CTIS's recruiting (2025-10). The row shows the newest record's status, says
+    # whose it is, and every record's status stands under "Can I join?" with its date.
     entry = snapshot.entries[MESEMS]
-    statuses = {s.overall_status for s in entry.records}
-    if len({status_group(s) for s in statuses}) > 1:
-        assert differ and all(f"record updated {s.last_update}" in differ[0] for s in entry.records)
+    assert [s.overall_status for s in entry.records] == ["UNKNOWN", "COMPLETED", "RECRUITING"]
+    assert entry.study.overall_status == "COMPLETED"
+    assert entry.study.status_basis.startswith("from the trial's ISRCTN record, updated 2026-03-02")
+    status = next(s for s in card.sections if s.title == "Can I join?")
+    [other] = [line.value for line in status.items if line.label == "Other registries"]
+    assert all(f"record updated {s.last_update}" in other for s in entry.records)
+    assert not any(line.label == "Where they differ" and "status" in line.value for line in registered.items)
+    row = snapshot.table.set_index("study_id").loc[MESEMS]
+    assert row["overall_status"] == "COMPLETED" and "The registries differ on the status" in row["status_caution"]
 
 
 def test_a_patient_near_sheffield_finds_the_isrctn_only_hsct_trial_with_its_status_age_and_link(served):

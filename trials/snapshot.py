@@ -158,15 +158,21 @@ def merged(entries: list[Entry]) -> list[Entry]:
         lead, others = by_id[group[0].id], tuple(by_id[s.id] for s in group[1:])
         if others:
             labels = tuple(dict.fromkeys((*lead.labels, *(x for o in others for x in o.labels))))
-            lead = replace(lead, study=merge.with_sites(lead.study, list(group[1:])), labels=labels,
-                           also=others)
+            lead = replace(lead, study=merge.merged_study(group), labels=labels, also=others,
+                           registered=tuple(group))
         out.append(lead)
     return out
 
 
 def aliases_of(entries: list[Entry]) -> dict[str, str]:
-    return {k.value: e.id.value for e in entries for s in e.records for k in merge.keys_of(s)
-            if k.value != e.id.value}
+    """Every number of a listed trial -> its row's id; a number two rows name opens neither."""
+    rows: dict[str, set[str]] = {}
+    for e in entries:
+        for s in e.records:
+            for key in merge.keys_of(s):
+                rows.setdefault(key.value, set()).add(e.id.value)
+    return {number: next(iter(ids)) for number, ids in rows.items()
+            if len(ids) == 1 and number not in ids}
 
 
 def _unreadable_notice(ids: set[StudyId]) -> str | None:

@@ -49,26 +49,55 @@ def _rank(registry: str) -> int:
 
 
 def groups(studies: Iterable[Study]) -> list[list[Study]]:
-    """The studies grouped by trial, each group led by the record ``LEAD_ORDER`` prefers;
-    a record joins the first group it shares a number with that lacks its registry."""
-    found: list[list[Study]] = []
-    by_key: dict[StudyId, list[int]] = {}
-    for study in sorted(studies, key=lambda s: (_rank(s.id.registry), s.id.value)):
-        keys = keys_of(study)
-        matches = sorted({g for k in keys for g in by_key.get(k, ())})
-        target = next((g for g in matches if all(s.id.registry != study.id.registry for s in found[g])), None)
-        if target is None:
-            found.append([study])
-            target = len(found) - 1
-        else:
-            found[target].append(study)
-        for key in keys:
-            by_key.setdefault(key, []).append(target)
-    return found
+    """The studies grouped by trial, each group led by the record ``LEAD_ORDER`` prefers.
+
+    Two records are linked when one names the other's own number (the stronger evidence), or
+    when both name a number no record here holds (a EudraCT number). A number that two records
+    of one registry name links nothing: it cannot say which of them is the trial. Links are
+    followed through (a CTIS record naming an NCT and an ISRCTN number joins all three), the
+    stronger first, and never into a group that already holds a record of the same registry."""
+    ordered = sorted(studies, key=lambda s: (_rank(s.id.registry), s.id.value))
+    owners: dict[StudyId, list[int]] = {}
+    namers: dict[StudyId, list[int]] = {}
+    for i, study in enumerate(ordered):
+        for key in link_keys(study.id):
+            owners.setdefault(key, []).append(i)
+        for key in {k for named in study.other_ids for k in link_keys(named)}:
+            namers.setdefault(key, []).append(i)
+    links: set[tuple[int, int, int]] = set()  # (strength: 0 direct, 1 shared, i, j)
+    for key, named_by in namers.items():
+        registries = [ordered[i].id.registry for i in named_by]
+        if len(registries) != len(set(registries)):
+            continue  # two records of one registry name it: ambiguous
+        held = owners.get(key, [])
+        links |= {(0, min(i, j), max(i, j)) for i in named_by for j in held if i != j}
+        if not held:
+            links |= {(1, i, j) for i in named_by for j in named_by if i < j}
+    leader = list(range(len(ordered)))
+
+    def find(i: int) -> int:
+        while leader[i] != i:
+            leader[i] = leader[leader[i]]
+            i = leader[i]
+        return i
+
+    held_by = [{s.id.registry} for s in ordered]  # each group's registries, at its leader
+    for _, i, j in sorted(links):
+        a, b = find(i), find(j)
+        if a != b and not held_by[a] & held_by[b]:
+            a, b = min(a, b), max(a, b)  # the better-ranked record leads
+            leader[b] = a
+            held_by[a] |= held_by[b]
+    found: dict[int, list[Study]] = {}
+    for i, study in enumerate(ordered):
+        found.setdefault(find(i), []).append(study)
+    return list(found.values())
 
 
 def joined_sites(lead: Study, others: Iterable[Study]) -> tuple[Site, ...]:
-    """The lead record's sites, then the others' sites in a city the lead does not list."""
+    """The lead record's sites, then the others' sites in a city the lead does not list. A
+    joined site that gives no status of its own takes its own record's, never the lead's:
+    a site only a closed record lists is not open because another registry's record is."""
     sites = list(lead.sites)
     seen = {(s.city.casefold(), s.country.casefold()) for s in sites if s.city}
     seen_countries = {s.country.casefold() for s in sites}
@@ -78,7 +107,7 @@ def joined_sites(lead: Study, others: Iterable[Study]) -> tuple[Site, ...]:
             # A site with a city is new when its city is; a country-only site when its country is.
             new = where not in seen if site.city else site.country.casefold() not in seen_countries
             if new:
-                sites.append(site)
+                sites.append(site if site.status else replace(site, status=other.overall_status))
                 seen.add(where)
                 seen_countries.add(site.country.casefold())
     return tuple(sites)
@@ -106,5 +135,30 @@ def all_ids(records: list[Study]) -> tuple[StudyId, ...]:
     return (*held, *named)
 
 
-def with_sites(lead: Study, others: list[Study]) -> Study:
-    return replace(lead, sites=joined_sites(lead, others)) if others else lead
+def status_record(records: list[Study]) -> Study:
+    """The record whose status a merged row shows: the lead's, unless another record gives a
+    different status and was updated more recently (an old record's "recruiting" must not
+    outlive a newer record's "ended")."""
+    lead = records[0]
+    differing = [s for s in records[1:] if s.overall_status
+                 and status_group(s.overall_status) != status_group(lead.overall_status)]
+    newest = max(differing, key=lambda s: s.last_update, default=None)
+    return newest if newest is not None and newest.last_update > lead.last_update else lead
+
+
+def merged_study(records: list[Study]) -> Study:
+    """The lead record with the others' sites joined and, when a newer record gives another
+    status, that status, saying whose it is."""
+    lead, others = records[0], records[1:]
+    if not others:
+        return lead
+    study = replace(lead, sites=joined_sites(lead, others))
+    source = status_record(records)
+    if source is lead:
+        return study
+    said = (f"from the trial's {name_of(source.id.registry)} record, updated {source.last_update}, the most "
+            f"recent of its records (the {name_of(lead.id.registry)} record, updated "
+            f"{lead.last_update or 'on a date it does not give'}, says {status_words(lead.overall_status).lower()})")
+    return replace(study, overall_status=source.overall_status, last_known_status="",
+                   why_stopped=source.why_stopped,
+                   status_basis=f"{said}; {source.status_basis}" if source.status_basis else said)

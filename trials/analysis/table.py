@@ -41,15 +41,16 @@ class Entry:
     # The same trial's records in other registries (``trials.analysis.merge``): this entry's
     # study is the lead record, with their sites joined to its own.
     also: tuple[Entry, ...] = ()
+    registered: tuple[Study, ...] = ()  # every record as its registry gives it, the lead first
+
+    @property
+    def records(self) -> tuple[Study, ...]:
+        """Every registry's record of the trial as registered, the lead first."""
+        return self.registered or (self.study, *(e.study for e in self.also))
 
     @property
     def id(self) -> StudyId:
         return self.study.id
-
-    @property
-    def records(self) -> tuple[Study, ...]:
-        """Every registry's record of the trial, the lead first."""
-        return (self.study, *(e.study for e in self.also))
 
     @property
     def ids(self) -> tuple[StudyId, ...]:

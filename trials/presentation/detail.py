@@ -18,6 +18,7 @@ from ..analysis.flags import Flag
 from ..analysis.status import status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS
 from ..analysis.table import Entry
+from ..config import ALL_REGISTRIES as REGISTRY_CODES
 from ..ids import name_of, url_of
 from ..model import CTGOV, Arm, Contact, Study
 from . import facts, plain
@@ -176,9 +177,12 @@ def _flag_section(found: tuple[Flag, ...], cited: list[Claim]) -> Section:
 def _status_section(entry: Entry) -> Section:
     trial = entry.study
     status = trial.overall_status
+    # ClinicalTrials.gov's words for a status ("The record says the study is looking for
+    # participants") are true of its own field only; another basis says what it is instead.
+    meaning = "" if trial.status_basis else plain.STATUS_MEANING.get(status, "")
     items = [
-        Line("Status", f"{status_group(status)} ({status_words(status)}). "
-                       f"{plain.STATUS_MEANING.get(status, '')}".strip(), "overall status"),
+        Line("Status", f"{status_group(status)} ({status_words(status)}). {meaning}".strip(),
+             f"{name_of(trial.id.registry)} record" if trial.status_basis else "overall status"),
         # Every status is the sponsor's word on some day: say which.
         Line("Record last updated", trial.last_update or "not stated in the record", "last update posted"),
         Line("Status last verified by the sponsor", trial.last_verified or "not stated in the record",
@@ -219,10 +223,11 @@ def _registries_section(entry: Entry) -> Section | None:
     for number in ids:
         record = held.get(number)
         if record is None:
-            what = (f"named by the record{'s' if len(held) > 1 else ''}; this finder does not read "
-                    "that register")
+            named = f"named by the record{'s' if len(held) > 1 else ''}"
+            what = (f"{named}; this finder does not read that register" if number.registry not in REGISTRY_CODES
+                    else f"{named}; no record with this number is among the MS stem-cell trials stored here")
         else:
-            role = "this card reads this record" if record is entry.study else "the same trial's record there"
+            role = "this card reads this record" if record.id == entry.id else "the same trial's record there"
             what = (f"{role}; status {status_words(record.overall_status).lower() or 'not stated'}; "
                     f"record updated {record.last_update or 'on a date it does not give'}")
         items.append(Line(name_of(number.registry), f"{number.value}: {what}",
@@ -230,7 +235,9 @@ def _registries_section(entry: Entry) -> Section | None:
                           link_text=f"{number.value} on {name_of(number.registry)}"))
     if len(held) > 1:
         items.append(Line("Sites", "the sites of every record above, each place once", "sites"))
-    items += [Line("Where they differ", d.text, "status, start date, last update") for d in entry.disagreements]
+    # A differing status stands under "Can I join?"; the other differences here.
+    items += [Line("Where they differ", d.text, "start date, last update") for d in entry.disagreements
+              if d.fact != "status"]
     return Section("Registered in", tuple(items))
 
 

@@ -268,8 +268,16 @@ _NO_STATUS = "ISRCTN has no status field"
 def status(trial: ET.Element, on: date) -> tuple[str, str]:
     """(status in ClinicalTrials.gov's words, how it was found) on the day ``on``."""
     parts = trial.find("i:participants", _N)
-    for element, words in (("recruitmentStatusOverride", "recruitment status override"),
-                           ("recruitmentStartStatusOverride", "recruitment start status override")):
+    start = _day(_text(parts, "i:recruitmentStart"))
+    end = _day(_text(parts, "i:recruitmentEnd"))
+    overall_end = _day(_text(trial, "i:trialDesign/i:overallEndDate"))
+    day = on.isoformat()
+    # The start override speaks of recruitment before it starts: once the recruitment end
+    # has passed, it no longer says anything about today.
+    overrides = [("recruitmentStatusOverride", "recruitment status override")]
+    if not (end and day > end):
+        overrides.append(("recruitmentStartStatusOverride", "recruitment start status override"))
+    for element, words in overrides:
         override = _text(parts, f"i:{element}")
         if override:
             found = OVERRIDES.get(" ".join(override.split()).casefold())
@@ -277,22 +285,26 @@ def status(trial: ET.Element, on: date) -> tuple[str, str]:
                 return "UNKNOWN", (f"{_NO_STATUS}; the record's {words} says "
                                    f"{override[:60]!r}, a value this program does not know")
             return found, f"{_NO_STATUS}: taken from the record's {words} ({override[:60]!r})"
-    start = _day(_text(parts, "i:recruitmentStart"))
-    end = _day(_text(parts, "i:recruitmentEnd"))
-    overall_end = _day(_text(trial, "i:trialDesign/i:overallEndDate"))
-    day = on.isoformat()
     said = f"{_NO_STATUS}: worked out on {day} from the record's dates: "
+    if overall_end and day > overall_end and not (end and day <= end):
+        # The trial itself has ended, whatever the recruitment dates say (or leave out).
+        ended = f"recruitment ended on {end} and " if end else ""
+        return "COMPLETED", said + f"{ended}the trial ended on {overall_end}"
     if not start and not end:
         return "UNKNOWN", f"{_NO_STATUS}, and the record gives no recruitment dates to work it out from"
     if start and day < start:
         return "NOT_YET_RECRUITING", said + f"recruitment starts on {start}"
     if end and day > end:
-        if overall_end and day > overall_end:
-            return "COMPLETED", said + f"recruitment ended on {end} and the trial ended on {overall_end}"
         ends = f"; the trial ends on {overall_end}" if overall_end else "; the record gives no end of the trial"
         return "ACTIVE_NOT_RECRUITING", said + f"recruitment ended on {end}" + ends
-    runs = f"from {start}" if start else ""
-    return "RECRUITING", said + f"recruitment runs {runs}{' ' if runs else ''}to {end or 'an end not given'}"
+    if not end:
+        # Open-ended recruitment is no evidence that it is still open: the record cannot say.
+        return "UNKNOWN", (f"{_NO_STATUS}, and the record gives no end of recruitment (it started on "
+                           f"{start}), so whether it still recruits cannot be worked out")
+    if not start:
+        return "UNKNOWN", (f"{_NO_STATUS}, and the record gives no start of recruitment (it ends on {end}), "
+                           "so whether it recruits yet cannot be worked out")
+    return "RECRUITING", said + f"recruitment runs from {start} to {end}"
 
 
 # -- design and interventions --------------------------------------------------------------
