@@ -22,7 +22,8 @@ from trials.registries.ctis import REGISTRY
 from trials.registries.ctis.api import Client
 from trials.registries.ctis.download import import_download
 from trials.registries.ctis.plan import refresh
-from trials.registries.ctis.record import MAX_FIELD_CHARS, parse_id, read, refusal
+from trials.registries.ctis.record import parse_id, read, refusal
+from trials.registries.values import MAX_FIELD_CHARS
 from trials.registries.ctis.smoke import run_checks
 from trials.store.sqlite import FILE, Store
 
@@ -421,3 +422,16 @@ def test_registry_wires_the_adapter(standin, store):
     assert REGISTRY.code == CTIS and REGISTRY.read(record(MSC)).id.value == MSC
     assert REGISTRY.refresh(store, settings).requests == 5
     assert all(c.ok for c in REGISTRY.check(settings))
+
+
+def test_a_record_nested_beyond_any_real_one_is_refused_not_a_crash(tmp_path):
+    # The review's case: 600 levels made the import fail with a RecursionError.
+    deep: dict = {"x": 1}
+    for _ in range(600):
+        deep = {"x": deep}
+    record = {"ctNumber": "2024-510663-34-00", "ctStatus": 4, "authorizedApplication": deep}
+    assert "nests deeper" in refusal(record)
+    path = tmp_path / "deep.json"
+    path.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(InputError, match="nests deeper"):
+        import_download(Store(tmp_path / "s.sqlite3"), path)

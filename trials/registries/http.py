@@ -28,6 +28,7 @@ from httpx_retries import Retry, RetryTransport
 
 from ..config import DEFAULT_USER_AGENT, Settings, without_credentials
 from ..errors import ApiBadResponse, ApiForbidden, ApiRejected, ApiUnavailable
+from .values import xml_root
 
 ANSWER_LIMIT = 120.0  # seconds for one whole answer, body included (each read has ``timeout``)
 JSON, XML = "json", "xml"  # what a request expects back
@@ -62,17 +63,9 @@ def _parse_body(response: httpx.Response) -> None:
     body = response.read()
     try:
         # Kept on the response so the body is parsed once, not here and again later.
-        response.extensions["parsed"] = json.loads(body) if expected == JSON else _xml(body)
-    except (ValueError, ET.ParseError) as exc:
+        response.extensions["parsed"] = json.loads(body) if expected == JSON else xml_root(body)
+    except (ValueError, RecursionError) as exc:  # RecursionError: JSON nested beyond the stack
         raise _WrongBody(f"{expected.upper()} that does not parse") from exc
-
-
-def _xml(body: bytes) -> ET.Element:
-    """An XML answer's root. A registry's XML never needs a document type: one that declares
-    one (where entity tricks live) is refused rather than expanded."""
-    if b"<!DOCTYPE" in body[:2048].upper() or b"<!ENTITY" in body.upper():
-        raise ValueError("XML with a document type declaration")
-    return ET.fromstring(body)
 
 
 def options(settings: Settings, budget: float | None = None) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from typing import Any
 from ...errors import InputError
 from ...store.sqlite import Store
 from ..base import FileRecord, ImportResult, store_file
-from .record import bounded, read, refusal
+from ..values import bounded
+from .record import read, refusal
 
 # A full CTIS record is about 40-100 KB of JSON and a search answer of the whole MS listing
 # well under 1 MB; 64 MB holds any real download many times over and keeps a hostile file from

@@ -39,8 +39,9 @@ from ...model import Study, StudyId
 from ...store.sqlite import API, Classified, Store, utc_now
 from .. import http
 from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
+from ..values import bounded
 from .api import NAME, Client
-from .record import bounded, is_ct_number, raw_ct_number, read, refusal, study_id
+from .record import is_ct_number, raw_ct_number, read, refusal, study_id
 
 MS_CRITERIA: dict[str, object] = {"medicalCondition": "multiple sclerosis"}
 PAGE_SIZE = 100  # the largest size known to be accepted

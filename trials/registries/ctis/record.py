@@ -28,10 +28,7 @@ from typing import Any
 from ...errors import InputError
 from ...ids import CTIS, ids_of, url_of
 from ...model import Contact, Eligibility, Intervention, Site, Study, StudyId, Term, common_country
-from ..values import MAX_FIELD_CHARS, bounded, dig, shown
-
-__all__ = ["MAX_FIELD_CHARS", "bounded", "dig", "is_ct_number", "parse_id", "raw_ct_number", "read",
-           "refusal", "status_of", "study_id"]
+from ..values import MAX_FIELD_CHARS, depth, dig, shown
 
 # A CTIS number: a year, six digits and two pairs (2023-505613-24-00). It goes into links,
 # file names and SQL keys, so a look-alike is refused rather than cleaned.
@@ -131,6 +128,10 @@ _TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# A full CTIS record nests 10 levels; far deeper is no record, and every reader recurses per level.
+MAX_DEPTH = 32
+
+
 def refusal(record: Any) -> str | None:
     """Why a record from the API or a file is not stored, or None: it must be an object with a
     valid CTIS number, and the keys the reader relies on must have CTIS's types."""
@@ -145,6 +146,8 @@ def refusal(record: Any) -> str | None:
         value = record.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
             return f"{number}: {key} is a {type(value).__name__}, not a {' or '.join(t.__name__ for t in types)}"
+    if depth(record, MAX_DEPTH):
+        return f"{number}: it nests deeper than {MAX_DEPTH} levels, more than any CTIS record"
     return None
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from ...errors import InputError
 from ...store.sqlite import Store
 from ..base import FileRecord, ImportResult, store_file
-from .record import ALL_TRIALS, FULL_TRIAL, element_refusal, parse_xml, raw_id, read_element, split_answer, stored
+from ..values import xml_root
+from .record import ALL_TRIALS, FULL_TRIAL, element_refusal, raw_id, read_element, split_answer, stored
 
 # Every MS trial on ISRCTN in full is a few MB; a file far larger is no answer to that search.
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -42,7 +43,7 @@ def import_download(store: Store, path: Path) -> ImportResult:
     path = Path(path)
     body = _read_file(path)
     try:
-        root = parse_xml(body)
+        root = xml_root(body)
     except ValueError as exc:
         what = "has a document type declaration, which ISRCTN's XML never has" if "document type" in str(exc) \
             else "is not well-formed XML"
