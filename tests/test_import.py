@@ -275,7 +275,7 @@ def test_the_age_line_names_imported_studies_and_their_date(store, tmp_path):
     info = store.info()
     assert plain.store_age(info, NOW).startswith(
         "Data from an imported file dated 2022-10-07, imported ")
-    assert plain.store_age(info, NOW).endswith("; not yet checked against ClinicalTrials.gov.")
+    assert plain.store_age(info, NOW).endswith("; not yet checked against its registry.")
     with store.writing() as w:
         put(w, hsct("NCT00000009"), Classified(("HSCT",), True, "HSCT"), is_full=True,
               data_timestamp="2025-09-25T09:00:00", fetched_at="2025-09-25T09:00:00Z")

@@ -65,9 +65,11 @@ def ids_of(texts: Iterable[str], own: StudyId) -> tuple[StudyId, ...]:
 
 
 def link_keys(study_id: StudyId) -> frozenset[StudyId]:
-    """What this number matches another record by: itself, and for a CTIS number also the
-    EudraCT number it carries (a trial moved from the EU register into CTIS keeps its EudraCT
-    number with "-00" added: 2020-005891-36 became 2020-005891-36-00)."""
+    """What this number matches another record by: itself, and for a CTIS number ending "-00"
+    also that number without it. ISRCTN writes a trial's EudraCT number in CTIS's form
+    ("CTIS2020-005891-36-00" for EudraCT 2020-005891-36, as its secondaryNumber of type ctis),
+    so such a number may be either; a trial moved into CTIS gets a new number (its record keeps
+    the EudraCT one, read as its own other id)."""
     keys = {study_id}
     if study_id.registry == CTIS and study_id.value.endswith("-00"):
         keys.add(StudyId(EUCTR, study_id.value[:-3]))

@@ -242,7 +242,7 @@ def _ctgov_age(info: StoreInfo, now: datetime) -> str:
         when = _parse_utc(imported.imported_at)
         return (f"Data from an imported file dated {dated}"
                 + (f", imported {ago(when, now)}" if when else "")
-                + "; not yet checked against ClinicalTrials.gov.")
+                + "; not yet checked against its registry.")
     text = data_age(info.data_timestamp, info.fetched_at, now)
     if not imported.stem_cell:
         return text
@@ -284,7 +284,7 @@ def import_summary(result: ImportResult) -> str:
     out = [f"Imported {count(result.imported, 'study', 'studies')} from {result.file} (data dated {dated})."]
     if result.kept_newer:
         out.append(f"{count(result.kept_newer, 'study was', 'studies were')} kept as stored, because the "
-                   "stored record is newer or comes from the ClinicalTrials.gov API.")
+                   "stored record is newer or comes from its registry's API.")
     if result.duplicates:
         out.append(f"{count(result.duplicates, 'record repeated', 'records repeated')} an id earlier in the "
                    "file; the newer record of each was kept.")

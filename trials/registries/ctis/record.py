@@ -45,7 +45,8 @@ PUBLIC_STATUS: dict[int, tuple[str, str]] = {
     5: ("ongoing, recruitment ended", "ACTIVE_NOT_RECRUITING"),
     6: ("temporarily halted", "SUSPENDED"),
     7: ("suspended", "SUSPENDED"),
-    8: ("ended", "COMPLETED"),
+    # CTIS's "ended" covers a trial that ran its course and one stopped early: the words say so.
+    8: ("ended (CTIS does not say here whether it ran to its planned end or stopped early)", "COMPLETED"),
     9: ("expired", "WITHDRAWN"),
     10: ("revoked", "TERMINATED"),
     11: ("not authorised", "WITHDRAWN"),

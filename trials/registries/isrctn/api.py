@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...config import DEFAULT_USER_AGENT
-from ...errors import ApiBadResponse, InputError
+from ...errors import ApiBadResponse
 from .. import http
-from .record import ALL_TRIALS, parse_id, split_answer
+from .record import ALL_TRIALS, split_answer
 
 NAME = "ISRCTN"
 QUERY_PATH = "/query/format/default"
@@ -54,19 +54,6 @@ class Client(http.Client):
             raise ApiBadResponse(f"ISRCTN's answer did not say how many trials match (totalCount "
                                  f"{total[:20]!r}).")
         return Answer(int(total), list(split_answer(root)))
-
-    def trial(self, isrctn: str) -> ET.Element | None:
-        """One trial's ``<fullTrial>`` by its id ("ISRCTN88667898"), or None when ISRCTN has none."""
-        try:
-            wanted = parse_id(isrctn).value
-        except InputError:
-            raise ValueError(f"not an ISRCTN id: {isrctn!r}") from None
-        # A plain query for the id also finds trials that merely name it: keep the one it is.
-        for full in self.search(wanted, 5).trials:
-            number = full.findtext("{http://www.67bricks.com/isrctn}trial/{http://www.67bricks.com/isrctn}isrctn")
-            if number is not None and "ISRCTN" + number.strip() == wanted:
-                return full
-        return None
 
 
 def _local(tag: str) -> str:

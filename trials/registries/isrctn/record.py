@@ -169,12 +169,6 @@ def refusal(record: Any) -> str | None:
     return None if full is not None else why
 
 
-def record_id(record: Any) -> str | None:
-    """The ISRCTN id of a record in the stored form, when it has a valid one."""
-    full, _ = _element(record)
-    return raw_id(full)[0] if full is not None else None
-
-
 def split_answer(root: ET.Element) -> Iterator[ET.Element]:
     """The ``<fullTrial>`` elements of a search answer (``<allTrials>``), or the one element
     itself. Each keeps its own ``<sponsor>``, ``<funder>`` and ``<contact>`` children, which
