@@ -243,25 +243,26 @@ def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):
 def test_the_card_explains_the_flag_and_lists_every_source_with_its_date(msc):
     card = study_card(entry(by_id(msc, "NCT02326935"), "2022-10-06T00:00:00"))
     titles = [s.title for s in card.sections]
-    assert titles[:4] == ["Warning: questions about this listing", "Can I join?", "What is being tested", "Sources"]
+    assert titles[:5] == ["Warning: questions about this listing", "Can I join?", "Who to contact", "What is being tested",
+                          "Sources"]
     warning = {line.label: line.value for line in card.sections[0].items}
     assert "Patient Sponsored" in warning["Asks participants to pay"]
     assert "does not mean" in warning["What it does not mean"]
     assert "accredited" in warning["Advice: National MS Society"]
-    sources = card.sections[3].items
-    cited = {int(n) for text in (line.value for line in card.sections[0].items + card.sections[2].items)
+    sources = card.sections[4].items
+    cited = {int(n) for text in (line.value for line in card.sections[0].items + card.sections[3].items)
              for n in re.findall(r"\[(\d+)\]", text)}
     assert cited == set(range(1, len(sources) + 1))  # every number cited is listed, and only those
     assert all(re.search(r"Checked on 2026-\d\d-\d\d", line.value) and line.link.startswith("https://")
                for line in sources)
     # Issue 18: on the page a source is a real link whose text is the address, with no joiner.
-    links = re.findall(r"\[([^\]]*)\]\((https://[^)]+)\)", section_markdown(card.sections[3]))
+    links = re.findall(r"\[([^\]]*)\]\((https://[^)]+)\)", section_markdown(card.sections[4]))
     assert [unquote(url) for _, url in links] == [line.link for line in sources]
     assert all("\u2060" not in text and re.sub(r"\\(.)", r"\1", text) == unquote(url) for text, url in links)
 
 
 def test_an_unflagged_card_has_no_warning(ms):
     card = study_card(entry(by_id(ms, "NCT06267781"), "2025-09-25T00:00:00"))
-    # An observational aHSCT cohort: the card opens with its status, then what it is about;
-    # no warning first.
-    assert [s.title for s in card.sections[:2]] == ["Can I join?", "What the study is about"]
+    # An observational aHSCT cohort: the card opens with its status, whom to ask, then what it
+    # is about; no warning first.
+    assert [s.title for s in card.sections[:3]] == ["Can I join?", "Who to contact", "What the study is about"]

@@ -23,7 +23,7 @@ import trials
 from trials import updates
 from trials.cli import main
 from trials.config import ALL_REGISTRIES, Settings
-from trials.presentation import detail
+from trials.presentation import detail, views
 from trials.query import Query
 from trials.registries.isrctn import record as isrctn_record
 
@@ -134,6 +134,10 @@ def test_a_patient_near_sheffield_finds_the_isrctn_only_hsct_trial_with_its_stat
     assert starms["url"] == f"https://www.isrctn.com/{STARMS}"
     assert "Sheffield" in starms["nearest_site"]
     assert "ISRCTN and EU CTIS data checked" in result.age  # each registry with its own date
+    # She knows it as StarMS, its acronym: the words find it and the list names it so.
+    named = trials.search(snapshot, Query.from_link({"q": ["starms"]})[0])
+    assert list(named.rows["study_id"]) == [STARMS]
+    assert views.phone_list(named.rows)[0].title.startswith("StarMS: Autologous")
     card = detail.study_card(snapshot.entries[STARMS])
     status = next(s for s in card.sections if s.title == "Can I join?")
     basis = next(line for line in status.items if line.label == "How this status was found")

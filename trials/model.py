@@ -60,6 +60,12 @@ def common_country(name: str) -> str:
     return COMMON_COUNTRY_NAMES.get(name.casefold(), name)
 
 
+def with_acronym(title: str, acronym: str) -> str:
+    """A title with the study's short name before it when the title does not hold it
+    ("StarMS: Autologous haematopoietic ..."): people know a trial by its acronym."""
+    return f"{acronym}: {title}" if acronym and acronym.casefold() not in title.casefold() else title
+
+
 @dataclass(frozen=True, order=True)
 class StudyId:
     """A study's id in its registry: ("ctgov", "NCT04047628")."""
@@ -215,6 +221,10 @@ class Study:
     def title(self) -> str:
         """The title to show: the brief one, else the official one."""
         return self.brief_title or self.official_title
+
+    @property
+    def named_title(self) -> str:
+        return with_acronym(self.title, self.acronym)
 
     @property
     def countries(self) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from .classify import GIVES
 from .status import split
 
 # Columns the search words look in.
-SEARCHED = ("study_id", "registry_ids", "title", "conditions", "interventions", "sponsor", "locations",
+SEARCHED = ("study_id", "registry_ids", "title", "acronym", "conditions", "interventions", "sponsor", "locations",
             "therapy_evidence", "therapy_kind")
 
 

@@ -412,7 +412,7 @@ def study_card(entry: Entry) -> Card:
     therapy = _therapy_section(entry, cited)
     return Card(
         study_id=trial.id.value,
-        title=trial.title,
+        title=trial.named_title,
         url=trial.url,
         registry=name_of(trial.id.registry),
         sections=(
@@ -421,12 +421,13 @@ def study_card(entry: Entry) -> Card:
             # long texts about the therapy.
             _status_section(entry),
             *(s for s in (_registries_section(entry),) if s),
+            # Whom to ask comes next: on a phone the therapy's background below runs to many screens.
+            _contacts_section(trial),
             therapy,
             *((_sources_section(cited),) if cited else ()),
             _findings_section(trial, entry.is_full),
             _eligibility_section(trial),
             _design_section(trial, entry.study_role == GIVES),
-            _contacts_section(trial),
             _dates_section(trial),
         ),
         sites=sites,

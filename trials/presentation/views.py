@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from ..analysis.prescreen import VERDICTS
 from ..analysis.status import LIST_SEPARATOR, STATUS_GROUPS, split
+from ..model import with_acronym
 from . import plain, summary
 
 # One colour-blind-safe palette, used for a status wherever it is shown: the Okabe-Ito
@@ -73,7 +74,7 @@ def study_ids(rows: pd.DataFrame, table: pd.DataFrame) -> list[str]:
 
 
 def titles(table: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(table["study_id"], table["title"], strict=True))
+    return {i: with_acronym(t, a) for i, t, a in zip(table["study_id"], table["title"], table["acronym"], strict=True)}
 
 
 def fit_counts(rows: pd.DataFrame) -> dict[str, int]:
@@ -134,7 +135,7 @@ def phone_list(view: pd.DataFrame, limit: int = MAX_PHONE_ITEMS) -> list[ListIte
             parts.append("no phone or e-mail in the stored record")
         if row.flags:
             parts.append("⚠ read the warning on its card")
-        items.append(ListItem(row.study_id, plain.clip(row.title, plain.TITLE_LIMIT),
+        items.append(ListItem(row.study_id, plain.clip(with_acronym(row.title, row.acronym), plain.TITLE_LIMIT),
                               " · ".join(p for p in parts if p)))
     return items
 
