@@ -325,9 +325,10 @@ def test_the_card_of_a_follow_up_says_first_that_it_gives_no_treatment(tmp_path)
     at.selectbox(key="study").set_value("NCT06567197").run()  # an observational aHSCT cohort
     assert not at.exception
     assert "What the study is about" in texts(at.subheader)
-    # Its section opens with the sentence, right after whether the study takes anyone.
+    # Its section opens with the sentence, right after whether the study takes anyone and whom to ask.
     headings = texts(at.subheader)
-    assert headings.index("What the study is about") == headings.index("Can I join?") + 1
+    assert headings.index("What the study is about") == headings.index("Can I join?") + 2
+    assert headings.index("Who to contact") == headings.index("Can I join?") + 1
     assert any(t.replace("\\", "").startswith(
         "This study follows people who already had HSCT; it does not give the treatment.") for t in texts(at.markdown))
 

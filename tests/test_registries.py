@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -215,3 +216,17 @@ def test_a_file_of_no_registry_is_refused_with_a_clear_message(tmp_path, monkeyp
     junk.write_text("hello", encoding="utf-8")
     with pytest.raises(trials.TrialsError):
         updates.import_file(Settings.from_env(), Path(junk))
+
+
+def test_a_registry_added_to_a_store_brings_no_news_until_its_next_new_trial(served):
+    settings, _, isrctn, _ = served
+    trials.refresh(replace(settings, registries=("ctgov",)))  # a store from before issue 21
+    trials.refresh(settings)  # ISRCTN and CTIS are asked for the first time: their trials are no news
+    found = trials.search(trials.load(settings), Query()).changes
+    assert not [c for c in found if c.kind == "new" and c.study_id in (STARMS, "2022-002654-95-00")]
+    # A trial ISRCTN registers after that is news (built: StarMS's record under another number).
+    twin = next(t for t in isrctn.trials if STARMS[6:] in t).replace(STARMS[6:], "99999999")
+    isrctn.trials = [*isrctn.trials, re.sub(r'lastUpdated="[^"]*"', 'lastUpdated="2026-12-04T09:00:00.000Z"', twin)]
+    trials.refresh(settings, full=True)
+    found = trials.search(trials.load(settings), Query()).changes
+    assert [c.study_id for c in found if c.kind == "new"] == ["ISRCTN99999999"]

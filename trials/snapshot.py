@@ -78,7 +78,9 @@ class Snapshot:
         info = self.info
         # Data only imported carries its file's date, not the API's.
         dated = info.data_timestamp or (info.imported.oldest if info.imported else None)
-        stale = None if self.bundled else plain.stale_warning(dated)
+        # With other registries beside it, only ClinicalTrials.gov's data carries this date.
+        whose = "ClinicalTrials.gov's data" if info.others else "This data"
+        stale = None if self.bundled else plain.stale_warning(dated, whose=whose)
         return f"{self.age} {stale}" if stale else self.age
 
     @cached_property

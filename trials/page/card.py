@@ -1,5 +1,5 @@
 """One study's card, over the page where the reader is: chosen in the list, the table's
-row, or its NCT number; the chosen study is part of the link."""
+row, or its number or name; the chosen study is part of the link."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from . import state
 
 
 def picker(snapshot: trials.Snapshot, rows: pd.DataFrame) -> None:
-    st.selectbox("Read about one study (choose its NCT number, or a study above)",
-                 views.study_ids(rows, snapshot.table), index=None, key="study", placeholder="Choose a study")
+    # Its number (NCT, ISRCTN or CTIS) and its name, acronym first: typing either finds it.
+    names = views.titles(snapshot.table)
+    st.selectbox("Read about one study (type its trial number or name, or choose a study above)",
+                 views.study_ids(rows, snapshot.table), index=None, key="study", placeholder="Choose a study",
+                 format_func=lambda i: f"{i} · {plain.clip(names.get(i, ''), plain.TITLE_LIMIT)}")
 
 
 def _fit_reasons(rows: pd.DataFrame, study_id: str) -> None:

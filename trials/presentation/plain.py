@@ -178,14 +178,15 @@ def age_words(moment: datetime, now: datetime) -> str:
 STALE_DAYS = 30  # older data gets a warning: statuses and contacts change within weeks
 
 
-def stale_warning(data_timestamp: str | None, now: datetime | None = None) -> str | None:
-    """A warning when the registry data is more than STALE_DAYS old, with its age in words."""
+def stale_warning(data_timestamp: str | None, now: datetime | None = None, whose: str = "This data") -> str | None:
+    """A warning when the registry data is more than STALE_DAYS old, with its age in words;
+    ``whose`` names the data when other registries' data beside it may be current."""
     now = now or datetime.now(UTC)
     as_of = _parse_utc(data_timestamp)
     if as_of is None or (now - as_of).days <= STALE_DAYS:
         return None
     # Short: on a phone this line stands above the results.
-    return f"This data is {age_words(as_of, now)} old: check each study's registry record for changes."
+    return f"{whose} is {age_words(as_of, now)} old: check each study's registry record for changes."
 
 
 def ago(moment: datetime, now: datetime) -> str:

@@ -702,8 +702,10 @@ class Writer:
         # most one change, against what was stored before.
         self._before: dict[StudyId, tuple[str, str] | None] = {}
         self._logged: dict[StudyId, int] = {}  # the rowid of the change logged for a study
-        # Filling an empty store is the first download: its studies are the baseline, not "new".
-        self._baseline = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM studies)").fetchone()[0] == 1
+        # A registry's first download is the baseline of its studies, not "new" ones: filling an
+        # empty store, or a registry added to a store that holds others (issue 21's ISRCTN and
+        # CTIS, whose every trial was not news on the day they were added).
+        self._baseline: dict[str, bool] = {}
         self._tracking_noted = False
 
     @property
@@ -733,6 +735,10 @@ class Writer:
         if key not in self._before:
             self._before[key] = (current[0], current[1]) if current else None
         self.seen.add(key)
+        if key.registry not in self._baseline:
+            self._baseline[key.registry] = self._conn.execute(
+                "SELECT NOT EXISTS (SELECT 1 FROM studies WHERE registry = ?)", (key.registry,)).fetchone()[0] == 1
+        baseline = self._baseline[key.registry]
         if source == FILE and current is not None:
             # A date after the file's own data date is no date: it must not outrank the stored one.
             claimed = last_update if last_update <= data_timestamp[:10] else ""
@@ -756,12 +762,12 @@ class Writer:
                 classified.evidence,
                 data_timestamp,
                 fetched_at,
-                current[3] if current else (None if self._baseline else fetched_at),  # new once
+                current[3] if current else (None if baseline else fetched_at),  # new once
                 source,
                 classified.study_role,
             ),
         )
-        if self._baseline and not self._tracking_noted:
+        if baseline and not self._tracking_noted:
             self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('tracking_since', ?)", (fetched_at,))
             self._tracking_noted = True
         return True
