@@ -487,3 +487,18 @@ def test_a_start_override_says_nothing_once_recruitment_has_ended():
     study = read(trial_with("2018-01-01T00:00:00Z", "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z",
                             start_override="Not yet recruiting"))
     assert study.overall_status == "COMPLETED" and "override" not in study.status_basis
+
+
+def test_a_status_the_calendar_changes_is_written_and_logged_by_the_next_refresh(store, standin, monkeypatch):
+    # The review's case: ISRCTN works statuses out from dates, so recruitment ending changes a
+    # trial nobody edited. StarMS (built) recruits until 2027-06-30.
+    monkeypatch.setattr(record, "today", lambda: date(2026, 12, 4))
+    refresh(store, standin)
+    assert store.study(StudyId(ISRCTN, "ISRCTN88667898")).overall_status == "RECRUITING"
+    monkeypatch.setattr(record, "today", lambda: date(2027, 7, 1))
+    result = refresh(store, standin)  # nothing edited on ISRCTN: one request, "unchanged"
+    # StarMS's recruitment ended on 2027-06-30; the exercise trial's began on 2027-02-01.
+    assert result.mode == "unchanged" and result.status_changes == 2
+    assert store.study(StudyId(ISRCTN, "ISRCTN88667898")).overall_status == "ACTIVE_NOT_RECRUITING"
+    [change] = [c for c in store.status_changes() if c.id.value == "ISRCTN88667898"]
+    assert (change.old_status, change.new_status) == ("RECRUITING", "ACTIVE_NOT_RECRUITING")

@@ -167,6 +167,7 @@ class StoredStudy:
     fetched_at: str
     source: str = API  # API, or FILE until a refresh confirms the study
     study_role: str = ""  # classify.STUDY_ROLES, or "" for a study that names no therapy
+    overall_status: str = ""  # the status stored with it (a status read from dates may move on)
 
 
 @dataclass(frozen=True)
@@ -499,6 +500,10 @@ class Store:
         laboratory studies are not listed, but a link to one is explained."""
         return self._studies("WHERE is_ms = 1 AND study_role = ?", (role,))
 
+    def studies_of(self, registry: str) -> list[StoredStudy]:
+        """Every stored study of one registry."""
+        return self._studies("WHERE registry = ?", (registry,))
+
     def study(self, study_id: StudyId) -> StoredStudy | None:
         found = self._studies("WHERE registry = ? AND study_id = ?", (study_id.registry, study_id.value))
         return found[0] if found else None
@@ -526,6 +531,7 @@ class Store:
                 fetched_at=r["fetched_at"],
                 source=r["source"],
                 study_role=r["study_role"],
+                overall_status=r["overall_status"],
             )
             for r in rows if (r["registry"], r["study_id"]) in records
         ]

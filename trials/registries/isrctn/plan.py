@@ -34,11 +34,11 @@ from ...analysis import classify
 from ...config import Settings, without_credentials
 from ...ids import ISRCTN
 from ...model import StudyId
-from ...store.sqlite import API, Store, utc_now
+from ...store.sqlite import API, Store, Writer, utc_now
 from .. import http
 from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
 from .api import NAME, Answer, Client
-from .record import NS, element_refusal, raw_id, read_element, stored, study_id
+from .record import NS, element_refusal, raw_id, read, read_element, stored, study_id
 
 MS_QUERY = 'condition:"multiple sclerosis" OR title:"multiple sclerosis"'
 # Trials registered between the count and the listing still fit in the one answer.
@@ -89,8 +89,9 @@ def refresh(store: Store, client: Client, *, full: bool = False,
                              "not applied")
     if incremental and counted.total_count == 0:
         with store.writing() as writer:  # nothing edited since: the stored trials are ISRCTN's now
+            _statuses_moved_on(store, writer)
             writer.set_registry_meta(ISRCTN, data_timestamp=now, checked_at=now)
-        return _result("unchanged", now, client, store)
+        return _result("unchanged", now, client, store, changes=writer.changes)
     answer = counted if counted.total_count == 0 else client.search(asked, counted.total_count + LIMIT_SLACK)
     _check_complete(answer)
 
@@ -110,6 +111,8 @@ def refresh(store: Store, client: Client, *, full: bool = False,
             listed += 1
             newest = max(newest, _cursor_after(full_trial.find(f"{{{NS}}}trial"), now))
             progress("Listing ISRCTN multiple sclerosis trials", listed, answer.total_count)
+        if incremental:  # (a full listing wrote every trial it still lists, and drops the others)
+            _statuses_moved_on(store, writer)
         # A complete listing shows what ISRCTN no longer lists. Imported trials go only when
         # the user asked for a full refresh. A refused trial keeps its stored copy; one
         # without a valid id could be any stored trial: then nothing is proven gone.
@@ -124,6 +127,22 @@ def refresh(store: Store, client: Client, *, full: bool = False,
         )
     return _result("incremental" if incremental else "full", now, client, store, listed=listed,
                    changes=writer.changes, dropped=dropped, refused=refused)
+
+
+def _statuses_moved_on(store: Store, writer: Writer) -> None:
+    """Write again each stored trial this refresh did not bring whose status the calendar has
+    changed (recruitment ended since, say): ISRCTN works statuses out from dates, so a trial
+    nobody edited still changes, and "what changed" must show it when it does."""
+    for kept in store.studies_of(ISRCTN):
+        if kept.id in writer.seen or kept.source != API:
+            continue
+        try:
+            study = read(kept.record)
+        except ValueError:
+            continue  # an unreadable row stays for the next full refresh to mend
+        if study.overall_status != kept.overall_status:
+            writer.put(kept.record, study, classify.classified(study), is_full=kept.is_full,
+                       data_timestamp=kept.data_timestamp, fetched_at=kept.fetched_at, source=API)
 
 
 def _cursor_after(trial: ET.Element | None, now: str) -> str:
