@@ -343,7 +343,7 @@ def test_comparison_from_a_link(served, tall):
     raw = Path(download_info.value.path()).read_bytes()
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == ["question", *ids]
-    data_row = next(r for r in rows if r[0] == "ClinicalTrials.gov data as of")
+    data_row = next(r for r in rows if r[0] == "Registry data as of")
     assert data_row[3] == SECOND_RELEASE  # each study's own data version
 
     page.goto(f"{url}/?compare=NCT1,not-an-id")

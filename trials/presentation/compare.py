@@ -106,8 +106,9 @@ def comparison(entries: list[Entry], table: pd.DataFrame,
         trial, key = entry.study, entry.id.value
         r = rows.loc[key]
         answers = {
-            "Title": trial.title,
+            "Title": trial.named_title,
             REGISTRY_RECORD: trial.url,
+            "Registered in": r["registry_ids"],  # every number of the trial, in every registry
             "Therapy": r["therapy_types"],
             "Kind (as the record states it)": r["therapy_kind"],
             "Study role": plain.ROLE_WORDS.get(r["study_role"], r["study_role"]),
