@@ -46,7 +46,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         env["TRIALS_API_URL"] = api.url
         done = trials("refresh", env=env)
         assert done.returncode == 0, done.stderr
-        assert "Refreshed (full): 2435 MS studies listed" in done.stderr
+        assert "Refreshed ClinicalTrials.gov (full): 2435 MS studies listed" in done.stderr
 
         found = trials("search", "--therapy", "HSCT", "--status", "Recruiting now", env=env)
         assert found.returncode == 0, found.stderr
@@ -87,7 +87,7 @@ def test_refresh_search_export_show_and_incremental_refresh(env, tmp_path):
         api.data_timestamp = "2025-10-03T00:00:00"
         again = trials("refresh", env=env)
         assert again.returncode == 0, again.stderr
-        assert "Refreshed (incremental)" in again.stderr and "1 stem-cell candidates" in again.stderr
+        assert "Refreshed ClinicalTrials.gov (incremental)" in again.stderr and "1 stem-cell candidates" in again.stderr
         assert "1 status changes" in again.stderr
 
     # The API is gone now: stored data is used, and the user is told.
@@ -230,7 +230,7 @@ def test_refresh_full_rebuilds_a_store_with_damaged_pages(tmp_path, env):
             fh.write(b"\x00\xff" * 4 * 4096)
         rebuilt = trials("refresh", "--full", env=env)
         assert rebuilt.returncode == 0, rebuilt.stderr
-        assert "could not be read" in rebuilt.stderr and "Refreshed (full)" in rebuilt.stderr
+        assert "could not be read" in rebuilt.stderr and "Refreshed ClinicalTrials.gov (full)" in rebuilt.stderr
         assert "refresh --full" not in rebuilt.stderr and "Traceback" not in rebuilt.stderr
         found = trials("search", "--therapy", "HSCT", "--offline", env=env)
         assert found.returncode == 0 and "NCT04047628" in found.stdout

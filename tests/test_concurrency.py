@@ -76,7 +76,7 @@ def test_a_long_refresh_makes_others_wait_or_use_stored_data_never_fetch_twice(t
         assert "already running" in search_err and "Showing the stored data" in search_err
         assert "NCT04047628" in out and "data as of 2025-09-25" in out
         rc, _, first_err = finish(first)
-        assert rc == 0 and "Refreshed (full)" in first_err, first_err
+        assert rc == 0 and "Refreshed ClinicalTrials.gov (full)" in first_err, first_err
         rc, _, waiting_err = finish(waiting)
         assert rc == 0, waiting_err
         assert "Another update finished while this one waited" in waiting_err

@@ -83,8 +83,10 @@ def _report(result: RefreshResult) -> None:
         _say("Another update finished while this one waited: ClinicalTrials.gov data of "
              f"{result.data_timestamp} (no request needed).")
     else:
-        _say(f"Refreshed {name} ({result.mode}): {result.listed} MS studies listed, "
-             f"{result.detailed} stem-cell candidates fetched in full, "
+        # ISRCTN's listing carries whole records: every trial listed came in full.
+        full = ("all of them in full" if result.detailed == result.listed and result.listed
+                else f"{result.detailed} stem-cell candidates fetched in full")
+        _say(f"Refreshed {name} ({result.mode}): {result.listed} MS studies listed, {full}, "
              f"{result.status_changes} status changes; {result.requests} requests, "
              f"{result.bytes_received / 1024:.0f} KiB. Data as of {result.data_timestamp}.")
     if result.dropped:
