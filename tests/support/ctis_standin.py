@@ -31,20 +31,18 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from .serving import TEXT_TYPE, Reply, Served, run_by_hand, send
 from .standin import free_port
 
 __all__ = ["CtisStandIn", "free_port", "load_records", "search_element", "retrieve_body"]
 
 JSON_TYPE = "application/json"
-TEXT_TYPE = "text/plain; charset=utf-8"
 
 # The keys of a /search element (gregory-ai's table of 100 MS records); the rest is /retrieve's.
 SEARCH_KEYS = (
@@ -119,25 +117,18 @@ class LoggedRequest:
     bytes_sent: int
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: bytes
-    content_type: str = JSON_TYPE
+def _json(value: Any) -> Reply:
+    return Reply(200, json.dumps(value, ensure_ascii=False).encode("utf-8"), JSON_TYPE)
 
 
-def _json(value: Any) -> _Reply:
-    return _Reply(200, json.dumps(value, ensure_ascii=False).encode("utf-8"))
-
-
-def _search(standin: CtisStandIn, request: Any) -> _Reply:
+def _search(standin: CtisStandIn, request: Any) -> Reply:
     if not isinstance(request, dict):
-        return _Reply(400, b"Bad Request", TEXT_TYPE)
+        return Reply(400, b"Bad Request", TEXT_TYPE)
     criteria = request.get("searchCriteria") or {}
     pagination = request.get("pagination") or {}
     page, size = pagination.get("page", 1), pagination.get("size", 20)
     if not isinstance(page, int) or not isinstance(size, int) or page < 1 or size < 1:
-        return _Reply(400, b"Bad Request", TEXT_TYPE)
+        return Reply(400, b"Bad Request", TEXT_TYPE)
     matches = [search_element(r) for r in standin.records]
     wanted = criteria.get("medicalCondition") if isinstance(criteria, dict) else None
     if isinstance(wanted, str) and wanted.strip() and not standin.ignore_condition:
@@ -151,7 +142,7 @@ def _search(standin: CtisStandIn, request: Any) -> _Reply:
     })
 
 
-def _retrieve(standin: CtisStandIn, number: str) -> _Reply:
+def _retrieve(standin: CtisStandIn, number: str) -> Reply:
     for record in standin.records:
         if record.get("ctNumber") == number:
             return _json(retrieve_body(record))
@@ -161,7 +152,7 @@ def _retrieve(standin: CtisStandIn, number: str) -> _Reply:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
-    server: _Server
+    server: Any  # serving._Server, whose ``standin`` is a CtisStandIn
 
     def _answer(self, method: str) -> None:
         standin = self.server.standin
@@ -177,19 +168,15 @@ class _Handler(BaseHTTPRequestHandler):
             reply = standin._take_failure()
             if reply is None:
                 if path == f"{prefix}/search":
-                    reply = _search(standin, body) if method == "POST" else _Reply(403, b"Forbidden", TEXT_TYPE)
+                    reply = _search(standin, body) if method == "POST" else Reply(403, b"Forbidden", TEXT_TYPE)
                 elif path.startswith(f"{prefix}/retrieve/") and method == "GET":
                     reply = _retrieve(standin, path.removeprefix(f"{prefix}/retrieve/"))
                 else:
-                    reply = _Reply(404, b"Not Found", TEXT_TYPE)
+                    reply = Reply(404, b"Not Found", TEXT_TYPE)
         except Exception as error:  # a stand-in bug must reach the test as a visible 500
-            reply = _Reply(500, f"stand-in error: {error!r}".encode(), TEXT_TYPE)
+            reply = Reply(500, f"stand-in error: {error!r}".encode(), TEXT_TYPE)
         standin.requests.append(LoggedRequest(method, path, body, reply.status, len(reply.body)))
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+        send(self, reply)
 
     def do_GET(self) -> None:
         self._answer("GET")
@@ -201,15 +188,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Silent: ``CtisStandIn.requests`` is the log."""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, port: int, standin: CtisStandIn) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.standin = standin
-
-
-class CtisStandIn:
+class CtisStandIn(Served):
     """The stand-in, started on 127.0.0.1 as soon as it is created. A running test may assign
     ``records`` (a new list) and ``ignore_condition``, read and clear ``requests``, and queue
     failures with ``fail_next``."""
@@ -220,42 +199,7 @@ class CtisStandIn:
         self.records: list[dict] = list(records)
         self.ignore_condition = False
         self.requests: list[LoggedRequest] = []  # appended from handler threads (atomic)
-        self._failures: list[_Reply] = []
-        self._lock = threading.Lock()
-        self._server = _Server(port, self)
-        self.port: int = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}{self.prefix}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="ctis-standin", daemon=True)
-        self._thread.start()
-
-    @property
-    def bytes_sent(self) -> int:
-        return sum(r.bytes_sent for r in self.requests)
-
-    def fail_next(self, status: int, count: int = 1, body: str | None = None,
-                  content_type: str = TEXT_TYPE) -> None:
-        """Answer the next ``count`` requests with this reply: ``fail_next(503, count=4)``,
-        ``fail_next(200, body="<html>...</html>", content_type="text/html")``."""
-        reply = _Reply(status, (HTTPStatus(status).phrase if body is None else body).encode("utf-8"), content_type)
-        with self._lock:
-            self._failures.extend([reply] * count)
-
-    def _take_failure(self) -> _Reply | None:
-        with self._lock:
-            return self._failures.pop(0) if self._failures else None
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-
-    def __enter__(self) -> CtisStandIn:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self._serve(_Handler, port, self.prefix, "ctis-standin")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -266,12 +210,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8766, help="0 picks a free port")
     args = parser.parse_args(argv)
     records = load_records(*args.files)
-    with CtisStandIn(records, args.port) as standin:
-        print(f"Serving {len(records)} CTIS trials at {standin.url} (Ctrl-C to stop)", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    run_by_hand(CtisStandIn(records, args.port), f"{len(records)} CTIS trials")
 
 
 if __name__ == "__main__":

@@ -24,24 +24,23 @@ from __future__ import annotations
 
 import argparse
 import re
-import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from .serving import Reply, Served, run_by_hand, send
+
 NS = "http://www.67bricks.com/isrctn"
 PREFIX = "/api"
 QUERY_PATH = f"{PREFIX}/query/format/default"
 XML_TYPE = "application/xml; charset=utf-8"
-TEXT_TYPE = "text/plain; charset=utf-8"
 
 _TERM = re.compile(r'(condition|title):"([^"]+)"')
 _EDITED = re.compile(r"\s+AND\s+lastEdited\s+GE\s+(\S+)\s*$")
@@ -53,13 +52,6 @@ class LoggedRequest:
     query: dict[str, str]
     status: int
     bytes_sent: int
-
-
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: bytes
-    content_type: str = TEXT_TYPE
 
 
 class _Rejected(Exception):
@@ -121,7 +113,7 @@ def _parse_query(q: str) -> tuple[list[tuple[str, str]], datetime | None]:
     return terms, since
 
 
-def answer(trials: Iterable[str], params: Mapping[str, str]) -> _Reply:
+def answer(trials: Iterable[str], params: Mapping[str, str]) -> Reply:
     """The reply to one search, as the live API gives it."""
     unknown = set(params) - {"q", "limit"}
     if unknown:
@@ -134,10 +126,10 @@ def answer(trials: Iterable[str], params: Mapping[str, str]) -> _Reply:
     shown = matching[: int(limit_text)]
     body = (f'<allTrials xmlns="{NS}" totalCount="{len(matching)}">'
             + "".join(shown) + "</allTrials>")
-    return _Reply(200, body.encode("utf-8"), XML_TYPE)
+    return Reply(200, body.encode("utf-8"), XML_TYPE)
 
 
-class IsrctnStandIn:
+class IsrctnStandIn(Served):
     """The stand-in server, started on 127.0.0.1 as soon as it is created. A test may assign
     ``trials`` (a new list of ``<fullTrial>`` texts), read and clear ``requests``, and queue
     failures with ``fail_next``."""
@@ -145,27 +137,20 @@ class IsrctnStandIn:
     def __init__(self, trials: Iterable[str], port: int = 0) -> None:
         self.trials: list[str] = list(trials)
         self.requests: list[LoggedRequest] = []
-        self._failures: list[_Reply] = []
-        self._lock = threading.Lock()
-        self._server = _Server(port, self)
-        self.port: int = self._server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}{PREFIX}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="isrctn-standin", daemon=True)
-        self._thread.start()
+        self._serve(_Handler, port, PREFIX, "isrctn-standin")
 
-    def reply(self, path: str, params: Mapping[str, str]) -> _Reply:
+    def reply(self, path: str, params: Mapping[str, str]) -> Reply:
         """What the stand-in answers, logged (also for ``transport``, without a socket)."""
         failure = self._take_failure()
         try:
             if failure:
                 reply = failure
             elif path != QUERY_PATH:
-                reply = _Reply(404, f"No endpoint at {path} in this stand-in".encode())
+                reply = Reply(404, f"No endpoint at {path} in this stand-in".encode())
             else:
                 reply = answer(self.trials, params)
         except _Rejected as rejected:
-            reply = _Reply(400, str(rejected).encode("utf-8"))
+            reply = Reply(400, str(rejected).encode("utf-8"))
         self.requests.append(LoggedRequest(path, dict(params), reply.status, len(reply.body)))
         return reply
 
@@ -176,38 +161,10 @@ class IsrctnStandIn:
             return httpx.Response(reply.status, content=reply.body, headers={"Content-Type": reply.content_type})
         return httpx.MockTransport(handle)
 
-    def fail_next(self, status: int, count: int = 1, body: str | None = None,
-                  content_type: str = TEXT_TYPE) -> None:
-        """Answer the next ``count`` requests with this reply: ``fail_next(503, count=4)``,
-        ``fail_next(200, body="<html>...</html>", content_type="text/html")``."""
-        reply = _Reply(status, (HTTPStatus(status).phrase if body is None else body).encode(), content_type)
-        with self._lock:
-            self._failures.extend([reply] * count)
-
-    def _take_failure(self) -> _Reply | None:
-        with self._lock:
-            return self._failures.pop(0) if self._failures else None
-
-    @property
-    def bytes_sent(self) -> int:
-        return sum(r.bytes_sent for r in self.requests)
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-
-    def __enter__(self) -> IsrctnStandIn:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: Any  # serving._Server, whose ``standin`` is an IsrctnStandIn
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -215,23 +172,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = self.server.standin.reply(url.path, params)
         except Exception as error:  # a stand-in bug must reach the test as a visible 500
-            reply = _Reply(500, f"stand-in error: {error!r}".encode())
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
+            reply = Reply(500, f"stand-in error: {error!r}".encode())
+        send(self, reply)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: ``IsrctnStandIn.requests`` is the log."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, port: int, standin: IsrctnStandIn) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.standin = standin
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -241,12 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8766, help="0 picks a free port")
     args = parser.parse_args(argv)
     trials = load_trials(*args.files)
-    with IsrctnStandIn(trials, args.port) as standin:
-        print(f"Serving {len(trials)} trials at {standin.url} (Ctrl-C to stop)", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    run_by_hand(IsrctnStandIn(trials, args.port), f"{len(trials)} ISRCTN trials")
 
 
 if __name__ == "__main__":
