@@ -77,6 +77,7 @@ def test_a_site_joined_from_another_record_takes_that_records_status():
     assert study.overall_status == "RECRUITING"  # the lead is the newer record
     joined = next(s for s in study.sites if s.city == "Sheffield")
     assert joined.status == "COMPLETED"  # not open because another registry's record is
+    assert joined.listed_by == "ISRCTN"
 
 
 def test_a_number_two_rows_name_opens_neither():

@@ -121,6 +121,11 @@ def test_any_number_of_a_trial_opens_its_one_row_and_its_card_names_each_registr
     assert not any(line.label == "Where they differ" and "status" in line.value for line in registered.items)
     row = snapshot.table.set_index("study_id").loc[MESEMS]
     assert row["overall_status"] == "COMPLETED" and "The registries differ on the status" in row["status_caution"]
+    # Whom to ask and where, from every record, each saying which registry's record gives it.
+    contact = next(s for s in card.sections if s.title == "Who to contact")
+    assert any(line.label == "From the EU CTIS record" for line in contact.items)
+    assert {c.email for c in contact.contacts} >= {c.email for r in entry.records for c in r.central_contacts}
+    assert any("(listed by the trial's EU CTIS record)" in site.place for site in card.sites)
 
 
 def test_a_patient_near_sheffield_finds_the_isrctn_only_hsct_trial_with_its_status_age_and_link(served):

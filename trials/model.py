@@ -99,6 +99,9 @@ class Site:
     status: str  # the site's own recruitment status; "" when the record does not say
     contacts: tuple[Contact, ...] = ()
     geo_point: tuple[float, float] | None = None  # (lat, lon) as the registry gives it
+    # On a merged trial (trials.analysis.merge), the registry whose record lists a site the
+    # lead record does not; its status is then that record's own when the site gives none.
+    listed_by: str = ""
 
     @property
     def place(self) -> str:

@@ -107,7 +107,8 @@ def joined_sites(lead: Study, others: Iterable[Study]) -> tuple[Site, ...]:
             # A site with a city is new when its city is; a country-only site when its country is.
             new = where not in seen if site.city else site.country.casefold() not in seen_countries
             if new:
-                sites.append(site if site.status else replace(site, status=other.overall_status))
+                sites.append(replace(site, status=site.status or other.overall_status,
+                                     listed_by=name_of(other.id.registry)))
                 seen.add(where)
                 seen_countries.add(site.country.casefold())
     return tuple(sites)

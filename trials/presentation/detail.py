@@ -358,21 +358,32 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
     return Section("How the study is done", tuple(items))
 
 
-def _contacts_section(trial: Study) -> Section:
+def _contacts_section(entry: Entry) -> Section:
+    """Whom to ask: the lead record's contacts, then those only another registry's record of
+    the trial gives (a patient must not miss a contact because another registry holds it)."""
+    trial = entry.study
     items = [Line("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p), "overall officials")
              for c in trial.officials]
     items.append(Line("Sponsor", trial.sponsor or "not stated in the record", "lead sponsor"))
     if trial.collaborators:
         items.append(Line("Collaborators", "; ".join(trial.collaborators), "collaborators"))
-    if not trial.central_contacts and any(c for s in trial.sites for c in s.contacts):
+    if trial.funders:
+        items.append(Line("Funders", "; ".join(trial.funders), "funders"))
+    own = [c for c in trial.central_contacts if c.name or c.phone or c.email]
+    elsewhere = {name_of(r.id.registry): [c for c in r.central_contacts if (c.name or c.phone or c.email)
+                                          and c not in own] for r in entry.records[1:]}
+    elsewhere = {registry: found for registry, found in elsewhere.items() if found}
+    items += [Line(f"From the {registry} record", f"{plain.count(len(found), 'contact', 'contacts')} listed above, "
+                   f"from the trial's record on {registry}", f"central contacts of the {registry} record")
+              for registry, found in elsewhere.items()]
+    contacts = (*own, *(c for found in elsewhere.values() for c in found))
+    if not contacts and any(c for s in trial.sites for c in s.contacts):
         items.append(Line("", "No central contact is listed: use the site contacts below or the "
                               "registry record.", "central contacts (absent), location contacts"))
-    elif not trial.central_contacts:
+    elif not contacts:
         return Section("Who to contact", tuple(i for i in items if i.value), link=(
             "The stored record lists no contact for this study: see the registry record", trial.url))
-    return Section("Who to contact", tuple(i for i in items if i.value),
-                   contacts=tuple(c for c in trial.central_contacts
-                                  if c.name or c.phone or c.email))
+    return Section("Who to contact", tuple(i for i in items if i.value), contacts=contacts)
 
 
 def _findings_section(trial: Study, is_full: bool) -> Section:
@@ -398,7 +409,7 @@ def study_card(entry: Entry) -> Card:
     sites = tuple(
         SiteRow(
             facility=s.facility,
-            place=s.place,
+            place=f"{s.place} (listed by the trial's {s.listed_by} record)" if s.listed_by else s.place,
             status=status_words(s.status) if s.status else "",
             contact="; ".join(c.text for c in s.contacts)
             or "none published",
@@ -422,7 +433,7 @@ def study_card(entry: Entry) -> Card:
             _status_section(entry),
             *(s for s in (_registries_section(entry),) if s),
             # Whom to ask comes next: on a phone the therapy's background below runs to many screens.
-            _contacts_section(trial),
+            _contacts_section(entry),
             therapy,
             *((_sources_section(cited),) if cited else ()),
             _findings_section(trial, entry.is_full),
