@@ -116,6 +116,7 @@ def test_any_number_of_a_trial_opens_its_one_row_and_its_card_names_each_registr
     assert entry.study.overall_status == "COMPLETED"
     assert entry.study.status_basis.startswith("from the trial's ISRCTN record, updated 2026-03-02")
     status = next(s for s in card.sections if s.title == "Can I join?")
+    assert next(line for line in status.items if line.label == "Status").source == "ISRCTN record"
     [other] = [line.value for line in status.items if line.label == "Other registries"]
     assert all(f"record updated {s.last_update}" in other for s in entry.records)
     assert not any(line.label == "Where they differ" and "status" in line.value for line in registered.items)

@@ -180,9 +180,11 @@ def _status_section(entry: Entry) -> Section:
     # ClinicalTrials.gov's words for a status ("The record says the study is looking for
     # participants") are true of its own field only; another basis says what it is instead.
     meaning = "" if trial.status_basis else plain.STATUS_MEANING.get(status, "")
+    # A merged trial may show another registry's record's status (analysis.merge): name that one.
+    given_by = next((r for r in entry.records if r.overall_status == status), trial)
     items = [
         Line("Status", f"{status_group(status)} ({status_words(status)}). {meaning}".strip(),
-             f"{name_of(trial.id.registry)} record" if trial.status_basis else "overall status"),
+             f"{name_of(given_by.id.registry)} record" if trial.status_basis else "overall status"),
         # Every status is the sponsor's word on some day: say which.
         Line("Record last updated", trial.last_update or "not stated in the record", "last update posted"),
         Line("Status last verified by the sponsor", trial.last_verified or "not stated in the record",
