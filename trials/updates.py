@@ -140,19 +140,18 @@ def _refresh(settings: Settings, full: bool, progress: Progress | None, automati
         if not full and (info.checked_at != before or (automatic and not needs_fetch(settings, info))):
             # Another process or thread updated the store while this one waited.
             return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
-        return _each_registry(store, settings, full, progress, budget, automatic)
+        return _each_registry(store, info, settings, full, progress, budget, automatic)
 
 
-def _each_registry(store: Store, settings: Settings, full: bool, progress: Progress | None,
+def _each_registry(store: Store, info: StoreInfo, settings: Settings, full: bool, progress: Progress | None,
                    budget: float | None, automatic: bool) -> RefreshResult:
     """Refresh the registries the settings name, each in its own transactions: one that fails
     keeps its stored data and does not stop the others. ClinicalTrials.gov's failure is raised
     once the others are done (its messages say what to do); another registry's is reported in
-    ``problems``. An automatic refresh asks only the registries a day old or never asked (one
+    ``problems``. An automatic refresh asks only the registries a day old or never asked in ``info`` (one
     registry down must not make every page load ask the others again); a registry reached
     when the time ``budget`` has run out is not asked, and says so."""
     ends = None if budget is None else time.monotonic() + budget
-    info = store.info()
     results: list[RefreshResult] = []
     failures: dict[str, TrialsError] = {}
     problems: list[str] = []

@@ -52,7 +52,7 @@ class Entry:
     def id(self) -> StudyId:
         return self.study.id
 
-    @property
+    @cached_property
     def ids(self) -> tuple[StudyId, ...]:
         """The trial's numbers: of the records held, then those they name."""
         return merge.all_ids(list(self.records))
