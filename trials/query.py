@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from . import registries
 from .analysis.changes import parse_since
-from .analysis.classify import THERAPY_TYPES
+from .analysis.classify import SHORT_NAMES, THERAPY_TYPES
 from .analysis.geo import MAX_PLACE, REGIONS
 from .analysis.nearby import parse_within
 from .analysis.prescreen import Profile, make_profile, parse_age, parse_edss, parse_ms_type, parse_sex
@@ -70,11 +70,12 @@ def quoted(value: str) -> str:
 # -- one value at a time ------------------------------------------------------------
 
 def parse_therapy(value: str) -> str:
+    """A therapy type by its label ("Other stem cell") or short name ("other", "unclear"), any case."""
     wanted = value.strip().casefold()
     for therapy in THERAPY_TYPES:
-        if wanted in (therapy.casefold(), therapy.split()[0].casefold()):
+        if wanted in (therapy.casefold(), SHORT_NAMES[therapy]):
             return therapy
-    raise InputError(f"Unknown therapy type {value!r}. Choose from: HSCT, MSC, iPSC, other.")
+    raise InputError(f"Unknown therapy type {value!r}. Choose from: {', '.join(SHORT_NAMES.values())}.")
 
 
 def parse_status(value: str) -> str:
@@ -305,8 +306,9 @@ PARAMS: tuple[Param, ...] = (
           ", ".join(THERAPY_TYPES), placeholder="All types", metavar="TYPE", column="therapy_types",
           counted=True,
           help="HSCT: blood stem-cell transplant. MSC: mesenchymal stem cells. "
-               "iPSC: induced pluripotent stem cells.",
-          cli_help="HSCT, MSC, iPSC or other (default: every stem-cell type)"),
+               "iPSC: induced pluripotent stem cells. Stem cell (kind unclear): the record gives stem cells "
+               "but does not say which kind.",
+          cli_help="hsct, msc, ipsc, other or unclear (default: every stem-cell type)"),
     Param("status", "statuses", "status", parse_status, "Recruitment status", tuple(STATUS_GROUPS),
           ", ".join(STATUS_GROUPS), owns=lambda v: v in STATUS_GROUPS, placeholder="Any status",
           cli_help='a group such as "Recruiting now", or a registry status such as TERMINATED'),

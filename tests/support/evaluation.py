@@ -255,3 +255,62 @@ def load_role_phrasings(path: Path) -> list[RolePhrasing]:
 def role_scores(pairs: list[tuple[str, str]]) -> list[Score]:
     """Precision and recall per study role, from (expected, predicted) roles."""
     return [score(role, [(e == role, p == role) for e, p in pairs]) for role in STUDY_ROLES]
+
+
+# -- wording sets (tests/data/wordings, see its README) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A small study of our own words, with the labels and role a reader gives it."""
+
+    id: str
+    data: dict
+    expected: tuple[str, ...]
+    expected_role: str
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", ""))
+
+    def as_study(self) -> dict:
+        """The study as a ClinicalTrials.gov v2 record, so the real adapter reads it."""
+        d = self.data
+        identification = {"nctId": "NCT00000000", "briefTitle": d.get("title", "")}
+        for key, field in (("official_title", "officialTitle"), ("acronym", "acronym")):
+            if d.get(key):
+                identification[field] = d[key]
+        protocol: dict = {
+            "identificationModule": identification,
+            "conditionsModule": {"conditions": d.get("conditions", []), "keywords": d.get("keywords", [])},
+            "armsInterventionsModule": {
+                "interventions": [
+                    {"type": i.get("type", "OTHER"), "name": i.get("name", ""),
+                     **({"description": i["description"]} if i.get("description") else {}),
+                     **({"otherNames": i["other_names"]} if i.get("other_names") else {})}
+                    for i in d.get("interventions", [])],
+                "armGroups": [
+                    {"label": a.get("label", ""), "type": a.get("type", "OTHER"),
+                     **({"description": a["description"]} if a.get("description") else {})}
+                    for a in d.get("arms", [])],
+            },
+        }
+        if d.get("study_type"):
+            protocol["designModule"] = {"studyType": d["study_type"]}
+        if d.get("summary"):
+            protocol["descriptionModule"] = {"briefSummary": d["summary"]}
+        return {"protocolSection": protocol}
+
+
+def load_wordings(path: Path) -> list[Wording]:
+    with open(path, encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [Wording(r["id"], r, tuple(t for t in THERAPY_TYPES if t in r["expected_labels"]), r["expected_role"])
+            for r in rows]
+
+
+def wording_scores(wordings: list[Wording], got: list[Classification]) -> tuple[list[Score], list[Score]]:
+    """Per label, and per study role ("" counts as no role), on a wording set."""
+    labels = [score(label, [(label in w.expected, label in c.labels) for w, c in zip(wordings, got, strict=True)])
+              for label in THERAPY_TYPES]
+    return labels, role_scores([(w.expected_role, c.study_role) for w, c in zip(wordings, got, strict=True)])

@@ -210,6 +210,7 @@ _THERAPY_NOUNS = {  # with their article, for "No trial of ... is registered"
     "MSC": "a mesenchymal stem cell therapy",
     "iPSC": "an iPSC-based therapy",
     "Other stem cell": "another stem-cell therapy",
+    "Stem cell (kind unclear)": "a stem-cell therapy of a kind its record does not name",
 }
 
 

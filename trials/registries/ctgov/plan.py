@@ -46,7 +46,8 @@ MS_QUERY = {"query.cond": "multiple sclerosis"}
 
 # API v2 piece names for the cheap first pass over all MS studies. Titles and intervention
 # names name the therapy of every labelled stem-cell study; other names explain product
-# codes; the type spots a biologic known only by its code. Keywords and summaries cannot make
+# codes; the type spots a biologic known only by its code, and the registry's index terms
+# may say what it is ("Mesenchymal Stem Cell Transplantation"). Keywords and summaries cannot make
 # a study a candidate (they only refine a stem-cell mention found elsewhere), and summaries
 # and descriptions are long: bench/classify.py measures each choice.
 CANDIDATE_FIELDS: tuple[str, ...] = (
@@ -56,6 +57,7 @@ CANDIDATE_FIELDS: tuple[str, ...] = (
     "InterventionType",
     "InterventionName",
     "InterventionOtherName",
+    "InterventionMeshTerm",  # the registry's index terms: a product known only by its code may carry one
 )
 
 # The listing pass: what the stem-cell pre-filter reads, plus what the store
@@ -79,14 +81,15 @@ DETAIL_FIELDS = (
     "OutcomesModule",  # the primary outcome, for the side-by-side comparison
     "ConditionMeshTerm",
     "ConditionMeshId",
-    "InterventionMeshTerm",  # the registry's index terms: support for the classifier
+    "InterventionMeshTerm",  # the registry's index terms: evidence beside the words
+    "InterventionMeshId",
     "HasResults",
     "ReferencesModule",  # publications of the study's results, and background reading
 )
 
 # Renewed whenever DETAIL_FIELDS gains a field: the next refresh fetches every stored full
-# record again, once (issue 19 added ReferencesModule; older records lack it).
-DETAILS_VERSION = "2"
+# record again, once (issue 19 added ReferencesModule; issue 27 InterventionMeshId).
+DETAILS_VERSION = "3"
 
 # What a sponsor's other listings need for the payment rule: the texts that ask for money.
 SPONSOR_FIELDS = (

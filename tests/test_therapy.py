@@ -1,0 +1,279 @@
+"""The therapy grammar: its vocabulary and cue files, how words are matched, how context is
+scoped, and the frozen wording sets (tests/data/wordings, see its README).
+
+Cases marked "phrasing of our own" are written from how registries word things; the others
+name the real record whose words they copy.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from trials.analysis import classify as classifier
+from trials.analysis import context, therapy, vocabulary, words
+from trials.analysis.classify import (
+    FOLLOWS,
+    GIVES,
+    HSCT,
+    IPSC,
+    LAB_ONLY,
+    MSC,
+    OTHER,
+    THERAPY_TYPES,
+    UNCLEAR,
+    describe,
+)
+from trials.analysis.context import Category
+from trials.registries.ctgov.record import read_study
+
+from .support import evaluation
+
+WORDINGS = Path(__file__).parent / "data" / "wordings"
+DEVELOPMENT = evaluation.load_wordings(WORDINGS / "development.jsonl")
+HELD_OUT = WORDINGS / "held_out.jsonl"
+
+
+def classify(record: dict) -> classifier.Classification:
+    return classifier.classify(read_study(record))
+
+
+def study(title: str = "A study in multiple sclerosis", *, interventions: tuple[tuple[str, str, str], ...] = (),
+          summary: str = "", study_type: str = "INTERVENTIONAL", arms: tuple[tuple[str, str], ...] = ()) -> dict:
+    """A phrasing of our own as a study: (type, name, description) interventions, (label, description) arms."""
+    data = {"title": title, "study_type": study_type, "conditions": ["Multiple Sclerosis"], "summary": summary,
+            "interventions": [{"type": t, "name": n, "description": d} for t, n, d in interventions],
+            "arms": [{"label": label, "type": "EXPERIMENTAL", "description": d} for label, d in arms]}
+    return evaluation.Wording("X", data, (), "").as_study()
+
+
+# --- the vocabulary file ------------------------------------------------------------------------
+
+
+def test_the_vocabulary_names_a_source_for_every_term_and_covers_every_concept():
+    vocab = vocabulary.vocabulary()
+    assert len(vocab.terms) >= 600
+    assert all(t.source and t.kind in vocabulary.TERM_KINDS for t in vocab.terms)
+    used = {t.concept.id for t in vocab.terms}
+    assert used == set(vocabulary.CONCEPTS), set(vocabulary.CONCEPTS) - used
+    families = vocab.by_source()
+    for family in ("MeSH", "NCI Thesaurus and NCI dictionaries", "Cell Ontology", "ISCT and IFATS nomenclature",
+                   "ISSCR guidelines", "EBMT handbook and guidelines"):
+        assert families.get(family, 0) >= 10, (family, families)
+    # Named products carry what they are: each product name's source says it.
+    products = [t for t in vocab.terms if t.kind == "product name"]
+    assert len(products) >= 30 and all(len(t.source) > 20 for t in products)
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"concept": "NOPE", "term": "x", "kind": "synonym", "source": "s"}, "unknown concept 'NOPE'"),
+    ({"concept": "MSC", "term": "x", "kind": "guess", "source": "s"}, "unknown kind of term 'guess'"),
+    ({"concept": "MSC", "term": "x", "kind": "synonym", "source": ""}, "needs its text and its source"),
+    ({"concept": "HSC", "term": "mesenchymal stem cell", "kind": "synonym", "source": "s"}, "already a term of MSC"),
+])
+def test_a_malformed_vocabulary_row_is_refused_by_line(row, message):
+    good = {"concept": "MSC", "term": "mesenchymal stem cell", "kind": "synonym", "source": "s"}
+    with pytest.raises(vocabulary.VocabularyError, match=message) as caught:
+        vocabulary.parse([good, row])
+    assert "line 3" in str(caught.value)
+
+
+def test_the_cue_file_is_parsed_and_a_bad_row_refused():
+    assert context.cues().find(list(words.tokens("patients without prior HSCT")))
+    with pytest.raises(context.CuesError, match="line 2"):
+        context.parse([{"cue": "without", "category": "NEGATION", "direction": "forward", "window": "6",
+                        "source": "s"}])
+    with pytest.raises(context.CuesError, match="listed twice"):
+        context.parse([{"cue": c, "category": "NEGATED", "direction": "forward", "window": "6", "source": "s"}
+                       for c in ("no", "No")])
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("written, normal", [
+    ("Haematopoietic", "hematopoietic"), ("hemopoietic", "hematopoietic"), ("Heamatopoietic", "hematopoietic"),
+    ("haematopoeitic", "hematopoietic"), ("Transplanataion", "transplant"), ("grafting", "graft"),
+    ("mobilisation", "mobilization"), ("foetal", "fetal"), ("cells", "cell"), ("therapies", "therapy"),
+    ("apheresis", "apheresis"), ("Wharton's", "wharton"), ("Mesenchimal", "mesenchymal"),
+])
+def test_words_are_matched_in_one_spelling(written, normal):
+    assert words.normal(written) == normal
+
+
+def test_abbreviations_match_as_written_only():
+    found = vocabulary.vocabulary().find(words.tokens("MSCopilot app, evobrutinib MSC2364447C, and BM-MSCs"))
+    assert [m.concept.id for m in found if m.concept.part is not vocabulary.Part.TISSUE] == ["MSC"]
+
+
+def test_describing_words_inside_a_term_are_skipped_and_the_longest_term_wins():
+    found = vocabulary.vocabulary().find(words.tokens("allogeneic umbilical cord blood transplantation"))
+    assert [m.concept.id for m in found] == ["CBT"]  # not "allogeneic umbilical cord blood" cells
+    ws = words.tokens("bone marrow derived human stromal cells")
+    assert [m.concept.id for m in vocabulary.vocabulary().find(ws)] == ["MSC"]
+
+
+# --- context ----------------------------------------------------------------------------------
+
+
+def _contexts(text: str) -> dict[str, set[Category]]:
+    ws = words.tokens(text)
+    found = vocabulary.vocabulary().find(ws)
+    return {text[m.start:m.end]: {c for c, _ in ctx.found}
+            for m, ctx in zip(found, context.contexts(ws, [(m.first, m.last) for m in found]), strict=True)}
+
+
+def test_a_negation_ends_where_what_is_given_begins():
+    # Phrasing of our own.
+    found = _contexts("Patients without prior HSCT receive mesenchymal stem cells.")
+    assert Category.NEGATED in found["HSCT"] and Category.ELSEWHERE in found["HSCT"]
+    assert found["mesenchymal stem cells"] == {Category.GIVEN}
+
+
+def test_backward_cues_pseudo_cues_and_sentences():
+    assert Category.NEGATED in _contexts("Stem cell rescue is not given.")["Stem cell rescue"]
+    # "with or without" is not a negation; a cue does not cross a sentence.
+    assert Category.NEGATED not in _contexts("Alemtuzumab with or without stem cell rescue.")["stem cell rescue"]
+    assert _contexts("No relapse occurred. Patients receive HSCT.")["HSCT"] == {Category.GIVEN}
+    # A step after another is still given ("followed by" ends a negation, not what is given).
+    found = _contexts("Participants receive BEAM followed by reinfusion of their haematopoietic stem cells.")
+    assert Category.GIVEN in found["haematopoietic stem cells"]
+
+
+# --- the grammar --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, description, labels", [
+    # Phrasings of our own, one per rule of how a kind is made.
+    ("Neural progenitors derived from autologous MSCs", "", (MSC,)),
+    ("iPSC-derived mesenchymal stromal cells", "", (IPSC,)),
+    ("Oligodendrocyte progenitors made from a human embryonic stem cell line", "", (OTHER,)),
+    ("Exosomes from umbilical cord mesenchymal stem cells", "", (OTHER,)),
+    ("Culture-expanded adipose-derived stromal cells", "", (MSC,)),
+    ("Adipose-derived stromal cells", "Same-day reinjection, no culture.", (OTHER,)),
+    ("Stem cells from amniotic fluid", "", (OTHER,)),
+    ("Intrathecal stem cells", "", (UNCLEAR,)),
+])
+def test_a_product_made_from_another_takes_one_kind(name, description, labels):
+    assert classify(study(interventions=(("BIOLOGICAL", name, description),))).labels == labels
+
+
+def test_a_regimen_followed_by_a_graft_is_hsct_and_the_regimen_alone_is_not():
+    # Phrasing of our own: the graft is never called "stem cells".
+    graft = study(interventions=(("DRUG", "BEAM", "Carmustine, etoposide, cytarabine and melphalan."),
+                                 ("BIOLOGICAL", "Reinfusion of cryopreserved apheresis product", "Day 0.")))
+    c = classify(graft)
+    assert c.labels == (HSCT,) and c.study_role == GIVES
+    alone = classify(study(interventions=(("DRUG", "Cyclophosphamide 50 mg/kg/day x 4",
+                                           "Immunoablative dose; no stem cell rescue is given."),)))
+    assert alone.labels == () and alone.study_role == ""
+    assert "not counted" in describe(alone) and "negated" in describe(alone)
+
+
+def test_blood_forming_cells_given_without_conditioning_are_a_cell_product():
+    # Phrasing of our own, in the shape of intrathecal cord blood CD34+ cell trials.
+    c = classify(study(interventions=(("BIOLOGICAL", "Cord blood CD34+ cells",
+                                       "Injected by lumbar puncture; no preparative regimen."),)))
+    assert c.labels == (OTHER,)
+    assert classify(study(interventions=(("BIOLOGICAL", "Autologous CD34+ selected cells", ""),))).labels == (HSCT,)
+
+
+def test_a_named_product_decides_over_its_description():
+    # As NCT04943289: DUOC-01 is macrophage-like cells made from cord blood, not a stem-cell product.
+    c = classify(study("Intrathecal Administration of DUOC-01 in Adults With Primary Progressive MS",
+                       interventions=(("BIOLOGICAL", "DUOC-01",
+                                       "Human umbilical cord blood-derived cell therapy product."),)))
+    assert c.labels == ()
+    assert any(s.reason == "another cell therapy, not a stem-cell therapy" for s in c.set_aside)
+
+
+def test_an_abbreviation_the_record_spells_out_otherwise_is_not_read():
+    # As NCT05601362 (a depression app): "Attention Bias Modification Training (ABMT)".
+    c = classify(study("A Therapeutic Mobile App for Depression", interventions=(
+        ("DEVICE", "Gamified app", "Therapy based on Attention Bias Modification Training (ABMT)."),)))
+    assert c.labels == ()
+    # An ambiguous abbreviation needs support: haematocrit is not a transplant.
+    hct = classify(study(interventions=(("DIETARY_SUPPLEMENT", "Iron", "Dose by haemoglobin and HCT."),)))
+    assert hct.labels == ()
+    supported = classify(study(interventions=(("PROCEDURE", "Autologous HCT", "After BEAM conditioning."),)))
+    assert supported.labels == (HSCT,)
+
+
+def test_other_cell_therapies_are_kept_out_with_their_reason():
+    # As NCT06384976 (KYSA-7): CAR T cells after lymphodepletion, no graft.
+    c = classify(study(interventions=(("BIOLOGICAL", "Autologous anti-CD19 CAR T cells", "Single infusion."),
+                                      ("DRUG", "Fludarabine/cyclophosphamide", "Lymphodepleting chemotherapy."))))
+    assert c.labels == () and c.study_role == ""
+    assert {s.reason for s in c.set_aside} >= {"another cell therapy, not a stem-cell therapy"}
+
+
+def test_laboratory_and_follow_up_roles_come_from_the_interventions():
+    # Phrasings of our own.
+    lab = classify(study("Mesenchymal Stem Cells From People With MS: In Vitro Characterisation",
+                         interventions=(("PROCEDURE", "Bone marrow aspiration", "MSCs isolated and tested."),)))
+    assert lab.labels == () and lab.study_role == LAB_ONLY
+    assert describe(lab).startswith("laboratory study only")
+    follow = classify(study("Zoster Vaccine Responses After Autologous HSCT for MS",
+                            interventions=(("BIOLOGICAL", "Recombinant zoster vaccine", ""),)))
+    assert follow.labels == (HSCT,) and follow.study_role == FOLLOWS
+    summary_only = classify(study("Cellular Repair Study", summary="Patients will receive three injections of "
+                                  "stem cells, four weeks apart."))
+    assert summary_only.labels == (UNCLEAR,) and summary_only.study_role == GIVES
+
+
+def test_the_index_terms_stand_beside_the_words_as_evidence():
+    record = study(interventions=(("BIOLOGICAL", "Autologous mesenchymal stem cells", ""),))
+    record["derivedSection"] = {"interventionBrowseModule": {
+        "meshes": [{"id": "D045164", "term": "Mesenchymal Stem Cell Transplantation"}]}}
+    c = classify(record)
+    assert c.labels == (MSC,)
+    assert {e.field for e in c.evidence} == {"intervention name", "intervention MeSH term"}
+
+
+def test_a_sentence_is_about_a_therapy_only_when_it_names_one_that_is_given():
+    assert classifier.classify_sentence("Our clinic offers stem cell therapy for MS.")
+    assert not classifier.classify_sentence("Filgrastim mobilises haematopoietic stem cells.")
+    assert not classifier.classify_sentence("No stem cells are used.")
+
+
+# --- the wording sets -------------------------------------------------------------------------
+
+
+def test_the_development_set_covers_every_label_role_and_kind_of_wording():
+    assert len(DEVELOPMENT) >= 200
+    for label in THERAPY_TYPES:
+        assert sum(label in w.expected for w in DEVELOPMENT) >= 10, label
+    roles = [w.expected_role for w in DEVELOPMENT]
+    assert roles.count(LAB_ONLY) >= 10 and roles.count(FOLLOWS) >= 10 and roles.count("") >= 30
+    assert sum(len(w.expected) > 1 for w in DEVELOPMENT) >= 8
+
+
+@pytest.mark.parametrize("wording", DEVELOPMENT, ids=lambda w: f"{w.id} {w.title[:40]}")
+def test_development_wording(wording):
+    c = classify(wording.as_study())
+    assert (c.labels, c.study_role) == (wording.expected, wording.expected_role), describe(c)
+    # Every label names the concept, the phrase (as the record writes it) and the field.
+    texts = json.dumps(wording.data, ensure_ascii=False)
+    for label in c.labels:
+        found = [e for e in c.evidence if e.label == label]
+        assert found and all(e.concept and e.field and e.phrase for e in found)
+        assert any(json.dumps(e.phrase, ensure_ascii=False)[1:-1] in texts for e in found)
+
+
+def test_the_held_out_set_is_well_formed():
+    """Only its shape is tested: its score is in bench/classify.py, and no rule is written from it."""
+    held_out = evaluation.load_wordings(HELD_OUT)
+    assert len(held_out) >= 100
+    raw = [json.loads(line) for line in HELD_OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len({r["id"] for r in raw}) == len(raw)
+    for r in raw:
+        assert set(r["expected_labels"]) <= set(THERAPY_TYPES) and r["expected_role"] in (*classifier.STUDY_ROLES, "")
+        assert (r["expected_role"] == "") == (not r["expected_labels"] and r["expected_role"] != LAB_ONLY)
+
+
+def test_readings_of_a_study_without_stem_cell_words_are_skipped_at_once():
+    assert not vocabulary.vocabulary().may_name_therapy(["Ocrelizumab in relapsing MS", "Brain MRI"])
+    assert vocabulary.vocabulary().may_name_therapy(["Ocrelizumab", "Autologous HSCT"])
+    assert therapy.read_study(read_study(study("Ocrelizumab in MS"))).labels == ()
