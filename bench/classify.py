@@ -1,21 +1,36 @@
-"""Precision and recall of trials.analysis.classify on the labelled ClinicalTrials.gov records.
+"""Precision and recall of trials.analysis.classify, on our wording sets and on the labelled
+ClinicalTrials.gov records; the vocabulary by source; bytes of the MeSH fields; speed.
 
-Run from the repository root: ``python bench/classify.py``. The data is read in place from
-``tests/data/ctgov`` (the copy of the shared records), or from ``$TRIALS_SHARED_DIR/ctgov``.
+Run from the repository root: ``python bench/classify.py [--before COMMIT]``. The data is
+read in place from ``tests/data`` (the copy of the shared records), or from
+``$TRIALS_SHARED_DIR/ctgov``.
 
-It prints the scores per label on every record, per source corpus, and per half of the fixed
-split in ``tests/support/evaluation.py`` (``held-out`` is the half no rule was written from: the
-figure that says how the rules generalise); then the score on the phrasings written for the
-tests (``tests/data/classifier_phrasings.csv``), the first-pass candidate recall, the study
-roles against the hand labels (``tests/data/roles_expected.csv``) and our own role phrasings
-(``tests/data/role_phrasings.csv``), the accuracy of the therapy kinds (whose cells, tissue,
-route), and every miss. A study present in two corpora (sparse in ms-2025-09, full in msc-2022) counts twice:
-the classifier must work on both shapes.
+It prints, in this order:
+
+- the wording sets (``tests/data/wordings``): ``development`` (written before the version-4
+  rules and frozen; the rules were written reading it) and ``held-out`` (written by someone who
+  never saw the rules, kept unread until they were final, never tuned on): precision and recall
+  per label and per study role, and every study it gets wrong;
+- the vocabulary's size, by source family, and the context cues';
+- the labelled records: scores per label, per source corpus and per half of the fixed split in
+  ``tests/support/evaluation.py`` (``held-out`` is the half no rule was written from); the older
+  phrasings written for the tests; the first-pass candidate recall; study roles against the hand
+  labels; the accuracy of the therapy kinds; every miss;
+- the extra bytes the MeSH fields cost a listing page and a full record (real v2 records);
+- the time to classify every record, next to the classifier of an earlier commit in a temporary
+  git worktree, in one run (``--before``, default the last version-3 commit).
+
+A study present in two corpora (sparse in ms-2025-09, full in msc-2022) counts twice: the
+classifier must work on both shapes.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -23,16 +38,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support import evaluation as ev  # noqa: E402
 from tests.support import standin  # noqa: E402
 from tests.support.standin import shared_dir  # noqa: E402
+from trials.analysis import context, vocabulary  # noqa: E402
 from trials.analysis.classify import THERAPY_TYPES, classify, describe, is_candidate  # noqa: E402
 from trials.analysis.subtype import subtype  # noqa: E402
-from trials.registries.ctgov.plan import CANDIDATE_FIELDS  # noqa: E402
+from trials.registries.ctgov.plan import CANDIDATE_FIELDS, DETAIL_FIELDS  # noqa: E402
 from trials.registries.ctgov.record import read_study  # noqa: E402
+from trials.registries.values import dig  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 PHRASINGS = DATA / "classifier_phrasings.csv"
 ROLE_PHRASINGS = DATA / "role_phrasings.csv"
 ROLES_EXPECTED = DATA / "roles_expected.csv"
 FIRST_PASS_CORPUS = "ms-2025-09"  # the answer to query.cond=multiple sclerosis
+WORDINGS = DATA / "wordings"
+REPO = Path(__file__).resolve().parents[1]
+BEFORE = "ac8a95a"  # the last commit of classifier version 3 (the rules before the vocabulary)
+MS_STUDIES = 3616  # what query.cond=multiple sclerosis listed on 2025-09-25 (shared/ctgov/README.md)
 
 
 def candidate_recall(records: list[ev.Record], fields: tuple[str, ...]) -> tuple[float, int]:
@@ -106,7 +127,112 @@ def _roles_and_kinds(records: list[ev.Record], results: list[ev.Result]) -> None
         print(line)
 
 
+def _wording_set(name: str, path: Path) -> None:
+    wordings = ev.load_wordings(path)
+    got = [classify(read_study(w.as_study())) for w in wordings]
+    labels, roles = ev.wording_scores(wordings, got)
+    exact = sum(c.labels == w.expected and c.study_role == w.expected_role
+                for w, c in zip(wordings, got, strict=True))
+    _table(f"Wording set {name} ({len(wordings)} studies, {path.name}): labels", labels)
+    _table(f"Wording set {name}: study roles", roles)
+    print(f"  labels and role both right: {exact}/{len(wordings)}")
+    for w, c in zip(wordings, got, strict=True):
+        if c.labels != w.expected or c.study_role != w.expected_role:
+            print(f"  {w.id} expected {'; '.join(w.expected) or '-'} / {w.expected_role or '-'}, got "
+                  f"{'; '.join(c.labels) or '-'} / {c.study_role or '-'}: {w.title[:70]}")
+            print(f"      {describe(c)[:220]}")
+
+
+def _vocabulary() -> None:
+    vocab = vocabulary.vocabulary()
+    print(f"\nVocabulary: {len(vocab.terms)} terms of {len({t.concept.id for t in vocab.terms})} concepts "
+          f"(trials/data/{vocabulary.VOCABULARY_FILE}); by source:")
+    for family, count in vocab.by_source().items():
+        print(f"  {count:5d}  {family}")
+    kinds: dict[str, int] = {}
+    for t in vocab.terms:
+        kinds[t.kind] = kinds.get(t.kind, 0) + 1
+    print("  by kind of term: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda i: -i[1])))
+    cues = (REPO / "trials" / "data" / context.CUES_FILE).read_text(encoding="utf-8").splitlines()[1:]
+    print(f"Context cues: {len(cues)} (trials/data/{context.CUES_FILE})")
+
+
+def _mesh_bytes() -> None:
+    """What the MeSH fields add to a listing page and to a full record, on the real v2 records
+    (the full-records corpus: the others were rebuilt without the derived section)."""
+    full = json.loads((shared_dir() / "ctgov" / ev.FULL_RECORDS / "studies.json").read_text(encoding="utf-8"))
+
+    def size(fields: tuple[str, ...]) -> float:
+        return sum(len(json.dumps(standin.project(s, fields), separators=(",", ":"))) for s in full) / len(full)
+
+    without = tuple(f for f in CANDIDATE_FIELDS if f != "InterventionMeshTerm")
+    listing = size(CANDIDATE_FIELDS) - size(without)
+    detail_without = tuple(f for f in DETAIL_FIELDS if f != "InterventionMeshId")
+    detail = size(DETAIL_FIELDS) - size(detail_without)
+    print(f"\nMeSH fields, mean bytes per study over {len(full)} real v2 records:")
+    print(f"  first pass: InterventionMeshTerm adds {listing:.0f} B to {size(without):.0f} B "
+          f"({listing / size(without):.0%}); over {MS_STUDIES} MS studies about {listing * MS_STUDIES / 1024:.0f} KiB "
+          "a full listing (an incremental one asks only for studies updated since)")
+    print(f"  full records: InterventionMeshId adds {detail:.1f} B to {size(detail_without):.0f} B "
+          f"({detail / size(detail_without):.2%})")
+    indexed = [s for s in full if dig(s, "derivedSection", "interventionBrowseModule", "meshes")]
+    terms = sum(len(dig(s, "derivedSection", "interventionBrowseModule", "meshes")) for s in indexed)
+    per_term = (size(CANDIDATE_FIELDS) - size(without)) * len(full) / max(terms, 1)
+    per_id = detail * len(full) / max(terms, 1)
+    print(f"  {len(indexed)} of these records carry intervention index terms ({terms} in all): each costs about "
+          f"{per_term:.0f} B in the first pass and its id {per_id:.0f} B more in the full record")
+
+
+_TIMING = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(1, sys.argv[2])
+from tests.support import evaluation as ev
+from tests.support.standin import shared_dir
+from trials.analysis.classify import classify
+from trials.registries.ctgov.record import read_study
+studies = [read_study(r.study) for r in ev.load_records(shared_dir() / "ctgov")]
+classify(studies[0])
+best = float("inf")
+for _ in range(5):
+    start = time.perf_counter()
+    for s in studies:
+        classify(s)
+    best = min(best, time.perf_counter() - start)
+print(best, len(studies))
+"""
+
+
+def _speed(before: str) -> None:
+    """Both classifiers in fresh processes, alternating, best of five passes each."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "before"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-q", str(tree), before], check=True)
+        try:
+            seconds: dict[str, list[float]] = {"before": [], "after": []}
+            count = 0
+            for _ in range(2):
+                for label, root in (("before", tree), ("after", REPO)):
+                    out = subprocess.run([sys.executable, "-c", _TIMING, str(root), str(REPO)], cwd=root,
+                                         capture_output=True, text=True, check=True).stdout.split()
+                    seconds[label].append(float(out[0]))
+                    count = int(out[1])
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
+    b, a = min(seconds["before"]), min(seconds["after"])
+    print(f"\nTime to classify all {count} records (best of 5 passes, twice, alternating):")
+    print(f"  before ({before}): {b:.3f} s   after (this checkout): {a:.3f} s   after / before {a / b:.2f}x")
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default=BEFORE, help=f"the earlier commit timed beside this one ({BEFORE})")
+    parser.add_argument("--no-speed", action="store_true", help="skip the timing")
+    args = parser.parse_args()
+    _wording_set("development", WORDINGS / "development.jsonl")
+    if (WORDINGS / "held_out.jsonl").exists():
+        _wording_set("held-out", WORDINGS / "held_out.jsonl")
+    _vocabulary()
     records = ev.load_records(shared_dir() / "ctgov")
     results = ev.classify_all(records)
     corpora = (*ev.JSONL_CORPORA, ev.FULL_RECORDS)
@@ -144,6 +270,9 @@ def main() -> int:
               f"got {got} ms={c.is_ms}")
         print(f"      {describe(c)}")
         print(f"      title: {r.title}")
+    _mesh_bytes()
+    if not args.no_speed:
+        _speed(args.before)
     return 0
 
 

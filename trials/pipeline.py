@@ -184,7 +184,7 @@ def _resolve(snapshot: Snapshot, query: Query) -> tuple[Query, list[Unused], geo
     query = replace(query, study=snapshot.key(query.study) if query.study else query.study,
                     compare=tuple(dict.fromkeys(snapshot.key(i) for i in query.compare)))
     query, unused = query.checked(snapshot.countries, summary.recruiting_countries(snapshot.table),
-                                  snapshot.entries, snapshot.unlisted)
+                                  snapshot.entries)
     origin, not_found = _place(query)
     return query, unused + not_found, origin
 

@@ -292,7 +292,7 @@ PARAMS: tuple[Param, ...] = (
                "(registries, long-term follow-ups).",
           cli="--gives-therapy",
           cli_help="only studies whose participants receive the therapy (the default; "
-                   "--no-gives-therapy adds follow-ups of people treated before)",
+                   "--no-gives-therapy adds follow-ups of people treated before and laboratory studies)",
           unknown_yes_no="showing only trials that give it"),
     Param("results", "with_results", "“only studies with results or publications”", parse_yes_no,
           "Only studies with results or publications",
@@ -471,12 +471,11 @@ class Query:
             compare=tuple(state.get("compare") or ()), study=state.get("study"),
         )
 
-    def checked(self, countries: Sequence[str], recruiting: Sequence[str], studies: Collection[str],
-                unlisted: Mapping[str, tuple[str, str]] | None = None) -> tuple[Query, list[Unused]]:
+    def checked(self, countries: Sequence[str], recruiting: Sequence[str],
+                studies: Collection[str]) -> tuple[Query, list[Unused]]:
         """The query with the values only the data can check checked against it: countries
         in the data's spelling (``countries``; ``recruiting`` are offered instead of one it
-        lacks), and studies it holds (``studies``; ``unlisted`` says why a known study that
-        is not listed is not, with its registry record)."""
+        lacks), and studies it holds (``studies``)."""
         unused: list[Unused] = []
         chosen, missing = [], []
         for value in self.filters.countries:
@@ -495,13 +494,8 @@ class Query:
                                  offer))
         study = self.study
         if study is not None and study not in studies:
-            if unlisted and study in unlisted:
-                why, url = unlisted[study]
-                unused.append(Unused("study", f"Study {study} is {why}, so it is not listed among stem-cell "
-                                              "therapy studies", more=f"Its registry record: {url}"))
-            else:
-                unused.append(Unused("study", f"This link asks for study {quoted(study)}, which is not in the "
-                                              "data on this page; choose a study from the list"))
+            unused.append(Unused("study", f"This link asks for study {quoted(study)}, which is not in the "
+                                          "data on this page; choose a study from the list"))
             study = None
         unknown = [i for i in self.compare if i not in studies]
         if unknown:

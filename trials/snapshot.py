@@ -29,9 +29,6 @@ from .store.sqlite import NewStudy, SponsorCheck, StatusChange, Store, StoredStu
 
 STALE_AFTER = timedelta(hours=24)  # the registries publish new data daily
 BUNDLED = "bundled snapshot"  # what the fetched_at column says for a bundled study
-# Why a stored laboratory study is not listed, for a link that asks for one.
-LAB_STUDY = ("a laboratory study: participants give samples such as blood or skin, and no treatment is "
-             "given to them")
 
 
 @dataclass(frozen=True)
@@ -46,9 +43,6 @@ class Snapshot:
     new_studies: tuple[NewStudy, ...] = ()  # first stored after tracking began
     notice: str | None = None  # something the user must be told about the store itself
     bundled: bool = False  # the copy shipped with the package, not this computer's store
-    # Stored MS studies that are not listed, with why and their registry record: a link to one
-    # is told what it is rather than only that it is missing.
-    unlisted: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # Every number a listed trial is known by (another registry's record of it, a EudraCT
     # number its records name) -> its id in the table.
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -120,11 +114,14 @@ def _entry(stored: StoredStudy, sponsors: dict[str, SponsorCheck]) -> Entry:
 
 
 def read(store: Store) -> Snapshot:
-    """The stored MS stem-cell studies; never touches the network, never writes."""
+    """The stored MS stem-cell studies (and laboratory studies of stem cells); never touches the
+    network, never writes."""
     checks = {registry: store.sponsor_checks(registry) for registry in registries.REGISTRIES}
     entries: list[Entry] = []
     unreadable: set[StudyId] = set()
-    for stored in store.stem_cell_studies():
+    # Laboratory studies give no therapy and carry no label; they are rows all the same, shown
+    # (like follow-ups) only when a search asks for studies of every role.
+    for stored in (*store.stem_cell_studies(), *store.studies_with_role(LAB_ONLY)):
         try:
             entries.append(_entry(stored, checks.get(stored.id.registry, {})))
         except (ValueError, StoreError):  # a record its registry's reader refuses
@@ -132,13 +129,6 @@ def read(store: Store) -> Snapshot:
     unreadable |= store.unreadable
     ids = {e.id for e in entries}
     info = store.info()
-    unlisted = {}
-    for stored in store.studies_with_role(LAB_ONLY):
-        try:
-            url = registries.read(stored.id.registry, stored.record).url
-        except (ValueError, StoreError):
-            continue
-        unlisted[stored.id.value] = (LAB_STUDY, url)
     entries = merged(entries)
     return Snapshot(
         build_table(entries), {e.id.value: e for e in entries}, info,
@@ -146,7 +136,6 @@ def read(store: Store) -> Snapshot:
         new_studies=tuple(store.new_studies(ids)),
         # Once new data is in, the old file set aside is history, not news.
         notice=store.notice if info.is_empty else _unreadable_notice(unreadable),
-        unlisted=unlisted,
         aliases=aliases_of(entries),
     )
 

@@ -20,7 +20,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|[^\sA-Za-z0-9]")
 # British spellings and registries' misspellings of the words that matter, to one form.
 _SPELLINGS = (
     (re.compile(r"^h[ae]{1,2}m(?:at)?o?p[oiey]*tic$"), "hematopoietic"),  # hemopoietic, haematopoetic, heamato...
-    (re.compile(r"^mesenchim"), "mesenchym"),  # "mesenchimal"
+    (re.compile(r"^mesen(?:chi|qui|ki)m"), "mesenchym"),  # "mesenchimal", "mesenquimal"
     (re.compile(r"^cels?$"), "cell"),  # "stem cels"
     (re.compile(r"^transplan\w*$"), "transplant"),  # transplantation, transplanted, "Transplanataion"
     (re.compile(r"^(?:en)?graft(?:s|ing|ed)?$"), "graft"),
