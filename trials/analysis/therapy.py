@@ -176,6 +176,7 @@ class _Item:
     expanded: bool = False  # grown in culture ("culture-expanded adipose stromal cells")
     reprogrammed: bool = False
     tissue: Concept | None = None
+    source_kind: Kind | None = None  # what it was made from ("MSC-derived exosomes": MSC)
     done: bool = False  # joined into another item
 
     @property
@@ -311,6 +312,7 @@ def _join_derived(ws: Sequence[words.Token], items: list[_Item]) -> None:
         kind = _derived_concept(source, made)
         if kind is None:
             continue
+        made.source_kind = source.concept.kind
         made.concept, made.first, made.last = kind, min(a.first, b.first), max(a.last, b.last)
         made.tissue = made.tissue or source.tissue
         made.named_product = made.named_product or source.named_product
@@ -369,6 +371,12 @@ def _attach_transplant_words(ws: Sequence[words.Token], items: list[_Item]) -> N
             before.transplanted, before.last, item.done = True, item.last, True
         elif after is not None and after.part is Part.PRODUCT and not after.done and _of_between(ws, item, after):
             after.transplanted, after.first, item.done = True, item.first, True
+        elif after is not None and after.concept.id in _TISSUE_TRANSPLANTS and not after.done and _of_between(
+                ws, item, after):  # "transplantation of (autologous) bone marrow": the procedure
+            item.concept, item.last, after.done = _c(_TISSUE_TRANSPLANTS[after.concept.id]), after.last, True
+
+
+_TISSUE_TRANSPLANTS = {"TISSUE_MARROW": "BMT", "TISSUE_CORD_BLOOD": "CBT", "TISSUE_PERIPHERAL_BLOOD": "PBSCT"}
 
 
 def _of_between(ws: Sequence[words.Token], item: _Item, after: _Item) -> bool:
@@ -403,6 +411,7 @@ class _Reading:
     transplanted: bool
     expanded: bool
     tissue: Concept | None
+    source_kind: Kind | None
 
     @property
     def part(self) -> Part:
@@ -432,7 +441,7 @@ def _read(text: _Text) -> list[_Reading]:
             status, cue = None, ""  # a blood draw's description says what is done with the blood
         phrase = text.text[ws[item.first].start:ws[item.last - 1].end]
         out.append(_Reading(item.concept, text, phrase, status, cue, item.ambiguous, item.abbreviation,
-                            item.named_product, item.transplanted, item.expanded, item.tissue))
+                            item.named_product, item.transplanted, item.expanded, item.tissue, item.source_kind))
     return out
 
 
@@ -542,6 +551,7 @@ def read_study(study: Study) -> TherapyReading:
     readings = _named_products_decide([
         r for r in readings if not (r.abbreviation and r.phrase.strip() in spelled)
         and not (r.ambiguous and not _supported(r, readings))])
+    readings = _collected_items(_one_product_per_item(readings))
     setting = _Setting(
         conditioning=any(r.part is Part.CONDITIONING and r.status is Category.GIVEN for r in readings),
         no_conditioning=any(r.part is Part.CONDITIONING and r.status is Category.NEGATED for r in readings))
@@ -551,9 +561,20 @@ def read_study(study: Study) -> TherapyReading:
     lab_work = [(r, lab) for r, lab in labelled if lab and r.status in (Category.LAB, Category.NOT_GIVEN)]
     topic = [(r, lab) for r, lab in labelled if lab and r.status is None]
 
-    # What an intervention or arm says of a therapy decides over the titles: a title naming
-    # MSCs in a study whose MSC item is only manufactured gives nobody MSCs.
+    # What the interventions and arms say decides over the titles and summary, which describe
+    # them: a title naming MSCs in a study whose MSC item is only manufactured gives nobody
+    # MSCs, and a title naming glial progenitors of a study whose item is iPSC-derived cells
+    # names those cells. A title adds a label only when the items name no product, or name
+    # theirs less precisely ("bone marrow-derived stem cells" under a title of MSCs).
     itemised = {lab for r, lab in labelled if lab and r.text.unit and not r.text.topic_only}
+    item_rank = max((_rank(r) for r, lab in labelled if lab and r.text.unit and not r.text.topic_only
+                     and r.status not in _SET_ASIDE), default=-1)
+
+    def describes_items(r: _Reading, lab: str) -> bool:
+        return bool(r.text.unit) or not itemised or lab in itemised or _rank(r) > item_rank
+
+    given = [(r, lab) for r, lab in given if describes_items(r, lab)]
+    elsewhere = [(r, lab) for r, lab in elsewhere if describes_items(r, lab)]
     titles_only = [(r, lab) for r, lab in given if not r.text.unit and lab in itemised]
     given = [(r, lab) for r, lab in given if r.text.unit or lab not in itemised]
     topic += titles_only
@@ -592,6 +613,40 @@ def read_study(study: Study) -> TherapyReading:
     used = {id(r) for r, _ in chosen}
     set_aside = tuple(dict.fromkeys(_why(r) for r in readings if id(r) not in used and _worth_saying(r, role)))
     return TherapyReading(labels, evidence, role if labels or role == LAB_ONLY else "", set_aside)
+
+
+def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
+    """An intervention or arm gives one product, named by its name and described by its
+    description: "MSC-NP" described as "neural progenitor cells derived from marrow" is one MSC
+    product, "hiPSC" described as "neural stem/progenitor cells" one iPSC product, "MSC"
+    described as "exosomes from MSC cultures" one exosome product. A description adds a
+    product only when it is more precise than the name ("Stem cell transplantation" described
+    as "autologous haematopoietic stem cells"); a name listing two ("MSC + CB-MNC") gives two."""
+    items: dict[str, list[_Reading]] = {}
+    for r in readings:
+        if r.text.unit and r.part in (Part.PRODUCT, Part.PROCEDURE) and r.status not in _SET_ASIDE:
+            items.setdefault(r.text.unit, []).append(r)
+    drop: set[int] = set()
+    for item in items.values():
+        if any(r.concept.kind is Kind.IPSC for r in item):  # whatever is made of iPSCs is iPSC
+            drop |= {id(r) for r in item if r.part is Part.PRODUCT and r.concept.kind not in (Kind.IPSC, Kind.HSC)}
+        for made in (r for r in item if r.source_kind is not None):  # its source, named apart
+            drop |= {id(r) for r in item if r.source_kind is None and r.concept.kind == made.source_kind
+                     and made.concept.kind != made.source_kind}
+        names = [r for r in item if r.text.naming or r.text.field == "arm group label"]
+        if names:
+            best, kinds = max(_rank(r) for r in names), {r.concept.kind for r in names}
+            drop |= {id(r) for r in item if r not in names and r.concept.kind not in kinds and _rank(r) <= best}
+    return [r for r in readings if id(r) not in drop]
+
+
+def _collected_items(readings: list[_Reading]) -> list[_Reading]:
+    """An intervention named as a collection ("Leukapheresis", "PBSC collection") collects
+    what its description names; it gives none of it."""
+    collecting = {r.text.unit for r in readings if r.text.naming and r.part is Part.MOBILISATION}
+    collecting -= {r.text.unit for r in readings if r.text.naming and r.part in (Part.PRODUCT, Part.PROCEDURE)}
+    return [replace(r, status=Category.COLLECTED) if r.text.unit in collecting and r.status is Category.GIVEN
+            else r for r in readings]
 
 
 def _named_products_decide(readings: list[_Reading]) -> list[_Reading]:
