@@ -7,6 +7,7 @@ name the real record whose words they copy.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -277,3 +278,49 @@ def test_readings_of_a_study_without_stem_cell_words_are_skipped_at_once():
     assert not vocabulary.vocabulary().may_name_therapy(["Ocrelizumab in relapsing MS", "Brain MRI"])
     assert vocabulary.vocabulary().may_name_therapy(["Ocrelizumab", "Autologous HSCT"])
     assert therapy.read_study(read_study(study("Ocrelizumab in MS"))).labels == ()
+
+
+# --- what a user sees: the export carries every role, `trials show` says why not ---------------
+
+
+def _as_records(wordings: list[evaluation.Wording]) -> list[dict]:
+    records = []
+    for n, w in enumerate(wordings, start=1):
+        record = w.as_study()
+        record["protocolSection"]["identificationModule"]["nctId"] = f"NCT9{n:07d}"
+        record["protocolSection"]["statusModule"] = {"overallStatus": "RECRUITING"}
+        records.append(record)
+    return records
+
+
+def test_an_export_carries_every_role_and_show_says_why_a_study_is_not_listed(tmp_path, monkeypatch, capsys):
+    from trials.cli import main
+
+    monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
+    wordings = [w for w in DEVELOPMENT if w.id in ("D001", "D164", "D193", "D207", "D136")]
+    path = tmp_path / "ctg-studies.json"
+    path.write_text(json.dumps(_as_records(wordings)), encoding="utf-8")
+    assert main(["import", str(path)]) == 0
+    out = tmp_path / "all.csv"
+    assert main(["export", "--offline", "--no-gives-therapy", "-o", str(out)]) == 0
+    rows = {r["study_id"]: r for r in csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines())}
+    ids = {w.id: f"NCT9{n:07d}" for n, w in enumerate(wordings, start=1)}
+    # Every study of a role is a row with its role; a study of no stem-cell therapy is not.
+    assert {rows[ids[w.id]]["study_role"] for w in wordings if w.expected_role} == {GIVES, FOLLOWS, LAB_ONLY}
+    for w in wordings:
+        if w.expected_role:
+            assert rows[ids[w.id]]["therapy_types"] == "; ".join(w.expected)
+            assert rows[ids[w.id]]["study_role"] == w.expected_role
+    assert ids["D164"] not in rows  # high-dose cyclophosphamide without stem cell rescue
+    assert "[Hematopoietic Stem Cell Transplantation]" in rows[ids["D001"]]["therapy_evidence"]
+    # The default export lists only what gives the therapy.
+    assert main(["export", "--offline", "-o", str(out)]) == 0
+    default = {r["study_id"] for r in csv.DictReader(out.read_bytes().decode("utf-8-sig").splitlines())}
+    assert default == {ids["D001"], ids["D136"]}
+    capsys.readouterr()
+    assert main(["show", "--offline", ids["D164"]]) == 0
+    shown = capsys.readouterr().out
+    assert "What the classifier found" in shown and "not counted" in shown and "negated" in shown
+    assert main(["show", "--offline", ids["D193"]]) == 0
+    assert "laboratory study only" in capsys.readouterr().out

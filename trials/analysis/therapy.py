@@ -611,7 +611,11 @@ def read_study(study: Study) -> TherapyReading:
     labels = tuple(t for t in THERAPY_TYPES if any(lab == t for _, lab in chosen))
     evidence = tuple(dict.fromkeys(Evidence(lab, r.text.field, r.phrase, r.evidence_concept) for r, lab in chosen))
     used = {id(r) for r, _ in chosen}
-    set_aside = tuple(dict.fromkeys(_why(r) for r in readings if id(r) not in used and _worth_saying(r, role)))
+    # Stem-cell products and grafts first: why a transplant was not counted says more than
+    # that a regimen was named.
+    unused = sorted((r for r in readings if id(r) not in used and _worth_saying(r, role)),
+                    key=lambda r: r.part not in _CARRIES_LABEL)
+    set_aside = tuple(dict.fromkeys(_why(r) for r in unused))
     return TherapyReading(labels, evidence, role if labels or role == LAB_ONLY else "", set_aside)
 
 

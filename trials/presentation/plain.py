@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from ..analysis.therapy import UNCLEAR
 from ..config import ALL_REGISTRIES
 from ..ids import name_of
 from ..registries.base import ImportResult, reasons_text
@@ -81,8 +82,12 @@ ROLE_WORDS = {
 }
 
 
+# Therapy types as a sentence names them, where the label itself would not read.
+THERAPY_NOUNS = {UNCLEAR: "stem cells of a kind the record does not name"}
+
+
 def role_sentence(role: str, labels: tuple[str, ...] | list[str]) -> str:
-    therapy = " and ".join(labels) or "a stem-cell therapy"
+    therapy = " and ".join(THERAPY_NOUNS.get(label, label) for label in labels) or "a stem-cell therapy"
     return ROLE_SENTENCE[role].format(therapy=therapy) if role in ROLE_SENTENCE else ""
 
 
