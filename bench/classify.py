@@ -229,9 +229,8 @@ def main() -> int:
     parser.add_argument("--before", default=BEFORE, help=f"the earlier commit timed beside this one ({BEFORE})")
     parser.add_argument("--no-speed", action="store_true", help="skip the timing")
     args = parser.parse_args()
-    _wording_set("development", WORDINGS / "development.jsonl")
-    if (WORDINGS / "held_out.jsonl").exists():
-        _wording_set("held-out", WORDINGS / "held_out.jsonl")
+    for path in sorted(WORDINGS.glob("*.jsonl")):  # development, then the held-out sets
+        _wording_set(path.stem.replace("_", "-"), path)
     _vocabulary()
     records = ev.load_records(shared_dir() / "ctgov")
     results = ev.classify_all(records)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import csv
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from common import timed  # noqa: E402
 
 from tests.support import evaluation as ev  # noqa: E402
 from tests.support.standin import shared_dir  # noqa: E402
@@ -105,13 +106,8 @@ def _score(name: str, wordings: list[ev.Wording]) -> list[tuple[str, tuple, str]
 
 
 def _time(studies) -> float:
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for s in studies:
-            classify(s)
-        best = min(best, time.perf_counter() - start)
-    return best
+    """Best of three passes over every record."""
+    return min(timed(lambda: [classify(s) for s in studies])[0] for _ in range(3))
 
 
 def main() -> int:
@@ -121,9 +117,8 @@ def main() -> int:
         print(f"medspacy is not installed here ({exc}); see this script's docstring.", file=sys.stderr)
         return 1
     hand_written = context.contexts
-    sets = {"development": ev.load_wordings(WORDINGS / "development.jsonl")}
-    if (WORDINGS / "held_out.jsonl").exists():
-        sets["held-out"] = ev.load_wordings(WORDINGS / "held_out.jsonl")
+    sets = {path.stem.replace("_", "-"): ev.load_wordings(path)
+            for path in sorted(WORDINGS.glob("*.jsonl"))}
     studies = [read_study(r.study) for r in ev.load_records(shared_dir() / "ctgov")]
     results = {}
     for scope, fn in (("hand-written", hand_written), ("medspacy ConText", medspacy_contexts)):

@@ -190,7 +190,7 @@ def is_candidate(study: Study) -> bool:
     texts += [("intervention", i.name) for i in study.interventions]
     texts += [("intervention", n) for i in study.interventions for n in i.other_names]
     texts += [("index term", t.term) for t in study.intervention_terms]
-    return therapy.mentions_therapy(study, [(f, t) for f, t in texts if t]) or _has_coded_biologic(study)
+    return therapy.mentions_therapy([(f, t) for f, t in texts if t]) or _has_coded_biologic(study)
 
 
 def _quote(e: Evidence) -> str:

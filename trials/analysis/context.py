@@ -38,7 +38,8 @@ class Category(Enum):
     INSTITUTION = "the name of a department"  # "Stem Cell Transplantation Unit"
     ACTED_ON = "acted on by a drug"  # "stimulates", "promotes differentiation of", "spares"
     ENDOGENOUS = "the body's own cells"  # "endogenous", "resident"
-    ELSEWHERE = "had before or outside the study"  # "after", "previously treated with", "recipients"
+    ELSEWHERE = "had before or outside the study"  # "previously treated with", "recipients", "history of"
+    STEP = "a step before or after another"  # "after", "prior to": settled by the item it is in
     LAB = "done in the laboratory"  # "in vitro", "co-cultured", "assays", "organoids"
     GIVEN = "given to participants"  # "will receive", "infused", "transplanted"
     COLLECTED = "collected, not given"  # "harvested", "mobilised", "banked"
@@ -53,11 +54,15 @@ ORDER = tuple(Category)
 _ENDS = {
     **{c: frozenset({Category.GIVEN, Category.TERMINATE, Category.SEQUENCE}) for c in (
         Category.NEGATED, Category.EXCLUDED, Category.HYPOTHETICAL, Category.REFERENCE, Category.ACTED_ON,
-        Category.ENDOGENOUS, Category.ELSEWHERE, Category.COLLECTED, Category.LAB)},
+        Category.ENDOGENOUS, Category.ELSEWHERE, Category.STEP, Category.COLLECTED, Category.LAB)},
     Category.GIVEN: frozenset({Category.NEGATED, Category.ELSEWHERE, Category.HYPOTHETICAL, Category.TERMINATE}),
 }
+# A step's scope is its clause: "Following conditioning, autologous stem cells are reinfused"
+# says when the cells are given, not that they were had before.
+_CLAUSE_ENDS = {Category.STEP: frozenset({","})}
 _SENTENCE_END = frozenset({".", ";", "?", "!"})
-UNIT = 0  # a window of 0: the cue holds for the whole text (an intervention, an arm)
+UNIT = 0  # a window of 0: the cue holds for the whole item (only NOT_GIVEN); ignored for marks
+_WHOLE_OR_MARK = frozenset({Category.NOT_GIVEN, Category.PSEUDO, Category.TERMINATE, Category.SEQUENCE})
 
 
 class Direction(Enum):
@@ -90,6 +95,9 @@ def parse(rows: list[dict[str, str]]) -> words.Trie[Cue]:
             raise CuesError(f"{where}: {exc}") from exc
         if not cue.text or not cue.source:
             raise CuesError(f"{where}: every cue needs its words and its source")
+        if (cue.window == UNIT) != (cue.category in _WHOLE_OR_MARK):
+            raise CuesError(f"{where}: a window of {UNIT} is for {', '.join(c.name for c in _WHOLE_OR_MARK)}, "
+                            f"and only they have it")
         if not trie.add(words.keys(cue.text), cue):
             raise CuesError(f"{where}: the cue {cue.text!r} is listed twice")
     return trie
@@ -156,6 +164,9 @@ def _covers(text_words: Sequence[words.Token], live: list[words.Found[Cue]], cue
         return True
     lo, hi = _sentence_bounds(text_words, cue.first)
     if not lo <= first < hi:
+        return False
+    clause = _CLAUSE_ENDS.get(value.category, frozenset())
+    if clause and any(t.text in clause for t in text_words[min(cue.last, last):max(cue.first, first)]):
         return False
     enders = _ENDS.get(value.category, frozenset({Category.TERMINATE}))
     if first >= cue.last and value.direction is not Direction.BACKWARD:

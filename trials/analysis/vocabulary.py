@@ -2,18 +2,13 @@
 
 The terms live in ``trials/data/therapy_vocabulary.csv`` (concept, term, kind of term,
 source), built from published vocabularies: MeSH descriptors and entry terms, NCI Thesaurus
-synonyms, the EBMT handbook's procedure terms, ISCT and ISSCR nomenclature, the
-abbreviations clinicians use, and named cell products with the record or paper that says
-what each is. This module defines what each concept *is* to the grammar (a product of some
-stem-cell kind, a transplant procedure, a conditioning regimen, another cell therapy ...),
-loads the file, and finds every term in a text.
-
-Matching works on words, not characters. Each word is compared in two forms: normalised
-(lower case, American spelling, singular: "Haematopoietic" and "hematopoietic", "cells"
-and "cell" are one word) for ordinary terms, and as written for abbreviations, so "MSC"
-never matches inside "MSCopilot" and "HCT" is not "hct". Between the words of a term the
-text may hold words that describe a product without changing it ("bone marrow [derived
-human] stromal cells"), and the longest term wins, so one product is read once.
+and Cell Ontology synonyms, MAxO procedures, the EBMT handbook's procedure terms, ISCT, IFATS
+and ISSCR nomenclature, FACT-JACIE product names, the abbreviations clinicians use, and named
+cell products with the record or paper that says what each is. This module defines what each
+concept *is* to the grammar (a product of some stem-cell kind, a transplant procedure, a
+conditioning regimen, another cell therapy ...), loads the file, and finds every term in a
+text's words (``trials.analysis.words``: one spelling, abbreviations as written, describing
+words skipped inside a term, the longest term first).
 """
 
 from __future__ import annotations
@@ -83,7 +78,7 @@ class Concept:
     rank: int = SPECIFIC
 
 
-def _c(id: str, name: str, part: Part, kind: Kind | None = None, rank: int = SPECIFIC) -> Concept:
+def _define(id: str, name: str, part: Part, kind: Kind | None = None, rank: int = SPECIFIC) -> Concept:
     return Concept(id, name, part, kind, rank)
 
 
@@ -91,66 +86,67 @@ _P, _K = Part, Kind
 CONCEPTS: dict[str, Concept] = {c.id: c for c in (
     # Transplant procedures named whole (MeSH: Hematopoietic Stem Cell Transplantation and
     # its narrower terms; Stem Cell Transplantation; Mesenchymal Stem Cell Transplantation).
-    _c("HSCT", "Hematopoietic Stem Cell Transplantation", _P.PROCEDURE, _K.HSC),
-    _c("BMT", "Bone Marrow Transplantation", _P.PROCEDURE, _K.HSC),
-    _c("PBSCT", "Peripheral Blood Stem Cell Transplantation", _P.PROCEDURE, _K.HSC),
-    _c("CBT", "Cord Blood Stem Cell Transplantation", _P.PROCEDURE, _K.HSC),
-    _c("MSC_TRANSPLANT", "Mesenchymal Stem Cell Transplantation", _P.PROCEDURE, _K.MSC),
+    _define("HSCT", "Hematopoietic Stem Cell Transplantation", _P.PROCEDURE, _K.HSC),
+    _define("BMT", "Bone Marrow Transplantation", _P.PROCEDURE, _K.HSC),
+    _define("PBSCT", "Peripheral Blood Stem Cell Transplantation", _P.PROCEDURE, _K.HSC),
+    _define("CBT", "Cord Blood Stem Cell Transplantation", _P.PROCEDURE, _K.HSC),
+    _define("MSC_TRANSPLANT", "Mesenchymal Stem Cell Transplantation", _P.PROCEDURE, _K.MSC),
     # In MS a stem cell transplant of no named kind, or an autologous transplant, is an HSCT
     # (the EBMT's "autologous stem cell transplantation"); a named kind elsewhere wins.
-    _c("SCT", "Stem Cell Transplantation", _P.PROCEDURE, _K.HSC, BARE),
+    _define("SCT", "Stem Cell Transplantation", _P.PROCEDURE, _K.HSC, BARE),
     # Products.
-    _c("HSC", "Hematopoietic Stem Cells", _P.PRODUCT, _K.HSC),
-    _c("MSC", "Mesenchymal Stem Cells", _P.PRODUCT, _K.MSC),
-    _c("MSC_CELLS", "Cells made from mesenchymal stem cells", _P.PRODUCT, _K.MSC),
-    _c("UMBILICAL_CORD_CELLS", "Umbilical cord (Wharton's jelly) stem cells", _P.PRODUCT, _K.MSC, SOURCE),
-    _c("DENTAL_PULP_CELLS", "Dental pulp stem cells", _P.PRODUCT, _K.MSC, SOURCE),
-    _c("IPSC", "Induced Pluripotent Stem Cells", _P.PRODUCT, _K.IPSC),
-    _c("ESC", "Embryonic Stem Cells", _P.PRODUCT, _K.ESC),
-    _c("PSC", "Pluripotent Stem Cells", _P.PRODUCT, _K.ESC, SOURCE),  # embryonic or induced: not said
-    _c("NSC", "Neural Stem Cells", _P.PRODUCT, _K.NEURAL),
-    _c("OPC", "Oligodendrocyte Precursor Cells", _P.PRODUCT, _K.NEURAL),
-    _c("BM_MNC", "Bone marrow mononuclear cells", _P.PRODUCT, _K.MARROW),
-    _c("MARROW_CELLS", "Bone marrow-derived stem cells", _P.PRODUCT, _K.MARROW, SOURCE),
-    _c("SVF", "Stromal vascular fraction", _P.PRODUCT, _K.SVF),
-    _c("ADIPOSE_CELLS", "Adipose-derived stem or stromal cells", _P.PRODUCT, _K.ADIPOSE, SOURCE),
-    _c("PERINATAL_CELLS", "Amniotic or placental stem cells", _P.PRODUCT, _K.PERINATAL, SOURCE),
-    _c("CORD_BLOOD_CELLS", "Cord blood cells", _P.PRODUCT, _K.CORD_BLOOD, SOURCE),
-    _c("CORD_BLOOD_MNC", "Cord blood mononuclear cells", _P.PRODUCT, _K.CORD_BLOOD),
-    _c("OTHER_STEM_CELLS", "Other adult stem or progenitor cells", _P.PRODUCT, _K.OTHER),
+    _define("HSC", "Hematopoietic Stem Cells", _P.PRODUCT, _K.HSC),
+    _define("MSC", "Mesenchymal Stem Cells", _P.PRODUCT, _K.MSC),
+    _define("MSC_CELLS", "Cells made from mesenchymal stem cells", _P.PRODUCT, _K.MSC),
+    _define("UMBILICAL_CORD_CELLS", "Umbilical cord (Wharton's jelly) stem cells", _P.PRODUCT, _K.MSC, SOURCE),
+    _define("DENTAL_PULP_CELLS", "Dental pulp stem cells", _P.PRODUCT, _K.MSC, SOURCE),
+    _define("IPSC", "Induced Pluripotent Stem Cells", _P.PRODUCT, _K.IPSC),
+    _define("ESC", "Embryonic Stem Cells", _P.PRODUCT, _K.ESC),
+    _define("PSC", "Pluripotent Stem Cells", _P.PRODUCT, _K.ESC, SOURCE),  # embryonic or induced: not said
+    _define("NSC", "Neural Stem Cells", _P.PRODUCT, _K.NEURAL),
+    _define("OPC", "Oligodendrocyte Precursor Cells", _P.PRODUCT, _K.NEURAL),
+    _define("BM_MNC", "Bone marrow mononuclear cells", _P.PRODUCT, _K.MARROW),
+    _define("MARROW_CELLS", "Bone marrow-derived stem cells", _P.PRODUCT, _K.MARROW, SOURCE),
+    _define("SVF", "Stromal vascular fraction", _P.PRODUCT, _K.SVF),
+    _define("ADIPOSE_CELLS", "Adipose-derived stem or stromal cells", _P.PRODUCT, _K.ADIPOSE, SOURCE),
+    _define("PERINATAL_CELLS", "Amniotic or placental stem cells", _P.PRODUCT, _K.PERINATAL, SOURCE),
+    _define("CORD_BLOOD_CELLS", "Cord blood cells", _P.PRODUCT, _K.CORD_BLOOD, SOURCE),
+    _define("CORD_BLOOD_MNC", "Cord blood mononuclear cells", _P.PRODUCT, _K.CORD_BLOOD),
+    _define("OTHER_STEM_CELLS", "Other adult stem or progenitor cells", _P.PRODUCT, _K.OTHER),
     # Generic heads: the tissue beside them names their kind ("stem cells from adipose
     # tissue"); without one, "stem cells" is a stem-cell product of no named kind, and
     # "stromal cells" or "mononuclear cells" are no stem-cell product at all.
-    _c("STEM_CELLS", "Stem Cells", _P.PRODUCT, _K.UNSPECIFIED, BARE),
-    _c("STROMAL_CELLS", "Stromal Cells", _P.PRODUCT, None, BARE),
-    _c("PROGENITOR_CELLS", "Progenitor cells", _P.PRODUCT, _K.UNSPECIFIED, BARE),
-    _c("MONONUCLEAR_CELLS", "Mononuclear cells", _P.PRODUCT, None, BARE),
+    _define("STEM_CELLS", "Stem Cells", _P.PRODUCT, _K.UNSPECIFIED, BARE),
+    _define("STROMAL_CELLS", "Stromal Cells", _P.PRODUCT, None, BARE),
+    _define("PROGENITOR_CELLS", "Progenitor cells", _P.PRODUCT, _K.UNSPECIFIED, BARE),
+    _define("MONONUCLEAR_CELLS", "Mononuclear cells", _P.PRODUCT, None, BARE),
     # Steps of a transplant.
-    _c("GRAFT", "Stem cell graft (rescue after conditioning)", _P.GRAFT, _K.HSC),
-    _c("GRAFT_STEP", "Graft reinfusion", _P.GRAFT_STEP, _K.HSC),
-    _c("CONDITIONING", "Transplantation Conditioning", _P.CONDITIONING),
-    _c("MOBILISATION", "Hematopoietic Stem Cell Mobilization", _P.MOBILISATION),
-    _c("STEM_CELL_PRODUCT", "Acellular product of stem cells (exosomes, vesicles, secretome)", _P.PRODUCT, _K.OTHER),
+    _define("GRAFT", "Stem cell graft (rescue after conditioning)", _P.GRAFT, _K.HSC),
+    _define("GRAFT_STEP", "Graft reinfusion", _P.GRAFT_STEP, _K.HSC),
+    _define("CONDITIONING", "Transplantation Conditioning", _P.CONDITIONING),
+    _define("MOBILISATION", "Hematopoietic Stem Cell Mobilization", _P.MOBILISATION),
+    _define("STEM_CELL_PRODUCT", "Acellular product of stem cells (exosomes, vesicles, secretome)", _P.PRODUCT,
+            _K.OTHER),
     # What stem cells make, and what is made from them.
-    _c("ACELLULAR", "Acellular product (exosomes, vesicles, secretome)", _P.ACELLULAR),
-    _c("CELL_HEAD", "Differentiated cells", _P.CELL_HEAD),
+    _define("ACELLULAR", "Acellular product (exosomes, vesicles, secretome)", _P.ACELLULAR),
+    _define("CELL_HEAD", "Differentiated cells", _P.CELL_HEAD),
     # Not stem-cell therapies.
-    _c("OTHER_CELLS", "Another cell therapy", _P.OTHER_CELLS),
-    _c("OTHER_TRANSPLANT", "Another kind of transplant", _P.OTHER_TRANSPLANT),
-    _c("NOT_A_PRODUCT", "Stem-cell words that name no product", _P.NOT_A_PRODUCT),
+    _define("OTHER_CELLS", "Another cell therapy", _P.OTHER_CELLS),
+    _define("OTHER_TRANSPLANT", "Another kind of transplant", _P.OTHER_TRANSPLANT),
+    _define("NOT_A_PRODUCT", "Stem-cell words that name no product", _P.NOT_A_PRODUCT),
     # Words around a product.
-    _c("TRANSPLANT_WORD", "Transplantation", _P.TRANSPLANT_WORD),
-    _c("TISSUE_MARROW", "bone marrow", _P.TISSUE, _K.MARROW),
-    _c("TISSUE_ADIPOSE", "adipose tissue", _P.TISSUE, _K.ADIPOSE),
-    _c("TISSUE_CORD", "umbilical cord", _P.TISSUE, _K.MSC),
-    _c("TISSUE_CORD_BLOOD", "cord blood", _P.TISSUE, _K.CORD_BLOOD),
-    _c("TISSUE_PERIPHERAL_BLOOD", "peripheral blood", _P.TISSUE, _K.HSC),
-    _c("TISSUE_PERINATAL", "placenta or amnion", _P.TISSUE, _K.PERINATAL),
-    _c("TISSUE_DENTAL", "dental pulp or menstrual blood", _P.TISSUE, _K.MSC),
-    _c("TISSUE_OTHER", "another tissue (muscle, skin, olfactory mucosa)", _P.TISSUE, _K.OTHER),
-    _c("ORIGIN", "whose cells", _P.MODIFIER),
-    _c("PROCESS", "how the cells were prepared", _P.MODIFIER),
-    _c("EXPANDED", "grown in culture", _P.MODIFIER),
+    _define("TRANSPLANT_WORD", "Transplantation", _P.TRANSPLANT_WORD),
+    _define("TISSUE_MARROW", "bone marrow", _P.TISSUE, _K.MARROW),
+    _define("TISSUE_ADIPOSE", "adipose tissue", _P.TISSUE, _K.ADIPOSE),
+    _define("TISSUE_CORD", "umbilical cord", _P.TISSUE, _K.MSC),
+    _define("TISSUE_CORD_BLOOD", "cord blood", _P.TISSUE, _K.CORD_BLOOD),
+    _define("TISSUE_PERIPHERAL_BLOOD", "peripheral blood", _P.TISSUE, _K.HSC),
+    _define("TISSUE_PERINATAL", "placenta or amnion", _P.TISSUE, _K.PERINATAL),
+    _define("TISSUE_DENTAL", "dental pulp or menstrual blood", _P.TISSUE, _K.MSC),
+    _define("TISSUE_OTHER", "another tissue (muscle, skin, olfactory mucosa)", _P.TISSUE, _K.OTHER),
+    _define("ORIGIN", "whose cells", _P.MODIFIER),
+    _define("PROCESS", "how the cells were prepared", _P.MODIFIER),
+    _define("EXPANDED", "grown in culture", _P.MODIFIER),
 )}
 
 STRONG_PARTS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD,
@@ -212,12 +208,15 @@ class Vocabulary:
         self.skippable = modifiers
         self.expanded = frozenset(key for t in terms if t.concept.id == "EXPANDED" for key in words.keys(t.text))
         self._trie: words.Trie[Term] = words.Trie(modifiers, self.MAX_SKIPPED)
+        self._tissues: words.Trie[Term] = words.Trie()  # tissues alone, inside longer terms too
         self._strong: set[str] = set()  # a word of every term that can make a study a stem-cell study
         for term in terms:
             if term.concept.part is Part.MODIFIER:
                 continue  # skipped inside terms, never a mention
             keys = words.keys(term.text, term.kind in CASE_SENSITIVE_KINDS)
             self._trie.add(keys, term)
+            if term.concept.part is Part.TISSUE:
+                self._tissues.add(keys, term)
             if term.concept.part in STRONG_PARTS:
                 self._strong.add(_anchor(keys, modifiers))
         self._strong_plain = frozenset(k for k in self._strong if not k.startswith("="))
@@ -235,6 +234,10 @@ class Vocabulary:
             return []  # most texts of the MS corpus: no first word of any term
         return [Mention(f.value, text_words[f.first].start, text_words[f.last - 1].end, f.first, f.last)
                 for f in self._trie.find(text_words)]
+
+    def tissues(self, text_words: Sequence[words.Token]) -> list[Concept]:
+        """The tissues a text names, wherever they stand ("bone marrow" in "Bone marrow aspiration")."""
+        return [f.value.concept for f in self._tissues.find(text_words)]
 
     def by_source(self) -> dict[str, int]:
         """How many terms each family of sources gave, largest first."""

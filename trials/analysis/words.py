@@ -84,9 +84,15 @@ def raw_words(text: str) -> list[str]:
 JOINERS = frozenset({"-", "/", ",", "+", "–"})
 
 
+def looks_abbreviated(word: str) -> bool:
+    """"MSC", "hUC", "iPS", "CD34", "A": a word whose capitals are not just a sentence's first letter."""
+    return any(c.isupper() for c in word[1:]) or any(c.isdigit() for c in word) or (len(word) == 1 and word.isupper())
+
+
 def keys(phrase: str, case_sensitive: bool = False) -> tuple[str, ...]:
-    """The words a phrase is matched on: as written ("=MSC") when case-sensitive."""
-    return tuple(("=" + t.exact) if case_sensitive and t.is_word else t.key
+    """The words a phrase is matched on. In an abbreviation's term, its abbreviated words are
+    matched as written ("=MSC") and the others in any case ("Autologous SCT", "autologous SCT")."""
+    return tuple(("=" + t.exact) if case_sensitive and t.is_word and looks_abbreviated(t.text) else t.key
                  for t in tokens(phrase) if t.text not in JOINERS)
 
 

@@ -497,7 +497,7 @@ class Store:
 
     def studies_with_role(self, role: str) -> list[StoredStudy]:
         """Multiple sclerosis studies of one study role (classify.STUDY_ROLES), labelled or not:
-        laboratory studies are not listed, but a link to one is explained."""
+        laboratory studies carry no label and are read by role."""
         return self._studies("WHERE is_ms = 1 AND study_role = ?", (role,))
 
     def studies_of(self, registry: str) -> list[StoredStudy]:
