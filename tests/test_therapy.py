@@ -265,6 +265,42 @@ def test_what_an_item_says_settles_its_words(name, description, labels, role):
     assert (c.labels, c.study_role) == (labels, role), describe(c)
 
 
+@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+    # Phrasings of our own, in the kinds the second held-out set showed (each item one product,
+    # two items two products; lay words; an abbreviation spelled out with small words).
+    ("Home-Based Strength and Conditioning (HSC) Programme in MS",
+     (("BEHAVIORAL", "HSC programme", "Strength and conditioning sessions at home."),), "", "INTERVENTIONAL",
+     (), ""),
+    ("Stem Cells Plus Exosomes in MS", (("BIOLOGICAL", "Stem cell infusion", "Intravenous stem cells."),
+                                       ("BIOLOGICAL", "Exosome booster", "Exosomes derived from stem cells.")),
+     "", "INTERVENTIONAL", (OTHER, UNCLEAR), GIVES),
+    ("Cord Blood Cells and Cord MSCs in MS", (("BIOLOGICAL", "Umbilical cord blood stem cells", "No conditioning."),
+                                              ("BIOLOGICAL", "Umbilical cord MSC", "Intravenous.")),
+     "", "INTERVENTIONAL", (MSC, OTHER), GIVES),
+    ("aHSCT or Bone Marrow in Progressive MS", (("PROCEDURE", "aHSCT", "Cy/rATG conditioning and autologous PBSC."),
+                                                ("BIOLOGICAL", "Autologous whole bone marrow",
+                                                 "Infused without any conditioning chemotherapy.")),
+     "", "INTERVENTIONAL", (HSCT, OTHER), GIVES),
+    ("Immune Reset in Active MS", (("PROCEDURE", "Immune reset", "Strong chemotherapy followed by return of the "
+                                    "person's own previously collected blood-forming cells."),),
+     "", "INTERVENTIONAL", (HSCT,), GIVES),
+    ("Myelin-Making Cells for Progressive MS", (("BIOLOGICAL", "Autologous myelin-making cells", "By lumbar puncture."),),
+     "Your blood cells are turned back into induced pluripotent stem cells, then into cells that make myelin.",
+     "INTERVENTIONAL", (IPSC,), GIVES),
+    ("Cord Blood Haematopoietic Progenitors of Mothers With MS",
+     (("OTHER", "Cord blood sample", "CD34+ progenitors analysed for DNA methylation."),), "", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Dental Pulp Stem Cells From Shed Teeth of Children With MS", (("OTHER", "Tooth collection", ""),), "",
+     "OBSERVATIONAL", (), LAB_ONLY),
+    ("Peer Support for People Recovering From Haematopoietic Stem Cell Transplant",
+     (("BEHAVIORAL", "Peer mentoring", "Video calls with a peer who has had aHSCT."),), "", "INTERVENTIONAL",
+     (HSCT,), FOLLOWS),
+])
+def test_items_products_and_lay_words(title, interventions, summary, study_type, labels, role):
+    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
+    assert (c.labels, c.study_role) == (labels, role), describe(c)
+
+
 def test_a_negated_agent_beside_a_regimen_is_not_no_conditioning():
     # Phrasing of our own: one agent left out of a regimen is still a regimen.
     c = classify(study(interventions=(("DRUG", "Cyclophosphamide and rATG", "Without busulfan."),

@@ -133,7 +133,8 @@ def _attach_tissues(ws: Sequence[words.Token], items: list[Phrase]) -> None:
     """A tissue before a product ("bone marrow [derived] MSCs") or after it ("MSCs from adipose
     tissue") belongs to it, and names the kind of a generic head."""
     for n, item in enumerate(items):
-        if item.part not in (Part.PRODUCT, Part.PROCEDURE, Part.CELL_HEAD) or item.done:
+        # (Other cells take their tissue too: "cord blood-derived macrophage-like cells" are no cord blood.)
+        if item.part not in (Part.PRODUCT, Part.PROCEDURE, Part.CELL_HEAD, Part.OTHER_CELLS) or item.done:
             continue
         tissue, span, derived = None, (item.first, item.last), False
         before = items[n - 1] if n > 0 else None

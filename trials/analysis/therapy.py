@@ -27,7 +27,7 @@ was not counted keeps why.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -125,7 +125,7 @@ def _all_words(study: Study) -> list[str]:
 _TREATS_NOBODY = re.compile(
     r"\b(?:(?:venou?s\s+)?blood\s+(?:draws?|samples?|sampling|tests?|collection|withdrawal)|venou?s\s+blood"
     r"|veni-?punctures?|vene-?punctures?|phlebotomy|biops(?:y|ies)|samples?|sampling|aspirat(?:e|es|ion)"
-    r"|lipoaspirat(?:e|es|ion)|liposuction"
+    r"|lipoaspirat(?:e|es|ion)|liposuction|collection|teeth|tooth"
     r"|lumbar\s+punctures?(?=\s+(?:for|to)\s+(?:\w+\s+){0,2}(?:csf|cerebrospinal|sampl|collect|obtain|analys))"
     r"|specimens?|swabs?|urine|saliva|(?:csf|cerebrospinal\s+fluid)(?:\s+collection)?"
     r"|mri|magnetic\s+resonance(?:\s+imaging)?|pet(?:[\s-]+ct)?|ct|scans?|imaging|ultrasound|x-?rays?"
@@ -147,7 +147,7 @@ _JOINING = re.compile(
 # Items that take samples, as opposed to scanning or asking (a lumbar puncture is not one:
 # it is also how cells are put into the spinal fluid).
 _SAMPLING = re.compile(r"blood|biops|puncture|sampl|specimen|swab|urine|saliva|csf|cerebrospinal|venou|aspirat"
-                       r"|lipoaspir|liposuction", re.IGNORECASE)
+                       r"|lipoaspir|liposuction|collection|teeth|tooth", re.IGNORECASE)
 
 
 def _treats_nobody(intervention: Intervention) -> bool:
@@ -233,18 +233,22 @@ def _settle(readings: list[_Reading], texts: list[_Text]) -> list[_Reading]:
       ("Bone marrow aspiration": "mononuclear cells are injected intrathecally").
     """
     not_given = _not_given_items(texts)
-    regimens = {r.text.unit for r in readings if r.text.naming and r.part in (Part.CONDITIONING, Part.MOBILISATION)}
+    regimens = {r.text.unit for r in readings if r.text.naming and r.part is Part.CONDITIONING}
     products = {r.text.unit for r in readings if r.text.naming and r.part in (Part.PRODUCT, Part.PROCEDURE)}
     collections = {r.text.unit for r in readings if r.text.naming and r.part is Part.MOBILISATION} - products
     harvested = {t.unit: tissue for t in texts if t.naming and t.unit
                  for tissue in vocabulary().tissues(words.tokens(t.text))[:1]}
+    # Marrow or cord blood given as such ("Autologous whole bone marrow", "infused") is the product.
+    given_tissue = {"TISSUE_MARROW": "MARROW_CELLS", "TISSUE_CORD_BLOOD": "CORD_BLOOD_CELLS"}
     settled = []
     for r in readings:
         if r.text.unit in harvested and r.item.tissue is None:
             named = phrases.with_tissue(r.concept, harvested[r.text.unit])
             r = replace(r, concept=named) if named else r
+        if r.concept.id in given_tissue and r.status is Category.GIVEN and (r.text.naming or r.cue):
+            r = replace(r, concept=vocabulary().concept(given_tissue[r.concept.id]))
         status, cue, unit = r.status, r.cue, r.text.unit
-        if status is Category.STEP:  # a regimen is a step of this study's; so is the graft of a regimen's item
+        if status is Category.STEP:  # a regimen is a step of this study's; so is the graft in a regimen's item
             steps = unit in regimens or r.part in (Part.CONDITIONING, Part.MOBILISATION)
             status, cue = (Category.GIVEN, "") if steps else (Category.ELSEWHERE, cue)
         if unit in not_given and status not in _SET_ASIDE and not (
@@ -282,16 +286,25 @@ _CELL_POPULATIONS = frozenset({"BM_MNC", "CORD_BLOOD_MNC"})
 
 @dataclass(frozen=True)
 class _Setting:
-    """What the whole study says about a transplant around its products."""
+    """What the study says about a transplant around its products."""
 
     conditioning: bool  # a conditioning regimen is given
     no_conditioning: bool  # none is given and the record says so ("no chemotherapy", "without conditioning")
+    unconditioned: frozenset[str] = frozenset()  # items that say so of themselves, beside a transplant arm
+
+    def conditioned(self, r: _Reading) -> bool:
+        return self.conditioning and r.text.unit not in self.unconditioned
+
+    def says_none(self, r: _Reading) -> bool:
+        return self.no_conditioning or r.text.unit in self.unconditioned
 
 
 def _setting(readings: list[_Reading]) -> _Setting:
     conditioning = any(r.part is Part.CONDITIONING and r.status is Category.GIVEN for r in readings)
-    negated = any(r.part is Part.CONDITIONING and r.status is Category.NEGATED for r in readings)
-    return _Setting(conditioning, negated and not conditioning)
+    negated = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.NEGATED}
+    conditioned_items = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.GIVEN}
+    return _Setting(conditioning, bool(negated) and not conditioning,
+                    frozenset(u for u in negated - conditioned_items if u))
 
 
 def _label(r: _Reading, setting: _Setting) -> str | None:
@@ -300,15 +313,15 @@ def _label(r: _Reading, setting: _Setting) -> str | None:
     if part is Part.GRAFT:
         return HSCT
     if part in (Part.GRAFT_STEP, Part.TRANSPLANT_WORD):  # "reinfusion", "autograft", a bare "transplant"
-        return HSCT if setting.conditioning else None
+        return HSCT if setting.conditioned(r) else None
     if part not in (Part.PRODUCT, Part.PROCEDURE) or kind is None:
         return None  # exosomes of nothing named, a tissue, another cell therapy ...
     if kind is Kind.HSC:  # blood-forming cells are given as a transplant, unless the record says no conditioning
-        return OTHER if setting.no_conditioning and part is Part.PRODUCT and not item.transplanted else HSCT
+        return OTHER if setting.says_none(r) and part is Part.PRODUCT and not item.transplanted else HSCT
     if kind in (Kind.CORD_BLOOD, Kind.MARROW) and r.concept.id not in _CELL_POPULATIONS:
-        return HSCT if setting.conditioning or (item.transplanted and kind is Kind.CORD_BLOOD) else OTHER
+        return HSCT if setting.conditioned(r) or (item.transplanted and kind is Kind.CORD_BLOOD) else OTHER
     if kind is Kind.UNSPECIFIED:
-        return HSCT if item.transplanted or setting.conditioning else UNCLEAR
+        return HSCT if item.transplanted or setting.conditioned(r) else UNCLEAR
     if kind is Kind.ADIPOSE:
         return MSC if item.expanded else OTHER
     return _KIND_LABEL.get(kind, OTHER)
@@ -352,22 +365,39 @@ def _spelled_otherwise(texts: list[_Text], readings: list[_Reading]) -> set[str]
 
 
 def _beside(ws: tuple[words.Token, ...], n: int) -> list[list[words.Token]]:
-    """The words just before "(ABBR)" and just after "ABBR (" or "ABBR:"."""
+    """The words just before "(ABBR)" and just after "ABBR (" or "ABBR:", a hyphenated word
+    counted once ("Home-Based")."""
     runs = []
     if n > 0 and ws[n - 1].text == "(":
-        runs.append([w for w in ws[max(0, n - 9):n - 1] if w.is_word])
+        runs.append(_whole_words(ws[max(0, n - 12):n - 1]))
     if n + 1 < len(ws) and ws[n + 1].text in "(:=-":
-        runs.append([w for w in ws[n + 2:n + 10] if w.is_word])
+        runs.append(_whole_words(ws[n + 2:n + 14]))
     return runs
+
+
+def _whole_words(ws: Sequence[words.Token]) -> list[words.Token]:
+    out: list[words.Token] = []
+    for n, w in enumerate(ws):
+        if w.is_word and not (n > 1 and ws[n - 1].text == "-" and ws[n - 2].is_word):
+            out.append(w)
+    return out
+
+
+_SMALL_WORDS = frozenset({"and", "of", "for", "the", "in", "with", "to", "a", "on", "by"})
 
 
 def _spells(run: list[words.Token], abbreviation: str) -> bool:
     """Whether the run's words, at its end (before) or start (after), give the initials of the
-    abbreviation and are not themselves a term of ours (then they are our expansion)."""
-    size = len(abbreviation)
-    for part in (run[-size:], run[:size]):
-        if len(part) == size and "".join(w.text[0] for w in part).casefold() == abbreviation.casefold():
-            return not vocabulary().find(part)
+    abbreviation ("Home-Based Strength and Conditioning (HSC)": small words may be left out)
+    and are not themselves a term of ours (then they are our expansion)."""
+    letters = abbreviation.casefold()
+    for words_ in (run, [w for w in run if w.key not in _SMALL_WORDS]):
+        size = len(letters)
+        for part in (words_[-size:], words_[:size]):
+            if len(part) == size and "".join(w.text[0] for w in part).casefold() == letters:
+                # Our own expansion ("Hematopoietic Cell Transplantation (HCT)") names a product.
+                return not any(m.concept.part in (Part.PRODUCT, Part.PROCEDURE, Part.GRAFT)
+                               for m in vocabulary().find(part))
     return False
 
 
@@ -407,6 +437,13 @@ def read_study(study: Study) -> TherapyReading:
     titles_only = [(r, lab) for r, lab in given if not r.text.unit and lab in itemised]
     given = [(r, lab) for r, lab in given if r.text.unit or lab not in itemised]
     topic += titles_only
+    if not given:
+        # An item that gives cells of no named kind ("Autologous myelin-making cells") gives
+        # what the titles or summary say those cells are ("... induced pluripotent stem cells").
+        cells = [r for r in readings if r.part is Part.CELL_HEAD and r.text.naming and r.status is Category.GIVEN
+                 and r.text.item_type not in _NOT_CELL_ITEMS]
+        if cells:
+            given = [(r, lab) for r, lab in topic if _rank(r) == SPECIFIC and lab != UNCLEAR]
     # (Expanded access gives the product by definition, whatever its items list.)
     sampling_only = bool(study.interventions) and all(_gives_nothing(i) for i in study.interventions) and (
         study.study_type != "EXPANDED_ACCESS")
@@ -463,6 +500,7 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
     for item in items.values():
         if any(r.concept.kind is Kind.IPSC for r in item):  # whatever is made of iPSCs is iPSC
             drop |= {id(r) for r in item if r.part is Part.PRODUCT and r.concept.kind not in (Kind.IPSC, Kind.HSC)}
+            continue
         for made in (r for r in item if r.item.source_kind not in (None, r.concept.kind)):
             # its source, named apart ("MSC" beside "exosomes from MSC cultures")
             drop |= {id(r) for r in item if r.item.source_kind is None and r.concept.kind == made.item.source_kind}
@@ -504,12 +542,31 @@ def _most_specific(chosen: list[Labelled], context_readings: list[Labelled]) -> 
         chosen = chosen + [(r, lab) for r, lab in context_readings if _rank(r) > strongest and lab != UNCLEAR]
         strongest = max(_rank(r) for r, _ in chosen)
     if strongest == SPECIFIC:
-        specific_given = any(_rank(r) == SPECIFIC and r.text.tier == TREATMENT for r, _ in chosen)
-        chosen = [(r, lab) for r, lab in chosen if _rank(r) == SPECIFIC or r.text.tier == CONTEXT
-                  or _rank(r) == SOURCE and not specific_given]
-    if strongest > BARE:
+        specific = [r for r, _ in chosen if _rank(r) == SPECIFIC and r.text.tier == TREATMENT]
+        chosen = [(r, lab) for r, lab in chosen if _rank(r) != SOURCE or r.text.tier == CONTEXT
+                  or not any(_same_product(r, s) for s in specific)]
+    # A bare "stem cells" is the same product as a named kind of cells, not as exosomes.
+    cells = [r for r, _ in chosen if _rank(r) > BARE and r.concept.id != "STEM_CELL_PRODUCT"]
+    if cells:
         chosen = [(r, lab) for r, lab in chosen if _rank(r) > BARE]
     return chosen
+
+
+def _same_product(loose: _Reading, specific: _Reading) -> bool:
+    """Whether a product named by its tissue alone ("bone marrow-derived stem cells") may be the
+    one named precisely elsewhere: not when two items give them (each item is one product of
+    its own), and not when both name their tissues and they differ ("cord blood cells" beside
+    "umbilical cord MSC")."""
+    if loose.text.unit and specific.text.unit and loose.text.unit != specific.text.unit:
+        return False
+    a, b = _tissue_of(loose), _tissue_of(specific)
+    return a is None or b is None or a == b
+
+
+def _tissue_of(r: _Reading) -> Kind | None:
+    if r.item.tissue is not None:
+        return r.item.tissue.kind
+    return r.concept.kind if r.concept.rank == SOURCE else None
 
 
 _PART_REASONS = {

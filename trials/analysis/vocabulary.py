@@ -235,6 +235,10 @@ class Vocabulary:
         return [Mention(f.value, text_words[f.first].start, text_words[f.last - 1].end, f.first, f.last)
                 for f in self._trie.find(text_words)]
 
+    @staticmethod
+    def concept(concept_id: str) -> Concept:
+        return CONCEPTS[concept_id]
+
     def tissues(self, text_words: Sequence[words.Token]) -> list[Concept]:
         """The tissues a text names, wherever they stand ("bone marrow" in "Bone marrow aspiration")."""
         return [f.value.concept for f in self._tissues.find(text_words)]
