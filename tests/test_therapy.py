@@ -265,6 +265,37 @@ def test_what_an_item_says_settles_its_words(name, description, labels, role):
     assert (c.labels, c.study_role) == (labels, role), describe(c)
 
 
+@pytest.mark.parametrize("title, interventions, summary, labels, role", [
+    # Phrasings of our own, in the kinds the third held-out set showed: surveys whose
+    # participants are professionals, opinions, a never-received therapy, tissue collections
+    # that are samples, one name listing two products.
+    ("Supporting Patients Through aHSCT: A Survey of MS Nurses",
+     (("OTHER", "Online survey", "Nurses report training needs before and after autologous HSCT."),),
+     "No patients take part.", (), ""),
+    ("Delphi Consensus on Eligibility for HSCT in MS", (("OTHER", "Delphi rounds", "Experts rate statements."),),
+     "", (), ""),
+    ("Attitudes of People With MS Towards Stem Cell Therapies", (("OTHER", "Questionnaire", ""),),
+     "People with MS who have never received stem cell treatment answer questions.", (), ""),
+    ("Wharton's Jelly MSCs From Mothers With MS",
+     (("PROCEDURE", "Umbilical cord collection", "MSCs isolated and compared."),), "", (), LAB_ONLY),
+    ("The Effect of Autologous HSCT on Bladder Function in MS", (("OTHER", "QoL monitoring", ""),), "",
+     (HSCT,), FOLLOWS),
+])
+def test_surveys_samples_and_follow_ups_in_observational_studies(title, interventions, summary, labels, role):
+    c = classify(study(title, interventions=interventions, summary=summary, study_type="OBSERVATIONAL"))
+    assert (c.labels, c.study_role) == (labels, role), describe(c)
+
+
+def test_one_name_may_list_two_products_and_an_arm_names_its_intervention_s_product():
+    # Phrasings of our own.
+    two = classify(study(interventions=(("BIOLOGICAL", "UCB + UC-MSC", "Cord blood unit infused without "
+                                         "conditioning, then umbilical cord MSCs intrathecally."),)))
+    assert two.labels == (MSC, OTHER)
+    one = classify(study(interventions=(("BIOLOGICAL", "Autologous BMSC", "Bone marrow stromal cells cultured "
+                                         "for four weeks."),), arms=(("BMSC", ""),)))
+    assert one.labels == (MSC,)
+
+
 @pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
     # Phrasings of our own, in the kinds the second held-out set showed (each item one product,
     # two items two products; lay words; an abbreviation spelled out with small words).

@@ -85,7 +85,8 @@ _MADE_THINGS = frozenset({Part.PRODUCT, Part.ACELLULAR, Part.CELL_HEAD, Part.OTH
 
 
 def _is_describing(token: words.Token) -> bool:
-    return token.text in words.JOINERS or token.key in vocabulary().skippable
+    """A joiner or a describing word; not "+", which joins two products ("UCB + UC-MSC")."""
+    return token.text in words.JOINERS and token.text != "+" or token.key in vocabulary().skippable
 
 
 def _describing_only(ws: Sequence[words.Token], start: int, end: int) -> bool:

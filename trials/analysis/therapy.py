@@ -150,14 +150,23 @@ _SAMPLING = re.compile(r"blood|biops|puncture|sampl|specimen|swab|urine|saliva|c
                        r"|lipoaspir|liposuction|collection|teeth|tooth", re.IGNORECASE)
 
 
+# The professionals a survey, interview or consensus asks, when they are its participants.
+_PROFESSIONALS = re.compile(
+    r"\b(?:neurologists?|nurses?|clinicians?|physicians?|ha?ematologists?|doctors?|health ?care professionals?"
+    r"|professionals|specialists|experts|staff)\b", re.IGNORECASE)
+
+
 def _treats_nobody(intervention: Intervention) -> bool:
-    """An intervention that only samples, scans, asks or measures."""
+    """An intervention that only samples, scans, asks or measures ("Umbilical cord collection",
+    "Venous blood draw and skin biopsy"): besides such words, its name holds only joining
+    words, tissues and describing words."""
     if intervention.type == "DIAGNOSTIC_TEST":
         return True
     name = intervention.name
     if not name or not _TREATS_NOBODY.search(name):
         return False
-    return not _JOINING.sub("", _TREATS_NOBODY.sub("", name))
+    left = words.tokens(_JOINING.sub(" ", _TREATS_NOBODY.sub(" ", name)))
+    return all(t.key in vocabulary().tissue_words or t.key in vocabulary().skippable for t in left if t.is_word)
 
 
 
@@ -168,7 +177,9 @@ def _gives_nothing(intervention: Intervention) -> bool:
     if not _treats_nobody(intervention):
         return False
     ws = words.tokens(intervention.description)
-    return not any(f.value.category is Category.GIVEN for f in context.cues().find(ws))
+    named = {i for m in vocabulary().find(ws) for i in range(m.first, m.last)}  # "transplantation" is no verb
+    return not any(f.value.category is Category.GIVEN and not named & set(range(f.first, f.last))
+                   for f in context.cues().find(ws))
 
 
 # ---------------------------------------------------------------------------
@@ -454,6 +465,9 @@ def read_study(study: Study) -> TherapyReading:
         given = [(r, lab) for r, lab in given if r.text.unit]
         topic += demoted
 
+    if sampling_only and _PROFESSIONALS.search(" ".join((study.brief_title, study.official_title, study.summary))):
+        # A survey or consensus of neurologists or nurses: the patients it speaks of are not its participants.
+        given, elsewhere, demoted = [], [], []
     observational = study.study_type == "OBSERVATIONAL"
     sampled = any(_SAMPLING.search(i.name) for i in study.interventions)
     chosen: list[Labelled]
@@ -465,7 +479,7 @@ def read_study(study: Study) -> TherapyReading:
         role, chosen = LAB_ONLY, []
     elif given:  # an observational study of a therapy given in routine care
         role, chosen = FOLLOWS, given
-    elif demoted:  # scans or questions of people who had it
+    elif demoted:  # scans or questions of people who had it ("The Effect of aHSCT on ... Quality of Life")
         role, chosen = FOLLOWS, demoted
     else:
         role, chosen = "", []
@@ -557,8 +571,11 @@ def _same_product(loose: _Reading, specific: _Reading) -> bool:
     one named precisely elsewhere: not when two items give them (each item is one product of
     its own), and not when both name their tissues and they differ ("cord blood cells" beside
     "umbilical cord MSC")."""
-    if loose.text.unit and specific.text.unit and loose.text.unit != specific.text.unit:
-        return False
+    if loose.text.naming and loose.text == specific.text:
+        return False  # one name listing two products ("UCB + UC-MSC")
+    kinds = {unit.split()[0] for unit in (loose.text.unit, specific.text.unit) if unit}
+    if loose.text.unit != specific.text.unit and len(kinds) == 1 and loose.text.unit and specific.text.unit:
+        return False  # two interventions, or two arms (an arm and the intervention it gives may be one)
     a, b = _tissue_of(loose), _tissue_of(specific)
     return a is None or b is None or a == b
 

@@ -219,6 +219,8 @@ class Vocabulary:
                 self._tissues.add(keys, term)
             if term.concept.part in STRONG_PARTS:
                 self._strong.add(_anchor(keys, modifiers))
+        self.tissue_words = frozenset(key for t in terms if t.concept.part is Part.TISSUE
+                                      for key in words.keys(t.text) if not key.startswith("="))
         self._strong_plain = frozenset(k for k in self._strong if not k.startswith("="))
         self._strong_exact = frozenset(k[1:] for k in self._strong if k.startswith("="))
 
