@@ -315,7 +315,8 @@ def test_one_name_may_list_two_products_and_an_arm_names_its_intervention_s_prod
     ("Immune Reset in Active MS", (("PROCEDURE", "Immune reset", "Strong chemotherapy followed by return of the "
                                     "person's own previously collected blood-forming cells."),),
      "", "INTERVENTIONAL", (HSCT,), GIVES),
-    ("Myelin-Making Cells for Progressive MS", (("BIOLOGICAL", "Autologous myelin-making cells", "By lumbar puncture."),),
+    ("Myelin-Making Cells for Progressive MS",
+     (("BIOLOGICAL", "Autologous myelin-making cells", "By lumbar puncture."),),
      "Your blood cells are turned back into induced pluripotent stem cells, then into cells that make myelin.",
      "INTERVENTIONAL", (IPSC,), GIVES),
     ("Cord Blood Haematopoietic Progenitors of Mothers With MS",
