@@ -34,7 +34,7 @@ from .support import evaluation
 
 WORDINGS = Path(__file__).parent / "data" / "wordings"
 DEVELOPMENT = evaluation.load_wordings(WORDINGS / "development.jsonl")
-HELD_OUT = WORDINGS / "held_out.jsonl"
+HELD_OUT = sorted(WORDINGS.glob("held_out*.jsonl"))
 
 
 def classify(record: dict) -> classifier.Classification:
@@ -379,11 +379,18 @@ def test_development_wording(wording):
         assert any(json.dumps(e.phrase, ensure_ascii=False)[1:-1] in texts for e in found)
 
 
-def test_the_held_out_set_is_well_formed():
+def test_every_wording_set_is_described_in_its_readme():
+    described = (WORDINGS / "README.md").read_text(encoding="utf-8")
+    assert HELD_OUT, "no held-out wording set found"
+    assert all(f"`{p.name}`" in described for p in [WORDINGS / "development.jsonl", *HELD_OUT])
+
+
+@pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.name)
+def test_a_held_out_set_is_well_formed(path):
     """Only its shape is tested: its score is in bench/classify.py, and no rule is written from it."""
-    held_out = evaluation.load_wordings(HELD_OUT)
+    held_out = evaluation.load_wordings(path)
     assert len(held_out) >= 100
-    raw = [json.loads(line) for line in HELD_OUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len({r["id"] for r in raw}) == len(raw)
     for r in raw:
         assert set(r["expected_labels"]) <= set(THERAPY_TYPES) and r["expected_role"] in (*classifier.STUDY_ROLES, "")
