@@ -41,9 +41,12 @@ _NOT_MODIFIERS = (Category.TERMINATE, Category.SEQUENCE, Category.PSEUDO)
 def _medspacy_scope():
     """A drop-in for ``context.contexts`` that asks medspacy's ConText."""
     import medspacy
+    from loguru import logger  # PyRuSH's logger: its per-token debug lines would drown the figures
     from medspacy.context import ConTextRule
     from spacy.util import filter_spans
 
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
     nlp = medspacy.load(medspacy_enable=["medspacy_pyrush"])
 
     def _norms(doc):  # the finder's word forms, so both scopes match the same cue words
