@@ -81,6 +81,7 @@ _MADE = frozenset({"derived", "generated", "differentiated", "produced", "made",
 _TURNED = frozenset({"differentiated", "induced", "converted", "reprogrammed", "directed", "transformed", "matured"})
 _INTO = frozenset({"into", "to", "toward", "towards"})
 _SOURCES = frozenset({Part.PRODUCT})
+_MATERIAL = frozenset({Part.GRAFT, Part.GRAFT_STEP, Part.MOBILISATION})  # collected cells another product is made of
 _MADE_THINGS = frozenset({Part.PRODUCT, Part.ACELLULAR, Part.CELL_HEAD, Part.OTHER_CELLS})
 
 
@@ -181,6 +182,13 @@ def _join_derived(ws: Sequence[words.Token], items: list[Phrase]) -> None:
         if a.done or b.done:
             continue
         gap = ws[a.last:b.first]
+        if a.part in _MATERIAL and b.part is Part.OTHER_CELLS and _made_forward(gap, b) or (
+                a.part is Part.OTHER_CELLS and b.part in _MATERIAL and _made_backward(gap, a)):
+            # "CAR T cells manufactured from the participant's leukapheresis product": the
+            # collected cells are what the product is made of, not a graft given back.
+            made, source = (b, a) if a.part in _MATERIAL else (a, b)
+            made.first, made.last, source.done = min(a.first, b.first), max(a.last, b.last), True
+            continue
         if a.part in _SOURCES and b.part in _MADE_THINGS and _made_forward(gap, b):
             source, made = a, b
         elif a.part in _MADE_THINGS and b.part in _SOURCES and _made_backward(gap, a):

@@ -121,33 +121,18 @@ def _all_words(study: Study) -> list[str]:
     return [t for t in texts if t]
 
 
-# Interventions that treat nobody: taking samples, scanning, asking, measuring.
-_TREATS_NOBODY = re.compile(
-    r"\b(?:(?:venou?s\s+)?blood\s+(?:draws?|samples?|sampling|tests?|collection|withdrawal)|venou?s\s+blood"
-    r"|veni-?punctures?|vene-?punctures?|phlebotomy|biops(?:y|ies)|samples?|sampling|aspirat(?:e|es|ion)"
-    r"|lipoaspirat(?:e|es|ion)|liposuction|collection|teeth|tooth"
-    r"|lumbar\s+punctures?(?=\s+(?:for|to)\s+(?:\w+\s+){0,2}(?:csf|cerebrospinal|sampl|collect|obtain|analys))"
-    r"|specimens?|swabs?|urine|saliva|(?:csf|cerebrospinal\s+fluid)(?:\s+collection)?"
-    r"|mri|magnetic\s+resonance(?:\s+imaging)?|pet(?:[\s-]+ct)?|ct|scans?|imaging|ultrasound|x-?rays?"
-    r"|optical\s+coherence\s+tomography|oct|eeg|evoked\s+potentials?|questionnaires?|surveys?|interviews?|diary"
-    r"|assessments?|(?:clinical|neurological)?\s*examinations?|observation(?:al)?|monitoring|follow[\s-]*up"
-    r"|data\s+collection|(?:laboratory|lab)\s+(?:biomarker\s+)?(?:analys[ie]s|tests?|studies)"
-    r"|biomarkers?(?:\s+analys[ie]s)?|quality\s+of\s+life|qol|cognitive\s+tests?|no\s+intervention"
-    r"|diagnostic\s+tests?|flow\s+cytometry)\b",
-    re.IGNORECASE,
-)
-# Words that join such items: "Venous blood draw and skin biopsy", "MRI of the brain".
-_JOINING = re.compile(
-    r"\b(?:and|or|of|with|the|a|an|for|from|to|at|in|on|by|skin|tissue|brain|spinal|cord|whole|single"
-    r"|one|two|three|repeated|serial|research|study|standard|routine|baseline|peripheral|collection"
-    r"|analysis|only|plus|via|bone|marrow|abdominal|punch|fat|daily|symptom|online|structured|annual"
-    r"|safety|visit|clinical|sample|samples)\b|[\s,/+&;:()\-.\d]+",
-    re.IGNORECASE,
-)
-# Items that take samples, as opposed to scanning or asking (a lumbar puncture is not one:
-# it is also how cells are put into the spinal fluid).
-_SAMPLING = re.compile(r"blood|biops|puncture|sampl|specimen|swab|urine|saliva|csf|cerebrospinal|venou|aspirat"
-                       r"|lipoaspir|liposuction|collection|teeth|tooth", re.IGNORECASE)
+# How an item's name is read for what it is named for: its parts are joined by conjunctions,
+# and each part's head is its last word before a preposition ("Nasal mucosa puncture",
+# "MRI of the brain", "CSF collection by lumbar puncture").
+_CONJUNCTIONS = frozenset({"and", "or", "plus", "+", ",", "/", ";", "&"})
+_PREPOSITIONS = frozenset({"of", "for", "from", "at", "in", "on", "by", "with", "via", "to", "under", "during",
+                           "before", "after", "using"})
+# Terms of ours a sampling item may name: the tissue it samples ("Bone marrow aspiration",
+# "Cord blood collection" are also how a graft is collected: settled as collections).
+_SAMPLED = frozenset({Part.TISSUE, Part.MOBILISATION})
+# Words that may make up a part with no head of its own: "MRI of the brain and spinal cord".
+_PLACES = frozenset({"the", "a", "an", "brain", "spinal", "cord", "orbit", "optic", "nerve", "whole", "body",
+                     "baseline", "month", "year", "week", "day", "visit", "follow", "up"})
 
 
 # The professionals a survey, interview or consensus asks, when they are its participants.
@@ -157,29 +142,94 @@ _PROFESSIONALS = re.compile(
 
 
 def _treats_nobody(intervention: Intervention) -> bool:
-    """An intervention that only samples, scans, asks or measures ("Umbilical cord collection",
-    "Venous blood draw and skin biopsy"): besides such words, its name holds only joining
-    words, tissues and describing words."""
+    """An intervention named for a sample, a scan, a question or a test ("Umbilical cord
+    collection", "Venous blood draw and skin biopsy", "Nasal mucosa puncture (under local
+    anaesthetic)"): each part of its name has such a term as its head, or only says where or
+    when; it names no therapy of ours and no giving ("Lumbar puncture for intrathecal
+    injection" gives)."""
     if intervention.type == "DIAGNOSTIC_TEST":
         return True
-    name = intervention.name
-    if not name or not _TREATS_NOBODY.search(name):
+    ws = words.tokens(intervention.name)
+    named_for = vocabulary().procedures(ws)
+    if not named_for or any(m.concept.part not in _SAMPLED for m in vocabulary().find(ws)) or _giving(
+            intervention.name):
         return False
-    left = words.tokens(_JOINING.sub(" ", _TREATS_NOBODY.sub(" ", name)))
-    return all(t.key in vocabulary().tissue_words or t.key in vocabulary().skippable for t in left if t.is_word)
+    in_term = {n for m in named_for for n in range(m.first, m.last)}
+    aside = _asides(ws)
+    parts: list[list[int]] = [[]]
+    for n, t in enumerate(ws):
+        if n in aside or t.text in "()":
+            continue
+        if t.key in _CONJUNCTIONS or t.text in _CONJUNCTIONS:
+            parts.append([])
+        elif t.is_word and not t.text.isdigit():
+            parts[-1].append(n)
+    heads = [_head(ws, part, in_term) for part in parts if part]
+    return any(heads) and all(head or all(ws[n].key in _PLACES or ws[n].key in vocabulary().tissue_words
+                                          for n in part) for head, part in zip(heads, [p for p in parts if p],
+                                                                               strict=True))
 
 
+def _head(ws: Sequence[words.Token], part: list[int], in_term: set[int]) -> bool:
+    """Whether a part of a name is headed by a sampling or observing term: its last word before
+    a preposition (one inside such a term, as in "quality of life", does not count) ends one
+    ("Venous blood draw": "blood draw", though "venous blood" is a term too)."""
+    before = part
+    for k, n in enumerate(part):
+        if ws[n].key in _PREPOSITIONS and n not in in_term and k > 0:
+            before = part[:k]
+            break
+    head = before[-1]
+    return any(m.last == head + 1 - start for start in range(before[0], head + 1)
+               for m in vocabulary().procedures(ws[start:head + 1]))
+
+
+def _asides(ws: Sequence[words.Token]) -> set[int]:
+    """Word indexes inside brackets that name no term of ours: "(clinically indicated)"."""
+    out: set[int] = set()
+    opened: int | None = None
+    for n, t in enumerate(ws):
+        if t.text == "(":
+            opened = n
+        elif t.text == ")" and opened is not None:
+            if not vocabulary().find(ws[opened + 1:n]):
+                out |= set(range(opened + 1, n))
+            opened = None
+    return out
+
+
+def _samples(intervention: Intervention) -> bool:
+    """An item named for taking a sample, or for testing a tissue ("Flow cytometry of blood");
+    not a scan or a question."""
+    ws = words.tokens(intervention.name)
+    return any(m.concept.part is Part.SAMPLING for m in vocabulary().procedures(ws)) or (
+        _treats_nobody(intervention) and bool(vocabulary().tissues(ws)))
 
 
 def _gives_nothing(intervention: Intervention) -> bool:
     """An item that only samples, scans or asks, and whose description gives nothing either
-    ("Liposuction" described as "SVF ... injected the same day" gives SVF)."""
-    if not _treats_nobody(intervention):
-        return False
-    ws = words.tokens(intervention.description)
-    named = {i for m in vocabulary().find(ws) for i in range(m.first, m.last)}  # "transplantation" is no verb
-    return not any(f.value.category is Category.GIVEN and not named & set(range(f.first, f.last))
-                   for f in context.cues().find(ws))
+    ("Liposuction" described as "SVF ... injected the same day" gives SVF; "cells manufactured
+    but not administered" gives nothing)."""
+    return _treats_nobody(intervention) and _giving(intervention.description) is not True
+
+
+def _giving(text: str) -> bool | None:
+    """Whether a text says something is given: True for a giving verb ("infused", "will
+    receive"), False when its only giving verbs are negated ("not administered", "You will not
+    receive any cells") or it says so outright ("no cells are returned"), None when it says
+    neither. A verb inside a term of ours ("transplantation") is no verb."""
+    ws = words.tokens(text)
+    found = context.cues().find(ws)
+    if not found:
+        return None
+    named = {i for m in vocabulary().find(ws) for i in range(m.first, m.last)}
+    verbs = [f for f in found if f.value.category is Category.GIVEN and not named & set(range(f.first, f.last))]
+    negated = {Category.NEGATED, Category.NOT_GIVEN}
+    said = [c.strongest is not None and c.strongest[0] in negated
+            for c in context.contexts(ws, [(f.first, f.last) for f in verbs])]
+    if not all(said):
+        return True
+    return False if said or any(f.value.category is Category.NOT_GIVEN for f in found) else None
 
 
 # ---------------------------------------------------------------------------
@@ -207,6 +257,7 @@ class _Reading:
 
 
 _CARRIES_LABEL = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.ACELLULAR})
+_CONSIDERED = frozenset({Category.HYPOTHETICAL, Category.NEGATED})
 _SET_ASIDE = frozenset({Category.NEGATED, Category.EXCLUDED, Category.HYPOTHETICAL, Category.REFERENCE,
                         Category.INSTITUTION, Category.ACTED_ON, Category.ENDOGENOUS})
 
@@ -214,6 +265,8 @@ _SET_ASIDE = frozenset({Category.NEGATED, Category.EXCLUDED, Category.HYPOTHETIC
 def _read(text: _Text) -> list[_Reading]:
     ws = words.tokens(text.text)
     items = phrases.phrases(ws)
+    if text.field in ("acronym", "brief title", "official title"):
+        items = [i for i in items if not _coined(ws, i, bracketed=text.field != "acronym")]
     if not items:
         return []
     found = context.contexts(ws, [(i.first, i.last) for i in items])
@@ -226,6 +279,22 @@ def _read(text: _Text) -> list[_Reading]:
         phrase = text.text[ws[item.first].start:ws[item.last - 1].end]
         out.append(_Reading(item.concept, text, phrase, status, cue, frozenset(c for c, _ in ctx.found), item))
     return out
+
+
+def _coined(ws: Sequence[words.Token], item: phrases.Phrase, bracketed: bool) -> bool:
+    """An abbreviation of ours that is only part of a study's acronym ("Exercise Training in MS
+    (MSC-FIT)"): it is hyphen-joined to a capitalised word that is no term of ours, and in a
+    title the acronym stands in brackets. The acronym names the study; its items say what it
+    gives."""
+    if not item.abbreviation:
+        return False
+    if bracketed and not (item.first > 0 and ws[item.first - 1].text == "(" or any(
+            t.text == "(" for t in ws[max(0, item.first - 3):item.first])):
+        return False
+    neighbours = [ws[n] for n, mark in ((item.first - 2, item.first - 1), (item.last + 1, item.last))
+                  if 0 <= n < len(ws) and 0 <= mark < len(ws) and ws[mark].text == "-"]
+    return any(t.is_word and t.text.isupper() and len(t.text) > 1 and t.key not in vocabulary().skippable
+               and not vocabulary().find([t]) for t in neighbours)
 
 
 def _settle(readings: list[_Reading], texts: list[_Text]) -> list[_Reading]:
@@ -423,7 +492,7 @@ def read_study(study: Study) -> TherapyReading:
     readings = _named_products_decide([
         r for r in readings if r.item.abbreviation not in spelled
         and not (r.item.ambiguous and not _supported(r, readings))])
-    readings = _one_product_per_item(readings)
+    readings = _collected_only(_one_product_per_item(readings), study)
     setting = _setting(readings)
     labelled = [(r, _label(r, setting)) for r in readings]
     given = [(r, lab) for r, lab in labelled if lab and r.status is Category.GIVEN]
@@ -458,18 +527,26 @@ def read_study(study: Study) -> TherapyReading:
     # (Expanded access gives the product by definition, whatever its items list.)
     sampling_only = bool(study.interventions) and all(_gives_nothing(i) for i in study.interventions) and (
         study.study_type != "EXPANDED_ACCESS")
+    sampled = any(_samples(i) for i in study.interventions)
+    # A study that takes samples and says no cells are given ("No edited cells are administered").
+    none_given = sampled and any(_giving(t) is False for t in (study.summary, study.description)) and not any(
+        _giving(t) for t in (study.summary, study.description))
     demoted: list[Labelled] = []
-    if sampling_only and not any(r.text.tier == CONTEXT for r, _ in given):
+    if (sampling_only or none_given) and not any(r.text.tier == CONTEXT for r, _ in given):
         # Nobody is treated: what the titles name is the topic.
         demoted = [(r, lab) for r, lab in given if not r.text.unit]
         given = [(r, lab) for r, lab in given if r.text.unit]
         topic += demoted
+        # Questions that only consider the therapy ("attitudes to HSCT among patients who have
+        # not been transplanted") follow nobody who had it.
+        considered = {lab for r, lab in labelled if lab and r.text.unit and r.status in _CONSIDERED}
+        followed = {lab for r, lab in labelled if lab and r.text.unit and r.status not in _CONSIDERED}
+        demoted = [(r, lab) for r, lab in demoted if lab not in considered - followed]
 
     if sampling_only and _PROFESSIONALS.search(" ".join((study.brief_title, study.official_title, study.summary))):
         # A survey or consensus of neurologists or nurses: the patients it speaks of are not its participants.
         given, elsewhere, demoted = [], [], []
     observational = study.study_type == "OBSERVATIONAL"
-    sampled = any(_SAMPLING.search(i.name) for i in study.interventions)
     chosen: list[Labelled]
     if given and not observational:
         role, chosen = GIVES, given
@@ -523,6 +600,23 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
             best, kinds = max(_rank(r) for r in names), {r.concept.kind for r in names}
             drop |= {id(r) for r in item if r not in names and r.concept.kind not in kinds and _rank(r) <= best}
     return [r for r in readings if id(r) not in drop]
+
+
+_GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING})
+
+
+def _collected_only(readings: list[_Reading], study: Study) -> list[_Reading]:
+    """A study whose interventions only mobilise and collect cells, or sample and scan, gives
+    nobody the cells its titles and summary name: they are collected ("Banking autologous blood
+    stem cells": G-CSF, then apheresis, stored)."""
+    units = {f"intervention {n}": i for n, i in enumerate(study.interventions)}
+    quiet = {u for u, i in units.items() if _gives_nothing(i)}  # samples and scans: laboratory work, if anything
+    collecting = {r.text.unit for r in readings if r.part is Part.MOBILISATION and r.text.unit in units} - quiet
+    giving = {r.text.unit for r in readings if r.part in _GIVES_CELLS and r.status is Category.GIVEN and r.text.unit}
+    if not collecting or giving or set(units) - collecting - quiet:
+        return readings
+    return [replace(r, status=Category.COLLECTED, cue="") if not r.text.unit and r.status is Category.GIVEN
+            and r.part in _GIVES_CELLS else r for r in readings]
 
 
 def _named_products_decide(readings: list[_Reading]) -> list[_Reading]:

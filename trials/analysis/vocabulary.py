@@ -44,6 +44,9 @@ class Part(Enum):
     TRANSPLANT_WORD = "transplant word"  # "transplantation", "graft": makes a product a procedure
     TISSUE = "tissue"  # where cells come from: names the kind of a generic head
     MODIFIER = "modifier"  # origin and process words that leave a product's kind alone
+    # What an intervention that treats nobody is named for (``Vocabulary.procedures``):
+    SAMPLING = "sampling"  # taking a sample (blood, marrow, fat, skin, teeth, spinal fluid)
+    OBSERVING = "observing"  # scans, questions, examinations, tests and records
 
 
 class Kind(Enum):
@@ -147,7 +150,12 @@ CONCEPTS: dict[str, Concept] = {c.id: c for c in (
     _define("ORIGIN", "whose cells", _P.MODIFIER),
     _define("PROCESS", "how the cells were prepared", _P.MODIFIER),
     _define("EXPANDED", "grown in culture", _P.MODIFIER),
+    # Interventions that give nothing.
+    _define("SAMPLING", "Specimen collection", _P.SAMPLING),
+    _define("OBSERVING", "Observation, imaging or questioning", _P.OBSERVING),
 )}
+# Never mentions of a therapy: only what an intervention is named for.
+PROCEDURE_PARTS = frozenset({Part.SAMPLING, Part.OBSERVING})
 
 STRONG_PARTS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD,
                           Part.ACELLULAR})
@@ -209,11 +217,15 @@ class Vocabulary:
         self.expanded = frozenset(key for t in terms if t.concept.id == "EXPANDED" for key in words.keys(t.text))
         self._trie: words.Trie[Term] = words.Trie(modifiers, self.MAX_SKIPPED)
         self._tissues: words.Trie[Term] = words.Trie()  # tissues alone, inside longer terms too
+        self._procedures: words.Trie[Term] = words.Trie()  # sampling and observing, apart from the rest
         self._strong: set[str] = set()  # a word of every term that can make a study a stem-cell study
         for term in terms:
             if term.concept.part is Part.MODIFIER:
                 continue  # skipped inside terms, never a mention
             keys = words.keys(term.text, term.kind in CASE_SENSITIVE_KINDS)
+            if term.concept.part in PROCEDURE_PARTS:
+                self._procedures.add(keys, term)
+                continue
             self._trie.add(keys, term)
             if term.concept.part is Part.TISSUE:
                 self._tissues.add(keys, term)
@@ -245,6 +257,13 @@ class Vocabulary:
         """The tissues a text names, wherever they stand ("bone marrow" in "Bone marrow aspiration")."""
         return [f.value.concept for f in self._tissues.find(text_words)]
 
+    def procedures(self, text_words: Sequence[words.Token]) -> list[Mention]:
+        """The sampling and observing terms in a text ("Bone marrow puncture", "Brain MRI"),
+        kept apart from the therapy terms: "bone marrow" stays a tissue in "bone marrow aspirate
+        concentrate"."""
+        return [Mention(f.value, text_words[f.first].start, text_words[f.last - 1].end, f.first, f.last)
+                for f in self._procedures.find(text_words)]
+
     def by_source(self) -> dict[str, int]:
         """How many terms each family of sources gave, largest first."""
         counts: dict[str, int] = {}
@@ -261,6 +280,7 @@ _FAMILIES = tuple((name, re.compile(pattern)) for name, pattern in (
     ("NCI Thesaurus and NCI dictionaries", r"\bNCI"),
     ("Cell Ontology", r"Cell Ontology"),
     ("Medical Action Ontology (MAxO)", r"MAxO"),
+    ("SNOMED CT", r"SNOMED"),
     ("ISCT and IFATS nomenclature", r"\bISCT|IFATS"),
     ("ISSCR guidelines", r"ISSCR"),
     ("EBMT handbook and guidelines", r"\bEBMT"),
@@ -294,7 +314,7 @@ def _anchor(keys: tuple[str, ...], modifiers: frozenset[str]) -> str:
 
 def parse(rows: list[dict[str, str]]) -> Vocabulary:
     terms: list[Term] = []
-    seen: dict[tuple[str, ...], str] = {}
+    seen: dict[tuple[bool, tuple[str, ...]], str] = {}
     for number, row in enumerate(rows, start=2):
         concept = CONCEPTS.get((row.get("concept") or "").strip())
         text, kind, source = ((row.get(k) or "").strip() for k in ("term", "kind", "source"))
@@ -305,7 +325,8 @@ def parse(rows: list[dict[str, str]]) -> Vocabulary:
             raise VocabularyError(f"{where}: unknown kind of term {kind!r}")
         if not text or not source:
             raise VocabularyError(f"{where}: every term needs its text and its source")
-        key = words.keys(text, kind in CASE_SENSITIVE_KINDS)
+        # A procedure's words are matched apart ("lipoaspirate": a tissue, and a sample taken).
+        key = (concept.part in PROCEDURE_PARTS, words.keys(text, kind in CASE_SENSITIVE_KINDS))
         if seen.get(key, concept.id) != concept.id:
             raise VocabularyError(f"{where}: {text!r} is already a term of {seen[key]}")
         seen[key] = concept.id
