@@ -388,6 +388,40 @@ def test_a_transplant_had_earlier_is_followed_and_an_acronym_is_the_study_s_name
     assert (named.labels, named.study_role) == ((MSC,), GIVES)  # the acronym takes nothing away
 
 
+@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+    # Phrasings of our own, in the kinds the fifth held-out set showed: an observational
+    # study that lists no intervention treats nobody, and its summary says whether it follows
+    # people who had the therapy or works in the laboratory (samples named, cells reprogrammed,
+    # isolated, converted, cultured, banked); a biological product's own item says how it is
+    # made, not that it stays in the laboratory; the body's own circulating cells; an
+    # abbreviation spelled out by a word in capitals; an ambiguous abbreviation joined to its source.
+    ("Neural Progenitors From Nasal Brushings in Progressive MS", (),
+     "Nasal brushings are collected and cells are reprogrammed into neural progenitor cells.", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Bone Marrow MSCs of People With MS Compared With Controls", (),
+     "MSCs are isolated from marrow of patients; no cells are given in this study.", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Outcomes of Mesenchymal Stem Cell Therapy at One Centre", (),
+     "A cohort of people with MS treated with mesenchymal stem cells between 2012 and 2020.", "OBSERVATIONAL",
+     (MSC,), FOLLOWS),
+    ("Quality of Life of People With MS and Autologous HSCT", (), "", "OBSERVATIONAL", (HSCT,), FOLLOWS),
+    ("Oligodendrocyte Cells for Progressive MS", (("BIOLOGICAL", "Myelinating cell product", ""),),
+     "The cells are differentiated from a clinical-grade induced pluripotent stem cell line.", "INTERVENTIONAL",
+     (IPSC,), GIVES),
+    ("Adipose MSC in RRMS", (("BIOLOGICAL", "AD-MSC", "Isolated from abdominal fat and expanded."),), "",
+     "INTERVENTIONAL", (MSC,), GIVES),
+    ("Yoga and Circulating Progenitor Cells in MS", (("BEHAVIORAL", "Yoga", ""),),
+     "Circulating CD34+ stem cells are counted before and after twelve weeks.", "INTERVENTIONAL", (), ""),
+    ("Physiotherapy Pathway at the BMT (Brain and Movement Team) Clinic", (("BEHAVIORAL", "Physiotherapy", ""),),
+     "", "INTERVENTIONAL", (), ""),
+    ("hESC-OPC in Chronic MS", (("BIOLOGICAL", "XR-12", ""),), "", "INTERVENTIONAL", (OTHER,), GIVES),
+])
+def test_what_an_observational_study_does_and_other_fifth_set_kinds(title, interventions, summary, study_type,
+                                                                    labels, role):
+    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
+    assert (c.labels, c.study_role) == (labels, role), describe(c)
+
+
 def test_a_negated_agent_beside_a_regimen_is_not_no_conditioning():
     # Phrasing of our own: one agent left out of a regimen is still a regimen.
     c = classify(study(interventions=(("DRUG", "Cyclophosphamide and rATG", "Without busulfan."),

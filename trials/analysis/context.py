@@ -141,7 +141,10 @@ def contexts(text_words: Sequence[words.Token], spans: Sequence[Span]) -> list[C
     if not spans:
         return []
     inside = {i for first, last in spans for i in range(first, last)}
-    found = [f for f in cues().find(list(text_words)) if not inside & set(range(f.first, f.last))]
+    # A cue inside a mention is part of its name ("transplanted" in a term); a cue for the whole
+    # text may hold a plain word of ours ("no cells are given": "cells").
+    found = [f for f in cues().find(list(text_words))
+             if f.value.window == UNIT or not inside & set(range(f.first, f.last))]
     live = [f for f in found if f.value.category is not Category.PSEUDO]
     out = []
     for first, last in spans:

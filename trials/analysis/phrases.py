@@ -80,6 +80,7 @@ _MADE = frozenset({"derived", "generated", "differentiated", "produced", "made",
                    "engineered", "developed", "created", "collected", "harvested"})
 _TURNED = frozenset({"differentiated", "induced", "converted", "reprogrammed", "directed", "transformed", "matured"})
 _INTO = frozenset({"into", "to", "toward", "towards"})
+_AUXILIARIES = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 _SOURCES = frozenset({Part.PRODUCT})
 _MATERIAL = frozenset({Part.GRAFT, Part.GRAFT_STEP, Part.MOBILISATION})  # collected cells another product is made of
 _MADE_THINGS = frozenset({Part.PRODUCT, Part.ACELLULAR, Part.CELL_HEAD, Part.OTHER_CELLS})
@@ -202,6 +203,7 @@ def _join_derived(ws: Sequence[words.Token], items: list[Phrase]) -> None:
         made.concept, made.first, made.last = kind, min(a.first, b.first), max(a.last, b.last)
         made.tissue = made.tissue or source.tissue
         made.named_product = made.named_product or source.named_product
+        made.ambiguous = made.ambiguous and source.ambiguous  # "hiPSC-OPC": the source says what "OPC" is
         source.done = True
 
 
@@ -222,8 +224,8 @@ def _made_backward(gap: Sequence[words.Token], made: Phrase) -> bool:
         return False
     keys = [t.key for t in texts]
     for n, key in enumerate(keys[:-1]):
-        if key in _MADE and keys[n + 1] in _FROM | {"by"}:
-            return all(_is_describing(t) for t in texts[:n])
+        if key in _MADE and keys[n + 1] in _FROM | {"by"}:  # "(is) collected from", "(are) secreted by"
+            return all(_is_describing(t) or t.key in _AUXILIARIES for t in texts[:n])
     return keys[0] in _FROM and made.part in (Part.ACELLULAR, Part.CELL_HEAD) and len(keys) <= 4
 
 

@@ -77,6 +77,7 @@ class TherapyReading:
 TREATMENT, CONTEXT = "treatment", "context"
 # Items whose description describes the item itself, not a cell product given beside it.
 _NOT_CELL_ITEMS = frozenset({"DRUG", "DIETARY_SUPPLEMENT", "BEHAVIORAL", "DEVICE", "RADIATION"})
+_PRODUCT_ITEMS = frozenset({"BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC"})  # what participants receive
 
 
 class _Text(NamedTuple):
@@ -127,6 +128,8 @@ def _all_words(study: Study) -> list[str]:
 _CONJUNCTIONS = frozenset({"and", "or", "plus", "+", ",", "/", ";", "&"})
 _PREPOSITIONS = frozenset({"of", "for", "from", "at", "in", "on", "by", "with", "via", "to", "under", "during",
                            "before", "after", "using"})
+# Units after a number: "Venepuncture 40 ml".
+_MEASURES = frozenset({"ml", "cc", "l", "mg", "g", "mm", "cm", "ul", "µl", "x"})
 # Terms of ours a sampling item may name: the tissue it samples ("Bone marrow aspiration",
 # "Cord blood collection" are also how a graft is collected: settled as collections).
 _SAMPLED = frozenset({Part.TISSUE, Part.MOBILISATION})
@@ -162,7 +165,7 @@ def _treats_nobody(intervention: Intervention) -> bool:
             continue
         if t.key in _CONJUNCTIONS or t.text in _CONJUNCTIONS:
             parts.append([])
-        elif t.is_word and not t.text.isdigit():
+        elif t.is_word and not t.text.isdigit() and not (n > 0 and ws[n - 1].text.isdigit() and t.key in _MEASURES):
             parts[-1].append(n)
     heads = [_head(ws, part, in_term) for part in parts if part]
     return any(heads) and all(head or all(ws[n].key in _PLACES or ws[n].key in vocabulary().tissue_words
@@ -204,6 +207,18 @@ def _samples(intervention: Intervention) -> bool:
     ws = words.tokens(intervention.name)
     return any(m.concept.part is Part.SAMPLING for m in vocabulary().procedures(ws)) or (
         _treats_nobody(intervention) and bool(vocabulary().tissues(ws)))
+
+
+def _samples_taken(study: Study, readings: list[_Reading]) -> bool:
+    """Whether participants give samples: an item named for one, or, where no item gives
+    anything, the study's own words ("Urine samples are collected", "Cord blood is collected")."""
+    if any(_samples(i) for i in study.interventions):
+        return True
+    if not all(_gives_nothing(i) for i in study.interventions):
+        return False
+    said = [words.tokens(t) for t in (study.summary, study.description) if t]
+    return any(m.concept.part is Part.SAMPLING for ws in said for m in vocabulary().procedures(ws)) or any(
+        r.part is Part.TISSUE and r.status is Category.COLLECTED and not r.text.unit for r in readings)
 
 
 def _gives_nothing(intervention: Intervention) -> bool:
@@ -274,8 +289,11 @@ def _read(text: _Text) -> list[_Reading]:
     out = []
     for item, ctx in zip(items, found, strict=True):
         status, cue = ctx.strongest or (default, "")
-        if text.unit and not text.quiet and status is Category.LAB and ctx.has(Category.GIVEN):
-            status, cue = Category.GIVEN, ""  # "MSCs grown in culture are infused": made, then given
+        if text.unit and not text.quiet and status is Category.LAB and (
+                ctx.has(Category.GIVEN) or text.item_type in _PRODUCT_ITEMS):
+            # "MSCs grown in culture are infused": made, then given; a biological product's
+            # own item says how it is made ("isolated from bone marrow"), not that it stays there.
+            status, cue = Category.GIVEN, ""
         phrase = text.text[ws[item.first].start:ws[item.last - 1].end]
         out.append(_Reading(item.concept, text, phrase, status, cue, frozenset(c for c, _ in ctx.found), item))
     return out
@@ -466,18 +484,24 @@ def _whole_words(ws: Sequence[words.Token]) -> list[words.Token]:
 _SMALL_WORDS = frozenset({"and", "of", "for", "the", "in", "with", "to", "a", "on", "by"})
 
 
+def _initials(word: words.Token) -> str:
+    """What a word gives an abbreviation: its first letter, or all of an all-capital word ("MS")."""
+    return word.text if word.text.isupper() and len(word.text) > 1 else word.text[0]
+
+
 def _spells(run: list[words.Token], abbreviation: str) -> bool:
     """Whether the run's words, at its end (before) or start (after), give the initials of the
-    abbreviation ("Home-Based Strength and Conditioning (HSC)": small words may be left out)
-    and are not themselves a term of ours (then they are our expansion)."""
+    abbreviation ("Home-Based Strength and Conditioning (HSC)": small words may be left out;
+    "MSC (MS Centre)": a word in capitals gives all its letters) and are not themselves a term
+    of ours (then they are our expansion)."""
     letters = abbreviation.casefold()
     for words_ in (run, [w for w in run if w.key not in _SMALL_WORDS]):
-        size = len(letters)
-        for part in (words_[-size:], words_[:size]):
-            if len(part) == size and "".join(w.text[0] for w in part).casefold() == letters:
-                # Our own expansion ("Hematopoietic Cell Transplantation (HCT)") names a product.
-                return not any(m.concept.part in (Part.PRODUCT, Part.PROCEDURE, Part.GRAFT)
-                               for m in vocabulary().find(part))
+        for size in range(1, len(letters) + 1):
+            for part in (words_[-size:], words_[:size]):
+                if len(part) == size and "".join(map(_initials, part)).casefold() == letters:
+                    # Our own expansion ("Hematopoietic Cell Transplantation (HCT)") names a product.
+                    return not any(m.concept.part in (Part.PRODUCT, Part.PROCEDURE, Part.GRAFT)
+                                   for m in vocabulary().find(part))
     return False
 
 
@@ -497,7 +521,14 @@ def read_study(study: Study) -> TherapyReading:
     labelled = [(r, _label(r, setting)) for r in readings]
     given = [(r, lab) for r, lab in labelled if lab and r.status is Category.GIVEN]
     elsewhere = [(r, lab) for r, lab in labelled if lab and r.status is Category.ELSEWHERE]
-    lab_work = [(r, lab) for r, lab in labelled if lab and r.status in (Category.LAB, Category.NOT_GIVEN)]
+    observational = study.study_type == "OBSERVATIONAL"
+    sampled = _samples_taken(study, readings)
+    # Laboratory work: a product made or tested outside the body, or one an item (or a study
+    # that takes samples) says is not given; "no cells are administered" in a drug trial is not.
+    lab_work = [(r, lab) for r, lab in labelled if lab and (
+        r.status is Category.LAB
+        or r.status is Category.NOT_GIVEN and (bool(r.text.unit) or sampled or Category.LAB in r.found))]
+    lab_words = any(r.status is Category.LAB for r in readings)
     topic = [(r, lab) for r, lab in labelled if lab and r.status is None]
 
     # What the interventions and arms say decides over the titles and summary, which describe
@@ -522,17 +553,19 @@ def read_study(study: Study) -> TherapyReading:
         # what the titles or summary say those cells are ("... induced pluripotent stem cells").
         cells = [r for r in readings if r.part is Part.CELL_HEAD and r.text.naming and r.status is Category.GIVEN
                  and r.text.item_type not in _NOT_CELL_ITEMS]
-        if cells:
-            given = [(r, lab) for r, lab in topic if _rank(r) == SPECIFIC and lab != UNCLEAR]
+        if cells:  # (the summary may say how they are made: "differentiated from an iPSC line")
+            made = [(r, lab) for r, lab in labelled if lab and r.status is Category.LAB and not r.text.unit]
+            given = [(r, lab) for r, lab in topic + made if _rank(r) == SPECIFIC and lab != UNCLEAR]
     # (Expanded access gives the product by definition, whatever its items list.)
     sampling_only = bool(study.interventions) and all(_gives_nothing(i) for i in study.interventions) and (
         study.study_type != "EXPANDED_ACCESS")
-    sampled = any(_samples(i) for i in study.interventions)
     # A study that takes samples and says no cells are given ("No edited cells are administered").
     none_given = sampled and any(_giving(t) is False for t in (study.summary, study.description)) and not any(
         _giving(t) for t in (study.summary, study.description))
+    # An observational study that lists no intervention treats nobody itself.
+    listed_none = observational and not study.interventions
     demoted: list[Labelled] = []
-    if (sampling_only or none_given) and not any(r.text.tier == CONTEXT for r, _ in given):
+    if (sampling_only or none_given or listed_none) and not any(r.text.tier == CONTEXT for r, _ in given):
         # Nobody is treated: what the titles name is the topic.
         demoted = [(r, lab) for r, lab in given if not r.text.unit]
         given = [(r, lab) for r, lab in given if r.text.unit]
@@ -546,13 +579,12 @@ def read_study(study: Study) -> TherapyReading:
     if sampling_only and _PROFESSIONALS.search(" ".join((study.brief_title, study.official_title, study.summary))):
         # A survey or consensus of neurologists or nurses: the patients it speaks of are not its participants.
         given, elsewhere, demoted = [], [], []
-    observational = study.study_type == "OBSERVATIONAL"
     chosen: list[Labelled]
     if given and not observational:
         role, chosen = GIVES, given
-    elif elsewhere:
-        role, chosen = FOLLOWS, given + elsewhere
-    elif lab_work or (demoted and sampled):
+    elif elsewhere:  # what the titles name is what those people had
+        role, chosen = FOLLOWS, given + elsewhere + demoted
+    elif lab_work or (demoted and (sampled or lab_words)):
         role, chosen = LAB_ONLY, []
     elif given:  # an observational study of a therapy given in routine care
         role, chosen = FOLLOWS, given

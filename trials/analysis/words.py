@@ -32,7 +32,7 @@ _SPELLINGS = (
     (re.compile(r"our$"), "or"),  # tumour
     (re.compile(r"(?<=[a-z]{3})ies$"), "y"),  # therapies
 )
-_KEEP_S = ("ss", "us", "is", "ys", "as", "ics")
+_KEEP_S = ("ss", "us", "is", "as", "ics")
 
 
 @lru_cache(maxsize=1 << 16)
