@@ -57,6 +57,8 @@ _ENDS = {
         Category.ENDOGENOUS, Category.ELSEWHERE, Category.STEP, Category.COLLECTED, Category.LAB)},
     Category.GIVEN: frozenset({Category.NEGATED, Category.ELSEWHERE, Category.HYPOTHETICAL, Category.TERMINATE}),
 }
+# "after delivery to isolate MSCs": a step's scope ends where laboratory or collection work begins.
+_ENDS[Category.STEP] = _ENDS[Category.STEP] | {Category.LAB, Category.COLLECTED}
 # A step's scope is its clause: "Following conditioning, autologous stem cells are reinfused"
 # says when the cells are given, not that they were had before.
 _CLAUSE_ENDS = {Category.STEP: frozenset({","})}
@@ -126,7 +128,7 @@ class Context:
         return any(c is category for c, _ in self.found)
 
 
-def _sentence_bounds(text_words: Sequence[words.Token], i: int) -> Span:
+def sentence_bounds(text_words: Sequence[words.Token], i: int) -> Span:
     start = i
     while start > 0 and text_words[start - 1].text not in _SENTENCE_END:
         start -= 1
@@ -165,7 +167,7 @@ def _covers(text_words: Sequence[words.Token], live: list[words.Found[Cue]], cue
     value = cue.value
     if value.window == UNIT:
         return True
-    lo, hi = _sentence_bounds(text_words, cue.first)
+    lo, hi = sentence_bounds(text_words, cue.first)
     if not lo <= first < hi:
         return False
     clause = _CLAUSE_ENDS.get(value.category, frozenset())

@@ -108,6 +108,8 @@ def phrases(ws: Sequence[words.Token]) -> list[Phrase]:
     items = [i for i in items if not i.done]
     _attach_transplant_words(ws, items)
     items = [i for i in items if not i.done]
+    _attach_collections(ws, items)
+    items = [i for i in items if not i.done]
     for item in items:
         _widen(ws, item)
         if item.concept.id in ("ESC", "PSC") and any(
@@ -262,6 +264,15 @@ def _attach_transplant_words(ws: Sequence[words.Token], items: list[Phrase]) -> 
         elif after is not None and after.concept.id in _TISSUE_TRANSPLANTS and not after.done and _of_between(
                 ws, item, after):  # "transplantation of (autologous) bone marrow": the procedure
             item.concept, item.last, after.done = _concept(_TISSUE_TRANSPLANTS[after.concept.id]), after.last, True
+
+
+def _attach_collections(ws: Sequence[words.Token], items: list[Phrase]) -> None:
+    """"stem/progenitor cell mobilisation", "CD34+ cell harvest": cells named before a word of
+    mobilising or collecting are what it collects, not a product given."""
+    for before, item in zip(items, items[1:], strict=False):
+        if before.part is Part.PRODUCT and item.part is Part.MOBILISATION and not before.done and _describing_only(
+                ws, before.last, item.first):
+            item.first, before.done = before.first, True
 
 
 _TISSUE_TRANSPLANTS = {"TISSUE_MARROW": "BMT", "TISSUE_CORD_BLOOD": "CBT", "TISSUE_PERIPHERAL_BLOOD": "PBSCT"}

@@ -34,7 +34,7 @@ from typing import NamedTuple
 from ..model import Intervention, Study
 from . import context, phrases, words
 from .context import Category
-from .vocabulary import BARE, SOURCE, SPECIFIC, Concept, Kind, Part, vocabulary
+from .vocabulary import BARE, SOURCE, SPECIFIC, Concept, Kind, Mention, Part, vocabulary
 
 HSCT, MSC, IPSC, OTHER, UNCLEAR = THERAPY_TYPES = (
     "HSCT", "MSC", "iPSC", "Other stem cell", "Stem cell (kind unclear)")
@@ -106,8 +106,11 @@ def _texts(study: Study) -> list[_Text]:
         out += [_Text(name, value, "", TREATMENT)] if value else []
     out += [_Text("keyword", k, "", CONTEXT) for k in study.keywords if k]
     out += [_Text("intervention MeSH term", t.term, "", CONTEXT) for t in study.intervention_terms if t.term]
+    # A trial that lists no intervention or arm says what it gives in its summary alone.
+    listed = study.interventions or study.design.arms or study.study_type == "OBSERVATIONAL"
+    summary_tier = CONTEXT if listed else TREATMENT
     for name, value in (("brief summary", study.summary), ("description", study.description)):
-        out += [_Text(name, value, "", CONTEXT)] if value else []
+        out += [_Text(name, value, "", summary_tier)] if value else []
     return out
 
 
@@ -153,7 +156,7 @@ def _treats_nobody(intervention: Intervention) -> bool:
     if intervention.type == "DIAGNOSTIC_TEST":
         return True
     ws = words.tokens(intervention.name)
-    named_for = vocabulary().procedures(ws)
+    named_for = [m for m in vocabulary().procedures(ws) if not _in_code(ws, m)]
     if not named_for or any(m.concept.part not in _SAMPLED for m in vocabulary().find(ws)) or _giving(
             intervention.name):
         return False
@@ -171,6 +174,11 @@ def _treats_nobody(intervention: Intervention) -> bool:
     return any(heads) and all(head or all(ws[n].key in _PLACES or ws[n].key in vocabulary().tissue_words
                                           for n in part) for head, part in zip(heads, [p for p in parts if p],
                                                                                strict=True))
+
+
+def _in_code(ws: Sequence[words.Token], m: Mention) -> bool:
+    """A term that is only part of a product's code ("CT" in "CT-1102")."""
+    return m.last + 1 < len(ws) and ws[m.last].text == "-" and any(c.isdigit() for c in ws[m.last + 1].text)
 
 
 def _head(ws: Sequence[words.Token], part: list[int], in_term: set[int]) -> bool:
@@ -556,6 +564,8 @@ def read_study(study: Study) -> TherapyReading:
         if cells:  # (the summary may say how they are made: "differentiated from an iPSC line")
             made = [(r, lab) for r, lab in labelled if lab and r.status is Category.LAB and not r.text.unit]
             given = [(r, lab) for r, lab in topic + made if _rank(r) == SPECIFIC and lab != UNCLEAR]
+        else:
+            given = _described_by_code(study, labelled)
     # (Expanded access gives the product by definition, whatever its items list.)
     sampling_only = bool(study.interventions) and all(_gives_nothing(i) for i in study.interventions) and (
         study.study_type != "EXPANDED_ACCESS")
@@ -649,6 +659,29 @@ def _collected_only(readings: list[_Reading], study: Study) -> list[_Reading]:
         return readings
     return [replace(r, status=Category.COLLECTED, cue="") if not r.text.unit and r.status is Category.GIVEN
             and r.part in _GIVES_CELLS else r for r in readings]
+
+
+def _described_by_code(study: Study, labelled: list[tuple[_Reading, str | None]]) -> list[Labelled]:
+    """A product known only by its code ("NRX-302", intrathecal) is what a sentence of the
+    summary or description that names the code says it is ("NRX-302 is a human neural stem
+    cell line")."""
+    codes = [words.tokens(i.name) for i in study.interventions
+             if i.type in _PRODUCT_ITEMS and i.name and not vocabulary().find(words.tokens(i.name))
+             and any(c.isdigit() for c in i.name)]
+    out: list[Labelled] = []
+    for r, lab in labelled:
+        if not lab or r.text.unit or r.text.tier != CONTEXT or r.status not in (None, Category.LAB):
+            continue
+        ws = words.tokens(r.text.text)
+        lo, hi = context.sentence_bounds(ws, r.item.first)
+        sentence = [t.text for t in ws[lo:hi]]
+        if any(_holds(sentence, [t.text for t in code]) for code in codes):
+            out.append((replace(r, status=Category.GIVEN, cue=""), lab))
+    return out
+
+
+def _holds(sentence: list[str], code: list[str]) -> bool:
+    return any(sentence[n:n + len(code)] == code for n in range(len(sentence) - len(code) + 1))
 
 
 def _named_products_decide(readings: list[_Reading]) -> list[_Reading]:
