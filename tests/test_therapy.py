@@ -446,6 +446,31 @@ def test_codes_summaries_and_collections_of_the_sixth_set_kinds(title, intervent
     assert (c.labels, c.study_role) == (labels, role), describe(c)
 
 
+@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+    # Phrasings of our own, in the kinds the seventh held-out set showed: cells put into animals
+    # are preclinical work; cells grown from a sample; the body's own stem cells tested in a
+    # study that only samples; a title that names what the item's cells are made of; cells
+    # collected to be banked.
+    ("Patient MSCs Tested in a Mouse Model of Demyelination", (),
+     "MSCs from participants' marrow are injected into mice with cuprizone lesions.", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Neural Progenitors Grown From Skin of People With MS", (),
+     "Neural progenitor cells are grown from skin biopsies and studied.", "OBSERVATIONAL", (), LAB_ONLY),
+    ("Circulating CD34+ Progenitors in Untreated MS", (("DIAGNOSTIC_TEST", "Colony assays", ""),),
+     "Participants give one blood sample; circulating CD34+ cells are counted in colony-forming assays.",
+     "OBSERVATIONAL", (), LAB_ONLY),
+    ("Embryonic Stem Cell-Derived Oligodendrocyte Progenitors in Chronic MS",
+     (("BIOLOGICAL", "Oligodendrocyte progenitor cells", "Intrathecal."),), "", "INTERVENTIONAL", (OTHER,), GIVES),
+    ("Collecting Autologous Peripheral Blood Stem Cells to Bank for Later Transplant", (),
+     "Filgrastim and apheresis; cells are frozen. No transplant is done in this study.", "INTERVENTIONAL",
+     (), ""),
+])
+def test_animals_samples_and_titles_of_the_seventh_set_kinds(title, interventions, summary, study_type,
+                                                             labels, role):
+    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
+    assert (c.labels, c.study_role) == (labels, role), describe(c)
+
+
 def test_a_negated_agent_beside_a_regimen_is_not_no_conditioning():
     # Phrasing of our own: one agent left out of a regimen is still a regimen.
     c = classify(study(interventions=(("DRUG", "Cyclophosphamide and rATG", "Without busulfan."),

@@ -41,6 +41,7 @@ class Phrase:
     reprogrammed: bool = False
     tissue: Concept | None = None
     source_kind: Kind | None = None  # what it was made from ("MSC-derived exosomes": MSC)
+    made: Concept | None = None  # what it named before its source was joined ("exosomes")
     done: bool = False  # joined into another phrase
 
     @property
@@ -201,7 +202,7 @@ def _join_derived(ws: Sequence[words.Token], items: list[Phrase]) -> None:
         kind = _derived_concept(source, made)
         if kind is None:
             continue
-        made.source_kind = source.concept.kind
+        made.source_kind, made.made = source.concept.kind, made.made or made.concept
         made.concept, made.first, made.last = kind, min(a.first, b.first), max(a.last, b.last)
         made.tissue = made.tissue or source.tissue
         made.named_product = made.named_product or source.named_product

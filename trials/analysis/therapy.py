@@ -524,18 +524,29 @@ def read_study(study: Study) -> TherapyReading:
     readings = _named_products_decide([
         r for r in readings if r.item.abbreviation not in spelled
         and not (r.item.ambiguous and not _supported(r, readings))])
-    readings = _collected_only(_one_product_per_item(readings), study)
+    readings = _collected_only(_made_of(_one_product_per_item(readings)), study)
     setting = _setting(readings)
     labelled = [(r, _label(r, setting)) for r in readings]
     given = [(r, lab) for r, lab in labelled if lab and r.status is Category.GIVEN]
     elsewhere = [(r, lab) for r, lab in labelled if lab and r.status is Category.ELSEWHERE]
     observational = study.study_type == "OBSERVATIONAL"
     sampled = _samples_taken(study, readings)
+    # (Expanded access gives the product by definition, whatever its items list.)
+    sampling_only = bool(study.interventions) and all(_gives_nothing(i) for i in study.interventions) and (
+        study.study_type != "EXPANDED_ACCESS")
+    # A study that takes samples and says no cells are given ("No edited cells are administered").
+    none_given = sampled and any(_giving(t) is False for t in (study.summary, study.description)) and not any(
+        _giving(t) for t in (study.summary, study.description))
+    # An observational study that lists no intervention treats nobody itself.
+    listed_none = observational and not study.interventions
+    nobody_treated = sampling_only or none_given or listed_none
     # Laboratory work: a product made or tested outside the body, or one an item (or a study
     # that takes samples) says is not given; "no cells are administered" in a drug trial is not.
+    # In a study that samples and treats nobody, the body's own cells tested are laboratory work.
     lab_work = [(r, lab) for r, lab in labelled if lab and (
         r.status is Category.LAB
-        or r.status is Category.NOT_GIVEN and (bool(r.text.unit) or sampled or Category.LAB in r.found))]
+        or r.status is Category.NOT_GIVEN and (bool(r.text.unit) or sampled or Category.LAB in r.found)
+        or nobody_treated and sampled and Category.LAB in r.found and r.status is not Category.ELSEWHERE)]
     lab_words = any(r.status is Category.LAB for r in readings)
     topic = [(r, lab) for r, lab in labelled if lab and r.status is None]
 
@@ -566,16 +577,8 @@ def read_study(study: Study) -> TherapyReading:
             given = [(r, lab) for r, lab in topic + made if _rank(r) == SPECIFIC and lab != UNCLEAR]
         else:
             given = _described_by_code(study, labelled)
-    # (Expanded access gives the product by definition, whatever its items list.)
-    sampling_only = bool(study.interventions) and all(_gives_nothing(i) for i in study.interventions) and (
-        study.study_type != "EXPANDED_ACCESS")
-    # A study that takes samples and says no cells are given ("No edited cells are administered").
-    none_given = sampled and any(_giving(t) is False for t in (study.summary, study.description)) and not any(
-        _giving(t) for t in (study.summary, study.description))
-    # An observational study that lists no intervention treats nobody itself.
-    listed_none = observational and not study.interventions
     demoted: list[Labelled] = []
-    if (sampling_only or none_given or listed_none) and not any(r.text.tier == CONTEXT for r, _ in given):
+    if nobody_treated and not any(r.text.tier == CONTEXT for r, _ in given):
         # Nobody is treated: what the titles name is the topic.
         demoted = [(r, lab) for r, lab in given if not r.text.unit]
         given = [(r, lab) for r, lab in given if r.text.unit]
@@ -650,15 +653,41 @@ _GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_S
 def _collected_only(readings: list[_Reading], study: Study) -> list[_Reading]:
     """A study whose interventions only mobilise and collect cells, or sample and scan, gives
     nobody the cells its titles and summary name: they are collected ("Banking autologous blood
-    stem cells": G-CSF, then apheresis, stored)."""
-    units = {f"intervention {n}": i for n, i in enumerate(study.interventions)}
-    quiet = {u for u, i in units.items() if _gives_nothing(i)}  # samples and scans: laboratory work, if anything
-    collecting = {r.text.unit for r in readings if r.part is Part.MOBILISATION and r.text.unit in units} - quiet
-    giving = {r.text.unit for r in readings if r.part in _GIVES_CELLS and r.status is Category.GIVEN and r.text.unit}
-    if not collecting or giving or set(units) - collecting - quiet:
+    stem cells": G-CSF, then apheresis, stored). A trial that lists no intervention is read from
+    its summary alike."""
+    if study.interventions:
+        units = {f"intervention {n}": i for n, i in enumerate(study.interventions)}
+        quiet = {u for u, i in units.items() if _gives_nothing(i)}  # samples and scans: laboratory work, if anything
+        collecting = {r.text.unit for r in readings if r.part is Part.MOBILISATION and r.text.unit in units} - quiet
+        giving = {r.text.unit for r in readings
+                  if r.part in _GIVES_CELLS and r.status is Category.GIVEN and r.text.unit}
+        if not collecting or giving or set(units) - collecting - quiet:
+            return readings
+    elif not study.design.arms and study.study_type != "OBSERVATIONAL":
+        said = [r for r in readings if r.text.field in ("brief summary", "description")]
+        if not any(r.part is Part.MOBILISATION and r.status is Category.GIVEN for r in said) or any(
+                r.part in _GIVES_CELLS and r.status is Category.GIVEN for r in said):
+            return readings
+    else:
         return readings
     return [replace(r, status=Category.COLLECTED, cue="") if not r.text.unit and r.status is Category.GIVEN
             and r.part in _GIVES_CELLS else r for r in readings]
+
+
+def _made_of(readings: list[_Reading]) -> list[_Reading]:
+    """An item's product that a title names as made from another kind is that kind's product:
+    "Autologous glial progenitor cells" under the title "Induced Pluripotent Stem Cell-Derived
+    Glial Progenitors" are iPSC-derived. Only one item may give such a product."""
+    titles = {r.item.made.id: r for r in readings if r.text.field in ("brief title", "official title")
+              and r.item.made is not None and r.item.source_kind is not None}
+    given = [r for r in readings if r.text.unit and r.part is Part.PRODUCT and r.status is Category.GIVEN]
+    out = []
+    for r in readings:
+        title = titles.get(r.concept.id)
+        if title is not None and r in given and len({g.text.unit for g in given if g.concept == r.concept}) == 1:
+            r = replace(r, concept=title.concept)
+        out.append(r)
+    return out
 
 
 def _described_by_code(study: Study, labelled: list[tuple[_Reading, str | None]]) -> list[Labelled]:
