@@ -92,6 +92,18 @@ def test_the_cue_file_is_parsed_and_a_bad_row_refused():
                        for c in ("no", "No")])
 
 
+def test_a_cue_marked_with_a_tilde_matches_its_word_forms_and_a_form_listed_apart_keeps_its_own_scope():
+    row = {"category": "LAB", "direction": "both", "source": "s"}
+    trie = context.parse([{**row, "cue": "isolated", "direction": "backward", "window": "3"},
+                          {**row, "cue": "to characterise~", "window": "6"}])
+    for text in ("to characterise", "to characterize", "to characterising", "to characterisation"):
+        assert [f.value.window for f in trie.find(list(words.tokens(text)))] == [6], text
+    assert not trie.find(list(words.tokens("characterise")))  # the words before the last stay as written
+    lone = context.parse([{**row, "cue": "isolate~", "window": "6"}, {**row, "cue": "isolated", "window": "1"}])
+    assert [f.value.window for f in lone.find(list(words.tokens("cells isolated")))] == [1]
+    assert [f.value.text for f in lone.find(list(words.tokens("after isolation")))] == ["isolation"]
+
+
 # --- words ------------------------------------------------------------------------------------
 
 
@@ -296,7 +308,7 @@ def test_one_name_may_list_two_products_and_an_arm_names_its_intervention_s_prod
     assert one.labels == (MSC,)
 
 
-@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+_SECOND_SET_KINDS = [
     # Phrasings of our own, in the kinds the second held-out set showed (each item one product,
     # two items two products; lay words; an abbreviation spelled out with small words).
     ("Home-Based Strength and Conditioning (HSC) Programme in MS",
@@ -327,13 +339,10 @@ def test_one_name_may_list_two_products_and_an_arm_names_its_intervention_s_prod
     ("Peer Support for People Recovering From Haematopoietic Stem Cell Transplant",
      (("BEHAVIORAL", "Peer mentoring", "Video calls with a peer who has had aHSCT."),), "", "INTERVENTIONAL",
      (HSCT,), FOLLOWS),
-])
-def test_items_products_and_lay_words(title, interventions, summary, study_type, labels, role):
-    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
-    assert (c.labels, c.study_role) == (labels, role), describe(c)
+]
 
 
-@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+_FOURTH_SET_KINDS = [
     # Phrasings of our own, in the kinds the fourth held-out set showed: what a sampling item
     # is named for comes from the vocabulary (a puncture, an extraction, a device that collects),
     # an aside in brackets says nothing; a giving verb that is negated gives nothing; a study
@@ -371,10 +380,7 @@ def test_items_products_and_lay_words(title, interventions, summary, study_type,
     ("Banking Autologous Blood Stem Cells in Aggressive MS", (("DRUG", "G-CSF", ""),
                                                               ("PROCEDURE", "Apheresis", "Storage only.")),
      "Cryopreservation of autologous blood stem cells; no transplant.", "INTERVENTIONAL", (), ""),
-])
-def test_samples_material_and_names_are_not_therapies(title, interventions, summary, study_type, labels, role):
-    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
-    assert (c.labels, c.study_role) == (labels, role), describe(c)
+]
 
 
 def test_a_transplant_had_earlier_is_followed_and_an_acronym_is_the_study_s_name():
@@ -388,7 +394,7 @@ def test_a_transplant_had_earlier_is_followed_and_an_acronym_is_the_study_s_name
     assert (named.labels, named.study_role) == ((MSC,), GIVES)  # the acronym takes nothing away
 
 
-@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+_FIFTH_SET_KINDS = [
     # Phrasings of our own, in the kinds the fifth held-out set showed: an observational
     # study that lists no intervention treats nobody, and its summary says whether it follows
     # people who had the therapy or works in the laboratory (samples named, cells reprogrammed,
@@ -415,14 +421,10 @@ def test_a_transplant_had_earlier_is_followed_and_an_acronym_is_the_study_s_name
     ("Physiotherapy Pathway at the BMT (Brain and Movement Team) Clinic", (("BEHAVIORAL", "Physiotherapy", ""),),
      "", "INTERVENTIONAL", (), ""),
     ("hESC-OPC in Chronic MS", (("BIOLOGICAL", "XR-12", ""),), "", "INTERVENTIONAL", (OTHER,), GIVES),
-])
-def test_what_an_observational_study_does_and_other_fifth_set_kinds(title, interventions, summary, study_type,
-                                                                    labels, role):
-    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
-    assert (c.labels, c.study_role) == (labels, role), describe(c)
+]
 
 
-@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+_SIXTH_SET_KINDS = [
     # Phrasings of our own, in the kinds the sixth held-out set showed: a product known only by
     # its code is what a sentence naming the code says it is, and a code is no scan ("CT-1102");
     # a trial that lists no intervention says what it gives in its summary; cells named before
@@ -439,14 +441,10 @@ def test_what_an_observational_study_does_and_other_fifth_set_kinds(title, inter
     ("Stromal Cells From Placentas of Mothers With MS", (),
      "Placentas are collected after delivery to isolate mesenchymal stromal cells.", "OBSERVATIONAL",
      (), LAB_ONLY),
-])
-def test_codes_summaries_and_collections_of_the_sixth_set_kinds(title, interventions, summary, study_type,
-                                                                labels, role):
-    c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
-    assert (c.labels, c.study_role) == (labels, role), describe(c)
+]
 
 
-@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role", [
+_SEVENTH_SET_KINDS = [
     # Phrasings of our own, in the kinds the seventh held-out set showed: cells put into animals
     # are preclinical work; cells grown from a sample; the body's own stem cells tested in a
     # study that only samples; a title that names what the item's cells are made of; cells
@@ -464,9 +462,57 @@ def test_codes_summaries_and_collections_of_the_sixth_set_kinds(title, intervent
     ("Collecting Autologous Peripheral Blood Stem Cells to Bank for Later Transplant", (),
      "Filgrastim and apheresis; cells are frozen. No transplant is done in this study.", "INTERVENTIONAL",
      (), ""),
-])
-def test_animals_samples_and_titles_of_the_seventh_set_kinds(title, interventions, summary, study_type,
-                                                             labels, role):
+]
+
+
+_EIGHTH_SET_KINDS = [
+    # Phrasings of our own, in the kinds the eighth held-out set showed: a transplant that says
+    # whose cells it uses is an HSCT in MS (not a fat or faecal transplant); haematology's
+    # progenitor words for the graft; the cells a CAR-T product is manufactured from; an
+    # exclusion said after what it excludes; "CSF" inside "G-CSF" is no spinal fluid sample;
+    # cells tested, characterised or studied ex vivo, or made from patients, in a study that
+    # treats nobody; a transplant's people give samples (followed); a product's making told in
+    # the sentence that gives it.
+    ("Fertility After an Autologous Transplant for MS", (), "", "OBSERVATIONAL", (HSCT,), FOLLOWS),
+    ("Neurological Course After Allogeneic Transplantation for Leukaemia in People With MS", (), "",
+     "OBSERVATIONAL", (HSCT,), FOLLOWS),
+    ("Autologous Faecal Microbiota Transplantation in RRMS", (("OTHER", "Autologous FMT", "By colonoscopy."),), "",
+     "INTERVENTIONAL", (), ""),
+    ("High-Dose Cyclophosphamide With Progenitor Cell Support in Aggressive MS", (),
+     "Cyclophosphamide 200 mg/kg, then reinfusion of autologous peripheral blood progenitor cells.",
+     "INTERVENTIONAL", (HSCT,), GIVES),
+    ("Anti-BCMA CAR T Cells in Refractory MS", (("DRUG", "Fludarabine and cyclophosphamide", "Lymphodepletion."),
+                                               ("BIOLOGICAL", "Anti-BCMA CAR T cells",
+                                                "Manufactured from an autologous leukapheresis product.")),
+     "", "INTERVENTIONAL", (), ""),
+    ("Ofatumumab Extension in RRMS", (("DRUG", "Ofatumumab", ""),),
+     "Earlier autologous HSCT is an exclusion criterion.", "INTERVENTIONAL", (), ""),
+    ("Safety of Stem Cell Donation by Siblings of People With MS", (),
+     "Donors receive G-CSF and give peripheral blood stem cells by apheresis; nothing is given to people with "
+     "MS in this study.", "OBSERVATIONAL", (), ""),
+    ("Circulating Haematopoietic Progenitors Under Natalizumab",
+     (("DIAGNOSTIC_TEST", "Flow cytometry of circulating CD34+ cells", ""),), "", "OBSERVATIONAL", (), LAB_ONLY),
+    ("Teriflunomide and Bone Marrow MSC Proliferation Ex Vivo", (), "", "OBSERVATIONAL", (), LAB_ONLY),
+    ("Marrow Aspirates to Characterize Mesenchymal Stromal Cells in Progressive MS", (), "", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Induced Pluripotent Stem Cell-Derived Astrocytes From People With MS", (), "", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Immune Reconstitution After aHSCT in MS: Blood Substudy", (("OTHER", "Venous blood sample", ""),), "",
+     "OBSERVATIONAL", (HSCT,), FOLLOWS),
+    ("Myelin Repair With Reprogrammed-Cell Derived Glial Precursors", (),
+     "Glial precursor cells are differentiated from induced pluripotent stem cells (blood cells reprogrammed to "
+     "a pluripotent state) and injected intrathecally into people with SPMS.", "INTERVENTIONAL", (IPSC,), GIVES),
+    ("Oligodendrocytes Made From Patients' iPSCs, Transplanted Into Mice", (),
+     "Oligodendrocyte progenitors made from participants' induced pluripotent stem cells are transplanted into "
+     "mice to test myelination.", "OBSERVATIONAL", (), LAB_ONLY),
+]
+
+
+@pytest.mark.parametrize("title, interventions, summary, study_type, labels, role",
+                         _SECOND_SET_KINDS + _FOURTH_SET_KINDS + _FIFTH_SET_KINDS + _SIXTH_SET_KINDS
+                         + _SEVENTH_SET_KINDS + _EIGHTH_SET_KINDS)
+def test_phrasings_of_our_own_in_the_kinds_each_held_out_set_showed(title, interventions, summary, study_type,
+                                                                    labels, role):
     c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))
     assert (c.labels, c.study_role) == (labels, role), describe(c)
 

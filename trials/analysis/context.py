@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from importlib import resources
@@ -86,8 +86,19 @@ class CuesError(ValueError):
     """The cue file is malformed."""
 
 
+FORMS = "~"  # a cue ending in it matches its last word's forms too ("characterise~": characterised, characterising)
+
+
+def _forms(word: str) -> list[str]:
+    """A verb's forms, loosely (a form no text uses costs nothing): "characterise" ->
+    characterises, characterised, characterising, characterisation; "isolate" -> isolation."""
+    stem = word[:-1] if word.endswith("e") else word
+    return [word, word + "s", stem + "ed", stem + "ing", stem + "ation", stem + "ion"]
+
+
 def parse(rows: list[dict[str, str]]) -> words.Trie[Cue]:
     trie: words.Trie[Cue] = words.Trie()
+    inflected: list[Cue] = []
     for number, row in enumerate(rows, start=2):
         where = f"{CUES_FILE} line {number}"
         try:
@@ -100,8 +111,15 @@ def parse(rows: list[dict[str, str]]) -> words.Trie[Cue]:
         if (cue.window == UNIT) != (cue.category in _WHOLE_OR_MARK):
             raise CuesError(f"{where}: a window of {UNIT} is for {', '.join(c.name for c in _WHOLE_OR_MARK)}, "
                             f"and only they have it")
-        if not trie.add(words.keys(cue.text), cue):
+        if cue.text.endswith(FORMS):
+            inflected.append(cue)
+        elif not trie.add(words.keys(cue.text), cue):
             raise CuesError(f"{where}: the cue {cue.text!r} is listed twice")
+    # A form listed on its own line keeps that line's direction and window.
+    for cue in inflected:
+        *first, last = cue.text.removesuffix(FORMS).split(" ")
+        for form in _forms(last):
+            trie.add(words.keys(" ".join([*first, form])), replace(cue, text=" ".join([*first, form])))
     return trie
 
 

@@ -210,11 +210,12 @@ def _asides(ws: Sequence[words.Token]) -> set[int]:
 
 
 def _samples(intervention: Intervention) -> bool:
-    """An item named for taking a sample, or for testing a tissue ("Flow cytometry of blood");
-    not a scan or a question."""
+    """An item named for taking a sample, or for testing a tissue or cells ("Flow cytometry of
+    blood", "Flow cytometry of CD34+ cells"); not a scan or a question."""
     ws = words.tokens(intervention.name)
     return any(m.concept.part is Part.SAMPLING for m in vocabulary().procedures(ws)) or (
-        _treats_nobody(intervention) and bool(vocabulary().tissues(ws)))
+        _treats_nobody(intervention) and (bool(vocabulary().tissues(ws)) or any(
+            m.concept.part is Part.PRODUCT for m in vocabulary().find(ws))))
 
 
 def _samples_taken(study: Study, readings: list[_Reading]) -> bool:
@@ -297,10 +298,11 @@ def _read(text: _Text) -> list[_Reading]:
     out = []
     for item, ctx in zip(items, found, strict=True):
         status, cue = ctx.strongest or (default, "")
-        if text.unit and not text.quiet and status is Category.LAB and (
-                ctx.has(Category.GIVEN) or text.item_type in _PRODUCT_ITEMS):
-            # "MSCs grown in culture are infused": made, then given; a biological product's
-            # own item says how it is made ("isolated from bone marrow"), not that it stays there.
+        if not text.quiet and status is Category.LAB and (
+                ctx.has(Category.GIVEN) or text.unit and text.item_type in _PRODUCT_ITEMS):
+            # "MSCs grown in culture are infused", "made from reprogrammed skin cells and injected":
+            # made, then given; a biological product's own item says how it is made ("isolated
+            # from bone marrow"), not that it stays there.
             status, cue = Category.GIVEN, ""
         phrase = text.text[ws[item.first].start:ws[item.last - 1].end]
         out.append(_Reading(item.concept, text, phrase, status, cue, frozenset(c for c, _ in ctx.found), item))
@@ -413,11 +415,26 @@ def _setting(readings: list[_Reading]) -> _Setting:
                     frozenset(u for u in negated - conditioned_items if u))
 
 
+# A transplant word that says whose cells it uses ("Allogeneic Transplant", "autotransplantation").
+# A tissue or organ named between keeps the two apart ("autologous fat transplantation").
+_WHOSE_TRANSPLANT = re.compile(r"\b(?:auto-?log|auto-?gen|auto-?transpl|allo-?gen|allo-?transpl|syn-?gen|iso-?gen"
+                               r"|haplo)", re.IGNORECASE)
+
+
+def _of_something(r: _Reading) -> bool:
+    """A transplant of something named after it ("autologous transplantation of olfactory
+    ensheathing cells"): that, not a stem-cell transplant."""
+    ws = words.tokens(r.text.text)
+    return r.item.last < len(ws) and ws[r.item.last].key == "of"
+
+
 def _label(r: _Reading, setting: _Setting) -> str | None:
     """The therapy label of a reading, in the study's setting; None when it gives none."""
     part, kind, item = r.part, r.concept.kind, r.item
     if part is Part.GRAFT:
         return HSCT
+    if part is Part.TRANSPLANT_WORD and _WHOSE_TRANSPLANT.search(r.phrase) and not _of_something(r):
+        return HSCT  # in MS an autologous or allogeneic transplant of nothing named is an HSCT (EBMT usage)
     if part in (Part.GRAFT_STEP, Part.TRANSPLANT_WORD):  # "reinfusion", "autograft", a bare "transplant"
         return HSCT if setting.conditioned(r) else None
     if part not in (Part.PRODUCT, Part.PROCEDURE) or kind is None:
@@ -546,7 +563,8 @@ def read_study(study: Study) -> TherapyReading:
     lab_work = [(r, lab) for r, lab in labelled if lab and (
         r.status is Category.LAB
         or r.status is Category.NOT_GIVEN and (bool(r.text.unit) or sampled or Category.LAB in r.found)
-        or nobody_treated and sampled and Category.LAB in r.found and r.status is not Category.ELSEWHERE)]
+        or nobody_treated and sampled and (Category.LAB in r.found or r.status is Category.ENDOGENOUS)
+        and r.status is not Category.ELSEWHERE)]
     lab_words = any(r.status is Category.LAB for r in readings)
     topic = [(r, lab) for r, lab in labelled if lab and r.status is None]
 
@@ -597,7 +615,9 @@ def read_study(study: Study) -> TherapyReading:
         role, chosen = GIVES, given
     elif elsewhere:  # what the titles name is what those people had
         role, chosen = FOLLOWS, given + elsewhere + demoted
-    elif lab_work or (demoted and (sampled or lab_words)):
+    elif lab_work or (demoted and (sampled or lab_words) and not any(r.part in _DONE_TO_PEOPLE for r, _ in demoted)):
+        # (A transplant the titles name is done to people, never in a laboratory: a study that
+        # only takes their samples follows them.)
         role, chosen = LAB_ONLY, []
     elif given:  # an observational study of a therapy given in routine care
         role, chosen = FOLLOWS, given
@@ -647,6 +667,7 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
     return [r for r in readings if id(r) not in drop]
 
 
+_DONE_TO_PEOPLE = frozenset({Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD})
 _GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING})
 
 

@@ -261,8 +261,14 @@ class Vocabulary:
         """The sampling and observing terms in a text ("Bone marrow puncture", "Brain MRI"),
         kept apart from the therapy terms: "bone marrow" stays a tissue in "bone marrow aspirate
         concentrate"."""
+        found = self._procedures.find(text_words)
+        # A term inside a longer name of a drug or product is part of that name ("CSF" in
+        # "G-CSF"); one inside a procedure or a tissue ("Bone marrow aspiration") is that procedure.
+        longer = [(t.first, t.last) for t in self._trie.find(text_words)
+                  if t.value.kind != "procedure term" and t.value.concept.part is not Part.TISSUE] if found else []
         return [Mention(f.value, text_words[f.first].start, text_words[f.last - 1].end, f.first, f.last)
-                for f in self._procedures.find(text_words)]
+                for f in found if not any(a <= f.first and f.last <= b and b - a > f.last - f.first
+                                          for a, b in longer)]
 
     def by_source(self) -> dict[str, int]:
         """How many terms each family of sources gave, largest first."""
