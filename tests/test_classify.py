@@ -474,6 +474,14 @@ def test_not_a_stem_cell_therapy(study):
         # A symptom as the condition, MS in the keywords.
         (make_study("NCT01051128", "Continuous Intrathecal Baclofen Infusion for Chronic Spasticity",
                     conditions=("Spasticity",), keywords=("multiple sclerosis",)), "keyword"),
+        # The registries' other languages (records built for this test: CTIS and national
+        # registries carry titles and conditions in them).
+        (make_study("NCT00000011", conditions=("Sclérose en plaques récurrente-rémittente",)), "condition"),
+        (make_study("NCT00000012", conditions=("G35 Multiple Sklerose",)), "condition"),
+        (make_study("NCT00000013", "Stammzellen bei Multipler Sklerose", conditions=("Spastik",)), "brief title"),
+        (make_study("NCT00000014", conditions=("Esclerosis múltiple progresiva",)), "condition"),
+        (make_study("NCT00000015", conditions=("Sclerosi multipla",)), "condition"),
+        (make_study("NCT00000016", conditions=("Esclerose Multipla",)), "condition"),
     ],
 )
 def test_ms(study, field):

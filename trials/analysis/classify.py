@@ -81,7 +81,11 @@ def _condition_fields(study: Study) -> list[_Field]:
 # The MS filter.
 
 _MS_NAME = re.compile(
-    r"multiple[\s-]+sc(?:le|el)rosis|sclerosis,\s*multiple|disseminated\s+sclerosis", re.IGNORECASE
+    r"multiple[\s-]+sc(?:le|el)rosis|sclerosis,\s*multiple|disseminated\s+sclerosis"
+    # The registries' other languages: French, German, Spanish, Italian, Portuguese.
+    r"|scl[ée]rose\s+en\s+plaques|multiple[nr]?[\s-]+sklerose|escleros[ie]s?\s+m[úu]ltipla|esclerosis\s+m[úu]ltiple"
+    r"|sclerosi\s+multipla",
+    re.IGNORECASE,
 )
 _MS_ABBREVIATION = re.compile(r"\b(?:RR|SP|PP)?MS\b")  # case-sensitive on purpose
 _MS_MESH_ID = "D009103"

@@ -356,8 +356,10 @@ def _settle(readings: list[_Reading], texts: list[_Text]) -> list[_Reading]:
         if r.concept.id in given_tissue and r.status is Category.GIVEN and (r.text.naming or r.cue):
             r = replace(r, concept=vocabulary().concept(given_tissue[r.concept.id]))
         status, cue, unit = r.status, r.cue, r.text.unit
-        if status is Category.STEP:  # a regimen is a step of this study's; so is the graft in a regimen's item
-            steps = unit in regimens or r.part in (Part.CONDITIONING, Part.MOBILISATION)
+        if status is Category.STEP:  # a regimen is a step of this study's; so is the graft in a regimen's item,
+            # or in any item of a study whose items give a regimen ("CD34 selection before reinfusion")
+            steps = unit in regimens or r.part in (Part.CONDITIONING, Part.MOBILISATION) or bool(
+                unit and regimens and r.part in (Part.GRAFT, Part.GRAFT_STEP))
             status, cue = (Category.GIVEN, "") if steps else (Category.ELSEWHERE, cue)
         if unit in not_given and status not in _SET_ASIDE and not (
                 r.concept.id == "STEM_CELL_PRODUCT" and "cell" in not_given[unit].casefold()):
@@ -566,6 +568,10 @@ def read_study(study: Study) -> TherapyReading:
         or nobody_treated and sampled and (Category.LAB in r.found or r.status is Category.ENDOGENOUS)
         and r.status is not Category.ELSEWHERE)]
     lab_words = any(r.status is Category.LAB for r in readings)
+    # Marrow or a birth tissue sampled and worked on in the laboratory ("colony-forming assays
+    # on marrow"), in a study that treats nobody: stem-cell laboratory work, though no cell is named.
+    lab_tissue = nobody_treated and sampled and any(
+        r.part is Part.TISSUE and r.status is Category.LAB and r.concept.id in _STEM_CELL_TISSUES for r in readings)
     topic = [(r, lab) for r, lab in labelled if lab and r.status is None]
 
     # What the interventions and arms say decides over the titles and summary, which describe
@@ -587,8 +593,13 @@ def read_study(study: Study) -> TherapyReading:
     topic += titles_only
     if not given:
         # An item that gives cells of no named kind ("Autologous myelin-making cells") gives
-        # what the titles or summary say those cells are ("... induced pluripotent stem cells").
-        cells = [r for r in readings if r.part is Part.CELL_HEAD and r.text.naming and r.status is Category.GIVEN
+        # what the titles or summary say those cells are ("... induced pluripotent stem cells");
+        # so do cells a summary says are given when the trial lists no item ("Skin cells are
+        # reprogrammed into induced pluripotent stem cells, then into myelin-making cells. These
+        # cells will be injected").
+        listed = bool(study.interventions or study.design.arms)
+        cells = [r for r in readings if r.part is Part.CELL_HEAD and r.status is Category.GIVEN
+                 and (r.text.naming or not listed and Category.GIVEN in r.found)
                  and r.text.item_type not in _NOT_CELL_ITEMS]
         if cells:  # (the summary may say how they are made: "differentiated from an iPSC line")
             made = [(r, lab) for r, lab in labelled if lab and r.status is Category.LAB and not r.text.unit]
@@ -615,7 +626,8 @@ def read_study(study: Study) -> TherapyReading:
         role, chosen = GIVES, given
     elif elsewhere:  # what the titles name is what those people had
         role, chosen = FOLLOWS, given + elsewhere + demoted
-    elif lab_work or (demoted and (sampled or lab_words) and not any(r.part in _DONE_TO_PEOPLE for r, _ in demoted)):
+    elif lab_work or lab_tissue or (demoted and (sampled or lab_words) and not any(
+            r.part in _DONE_TO_PEOPLE for r, _ in demoted)):
         # (A transplant the titles name is done to people, never in a laboratory: a study that
         # only takes their samples follows them.)
         role, chosen = LAB_ONLY, []
@@ -667,6 +679,8 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
     return [r for r in readings if id(r) not in drop]
 
 
+_STEM_CELL_TISSUES = frozenset({"TISSUE_MARROW", "TISSUE_CORD_BLOOD", "TISSUE_CORD", "TISSUE_PERINATAL",
+                                "TISSUE_DENTAL"})
 _DONE_TO_PEOPLE = frozenset({Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD})
 _GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING})
 

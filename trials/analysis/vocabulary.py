@@ -162,7 +162,7 @@ STRONG_PARTS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_S
 
 TERM_KINDS = frozenset({
     "preferred term", "entry term", "synonym", "abbreviation", "abbreviation (ambiguous)", "product name",
-    "regimen", "agent", "procedure term", "modifier", "misspelling",
+    "regimen", "agent", "procedure term", "modifier", "misspelling", "translation",
 })
 # Written as the source writes them, matched as written: "MSC" is not "msc" in "MSCopilot".
 CASE_SENSITIVE_KINDS = frozenset({"abbreviation", "abbreviation (ambiguous)"})

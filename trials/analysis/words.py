@@ -1,9 +1,10 @@
 """Words, and phrases found among them: what the vocabulary and the context cues match on.
 
-A text is split into words and single punctuation marks. Each word is compared in two forms:
-normalised (lower case, American spelling, singular: "Haematopoietic" and "hematopoietic",
-"cells" and "cell" are one word) for ordinary terms, and as written for abbreviations, so
-"MSC" never matches inside "MSCopilot" and "HCT" is not "hct". A ``Trie`` of phrases finds
+A text is split into words (of any language) and single punctuation marks. Each word is
+compared in two forms: normalised (lower case, no accents, American spelling, singular:
+"Haematopoietic" and "hematopoietic", "cells" and "cell" are one word) for ordinary terms,
+and as written for abbreviations, so "MSC" never matches inside "MSCopilot" and "HCT" is
+not "hct". A ``Trie`` of phrases finds
 the longest phrase starting at each word; between a phrase's words it may skip words the
 caller names (describing words such as "derived" or "human") and joiners ("MSC-NP").
 """
@@ -11,12 +12,14 @@ caller names (describing words such as "derived" or "human") and joiners ("MSC-N
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|[^\sA-Za-z0-9]")
+# Letters of any language ("hématopoïétiques", "Stammzelltransplantation"), digits, or one mark.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[^\s\w]|_")
 # British spellings and registries' misspellings of the words that matter, to one form.
 _SPELLINGS = (
     (re.compile(r"^h[ae]{1,2}m(?:at)?o?p[oiey]*tic$"), "hematopoietic"),  # hemopoietic, haematopoetic, heamato...
@@ -35,10 +38,18 @@ _SPELLINGS = (
 _KEEP_S = ("ss", "us", "is", "as", "ics")
 
 
+def _without_accents(word: str) -> str:
+    """"hématopoïétiques" -> "hematopoietiques", "autólogo" -> "autologo": registries in other
+    languages write their accents, or leave them out."""
+    if word.isascii():
+        return word
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=1 << 16)
 def normal(word: str) -> str:
     """One form of a word for matching: lower case, American spelling, singular."""
-    w = word.casefold().replace("’", "'")
+    w = _without_accents(word.casefold().replace("’", "'"))
     if w.endswith("'s"):
         w = w[:-2]
     for pattern, replacement in _SPELLINGS:
