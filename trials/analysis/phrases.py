@@ -291,4 +291,7 @@ def _widen(ws: Sequence[words.Token], item: Phrase) -> None:
     while item.last < len(ws) and _is_describing(ws[item.last]) and ws[item.last].text not in words.JOINERS:
         item.last += 1
     expanded = vocabulary().expanded
-    item.expanded = any(t.key in expanded for t in ws[item.first:item.last])
+    # ... and a bracket right after it may say how the cells were grown: "(culture-expanded)".
+    aside = ws[item.last:item.last + 6] if item.last < len(ws) and ws[item.last].text == "(" else ()
+    aside = aside[:next((n for n, t in enumerate(aside) if t.text == ")"), 0)]
+    item.expanded = any(t.key in expanded for t in (*ws[item.first:item.last], *aside))

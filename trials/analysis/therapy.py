@@ -682,7 +682,8 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
 _STEM_CELL_TISSUES = frozenset({"TISSUE_MARROW", "TISSUE_CORD_BLOOD", "TISSUE_CORD", "TISSUE_PERINATAL",
                                 "TISSUE_DENTAL"})
 _DONE_TO_PEOPLE = frozenset({Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD})
-_GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING})
+_GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING,
+                          Part.TRANSPLANT_WORD})
 
 
 def _collected_only(readings: list[_Reading], study: Study) -> list[_Reading]:
