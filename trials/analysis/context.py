@@ -161,10 +161,12 @@ def contexts(text_words: Sequence[words.Token], spans: Sequence[Span]) -> list[C
     if not spans:
         return []
     inside = {i for first, last in spans for i in range(first, last)}
-    # A cue inside a mention is part of its name ("transplanted" in a term); a cue for the whole
-    # text may hold a plain word of ours ("no cells are given": "cells").
+    # A cue inside a mention is part of its name ("transplanted" in a term), and so is one whose
+    # last word it took ("Patient-Derived" before "Neural Progenitors" is a cue, though the
+    # mention took "Derived"); a cue for the whole text may hold a plain word of ours ("no
+    # cells are given": "cells").
     found = [f for f in cues().find(list(text_words))
-             if f.value.window == UNIT or not inside & set(range(f.first, f.last))]
+             if f.value.window == UNIT or f.first not in inside]
     live = [f for f in found if f.value.category is not Category.PSEUDO]
     out = []
     for first, last in spans:
@@ -176,7 +178,16 @@ def contexts(text_words: Sequence[words.Token], spans: Sequence[Span]) -> list[C
                 words_as_written = " ".join(t.text for t in text_words[cue.first:cue.last])
                 hits.append((cue.value.category, words_as_written))
         out.append(Context(tuple(hits)))
+    # Mentions joined by "and" or "or" share a scope the first one is in ("who received
+    # high-dose immunosuppressive therapy and autologous hematopoietic cell transplantation").
+    for n in range(1, len(spans)):
+        between = text_words[spans[n - 1][1]:spans[n][0]]
+        if not out[n].found and out[n - 1].found and between and all(t.key in _JOINING for t in between):
+            out[n] = out[n - 1]
     return out
+
+
+_JOINING = frozenset({"and", "or", ",", "/", "&", "plus"})
 
 
 def _covers(text_words: Sequence[words.Token], live: list[words.Found[Cue]], cue: words.Found[Cue],
@@ -192,6 +203,8 @@ def _covers(text_words: Sequence[words.Token], live: list[words.Found[Cue]], cue
     if clause and any(t.text in clause for t in text_words[min(cue.last, last):max(cue.first, first)]):
         return False
     enders = _ENDS.get(value.category, frozenset({Category.TERMINATE}))
+    if cue.first < first < cue.last:  # the mention took the cue's last words ("Patient-Derived Neural ...")
+        return value.direction is not Direction.BACKWARD
     if first >= cue.last and value.direction is not Direction.BACKWARD:
         between = [c for c in live if cue.last <= c.first < first and c.value.category in enders
                    and c.value.category is not value.category]

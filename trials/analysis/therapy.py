@@ -396,11 +396,12 @@ _CELL_POPULATIONS = frozenset({"BM_MNC", "CORD_BLOOD_MNC"})
 
 @dataclass(frozen=True)
 class _Setting:
-    """What the study says about a transplant around its products."""
+    """What the study says about a transplant around its products, and how its items' cells are made."""
 
     conditioning: bool  # a conditioning regimen is given
     no_conditioning: bool  # none is given and the record says so ("no chemotherapy", "without conditioning")
     unconditioned: frozenset[str] = frozenset()  # items that say so of themselves, beside a transplant arm
+    grown: frozenset[str] = frozenset()  # items whose own words say their cells are grown in culture
 
     def conditioned(self, r: _Reading) -> bool:
         return self.conditioning and r.text.unit not in self.unconditioned
@@ -409,12 +410,25 @@ class _Setting:
         return self.no_conditioning or r.text.unit in self.unconditioned
 
 
-def _setting(readings: list[_Reading]) -> _Setting:
+def _setting(readings: list[_Reading], texts: list[_Text]) -> _Setting:
     conditioning = any(r.part is Part.CONDITIONING and r.status is Category.GIVEN for r in readings)
     negated = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.NEGATED}
     conditioned_items = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.GIVEN}
+    grown = {t.unit for t in texts if t.unit and _grown(t.text)}
+    # An arm named as a grown item is ("ADSC" beside the intervention "Autologous ADSC").
+    names = [t.text.casefold() for t in texts if t.naming and t.unit in grown]
+    grown |= {t.unit for t in texts if t.field == "arm group label" and any(
+        t.text.casefold() in name or name in t.text.casefold() for name in names)}
     return _Setting(conditioning, bool(negated) and not conditioning,
-                    frozenset(u for u in negated - conditioned_items if u))
+                    frozenset(u for u in negated - conditioned_items if u), frozenset(grown))
+
+
+def _grown(text: str) -> bool:
+    """Whether a text says cells were grown in culture, unnegated ("Plastic-adherent cells expanded
+    in culture"; not "without culture")."""
+    ws = words.tokens(text)
+    spans = [(n, n + 1) for n, t in enumerate(ws) if t.key in vocabulary().expanded]
+    return any(c.strongest is None or c.strongest[0] not in _CONSIDERED for c in context.contexts(ws, spans))
 
 
 # A transplant word that says whose cells it uses ("Allogeneic Transplant", "autotransplantation").
@@ -448,7 +462,7 @@ def _label(r: _Reading, setting: _Setting) -> str | None:
     if kind is Kind.UNSPECIFIED:
         return HSCT if item.transplanted or setting.conditioned(r) else UNCLEAR
     if kind is Kind.ADIPOSE:
-        return MSC if item.expanded else OTHER
+        return MSC if item.expanded or r.text.unit in setting.grown else OTHER
     return _KIND_LABEL.get(kind, OTHER)
 
 
@@ -544,7 +558,7 @@ def read_study(study: Study) -> TherapyReading:
         r for r in readings if r.item.abbreviation not in spelled
         and not (r.item.ambiguous and not _supported(r, readings))])
     readings = _collected_only(_made_of(_one_product_per_item(readings)), study)
-    setting = _setting(readings)
+    setting = _setting(readings, texts)
     labelled = [(r, _label(r, setting)) for r in readings]
     given = [(r, lab) for r, lab in labelled if lab and r.status is Category.GIVEN]
     elsewhere = [(r, lab) for r, lab in labelled if lab and r.status is Category.ELSEWHERE]
@@ -568,10 +582,13 @@ def read_study(study: Study) -> TherapyReading:
         or nobody_treated and sampled and (Category.LAB in r.found or r.status is Category.ENDOGENOUS)
         and r.status is not Category.ELSEWHERE)]
     lab_words = any(r.status is Category.LAB for r in readings)
-    # Marrow or a birth tissue sampled and worked on in the laboratory ("colony-forming assays
-    # on marrow"), in a study that treats nobody: stem-cell laboratory work, though no cell is named.
-    lab_tissue = nobody_treated and sampled and any(
+    # Marrow sampled ("Bone marrow aspiration"), or marrow or a birth tissue worked on in the
+    # laboratory ("colony-forming assays on marrow"), in a study that treats nobody: stem-cell
+    # laboratory work, though no cell is named (cord blood collected is banked, not studied).
+    lab_tissue = nobody_treated and sampled and (any(
         r.part is Part.TISSUE and r.status is Category.LAB and r.concept.id in _STEM_CELL_TISSUES for r in readings)
+        or any(_samples(i) and any(c.id == "TISSUE_MARROW" for c in vocabulary().tissues(words.tokens(i.name)))
+               for i in study.interventions))
     topic = [(r, lab) for r, lab in labelled if lab and r.status is None]
 
     # What the interventions and arms say decides over the titles and summary, which describe
@@ -591,6 +608,15 @@ def read_study(study: Study) -> TherapyReading:
     titles_only = [(r, lab) for r, lab in given if not r.text.unit and lab in itemised]
     given = [(r, lab) for r, lab in given if r.text.unit or lab not in itemised]
     topic += titles_only
+    if study.interventions and all(i.type in _NOT_CELL_ITEMS for i in study.interventions) and not any(
+            r.text.unit and r.part in _OURS for r in readings):
+        # Every item a drug, behaviour or device naming nothing of ours: a product the titles or
+        # summary name with no cue is the items' topic ("Liothyronine to Drive Oligodendrocyte
+        # Precursor Cell Differentiation"), one they say people are having is had outside the
+        # study ("adults receiving aHSCT as standard care", randomised to two antivirals).
+        topic += [(r, lab) for r, lab in given if not r.cue]
+        elsewhere += [(r, lab) for r, lab in given if r.cue]
+        given = []
     if not given:
         # An item that gives cells of no named kind ("Autologous myelin-making cells") gives
         # what the titles or summary say those cells are ("... induced pluripotent stem cells");
@@ -626,8 +652,8 @@ def read_study(study: Study) -> TherapyReading:
         role, chosen = GIVES, given
     elif elsewhere:  # what the titles name is what those people had
         role, chosen = FOLLOWS, given + elsewhere + demoted
-    elif lab_work or lab_tissue or (demoted and (sampled or lab_words) and not any(
-            r.part in _DONE_TO_PEOPLE for r, _ in demoted)):
+    elif lab_work or (lab_tissue or demoted and (sampled or lab_words)) and not any(
+            r.part in _DONE_TO_PEOPLE for r, _ in demoted):
         # (A transplant the titles name is done to people, never in a laboratory: a study that
         # only takes their samples follows them.)
         role, chosen = LAB_ONLY, []
@@ -682,6 +708,8 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
 _STEM_CELL_TISSUES = frozenset({"TISSUE_MARROW", "TISSUE_CORD_BLOOD", "TISSUE_CORD", "TISSUE_PERINATAL",
                                 "TISSUE_DENTAL"})
 _DONE_TO_PEOPLE = frozenset({Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD})
+_OURS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING, Part.MOBILISATION,
+                   Part.TRANSPLANT_WORD, Part.ACELLULAR})
 _GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING,
                           Part.TRANSPLANT_WORD})
 
