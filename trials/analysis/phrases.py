@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import words
-from .vocabulary import CASE_SENSITIVE_KINDS, CONCEPTS, Concept, Kind, Part, vocabulary
+from .vocabulary import CASE_SENSITIVE_KINDS, CONCEPTS, REPROGRAM, Concept, Kind, Part, vocabulary
 
 
 @dataclass
@@ -114,9 +114,19 @@ def phrases(ws: Sequence[words.Token]) -> list[Phrase]:
     for item in items:
         _widen(ws, item)
         if item.concept.id in ("ESC", "PSC") and any(
-                t.key.startswith("reprogram") for t in ws[max(0, item.first - 4):item.first]):
+                t.key.startswith(REPROGRAM) for t in ws[max(0, item.first - 4):item.first]):
+            item.concept, item.reprogrammed = _concept("IPSC"), True
+        elif item.concept.id in ("STEM_CELLS", "CELL_HEAD") and _reprogrammed(ws, item.first):
+            # "These reprogrammed cells", "Reprogrammed Stem Cell-Derived ...": the lay words for
+            # induced pluripotent stem cells (ISSCR); cells "directly reprogrammed" never pass
+            # through a pluripotent state and stay what they are.
             item.concept, item.reprogrammed = _concept("IPSC"), True
     return items
+
+
+def _reprogrammed(ws: Sequence[words.Token], first: int) -> bool:
+    before = [t.key for t in ws[max(0, first - 2):first] if t.is_word]
+    return bool(before) and before[-1].startswith(REPROGRAM) and "directly" not in before
 
 
 def _abbreviation(span: Sequence[words.Token]) -> str:

@@ -612,11 +612,10 @@ def read_study(study: Study) -> TherapyReading:
             r.text.unit and r.part in _OURS for r in readings):
         # Every item a drug, behaviour or device naming nothing of ours: a product the titles or
         # summary name with no cue is the items' topic ("Liothyronine to Drive Oligodendrocyte
-        # Precursor Cell Differentiation"), one they say people are having is had outside the
-        # study ("adults receiving aHSCT as standard care", randomised to two antivirals).
+        # Precursor Cell Differentiation"); one they say participants receive is given, beside
+        # a comparator that is the only item listed.
         topic += [(r, lab) for r, lab in given if not r.cue]
-        elsewhere += [(r, lab) for r, lab in given if r.cue]
-        given = []
+        given = [(r, lab) for r, lab in given if r.cue]
     if not given:
         # An item that gives cells of no named kind ("Autologous myelin-making cells") gives
         # what the titles or summary say those cells are ("... induced pluripotent stem cells");

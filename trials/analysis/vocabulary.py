@@ -154,6 +154,9 @@ CONCEPTS: dict[str, Concept] = {c.id: c for c in (
     _define("SAMPLING", "Specimen collection", _P.SAMPLING),
     _define("OBSERVING", "Observation, imaging or questioning", _P.OBSERVING),
 )}
+# How every word of reprogramming begins (reprogrammed, reprogramming): the grammar reads
+# cells so named as induced pluripotent stem cells.
+REPROGRAM = "reprogram"
 # Never mentions of a therapy: only what an intervention is named for.
 PROCEDURE_PARTS = frozenset({Part.SAMPLING, Part.OBSERVING})
 
@@ -238,10 +241,12 @@ class Vocabulary:
 
     def may_name_therapy(self, texts: list[str]) -> bool:
         """Whether any of these texts holds a word that every product, transplant, graft or
-        exosome term has: most studies of the MS corpus hold none and are read no further."""
+        exosome term has, or a word of reprogramming (the grammar makes "reprogrammed cells" a
+        product): most studies of the MS corpus hold none and are read no further."""
         found = set(words.raw_words("\n".join(texts)))
-        return not (self._strong_plain.isdisjoint(map(words.normal, found))
-                    and self._strong_exact.isdisjoint(map(words.exact, found)))
+        plain = set(map(words.normal, found))
+        return not (self._strong_plain.isdisjoint(plain) and self._strong_exact.isdisjoint(map(words.exact, found))
+                    and not any(w.startswith(REPROGRAM) for w in plain))
 
     def find(self, text_words: Sequence[words.Token]) -> list[Mention]:
         if not self._trie.could_match(text_words):
