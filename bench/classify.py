@@ -50,7 +50,6 @@ PHRASINGS = DATA / "classifier_phrasings.csv"
 ROLE_PHRASINGS = DATA / "role_phrasings.csv"
 ROLES_EXPECTED = DATA / "roles_expected.csv"
 FIRST_PASS_CORPUS = "ms-2025-09"  # the answer to query.cond=multiple sclerosis
-WORDINGS = DATA / "wordings"
 REPO = Path(__file__).resolve().parents[1]
 BEFORE = "ac8a95a"  # the last commit of classifier version 3 (the rules before the vocabulary)
 MS_STUDIES = 3616  # what query.cond=multiple sclerosis listed on 2025-09-25 (shared/ctgov/README.md)
@@ -229,7 +228,7 @@ def main() -> int:
     parser.add_argument("--before", default=BEFORE, help=f"the earlier commit timed beside this one ({BEFORE})")
     parser.add_argument("--no-speed", action="store_true", help="skip the timing")
     args = parser.parse_args()
-    for path in sorted(WORDINGS.glob("*.jsonl")):  # development, then the held-out sets
+    for path in ev.wording_sets():
         _wording_set(path.stem.replace("_", "-"), path)
     _vocabulary()
     records = ev.load_records(shared_dir() / "ctgov")

@@ -34,7 +34,6 @@ from trials.analysis.classify import classify  # noqa: E402
 from trials.analysis.context import Category, Context  # noqa: E402
 from trials.registries.ctgov.record import read_study  # noqa: E402
 
-WORDINGS = ROOT / "tests" / "data" / "wordings"
 _NOT_MODIFIERS = (Category.TERMINATE, Category.SEQUENCE, Category.PSEUDO)
 
 
@@ -120,8 +119,7 @@ def main() -> int:
         print(f"medspacy is not installed here ({exc}); see this script's docstring.", file=sys.stderr)
         return 1
     hand_written = context.contexts
-    sets = {path.stem.replace("_", "-"): ev.load_wordings(path)
-            for path in sorted(WORDINGS.glob("*.jsonl"))}
+    sets = {path.stem.replace("_", "-"): ev.load_wordings(path) for path in ev.wording_sets()}
     studies = [read_study(r.study) for r in ev.load_records(shared_dir() / "ctgov")]
     results = {}
     for scope, fn in (("hand-written", hand_written), ("medspacy ConText", medspacy_contexts)):

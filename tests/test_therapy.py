@@ -34,7 +34,7 @@ from .support import evaluation
 
 WORDINGS = Path(__file__).parent / "data" / "wordings"
 DEVELOPMENT = evaluation.load_wordings(WORDINGS / "development.jsonl")
-HELD_OUT = sorted(WORDINGS.glob("held_out*.jsonl"))
+HELD_OUT = evaluation.wording_sets(WORDINGS)[1:]
 
 
 def classify(record: dict) -> classifier.Classification:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,6 +301,15 @@ class Wording:
         if d.get("summary"):
             protocol["descriptionModule"] = {"briefSummary": d["summary"]}
         return {"protocolSection": protocol}
+
+
+WORDINGS = Path(__file__).resolve().parents[1] / "data" / "wordings"
+
+
+def wording_sets(folder: Path = WORDINGS) -> list[Path]:
+    """The development set, then the held-out sets in the order they were written (2 before 10)."""
+    held_out = sorted(folder.glob("held_out*.jsonl"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 1))
+    return [folder / "development.jsonl", *held_out]
 
 
 def load_wordings(path: Path) -> list[Wording]:
