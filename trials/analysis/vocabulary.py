@@ -243,10 +243,10 @@ class Vocabulary:
         """Whether any of these texts holds a word that every product, transplant, graft or
         exosome term has, or a word of reprogramming (the grammar makes "reprogrammed cells" a
         product): most studies of the MS corpus hold none and are read no further."""
-        found = set(words.raw_words("\n".join(texts)))
-        plain = set(map(words.normal, found))
-        return not (self._strong_plain.isdisjoint(plain) and self._strong_exact.isdisjoint(map(words.exact, found))
-                    and not any(w.startswith(REPROGRAM) for w in plain))
+        joined = "\n".join(texts)
+        found = set(words.raw_words(joined))
+        return not (self._strong_plain.isdisjoint(map(words.normal, found))
+                    and self._strong_exact.isdisjoint(map(words.exact, found))) or REPROGRAM in joined.casefold()
 
     def find(self, text_words: Sequence[words.Token]) -> list[Mention]:
         if not self._trie.could_match(text_words):
