@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,11 @@ def test_a_cue_marked_with_a_tilde_matches_its_word_forms_and_a_form_listed_apar
     lone = context.parse([{**row, "cue": "isolate~", "window": "6"}, {**row, "cue": "isolated", "window": "1"}])
     assert [f.value.window for f in lone.find(list(words.tokens("cells isolated")))] == [1]
     assert [f.value.text for f in lone.find(list(words.tokens("after isolation")))] == ["isolation"]
+    doubled = context.parse([{**row, "cue": "reprogram~", "window": "6"}])
+    assert doubled.find(list(words.tokens("reprogrammed"))) and doubled.find(list(words.tokens("reprogramming")))
+    for bad in (["~"], ["inject~", "inject~"]):
+        with pytest.raises(context.CuesError, match="empty or listed twice"):
+            context.parse([{**row, "cue": c, "window": "6"} for c in bad])
 
 
 # --- words ------------------------------------------------------------------------------------
@@ -610,10 +616,29 @@ _TWELFTH_SET_KINDS = [
 ]
 
 
+_REVIEW_KINDS = [
+    # Phrasings of our own, from a review of the rules above: a drug said to reprogram the
+    # body's cells gives a drug; cells reprogrammed "metabolically" are no iPSCs; a cell
+    # product typed as a drug is still given; "Expanded Disability Status Scale" says nothing
+    # of culture; an accent typed as a separate mark (Unicode NFD) stays in its word.
+    ("Metformin to Reprogram Aged Oligodendrocyte Progenitor Cells in Progressive MS",
+     (("DRUG", "Metformin", ""),), "", "INTERVENTIONAL", (), ""),
+    ("Metabolically Reprogrammed Cells in the Blood of People With MS", (), "", "OBSERVATIONAL", (), ""),
+    ("Intrathecal Mesenchymal Stem Cells for Progressive MS", (("DRUG", "Study product", ""),), "",
+     "INTERVENTIONAL", (MSC,), GIVES),
+    ("Adipose-Derived Stem Cells in MS", (("BIOLOGICAL", "Adipose-derived stem cells",
+                                          "People with an Expanded Disability Status Scale score of 3.0-6.5 "
+                                          "receive freshly isolated adipose-derived stem cells."),),
+     "", "INTERVENTIONAL", (OTHER,), GIVES),
+    (unicodedata.normalize("NFD", "Autogreffe de cellules souches hématopoïétiques dans la sclérose en plaques"),
+     (), "", "INTERVENTIONAL", (HSCT,), GIVES),
+]
+
+
 @pytest.mark.parametrize("title, interventions, summary, study_type, labels, role",
                          _SECOND_SET_KINDS + _FOURTH_SET_KINDS + _FIFTH_SET_KINDS + _SIXTH_SET_KINDS
                          + _SEVENTH_SET_KINDS + _EIGHTH_SET_KINDS + _NINTH_SET_KINDS + _TENTH_SET_KINDS
-                         + _ELEVENTH_SET_KINDS + _TWELFTH_SET_KINDS)
+                         + _ELEVENTH_SET_KINDS + _TWELFTH_SET_KINDS + _REVIEW_KINDS)
 def test_phrasings_of_our_own_in_the_kinds_each_held_out_set_showed(title, interventions, summary, study_type,
                                                                     labels, role):
     c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))

@@ -15,6 +15,7 @@ condition the study is about, not a word in its title or keywords.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..model import Study
@@ -113,6 +114,7 @@ _HEALTHY_PARTICIPANTS = re.compile(
 
 def _first_ms_match(fields: list[_Field], allow_abbreviation: bool) -> Evidence | None:
     for field, text in fields:
+        text = unicodedata.normalize("NFC", text)  # "Sclérose" with its accent typed apart
         text = _NOT_MS_MENTION.sub(lambda m: _USED * len(m.group()), text)
         match = _MS_NAME.search(text)
         if match is None and allow_abbreviation:

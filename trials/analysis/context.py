@@ -93,7 +93,8 @@ def _forms(word: str) -> list[str]:
     """A verb's forms, loosely (a form no text uses costs nothing): "characterise" ->
     characterises, characterised, characterising, characterisation; "isolate" -> isolation."""
     stem = word[:-1] if word.endswith("e") else word
-    return [word, word + "s", stem + "ed", stem + "ing", stem + "ation", stem + "ion"]
+    return [word, word + "s", stem + "ed", stem + "ing", stem + "ation", stem + "ion",
+            word + word[-1] + "ed", word + word[-1] + "ing"]  # reprogrammed, reprogramming
 
 
 def parse(rows: list[dict[str, str]]) -> words.Trie[Cue]:
@@ -112,6 +113,8 @@ def parse(rows: list[dict[str, str]]) -> words.Trie[Cue]:
             raise CuesError(f"{where}: a window of {UNIT} is for {', '.join(c.name for c in _WHOLE_OR_MARK)}, "
                             f"and only they have it")
         if cue.text.endswith(FORMS):
+            if not cue.text.removesuffix(FORMS).strip() or any(c.text == cue.text for c in inflected):
+                raise CuesError(f"{where}: the cue {cue.text!r} is empty or listed twice")
             inflected.append(cue)
         elif not trie.add(words.keys(cue.text), cue):
             raise CuesError(f"{where}: the cue {cue.text!r} is listed twice")

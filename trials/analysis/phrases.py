@@ -125,8 +125,10 @@ def phrases(ws: Sequence[words.Token]) -> list[Phrase]:
 
 
 def _reprogrammed(ws: Sequence[words.Token], first: int) -> bool:
-    before = [t.key for t in ws[max(0, first - 2):first] if t.is_word]
-    return bool(before) and before[-1].startswith(REPROGRAM) and "directly" not in before
+    """"reprogrammed" right before the cells, not said how ("directly", "direct-", "metabolically")."""
+    before = [t.key for t in ws[max(0, first - 3):first] if t.is_word]
+    return len(before) > 0 and before[-1].startswith(REPROGRAM) and not (
+        len(before) > 1 and (before[-2].endswith("ly") or before[-2] == "direct"))
 
 
 def _abbreviation(span: Sequence[words.Token]) -> str:

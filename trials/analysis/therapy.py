@@ -77,6 +77,7 @@ class TherapyReading:
 TREATMENT, CONTEXT = "treatment", "context"
 # Items whose description describes the item itself, not a cell product given beside it.
 _NOT_CELL_ITEMS = frozenset({"DRUG", "DIETARY_SUPPLEMENT", "BEHAVIORAL", "DEVICE", "RADIATION"})
+_NEVER_CELLS = _NOT_CELL_ITEMS - {"DRUG"}  # registrants type cell products as drugs, never as these
 _PRODUCT_ITEMS = frozenset({"BIOLOGICAL", "COMBINATION_PRODUCT", "GENETIC"})  # what participants receive
 
 
@@ -416,23 +417,31 @@ def _setting(readings: list[_Reading], texts: list[_Text]) -> _Setting:
     conditioned_items = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.GIVEN}
     grown = {t.unit for t in texts if t.unit and _grown(t.text)}
     # An arm named as a grown item is ("ADSC" beside the intervention "Autologous ADSC").
-    names = [t.text.casefold() for t in texts if t.naming and t.unit in grown]
-    grown |= {t.unit for t in texts if t.field == "arm group label" and any(
-        t.text.casefold() in name or name in t.text.casefold() for name in names)}
+    names = [" ".join(words.keys(t.text)) for t in texts if t.naming and t.unit in grown]
+    grown |= {t.unit for t in texts if t.field == "arm group label" and len(t.text) > 2 and any(
+        f" {' '.join(words.keys(t.text))} " in f" {name} " for name in names)}
     return _Setting(conditioning, bool(negated) and not conditioning,
                     frozenset(u for u in negated - conditioned_items if u), frozenset(grown))
 
 
+_GROWN = frozenset({"expanded", "expansion", "passaged"})  # growth words even with no "cells" beside them
+
+
 def _grown(text: str) -> bool:
-    """Whether a text says cells were grown in culture, unnegated ("Plastic-adherent cells expanded
-    in culture"; not "without culture")."""
+    """Whether a text says cells were grown in culture, unnegated and next to the word cells
+    ("Plastic-adherent cells expanded in culture"; not "without culture", nor the "Expanded
+    Disability Status Scale")."""
     ws = words.tokens(text)
-    spans = [(n, n + 1) for n, t in enumerate(ws) if t.key in vocabulary().expanded]
+    cells = [n for n, t in enumerate(ws) if t.key == "cell"]
+    spans = [(n, n + 1) for n, t in enumerate(ws) if t.key in vocabulary().expanded and (
+        any(abs(n - c) <= 3 for c in cells)
+        or t.key in _GROWN and (n + 1 == len(ws) or ws[n + 1].key not in ("disability", "access")))]
     return any(c.strongest is None or c.strongest[0] not in _CONSIDERED for c in context.contexts(ws, spans))
 
 
 # A transplant word that says whose cells it uses ("Allogeneic Transplant", "autotransplantation").
-# A tissue or organ named between keeps the two apart ("autologous fat transplantation").
+# (Its phrase holds only describing words, so "autologous fat transplantation" is a bare
+# "transplantation".)
 _WHOSE_TRANSPLANT = re.compile(r"\b(?:auto-?log|auto-?gen|auto-?transpl|allo-?gen|allo-?transpl|syn-?gen|iso-?gen"
                                r"|haplo)", re.IGNORECASE)
 
@@ -576,7 +585,12 @@ def read_study(study: Study) -> TherapyReading:
     # Laboratory work: a product made or tested outside the body, or one an item (or a study
     # that takes samples) says is not given; "no cells are administered" in a drug trial is not.
     # In a study that samples and treats nobody, the body's own cells tested are laboratory work.
-    lab_work = [(r, lab) for r, lab in labelled if lab and (
+    # A study whose items give only drugs, behaviours or devices naming nothing of ours gives
+    # its participants those: never laboratory work ("Metformin to reprogram aged OPCs").
+    treats_otherwise = bool(study.interventions) and all(
+        i.type in _NOT_CELL_ITEMS and not _treats_nobody(i) for i in study.interventions) and (
+        not any(r.text.unit and r.part in _OURS for r in readings))
+    lab_work = [] if treats_otherwise else [(r, lab) for r, lab in labelled if lab and (
         r.status is Category.LAB
         or r.status is Category.NOT_GIVEN and (bool(r.text.unit) or sampled or Category.LAB in r.found)
         or nobody_treated and sampled and (Category.LAB in r.found or r.status is Category.ENDOGENOUS)
@@ -608,14 +622,20 @@ def read_study(study: Study) -> TherapyReading:
     titles_only = [(r, lab) for r, lab in given if not r.text.unit and lab in itemised]
     given = [(r, lab) for r, lab in given if r.text.unit or lab not in itemised]
     topic += titles_only
-    if study.interventions and all(i.type in _NOT_CELL_ITEMS for i in study.interventions) and not any(
-            r.text.unit and r.part in _OURS for r in readings):
-        # Every item a drug, behaviour or device naming nothing of ours: a product the titles or
-        # summary name with no cue is the items' topic ("Liothyronine to Drive Oligodendrocyte
-        # Precursor Cell Differentiation"); one they say participants receive is given, beside
-        # a comparator that is the only item listed.
-        topic += [(r, lab) for r, lab in given if not r.cue]
-        given = [(r, lab) for r, lab in given if r.cue]
+    # In a study that treats with drugs, behaviours or devices only, a product the titles or
+    # summary name with no cue is the items' topic when every item is a behaviour, device or
+    # the like ("Aerobic Exercise and Endothelial Progenitor Cells"), when an item says the
+    # body's own such cells are acted on ("Liothyronine ... drives endogenous oligodendrocyte
+    # precursor cells to mature"), or when the record says people have it outside the study.
+    # (A drug item may be a cell product typed as a drug, and a comparator the only item.)
+    if treats_otherwise:
+        acted_on = any(r.text.unit and (r.status in (Category.ACTED_ON, Category.ENDOGENOUS)
+                                        or r.part is Part.NOT_A_PRODUCT) for r in readings)
+        aside = acted_on or all(i.type in _NEVER_CELLS for i in study.interventions)
+        had = {lab for _, lab in elsewhere}  # "adults having aHSCT as routine care are randomised to ..."
+        moved = [(r, lab) for r, lab in given if not r.cue and (aside or lab in had)]
+        topic += moved
+        given = [g for g in given if g not in moved]
     if not given:
         # An item that gives cells of no named kind ("Autologous myelin-making cells") gives
         # what the titles or summary say those cells are ("... induced pluripotent stem cells");
@@ -707,10 +727,9 @@ def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
 _STEM_CELL_TISSUES = frozenset({"TISSUE_MARROW", "TISSUE_CORD_BLOOD", "TISSUE_CORD", "TISSUE_PERINATAL",
                                 "TISSUE_DENTAL"})
 _DONE_TO_PEOPLE = frozenset({Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.TRANSPLANT_WORD})
-_OURS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING, Part.MOBILISATION,
-                   Part.TRANSPLANT_WORD, Part.ACELLULAR})
 _GIVES_CELLS = frozenset({Part.PRODUCT, Part.PROCEDURE, Part.GRAFT, Part.GRAFT_STEP, Part.CONDITIONING,
                           Part.TRANSPLANT_WORD})
+_OURS = _GIVES_CELLS | {Part.MOBILISATION, Part.ACELLULAR}  # what an item of ours may name
 
 
 def _collected_only(readings: list[_Reading], study: Study) -> list[_Reading]:

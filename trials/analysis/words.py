@@ -19,7 +19,8 @@ from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 # Letters of any language ("hématopoïétiques", "Stammzelltransplantation"), digits, or one mark.
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|[^\s\w]|_")
+# An accent typed as a separate mark (Unicode NFD: "e" + U+0301) stays inside its word.
+_WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+(?:['’](?:[^\W_]|[\u0300-\u036f])+)?|[^\s\w\u0300-\u036f]|_")
 # British spellings and registries' misspellings of the words that matter, to one form.
 _SPELLINGS = (
     (re.compile(r"^h[ae]{1,2}m(?:at)?o?p[oiey]*tic$"), "hematopoietic"),  # hemopoietic, haematopoetic, heamato...
@@ -48,7 +49,7 @@ def _without_accents(word: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def normal(word: str) -> str:
-    """One form of a word for matching: lower case, American spelling, singular."""
+    """One form of a word for matching: lower case, no accents, American spelling, singular."""
     w = _without_accents(word.casefold().replace("’", "'"))
     if w.endswith("'s"):
         w = w[:-2]
