@@ -616,6 +616,26 @@ _TWELFTH_SET_KINDS = [
 ]
 
 
+_THIRTEENTH_AND_FOURTEENTH_SET_KINDS = [
+    # Phrasings of our own, in the kinds sets 13 and 14 showed: an observational study that
+    # lists nothing, observes nobody and names only laboratory-made cells (iPSC-derived,
+    # cultured, made from a sample's cells) works in the laboratory, while a follow-up of such
+    # cells follows; a transplant beside an exercise or a supplement is had by the people
+    # treated, also when it is "delivered as routine care"; a negated subject.
+    ("iPSC-Derived Oligodendrocytes in Progressive MS: Myelination Capacity", (), "", "OBSERVATIONAL", (), LAB_ONLY),
+    ("Cultured Mesenchymal Stromal Cells of People With MS: Immunosuppressive Capacity", (), "", "OBSERVATIONAL",
+     (), LAB_ONLY),
+    ("Neural Progenitors From MS Skin Fibroblasts: Senescence", (), "", "OBSERVATIONAL", (), LAB_ONLY),
+    ("Long-Term Follow-Up of Culture-Expanded MSC Therapy in MS", (), "", "OBSERVATIONAL", (MSC,), FOLLOWS),
+    ("Prehabilitation Exercise for aHSCT in MS", (("BEHAVIORAL", "Prehabilitation", ""),), "", "INTERVENTIONAL",
+     (HSCT,), FOLLOWS),
+    ("Oral Nutrition in People Having Transplants for MS", (("DIETARY_SUPPLEMENT", "Oral supplement", ""),),
+     "People with aHSCT delivered as routine care take an oral supplement.", "INTERVENTIONAL", (HSCT,), FOLLOWS),
+    ("Natalizumab Real-World Cohort", (), "No participant in this cohort has had autologous haematopoietic stem "
+     "cell transplantation.", "OBSERVATIONAL", (), ""),
+]
+
+
 _REVIEW_KINDS = [
     # Phrasings of our own, from a review of the rules above: a drug said to reprogram the
     # body's cells gives a drug; cells reprogrammed "metabolically" are no iPSCs; a cell
@@ -638,7 +658,8 @@ _REVIEW_KINDS = [
 @pytest.mark.parametrize("title, interventions, summary, study_type, labels, role",
                          _SECOND_SET_KINDS + _FOURTH_SET_KINDS + _FIFTH_SET_KINDS + _SIXTH_SET_KINDS
                          + _SEVENTH_SET_KINDS + _EIGHTH_SET_KINDS + _NINTH_SET_KINDS + _TENTH_SET_KINDS
-                         + _ELEVENTH_SET_KINDS + _TWELFTH_SET_KINDS + _REVIEW_KINDS)
+                         + _ELEVENTH_SET_KINDS + _TWELFTH_SET_KINDS
+                         + _THIRTEENTH_AND_FOURTEENTH_SET_KINDS + _REVIEW_KINDS)
 def test_phrasings_of_our_own_in_the_kinds_each_held_out_set_showed(title, interventions, summary, study_type,
                                                                     labels, role):
     c = classify(study(title, interventions=interventions, summary=summary, study_type=study_type))

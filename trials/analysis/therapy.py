@@ -634,7 +634,10 @@ def read_study(study: Study) -> TherapyReading:
         aside = acted_on or all(i.type in _NEVER_CELLS for i in study.interventions)
         had = {lab for _, lab in elsewhere}  # "adults having aHSCT as routine care are randomised to ..."
         moved = [(r, lab) for r, lab in given if not r.cue and (aside or lab in had)]
-        topic += moved
+        # (A transplant the titles name beside an exercise or a device is had by the people
+        # the study treats with those: "Prehabilitation for aHSCT".)
+        elsewhere += [(r, lab) for r, lab in moved if r.part in _DONE_TO_PEOPLE]
+        topic += [(r, lab) for r, lab in moved if r.part not in _DONE_TO_PEOPLE]
         given = [g for g in given if g not in moved]
     if not given:
         # An item that gives cells of no named kind ("Autologous myelin-making cells") gives
@@ -663,6 +666,11 @@ def read_study(study: Study) -> TherapyReading:
         followed = {lab for r, lab in labelled if lab and r.text.unit and r.status not in _CONSIDERED}
         demoted = [(r, lab) for r, lab in demoted if lab not in considered - followed]
 
+    # An observational study that lists nothing, observes nobody (no follow-up, registry,
+    # survey, scan) and names only cells made in a laboratory (iPSC-derived, cultured, made
+    # "from" a sample's cells) works in the laboratory: "iPSC-Microglia From MS Twins".
+    made_here = listed_none and bool(demoted) and not _observes_people(study) and all(
+        _made_in_lab(r, readings) for r, _ in demoted)
     if sampling_only and _PROFESSIONALS.search(" ".join((study.brief_title, study.official_title, study.summary))):
         # A survey or consensus of neurologists or nurses: the patients it speaks of are not its participants.
         given, elsewhere, demoted = [], [], []
@@ -671,7 +679,7 @@ def read_study(study: Study) -> TherapyReading:
         role, chosen = GIVES, given
     elif elsewhere:  # what the titles name is what those people had
         role, chosen = FOLLOWS, given + elsewhere + demoted
-    elif lab_work or (lab_tissue or demoted and (sampled or lab_words)) and not any(
+    elif lab_work or (lab_tissue or demoted and (sampled or lab_words or made_here)) and not any(
             r.part in _DONE_TO_PEOPLE for r, _ in demoted):
         # (A transplant the titles name is done to people, never in a laboratory: a study that
         # only takes their samples follows them.)
@@ -696,6 +704,28 @@ def read_study(study: Study) -> TherapyReading:
                     key=lambda r: r.part not in _CARRIES_LABEL)
     set_aside = tuple(dict.fromkeys(_why(r) for r in unused))
     return TherapyReading(labels, evidence, role if labels or role == LAB_ONLY else "", set_aside)
+
+
+def _observes_people(study: Study) -> bool:
+    """Whether the titles or summary name a way of observing people (follow-up, registry,
+    survey, quality of life, imaging): MeSH and MAxO observing terms of the vocabulary."""
+    return any(m.concept.part is Part.OBSERVING for text in (study.brief_title, study.official_title, study.summary)
+               if text for m in vocabulary().procedures(words.tokens(text)))
+
+
+def _made_in_lab(r: _Reading, readings: list[_Reading]) -> bool:
+    """Cells that exist only where a laboratory makes them: made from iPSCs, grown in culture,
+    or named as made "from" a sample's cells or tissue ("Induced Neural Stem Cells From MS
+    Fibroblasts")."""
+    if r.concept.kind is Kind.IPSC or r.item.expanded:
+        return True
+    ws = words.tokens(r.text.text)
+
+    def made_from(o: _Reading) -> bool:  # "from (MS) fibroblasts", "from (patients') skin"
+        between = [t.key for t in ws[r.item.last:o.item.first] if t.is_word]
+        return 0 < len(between) <= 3 and between[0] == "from"
+    return any(o.text is r.text and o.part in (Part.OTHER_CELLS, Part.TISSUE) and o.item.first >= r.item.last
+               and made_from(o) for o in readings)
 
 
 def _one_product_per_item(readings: list[_Reading]) -> list[_Reading]:
