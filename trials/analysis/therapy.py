@@ -415,7 +415,9 @@ def _setting(readings: list[_Reading], texts: list[_Text]) -> _Setting:
     conditioning = any(r.part is Part.CONDITIONING and r.status is Category.GIVEN for r in readings)
     negated = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.NEGATED}
     conditioned_items = {r.text.unit for r in readings if r.part is Part.CONDITIONING and r.status is Category.GIVEN}
-    grown = {t.unit for t in texts if t.unit and _grown(t.text)}
+    # (Only adipose cells are told apart by it: other studies skip the reading.)
+    adipose = any(r.concept.kind is Kind.ADIPOSE for r in readings)
+    grown = {t.unit for t in texts if adipose and t.unit and _grown(t.text)}
     # An arm named as a grown item is ("ADSC" beside the intervention "Autologous ADSC").
     names = [" ".join(words.keys(t.text)) for t in texts if t.naming and t.unit in grown]
     grown |= {t.unit for t in texts if t.field == "arm group label" and len(t.text) > 2 and any(
