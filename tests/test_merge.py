@@ -1,22 +1,31 @@
-"""One trial, one row (trials.analysis.merge): which records are one trial, whose status and
-sites a merged row shows. The records are model objects with only the fields merging reads;
-the cases are the review's (a third record linking two, a parent study's number, a number
-two records of one registry name)."""
+"""One trial, one row: which records are one trial (trials.analysis.links), and what the merged
+study shows and where each field came from (trials.analysis.merge). The records are model
+objects with only the fields linking and merging read; the cases are the reviews' (a third
+record linking two, a parent study's number, a number two records of one registry name) and
+issue 28's hijacks (a record that names a real trial it is not, several numbers in one field,
+a third record, a date in the future, a number two records name), each failing before links
+had to be earned."""
 
 from __future__ import annotations
 
-from trials.analysis.merge import groups, merged_study, status_record
-from trials.analysis.table import Entry
+from dataclasses import replace
+
+from trials.analysis.links import MUTUAL, trials_of
+from trials.analysis.merge import merged, status_record
+from trials.analysis.table import Entry, row
 from trials.ids import CTIS, EUCTR, ISRCTN, url_of
-from trials.model import CTGOV, Site, Study, StudyId
+from trials.model import CTGOV, Contact, Eligibility, Site, Study, StudyId
 from trials.snapshot import aliases_of
+from trials.snapshot import merged as merged_entries
+
+SPONSOR = "University Hospital of Uppsala"
 
 
 def record(registry: str, number: str, *named: StudyId, status: str = "RECRUITING", updated: str = "2025-01-01",
-           sites: tuple[Site, ...] = ()) -> Study:
+           sites: tuple[Site, ...] = (), sponsor: str = SPONSOR, title: str = "", **more) -> Study:
     key = StudyId(registry, number)
     return Study(id=key, url=url_of(key), overall_status=status, last_update=updated, other_ids=tuple(named),
-                 sites=sites)
+                 sites=sites, sponsor=sponsor, brief_title=title or f"Study {number}", **more)
 
 
 NCT_A, NCT_B = StudyId(CTGOV, "NCT01000001"), StudyId(CTGOV, "NCT05000005")
@@ -25,8 +34,16 @@ CTIS_C = StudyId(CTIS, "2024-500001-01-00")
 EUDRACT_X = StudyId(EUCTR, "2019-001549-42")
 
 
+def groups(studies: list[Study]) -> list[list[Study]]:
+    return [list(t.records) for t in trials_of(studies)]
+
+
 def ids_of(found: list[list[Study]]) -> list[list[str]]:
     return [[s.id.value for s in group] for group in found]
+
+
+def entry(study: Study, fetched: str = "2026-12-01T00:00:00Z") -> Entry:
+    return Entry(study, ("HSCT",), "", "gives therapy", fetched[:10], fetched, "api", True)
 
 
 def test_a_third_record_joins_two_that_name_nothing():
@@ -59,7 +76,7 @@ def test_a_newer_record_that_gives_another_status_is_the_rows_status_and_says_wh
     old = record(CTGOV, NCT_A.value, status="RECRUITING", updated="2019-05-01")
     new = record(CTIS, CTIS_C.value, NCT_A, status="COMPLETED", updated="2026-02-01")
     assert status_record([old, new]) is new
-    study = merged_study([old, new])
+    study = merged([old, new]).study
     assert study.overall_status == "COMPLETED" and study.id == NCT_A
     assert study.status_basis.startswith("from the trial's EU CTIS record, updated 2026-02-01")
     # An older record does not overrule the lead, and one that agrees changes nothing.
@@ -73,7 +90,7 @@ def test_a_site_joined_from_another_record_takes_that_records_status():
     lead = record(CTGOV, NCT_A.value, status="RECRUITING", updated="2026-01-01",
                   sites=(Site("Hospital", "Milan", "", "Italy", "RECRUITING"),))
     other = record(ISRCTN, ISRCTN_B.value, NCT_A, status="COMPLETED", updated="2025-01-01", sites=(sheffield,))
-    study = merged_study([lead, other])
+    study = merged([lead, other]).study
     assert study.overall_status == "RECRUITING"  # the lead is the newer record
     joined = next(s for s in study.sites if s.city == "Sheffield")
     assert joined.status == "COMPLETED"  # not open because another registry's record is
@@ -81,10 +98,114 @@ def test_a_site_joined_from_another_record_takes_that_records_status():
 
 
 def test_a_number_two_rows_name_opens_neither():
-    def entry(study: Study) -> Entry:
-        return Entry(study, ("HSCT",), "", "", "2025-01-01", "2025-01-01T00:00:00Z", "api", True)
-
     aliases = aliases_of([entry(record(CTGOV, NCT_A.value, EUDRACT_X)),
                           entry(record(CTGOV, NCT_B.value, EUDRACT_X, ISRCTN_B))])
     assert EUDRACT_X.value not in aliases
     assert aliases[ISRCTN_B.value] == NCT_B.value
+
+
+# --- Issue 28: links a record has to earn -------------------------------------------------------
+
+REAL = record(CTGOV, NCT_A.value, status="TERMINATED", updated="2024-06-01", title="Autologous HSCT in aggressive MS",
+              sites=(Site("Karolinska", "Stockholm", "", "Sweden", ""),),
+              central_contacts=(Contact("Trial office", "+46 8 000 000"),))
+# Another title, another sponsor, recruiting, a clinic abroad, a phone and an e-mail: it names the real trial.
+HOSTILE = record(ISRCTN, "ISRCTN66666666", NCT_A, status="RECRUITING", updated="2026-11-30",
+                 title="Stem cell treatment for MS at our clinic", sponsor="Regenerative Clinic Ltd",
+                 sites=(Site("Clinic", "Cancun", "", "Mexico", "RECRUITING"),),
+                 central_contacts=(Contact("Bookings", "+52 998 000 0000", "book@clinic.example"),))
+
+
+def test_a_record_naming_a_real_trial_it_does_not_agree_with_takes_nothing_from_it():
+    found = merged_entries([entry(REAL), entry(HOSTILE)])
+    real = next(e for e in found if e.id == NCT_A)
+    hostile = next(e for e in found if e.id == HOSTILE.id)
+    assert real.records == (REAL,) and real.study == REAL  # its own status, sites and contacts only
+    assert row(real)["overall_status"] == "TERMINATED" and "Mexico" not in row(real)["countries"]
+    assert "+52" not in row(real)["central_contact"]
+    # The claim is kept, on both cards, and the claimer lists no number of the real trial.
+    assert [c.by for c in real.claims] == [HOSTILE.id] and [c.of for c in hostile.claims] == [NCT_A]
+    assert NCT_A not in hostile.ids and NCT_A.value not in row(hostile)["registry_ids"]
+    aliases = aliases_of(found)
+    assert aliases.get(NCT_A.value) is None and aliases.get(HOSTILE.id.value) is None  # each opens its own
+
+
+def test_records_that_name_each_other_are_one_trial_whatever_else_differs():
+    twin = replace(HOSTILE, other_ids=(NCT_A,))
+    real = replace(REAL, other_ids=(twin.id,))
+    [trial] = trials_of([real, twin])
+    assert [link.strength for link in trial.links] == [MUTUAL]
+
+
+def test_a_one_sided_twin_that_agrees_on_the_sponsor_and_title_is_merged_and_says_why():
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title="Autologous HSCT in aggressive multiple sclerosis MS",
+                  updated="2024-01-01", status="COMPLETED")
+    [trial] = trials_of([REAL, twin])
+    assert [s.id for s in trial.records] == [NCT_A, ISRCTN_B]
+    assert "the same sponsor" in trial.links[0].basis and "a close title" in trial.links[0].basis
+
+
+def test_several_numbers_in_one_field_link_on_each_only_under_the_same_rule():
+    # The hostile record names two real trials; the legitimate twin names one and agrees with it.
+    other_real = record(CTGOV, NCT_B.value, title="Mesenchymal cells in progressive MS", sponsor="Another hospital")
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title)
+    hostile = replace(HOSTILE, other_ids=(NCT_A, NCT_B))
+    found = ids_of(groups([REAL, other_real, twin, hostile]))
+    assert sorted(found) == sorted([[NCT_A.value, ISRCTN_B.value], [NCT_B.value], [HOSTILE.id.value]])
+
+
+def test_a_confirmed_link_is_never_undone_by_a_third_record_that_copies_the_trial():
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A)
+    real = replace(REAL, other_ids=(ISRCTN_B,))
+    copy = replace(HOSTILE, sponsor=SPONSOR, brief_title=REAL.brief_title, first_posted="2020-01-01")
+    found = groups([copy, twin, real])
+    assert ids_of(found)[0] == [NCT_A.value, ISRCTN_B.value]
+
+
+def test_between_two_equal_one_sided_claims_the_record_registered_first_is_the_twin():
+    first = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, first_posted="2019-03-01")
+    later = record(ISRCTN, "ISRCTN22222222", NCT_A, title=REAL.brief_title, first_posted="2026-10-01")
+    assert ids_of(groups([later, first, REAL]))[0] == [NCT_A.value, ISRCTN_B.value]
+
+
+def test_a_record_dated_after_the_data_is_never_the_newest():
+    future = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, status="RECRUITING", updated="2099-01-01")
+    found = merged_entries([entry(REAL), entry(future)])
+    [trial] = found
+    assert trial.study.overall_status == "TERMINATED"
+    assert "dated 2099-01-01, after this data's own date (2026-12-01)" in trial.study.status_basis
+    # Believed when dated before the data: then it is the newest and says so.
+    believed = replace(future, last_update="2026-11-01")
+    [trial] = merged_entries([entry(REAL), entry(believed)])
+    assert trial.study.overall_status == "RECRUITING" and trial.sources_of("overall_status") == (ISRCTN_B,)
+
+
+def test_a_ctis_record_naming_another_trials_eudract_number_links_nothing_unless_they_agree():
+    real = record(CTGOV, NCT_A.value, EUDRACT_X, title=REAL.brief_title)
+    forged = record(CTIS, CTIS_C.value, EUDRACT_X, title="Another trial entirely", sponsor="Someone else")
+    assert len(groups([real, forged])) == 2
+    agreeing = replace(forged, sponsor=SPONSOR)
+    assert len(groups([real, agreeing])) == 1
+
+
+def test_a_number_always_opens_the_trial_that_owns_it():
+    # Before: a number named by one row and held by another opened the namer when it led its group.
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title)
+    found = merged_entries([entry(REAL), entry(twin), entry(HOSTILE)])
+    aliases = aliases_of(found)
+    assert aliases[ISRCTN_B.value] == NCT_A.value and HOSTILE.id.value not in aliases
+    assert NCT_A.value not in aliases  # the row's own id
+
+
+def test_what_only_the_second_record_says_is_used_and_named():
+    criteria = "Inclusion: relapsing MS; EDSS 2.0 to 6.0."
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, updated="2024-01-01",
+                  eligibility=Eligibility(criteria, "18 Years", "55 Years", "ALL", False),
+                  central_contacts=(Contact("Study nurse", "", "nurse@uppsala.example"),))
+    [trial] = merged_entries([entry(REAL), entry(twin)])
+    assert trial.study.eligibility.criteria == criteria and trial.study.eligibility.minimum_age == "18 Years"
+    assert trial.sources_of("eligibility.criteria") == (ISRCTN_B,) and trial.sources_of("overall_status") == (NCT_A,)
+    shown = row(trial)
+    assert shown["min_age"] == 18 and shown["edss_max"] == 6.0 and shown["contacts_listed"] == 2
+    nurse = next(c for c in trial.study.central_contacts if c.name == "Study nurse")
+    assert nurse.listed_by == "ISRCTN"

@@ -116,7 +116,10 @@ def test_any_number_of_a_trial_opens_its_one_row_and_its_card_names_each_registr
     assert entry.study.overall_status == "COMPLETED"
     assert entry.study.status_basis.startswith("from the trial's ISRCTN record, updated 2026-03-02")
     status = next(s for s in card.sections if s.title == "Can I join?")
-    assert next(line for line in status.items if line.label == "Status").source == "ISRCTN record"
+    # The status line names the record it was read from, with that record's date.
+    [read_from] = next(line for line in status.items if line.label == "Status").read_from
+    assert (read_from.registry, read_from.record.value, read_from.updated) == ("ISRCTN", MESEMS_ISRCTN, "2026-03-02")
+    assert "Why one trial" in {line.label for line in registered.items}
     [other] = [line.value for line in status.items if line.label == "Other registries"]
     assert all(f"record updated {s.last_update}" in other for s in entry.records)
     assert not any(line.label == "Where they differ" and "status" in line.value for line in registered.items)
@@ -148,7 +151,7 @@ def test_a_patient_near_sheffield_finds_the_isrctn_only_hsct_trial_with_its_stat
     card = detail.study_card(snapshot.entries[STARMS])
     status = next(s for s in card.sections if s.title == "Can I join?")
     basis = next(line for line in status.items if line.label == "How this status was found")
-    assert "recruitment" in basis.value and basis.source == "ISRCTN record"
+    assert "recruitment" in basis.value and [f.registry for f in basis.read_from] == ["ISRCTN"]
 
 
 def test_the_command_line_shows_exports_and_filters_by_registry(served, capsys, tmp_path):

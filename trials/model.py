@@ -83,6 +83,9 @@ class Contact:
     phone: str = ""
     email: str = ""
     affiliation: str = ""
+    # On a merged trial (trials.analysis.merge), the registry whose record lists a contact the
+    # lead record does not.
+    listed_by: str = ""
 
     @property
     def text(self) -> str:

@@ -9,6 +9,7 @@ once, by its registry's adapter, here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from functools import cached_property
 import pandas as pd
 
 from . import registries
-from .analysis import merge
+from .analysis import links, merge
 from .analysis.classify import LAB_ONLY, classified
 from .analysis.eligibility import Criteria, read_criteria
 from .analysis.table import Entry, build_table, entry_of
@@ -141,29 +142,45 @@ def read(store: Store) -> Snapshot:
 
 
 def merged(entries: list[Entry]) -> list[Entry]:
-    """One entry per trial: records of one trial in several registries become the lead
-    record's entry, with the others in ``also`` and their sites joined (``analysis.merge``)."""
+    """One entry per trial (``analysis.links``): the lead record's entry, with the trial's
+    merged study and where each field came from (``analysis.merge``), the other records'
+    entries in ``also``, and the claims no record bore out."""
     by_id = {e.id: e for e in entries}
     out = []
-    for group in merge.groups(e.study for e in entries):
-        lead, others = by_id[group[0].id], tuple(by_id[s.id] for s in group[1:])
+    for trial in links.trials_of(e.study for e in entries):
+        group = [by_id[s.id] for s in trial.records]
+        lead, others = group[0], tuple(group[1:])
         if others:
+            found = merge.merged(list(trial.records), _as_of(group))
             labels = tuple(dict.fromkeys((*lead.labels, *(x for o in others for x in o.labels))))
-            lead = replace(lead, study=merge.merged_study(group), labels=labels, also=others,
-                           registered=tuple(group))
-        out.append(lead)
+            lead = replace(lead, study=found.study, labels=labels, also=others, registered=trial.records,
+                           provenance=found.provenance, links=trial.links)
+        out.append(replace(lead, claims=trial.claims) if trial.claims else lead)
     return out
 
 
+def _as_of(group: list[Entry]) -> str:
+    """The data's own date: the latest day any of the records was fetched (a record cannot have
+    been updated after it was read)."""
+    days = [t[:10] for e in group for t in (e.fetched_at, e.data_timestamp) if re.match(r"\d{4}-\d\d-\d\d", t)]
+    return max(days, default="")
+
+
 def aliases_of(entries: list[Entry]) -> dict[str, str]:
-    """Every number of a listed trial -> its row's id; a number two rows name opens neither."""
-    rows: dict[str, set[str]] = {}
+    """Every number of a listed trial -> its row's id. A record's own number always opens its
+    own trial; a number only named (a EudraCT number no record here is) opens the one row whose
+    records name it, and neither when two rows do."""
+    own: dict[str, str] = {}
+    named: dict[str, set[str]] = {}
     for e in entries:
         for s in e.records:
-            for key in merge.keys_of(s):
-                rows.setdefault(key.value, set()).add(e.id.value)
-    return {number: next(iter(ids)) for number, ids in rows.items()
-            if len(ids) == 1 and number not in ids}
+            for key in links.own_keys(s):
+                own[key.value] = e.id.value
+            for key in links.named_keys(s):
+                named.setdefault(key.value, set()).add(e.id.value)
+    found = {number: next(iter(rows)) for number, rows in named.items() if len(rows) == 1 and number not in own}
+    found.update(own)
+    return {number: row for number, row in found.items() if number != row}
 
 
 def _unreadable_notice(ids: set[StudyId]) -> str | None:

@@ -1,28 +1,42 @@
-"""One trial, one row: records of the same trial in several registries, merged.
+"""One trial, one study: the records of one trial (``trials.analysis.links``) merged field by
+field, each field saying which record it came from.
 
-A trial run in the UK and the EU may be registered on ClinicalTrials.gov, ISRCTN and CTIS
-at once; each record names some of the others' numbers (``Study.other_ids``). Records are
-linked when they share a number, after normalising its spelling (``trials.ids``). Two
-records of the same registry are never merged: the registry says they are two studies.
+Every view (card, list, phone list, CSV, JSON, compare, sheet, feed, pre-screen) reads the
+merged study, so none can show a fact another leaves out. The policy, one per field:
 
-The merged row leads with one record (ClinicalTrials.gov's, whose record is the fullest,
-then ISRCTN's, then CTIS's) and keeps the others beside it, so every view can name which
-registry a fact comes from. Sites are the one fact joined: a site listed only in the other
-registry's record is still a place the trial runs. Where the records disagree on status or
-start date, both are kept, each with its registry and the date its record was updated.
+- the lead record's value, else the first other record's that gives one (a trial's second
+  record may be the only one with eligibility, ages or a design);
+- sites, central contacts, officials, references, other numbers and listing texts are joined:
+  each record's that the lead does not already give, marked with the registry that lists it;
+- the status, with the fields that date and explain it, comes from one record: the lead's,
+  unless another record gives a different status and was updated more recently, and never a
+  record dated after the data itself (a record can claim any date).
+
+``provenance`` maps each field (``eligibility.minimum_age`` for a part of one) to the records
+that gave it; a field not in it came from the lead record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
-from ..ids import CTIS, ISRCTN, link_keys, name_of
-from ..model import CTGOV, Site, Study, StudyId
+from ..ids import name_of
+from ..model import NO_DESIGN, Contact, Eligibility, Site, Study, StudyId
 from .status import status_group, status_words
 
-# Whose record leads a merged row.
-LEAD_ORDER = (CTGOV, ISRCTN, CTIS)
+Provenance = Mapping[str, tuple[StudyId, ...]]
+
+# The fields that date and explain a status: they come from the record whose status is shown.
+STATUS_FIELDS = ("overall_status", "status_basis", "last_known_status", "why_stopped", "last_verified",
+                 "last_update")
+# Fields that travel together: the second is meaningless without the first's record.
+_WITH = {"sponsor": ("sponsor_class",), "enrollment": ("enrollment_type",),
+         "has_results": ("results_first_posted",)}
+_JOINED = ("sites", "central_contacts", "officials", "references", "other_ids", "texts")
+_LEAD_ONLY = ("id", "url")
+ELIGIBILITY_PARTS = ("criteria", "ages", "sex", "healthy_volunteers")
 
 
 @dataclass(frozen=True)
@@ -39,59 +53,69 @@ class Disagreement:
         return f"The registries differ on the {self.fact}: {parts}."
 
 
-def keys_of(study: Study) -> frozenset[StudyId]:
-    """Every number a record can be matched by: its own and those it names."""
-    return frozenset(k for i in (study.id, *study.other_ids) for k in link_keys(i))
+@dataclass(frozen=True)
+class Merged:
+    study: Study
+    provenance: Provenance
 
 
-def _rank(registry: str) -> int:
-    return LEAD_ORDER.index(registry) if registry in LEAD_ORDER else len(LEAD_ORDER)
+def _given(value: Any) -> bool:
+    return value not in ("", (), None, NO_DESIGN, False)
 
 
-def groups(studies: Iterable[Study]) -> list[list[Study]]:
-    """The studies grouped by trial, each group led by the record ``LEAD_ORDER`` prefers.
+def believable(study: Study, as_of: str) -> bool:
+    """The record's last update is not after the data's own date (``as_of``, a date or "")."""
+    return not as_of or not study.last_update or study.last_update[:10] <= as_of[:10]
 
-    Two records are linked when one names the other's own number (the stronger evidence), or
-    when both name a number no record here holds (a EudraCT number). A number that two records
-    of one registry name links nothing: it cannot say which of them is the trial. Links are
-    followed through (a CTIS record naming an NCT and an ISRCTN number joins all three), the
-    stronger first, and never into a group that already holds a record of the same registry."""
-    ordered = sorted(studies, key=lambda s: (_rank(s.id.registry), s.id.value))
-    owners: dict[StudyId, list[int]] = {}
-    namers: dict[StudyId, list[int]] = {}
-    for i, study in enumerate(ordered):
-        for key in link_keys(study.id):
-            owners.setdefault(key, []).append(i)
-        for key in {k for named in study.other_ids for k in link_keys(named)}:
-            namers.setdefault(key, []).append(i)
-    links: set[tuple[int, int, int]] = set()  # (strength: 0 direct, 1 shared, i, j)
-    for key, named_by in namers.items():
-        registries = [ordered[i].id.registry for i in named_by]
-        if len(registries) != len(set(registries)):
-            continue  # two records of one registry name it: ambiguous
-        held = owners.get(key, [])
-        links |= {(0, min(i, j), max(i, j)) for i in named_by for j in held if i != j}
-        if not held:
-            links |= {(1, i, j) for i in named_by for j in named_by if i < j}
-    leader = list(range(len(ordered)))
 
-    def find(i: int) -> int:
-        while leader[i] != i:
-            leader[i] = leader[leader[i]]
-            i = leader[i]
-        return i
+def status_record(records: list[Study], as_of: str = "") -> Study:
+    """The record whose status a merged trial shows: the lead's, unless another record gives a
+    different status and was updated more recently (an old record's "recruiting" must not outlive
+    a newer record's "ended"). A record dated after ``as_of`` is never the more recent."""
+    lead = records[0]
+    differing = [s for s in records[1:] if s.overall_status and believable(s, as_of)
+                 and status_group(s.overall_status) != status_group(lead.overall_status)]
+    newest = max(differing, key=lambda s: s.last_update, default=None)
+    lead_date = lead.last_update if believable(lead, as_of) else ""
+    return newest if newest is not None and newest.last_update > lead_date else lead
 
-    held_by = [{s.id.registry} for s in ordered]  # each group's registries, at its leader
-    for _, i, j in sorted(links):
-        a, b = find(i), find(j)
-        if a != b and not held_by[a] & held_by[b]:
-            a, b = min(a, b), max(a, b)  # the better-ranked record leads
-            leader[b] = a
-            held_by[a] |= held_by[b]
-    found: dict[int, list[Study]] = {}
-    for i, study in enumerate(ordered):
-        found.setdefault(find(i), []).append(study)
-    return list(found.values())
+
+def _status_why(records: list[Study], used: Study, as_of: str) -> str:
+    """Why the shown status is the one used, when the records differ; "" when they do not."""
+    lead = records[0]
+    others = [s for s in records if s is not used and s.overall_status
+              and status_group(s.overall_status) != status_group(used.overall_status)]
+    if not others:
+        return ""
+    doubtful = [s for s in records if not believable(s, as_of)]
+    dated = "".join(f" The {name_of(s.id.registry)} record is dated {s.last_update}, after this data's own "
+                    f"date ({as_of[:10]}), so it is not taken as the most recent." for s in doubtful)
+    if used is lead:
+        return (f"from the trial's {name_of(lead.id.registry)} record, updated "
+                f"{lead.last_update or 'on a date it does not give'}, the first of its records and not older "
+                f"than the others that say otherwise.{dated}")
+    return (f"from the trial's {name_of(used.id.registry)} record, updated {used.last_update}, the most recent "
+            f"of its records (the {name_of(lead.id.registry)} record, updated "
+            f"{lead.last_update or 'on a date it does not give'}, says {status_words(lead.overall_status).lower()})."
+            f"{dated}")
+
+
+def _first(records: list[Study], name: str) -> Study:
+    return next((s for s in records if _given(getattr(s, name))), records[0])
+
+
+def _eligibility(records: list[Study]) -> tuple[Eligibility, dict[str, tuple[StudyId, ...]]]:
+    """Each part from the first record that gives it; the two ages from one record."""
+    def first(part: str) -> Study:
+        given = {"criteria": lambda e: e.criteria, "ages": lambda e: e.minimum_age or e.maximum_age,
+                 "sex": lambda e: e.sex, "healthy_volunteers": lambda e: e.healthy_volunteers is not None}[part]
+        return next((s for s in records if given(s.eligibility)), records[0])
+
+    chosen = {part: first(part) for part in ELIGIBILITY_PARTS}
+    eligibility = Eligibility(chosen["criteria"].eligibility.criteria, chosen["ages"].eligibility.minimum_age,
+                              chosen["ages"].eligibility.maximum_age, chosen["sex"].eligibility.sex,
+                              chosen["healthy_volunteers"].eligibility.healthy_volunteers)
+    return eligibility, {f"eligibility.{part}": (s.id,) for part, s in chosen.items() if s is not records[0]}
 
 
 def joined_sites(lead: Study, others: Iterable[Study]) -> tuple[Site, ...]:
@@ -114,6 +138,80 @@ def joined_sites(lead: Study, others: Iterable[Study]) -> tuple[Site, ...]:
     return tuple(sites)
 
 
+def _contact_key(contact: Contact) -> tuple[str, str, str]:
+    return (contact.name.casefold().strip(), "".join(c for c in contact.phone if c.isdigit()),
+            contact.email.casefold().strip())
+
+
+def _joined(lead: Study, others: list[Study], name: str) -> tuple[Any, ...]:
+    """A list field: the lead's items, then each other record's items the lead does not give
+    (contacts marked with the registry that lists them)."""
+    if name == "sites":
+        return joined_sites(lead, others)
+    key = {"central_contacts": _contact_key, "officials": _contact_key,
+           "references": lambda r: r.pmid or r.citation}.get(name, lambda x: x)
+    items = list(getattr(lead, name))
+    seen = {key(x) for x in items}
+    for other in others:
+        for item in getattr(other, name):
+            if key(item) in seen or (name == "other_ids" and item == lead.id):
+                continue
+            seen.add(key(item))
+            items.append(replace(item, listed_by=name_of(other.id.registry)) if isinstance(item, Contact) else item)
+    return tuple(items)
+
+
+def _adding(others: list[Study], name: str, added: tuple[Any, ...]) -> tuple[StudyId, ...]:
+    """The records that gave the items a join added to the lead's (a joined site or contact
+    names its registry; other items are found in their record)."""
+    listed = {getattr(x, "listed_by", "") for x in added}
+    return tuple(s.id for s in others if name_of(s.id.registry) in listed
+                 or any(x in getattr(s, name) for x in added))
+
+
+def merged(records: list[Study], as_of: str = "") -> Merged:
+    """One study of the trial whose records are ``records`` (the lead first), with where each
+    field came from. ``as_of`` is the data's own date: no record dated after it is the newest."""
+    lead, others = records[0], records[1:]
+    if not others:
+        return Merged(lead, {})
+    values: dict[str, Any] = {}
+    provenance: dict[str, tuple[StudyId, ...]] = {}
+    status = status_record(records, as_of)
+    follows = {field for group in _WITH.values() for field in group}
+    for f in fields(Study):
+        name = f.name
+        if name in _LEAD_ONLY or name in follows:
+            continue
+        if name in STATUS_FIELDS:
+            values[name] = getattr(status, name)
+            if status is not lead:
+                provenance[name] = (status.id,)
+        elif name == "eligibility":
+            values[name], parts = _eligibility(records)
+            provenance.update(parts)
+        elif name in _JOINED:
+            values[name] = _joined(lead, list(others), name)
+            adding = _adding(others, name, values[name][len(getattr(lead, name)):])
+            if adding:
+                provenance[name] = (lead.id, *adding)
+        else:
+            source = _first(records, name)
+            values[name] = getattr(source, name)
+            for follower in _WITH.get(name, ()):
+                values[follower] = getattr(source, follower)
+            if source is not lead:
+                for each in (name, *_WITH.get(name, ())):
+                    provenance[each] = (source.id,)
+    why = _status_why(records, status, as_of)
+    if why:
+        basis = status.status_basis
+        values["status_basis"] = f"{why} {basis}" if basis else why
+        if status is not lead:
+            values["last_known_status"] = ""
+    return Merged(replace(lead, **values), provenance)
+
+
 def disagreements(records: list[Study]) -> tuple[Disagreement, ...]:
     """Where the records of one trial give a different status group or start year-month."""
     found = []
@@ -129,37 +227,9 @@ def disagreements(records: list[Study]) -> tuple[Disagreement, ...]:
     return tuple(found)
 
 
-def all_ids(records: list[Study]) -> tuple[StudyId, ...]:
-    """The numbers of the records held, then the numbers they name and no record here is."""
+def all_ids(records: list[Study], elsewhere: frozenset[StudyId] = frozenset()) -> tuple[StudyId, ...]:
+    """The numbers of the records held, then the numbers they name that no record here is, and
+    none of ``elsewhere`` (numbers of records here that are not this trial)."""
     held = [s.id for s in records]
-    named = sorted({i for s in records for i in s.other_ids} - set(held))
+    named = sorted({i for s in records for i in s.other_ids} - set(held) - elsewhere)
     return (*held, *named)
-
-
-def status_record(records: list[Study]) -> Study:
-    """The record whose status a merged row shows: the lead's, unless another record gives a
-    different status and was updated more recently (an old record's "recruiting" must not
-    outlive a newer record's "ended")."""
-    lead = records[0]
-    differing = [s for s in records[1:] if s.overall_status
-                 and status_group(s.overall_status) != status_group(lead.overall_status)]
-    newest = max(differing, key=lambda s: s.last_update, default=None)
-    return newest if newest is not None and newest.last_update > lead.last_update else lead
-
-
-def merged_study(records: list[Study]) -> Study:
-    """The lead record with the others' sites joined and, when a newer record gives another
-    status, that status, saying whose it is."""
-    lead, others = records[0], records[1:]
-    if not others:
-        return lead
-    study = replace(lead, sites=joined_sites(lead, others))
-    source = status_record(records)
-    if source is lead:
-        return study
-    said = (f"from the trial's {name_of(source.id.registry)} record, updated {source.last_update}, the most "
-            f"recent of its records (the {name_of(lead.id.registry)} record, updated "
-            f"{lead.last_update or 'on a date it does not give'}, says {status_words(lead.overall_status).lower()})")
-    return replace(study, overall_status=source.overall_status, last_known_status="",
-                   why_stopped=source.why_stopped,
-                   status_basis=f"{said}; {source.status_basis}" if source.status_basis else said)

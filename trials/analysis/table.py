@@ -6,8 +6,8 @@ neurologist downloads is exactly what the page showed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -20,6 +20,7 @@ from . import merge
 from .eligibility import read_criteria
 from .findings import findings_of
 from .flags import Flag, data_date_of, flags_for
+from .links import Claim, Link
 from .status import LIST_SEPARATOR, status_caution, status_group
 from .subtype import Subtype, subtype
 
@@ -42,6 +43,10 @@ class Entry:
     # study is the lead record, with their sites joined to its own.
     also: tuple[Entry, ...] = ()
     registered: tuple[Study, ...] = ()  # every record as its registry gives it, the lead first
+    # Which records gave each field of ``study`` that the lead record did not (``merge.merged``).
+    provenance: Mapping[str, tuple[StudyId, ...]] = field(default_factory=dict)
+    links: tuple[Link, ...] = ()  # why the records are one trial
+    claims: tuple[Claim, ...] = ()  # numbers named one-sidedly, about this trial or by it: not believed
 
     @property
     def records(self) -> tuple[Study, ...]:
@@ -55,7 +60,12 @@ class Entry:
     @cached_property
     def ids(self) -> tuple[StudyId, ...]:
         """The trial's numbers: of the records held, then those they name."""
-        return merge.all_ids(list(self.records))
+        held = {s.id for s in self.records}
+        return merge.all_ids(list(self.records), frozenset({c.of for c in self.claims} - held))
+
+    def sources_of(self, name: str) -> tuple[StudyId, ...]:
+        """The records the field ``name`` of ``study`` came from (``eligibility.ages`` for a part)."""
+        return self.provenance.get(name, (self.id,))
 
     @cached_property
     def disagreements(self) -> tuple[merge.Disagreement, ...]:
@@ -126,7 +136,24 @@ COLUMNS = (
     "data_timestamp",
     "data_source",
     "fetched_at",
+    "sources",
 )
+
+# The study fields each column reads (``merge.Provenance`` keys): the ``sources`` column says
+# which record gave them. Columns not here are the finder's own (classification, flags, ids).
+COLUMN_FIELDS = {
+    "title": ("brief_title",), "acronym": ("acronym",), "overall_status": ("overall_status",),
+    "status_group": ("overall_status",), "status_caution": ("overall_status",), "phases": ("phases",),
+    "study_type": ("study_type",), "conditions": ("conditions",), "interventions": ("interventions",),
+    "sponsor": ("sponsor",), "start_date": ("start_date",), "primary_completion_date": ("primary_completion_date",),
+    "enrollment": ("enrollment",), "countries": ("sites",), "locations": ("sites",), "recruiting_sites": ("sites",),
+    "last_update": ("last_update",), "results_posted": ("has_results",), "publications": ("references",),
+    "min_age": ("eligibility.ages", "eligibility.criteria"), "max_age": ("eligibility.ages", "eligibility.criteria"),
+    "sex": ("eligibility.sex",), "ms_types": ("eligibility.criteria",), "edss_min": ("eligibility.criteria",),
+    "edss_max": ("eligibility.criteria",), "eligibility_notes": ("eligibility.criteria",),
+    "central_contact": ("central_contacts",), "contacts_listed": ("central_contacts", "sites"),
+    "eligibility_criteria": ("eligibility.criteria",), "last_verified": ("last_verified",),
+}
 
 
 def _id_text(study_id: StudyId) -> str:
@@ -217,7 +244,26 @@ def row(entry: Entry) -> dict:
         "data_timestamp": entry.data_timestamp,
         "data_source": entry.source,
         "fetched_at": entry.fetched_at,
+        "sources": sources_text(entry),
     }
+
+
+def sources_text(entry: Entry) -> str:
+    """Which record each column was read from: the lead record's columns as "every other
+    column", the others' by name, each record with its registry and last update."""
+    given: dict[StudyId, list[str]] = {}
+    for column, names in COLUMN_FIELDS.items():
+        for record in dict.fromkeys(r for name in names for r in entry.sources_of(name)):
+            if record != entry.id:
+                given.setdefault(record, []).append(column)
+    updated = {s.id: s.last_update for s in entry.records}
+
+    def named(record: StudyId) -> str:
+        return f"{name_of(record.registry)} {record.value} (record updated {updated.get(record) or 'undated'})"
+
+    lead = f"every {'other ' if given else ''}column read from a record"
+    others = (f"{named(r)}: {', '.join(c)}" for r, c in given.items())
+    return LIST_SEPARATOR.join((f"{named(entry.id)}: {lead}", *others))
 
 
 def build_table(entries: Iterable[Entry]) -> pd.DataFrame:

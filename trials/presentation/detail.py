@@ -8,7 +8,7 @@ text escaped) and ``card_text`` for the terminal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from ..analysis import findings, flags
@@ -21,7 +21,7 @@ from ..analysis.table import Entry
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
 from ..ids import name_of, url_of
 from ..model import CTGOV, Arm, Contact, Study
-from . import facts, plain
+from . import facts, plain, provenance
 from .facts import Claim
 
 # Where a line that is not read from a record field comes from.
@@ -37,6 +37,8 @@ class Line(NamedTuple):
     source: str
     link: str = ""  # an address this finder built (a source's DOI or page), shown as a real link
     link_text: str = ""  # the link's words; "" shows the address itself (a DOI that copies cleanly)
+    # The records ``source``'s fields came from (``provenance``), filled in by ``study_card``.
+    read_from: tuple[provenance.From, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Section:
     verbatim: str = ""  # registry text shown as published (eligibility criteria)
     contacts: tuple[Contact, ...] = ()  # shown first, with call and mail links on the page
     link: tuple[str, str] | tuple[()] = ()  # (text, url) of a link we build, shown after the items
+    read_from: tuple[provenance.From, ...] = ()  # the records its lines were read from, and which fields
 
 
 @dataclass(frozen=True)
@@ -180,11 +183,8 @@ def _status_section(entry: Entry) -> Section:
     # ClinicalTrials.gov's words for a status ("The record says the study is looking for
     # participants") are true of its own field only; another basis says what it is instead.
     meaning = "" if trial.status_basis else plain.STATUS_MEANING.get(status, "")
-    # A merged trial may show another registry's record's status (analysis.merge): name that one.
-    given_by = next((r for r in entry.records if r.overall_status == status), trial)
     items = [
-        Line("Status", f"{status_group(status)} ({status_words(status)}). {meaning}".strip(),
-             f"{name_of(given_by.id.registry)} record" if trial.status_basis else "overall status"),
+        Line("Status", f"{status_group(status)} ({status_words(status)}). {meaning}".strip(), "overall status"),
         # Every status is the sponsor's word on some day: say which.
         Line("Record last updated", trial.last_update or "not stated in the record", "last update posted"),
         Line("Status last verified by the sponsor", trial.last_verified or "not stated in the record",
@@ -195,9 +195,8 @@ def _status_section(entry: Entry) -> Section:
         *(Line("Other registries", d.text, "each registry's status and last update")
           for d in entry.disagreements if d.fact == "status"),
     ]
-    if trial.status_basis:  # a registry without a status field of the model's kind
-        items.insert(1, Line("How this status was found", trial.status_basis,
-                             f"{name_of(trial.id.registry)} record"))
+    if trial.status_basis:  # records that differ, or a registry without a status field of the model's kind
+        items.insert(1, Line("How this status was found", trial.status_basis, "overall status"))
     if status == "UNKNOWN" and trial.last_known_status:
         items.append(Line("Last status reported", status_words(trial.last_known_status), "last known status"))
     if trial.why_stopped:
@@ -215,10 +214,11 @@ def _status_section(entry: Entry) -> Section:
 
 
 def _registries_section(entry: Entry) -> Section | None:
-    """Which registries hold the trial, which record this card reads, and where the records
-    disagree; None for a trial with one record that names no other registry's number."""
+    """Which registries hold the trial, which record this card reads, why the records are
+    taken to be one trial, what other records claim of it, and where the records disagree;
+    None for a trial with one record that names no other registry's number and is named by none."""
     ids = entry.ids
-    if len(ids) == 1 and entry.id.registry == CTGOV:
+    if len(ids) == 1 and entry.id.registry == CTGOV and not entry.claims:
         return None
     held = {s.id: s for s in entry.records}
     items = []
@@ -235,8 +235,18 @@ def _registries_section(entry: Entry) -> Section | None:
         items.append(Line(name_of(number.registry), f"{number.value}: {what}",
                           "the registry numbers the records give", link=url_of(number),
                           link_text=f"{number.value} on {name_of(number.registry)}"))
+    items += [Line("Why one trial", f"{link.basis[0].upper()}{link.basis[1:]}.",
+                   "the registry numbers the records give") for link in entry.links]
     if len(held) > 1:
-        items.append(Line("Sites", "the sites of every record above, each place once", "sites"))
+        items.append(Line("Merged", "Each fact below is read from the record named under it; what only one record "
+                                    "gives (criteria, contacts, sites) is used and named as its.",
+                          "the records named above"))
+    for claim in entry.claims:  # a one-sided number nothing bears out, made about this trial or by it
+        about_us = claim.of in held
+        other = claim.by if about_us else claim.of
+        items.append(Line("Not the same trial", claim.about_claimed() if about_us else claim.about_claimer(),
+                          "the registry numbers the records give", link=url_of(other),
+                          link_text=f"{other.value} on {name_of(other.registry)}"))
     # A differing status stands under "Can I join?"; the other differences here.
     items += [Line("Where they differ", d.text, "start date, last update") for d in entry.disagreements
               if d.fact != "status"]
@@ -361,8 +371,8 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
 
 
 def _contacts_section(entry: Entry) -> Section:
-    """Whom to ask: the lead record's contacts, then those only another registry's record of
-    the trial gives (a patient must not miss a contact because another registry holds it)."""
+    """Whom to ask: the trial's contacts, those only another registry's record gives named as
+    that record's (a patient must not miss a contact because another registry holds it)."""
     trial = entry.study
     items = [Line("Investigator", ", ".join(p for p in (c.name, c.affiliation) if p), "overall officials")
              for c in trial.officials]
@@ -371,14 +381,14 @@ def _contacts_section(entry: Entry) -> Section:
         items.append(Line("Collaborators", "; ".join(trial.collaborators), "collaborators"))
     if trial.funders:
         items.append(Line("Funders", "; ".join(trial.funders), "funders"))
-    own = [c for c in trial.central_contacts if c.name or c.phone or c.email]
-    elsewhere = {name_of(r.id.registry): [c for c in r.central_contacts if (c.name or c.phone or c.email)
-                                          and c not in own] for r in entry.records[1:]}
-    elsewhere = {registry: found for registry, found in elsewhere.items() if found}
-    items += [Line(f"From the {registry} record", f"{plain.count(len(found), 'contact', 'contacts')} listed above, "
-                   f"from the trial's record on {registry}", f"central contacts of the {registry} record")
+    contacts = tuple(c for c in trial.central_contacts if c.name or c.phone or c.email)
+    elsewhere: dict[str, int] = {}
+    for c in contacts:
+        if c.listed_by:
+            elsewhere[c.listed_by] = elsewhere.get(c.listed_by, 0) + 1
+    items += [Line(f"From the {registry} record", f"{plain.count(found, 'contact', 'contacts')} listed above, "
+                   f"from the trial's record on {registry}", "central contacts")
               for registry, found in elsewhere.items()]
-    contacts = (*own, *(c for found in elsewhere.values() for c in found))
     if not contacts and any(c for s in trial.sites for c in s.contacts):
         items.append(Line("", "No central contact is listed: use the site contacts below or the "
                               "registry record.", "central contacts (absent), location contacts"))
@@ -428,7 +438,7 @@ def study_card(entry: Entry) -> Card:
         title=trial.named_title,
         url=trial.url,
         registry=name_of(trial.id.registry),
-        sections=(
+        sections=tuple(_attributed(section, entry) for section in (
             *warning,
             # Whether the study takes anyone, and how sure the record is of it, before the
             # long texts about the therapy.
@@ -442,7 +452,7 @@ def study_card(entry: Entry) -> Card:
             _eligibility_section(trial),
             _design_section(trial, entry.study_role == GIVES),
             _dates_section(trial),
-        ),
+        )),
         sites=sites,
         is_full=entry.is_full,
     )
@@ -505,15 +515,25 @@ def sites_markdown(card: Card) -> str:
                                    s.contacts) for s in card.sites)
 
 
+def _record_words(line: Line) -> list[str]:
+    """The record fields a line names (none for a reviewed source, the finder's explanation,
+    or a pointer at the line itself, "the fields named in it")."""
+    if "https://" in line.source or line.source == OWN_WORDS or line.source.startswith("the "):
+        return []
+    return line.source.split(", ")
+
+
+def _attributed(section: Section, entry: Entry) -> Section:
+    """The section with each line's and its own record fields traced to the records they came from."""
+    items = tuple(item._replace(read_from=provenance.sources(entry, _record_words(item))) for item in section.items)
+    words = [w for item in items for w in _record_words(item)]
+    return replace(section, items=items, read_from=provenance.sources(entry, words))
+
+
 def record_fields(section: Section) -> str:
-    """The record fields a section's lines were read from, in order of first use ("" for
-    a section of reviewed sources only)."""
-    # Not a field: a reviewed source (its citation carries its https:// link, facts.py
-    # requires one), the finder's explanation, or a pointer at the line itself ("the fields
-    # named in it").
-    fields = [line.source for line in section.items if "https://" not in line.source
-              and line.source != OWN_WORDS and not line.source.startswith("the ")]
-    return ", ".join(dict.fromkeys(f for part in fields for f in part.split(", ")))
+    """The records a section's lines were read from and their fields, in order of first use
+    ("" for a section of reviewed sources only)."""
+    return provenance.text(section.read_from)
 
 
 def section_markdown(section: Section) -> str:
@@ -532,7 +552,7 @@ def section_markdown(section: Section) -> str:
         lines.append(f"[{plain.md_escape(text, in_link=True)}]({url})")
     fields = record_fields(section)
     if fields:
-        lines.append(f"*{plain.md_escape('Read from the record: ' + fields + '.')}*")
+        lines.append(f"*{plain.md_escape('Read from ' + fields + '.')}*")
     return "\n\n".join(lines)
 
 
@@ -557,9 +577,9 @@ def card_data(card: Card) -> dict[str, Any]:
         "sections": [{
             "title": section.title,
             "contacts": [c.text for c in section.contacts],
-            "lines": [{"label": line.label, "value": line.value, "source": line.source, "link": line.link or None}
-                      for line in section.items],
-            "read_from_record": record_fields(section),
+            "lines": [{"label": line.label, "value": line.value, "source": line.source, "link": line.link or None,
+                       "read_from": [f.as_dict() for f in line.read_from]} for line in section.items],
+            "read_from": [f.as_dict() for f in section.read_from],
             "link": dict(zip(("text", "url"), section.link, strict=True)) if section.link else None,
             "criteria_as_published": section.verbatim or None,
         } for section in card.sections],
@@ -578,7 +598,7 @@ def card_text(card: Card) -> str:
             text = f"{line.value} {line.link}" if line.link else line.value
             out.append(f"  {line.label}: {text}" if line.label else f"  {text}")
         if record_fields(section):
-            out.append(f"  (read from the record: {record_fields(section)})")
+            out.append(f"  (read from {record_fields(section)})")
         if section.link:
             out.append(f"  {section.link[0]}: {section.link[1]}")
         if section.verbatim:

@@ -1,0 +1,227 @@
+"""Which records are one trial: links a record has to earn.
+
+A trial run in the UK and the EU may be registered on ClinicalTrials.gov, ISRCTN and CTIS at
+once, and each record names some of the others' numbers (``Study.other_ids``). But anybody can
+register a record and write any number into it, by mistake or to take over a real trial's
+card. So what one record says about another is outside input, believed only as far as it is
+borne out:
+
+- two records are one trial when **each names the other** (nobody but a trial's own team can
+  edit its record);
+- or when **one names the other and they agree on something** a forger or a typo would also
+  have to get right: the sponsor, the acronym, a close title, or a third number both name;
+- or when both name one number that no record here holds (a EudraCT number) and they agree
+  likewise; a number two records of one registry name links nothing.
+
+A one-sided claim that nothing bears out links nothing: it is kept as a ``Claim``, shown on
+both cards, and lends the claimed trial no status, contact, site or date. Links are joined
+strongest first and never into a group that already holds a record of the same registry, so a
+confirmed link is never undone by a later record. Two records of one registry are never one
+trial: the registry says they are two studies.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..ids import link_keys, name_of
+from ..model import Study, StudyId
+
+# Whose record leads a merged trial: ClinicalTrials.gov's record is the fullest, then ISRCTN's.
+LEAD_ORDER = ("ctgov", "isrctn", "ctis")
+
+MUTUAL, CORROBORATED, SHARED = 0, 1, 2  # a link's strength, strongest first
+CLOSE_TITLE = 0.75  # share of content words two titles must have in common to count as one
+
+
+@dataclass(frozen=True)
+class Link:
+    """Why two records are taken to be one trial."""
+
+    records: tuple[StudyId, StudyId]
+    strength: int
+    agreements: tuple[str, ...]  # what else they agree on: "the same sponsor", "a close title"
+
+    @property
+    def basis(self) -> str:
+        a, b = self.records
+        if self.strength == MUTUAL:
+            return f"the {_record(a)} and the {_record(b)} each name the other"
+        agreed = _and(self.agreements)
+        if self.strength == CORROBORATED:
+            return f"the {_record(a)} names the {_record(b)}, and they give {agreed}"
+        return f"the {_record(a)} and the {_record(b)} name the same number and give {agreed}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A record that names another record's number, where nothing else bears the link out."""
+
+    by: StudyId  # the record making the claim
+    of: StudyId  # the record whose number it names
+
+    def about_claimed(self) -> str:
+        """The words on the claimed trial's card."""
+        return (f"The {_record(self.by)} names this trial's number ({self.of.value}); its details differ "
+                f"(this trial's records do not name it back, and they share no sponsor, acronym, close title "
+                f"or other number), so it is not taken to be this trial and nothing from it is used here.")
+
+    def about_claimer(self) -> str:
+        """The words on the claiming record's own card."""
+        return (f"This record names {self.of.value} on {name_of(self.of.registry)}, but that record does not "
+                f"name it back and their details differ: they are shown as two separate studies.")
+
+
+@dataclass(frozen=True)
+class Trial:
+    """The records of one trial, the lead first, with why they are linked and the claims that
+    were not believed (made about its records or by them)."""
+
+    records: tuple[Study, ...]
+    links: tuple[Link, ...] = ()
+    claims: tuple[Claim, ...] = ()
+
+
+def _record(study_id: StudyId) -> str:
+    return f"{name_of(study_id.registry)} record {study_id.value}"
+
+
+def _and(items: tuple[str, ...]) -> str:
+    return " and ".join((", ".join(items[:-1]), items[-1])) if len(items) > 1 else items[0]
+
+
+def _rank(registry: str) -> int:
+    return LEAD_ORDER.index(registry) if registry in LEAD_ORDER else len(LEAD_ORDER)
+
+
+def own_keys(study: Study) -> frozenset[StudyId]:
+    """The numbers that are this record's own (a CTIS number ending "-00" is also its EudraCT one)."""
+    return link_keys(study.id)
+
+
+def named_keys(study: Study) -> frozenset[StudyId]:
+    """The numbers this record names as the same trial's in other registries."""
+    return frozenset(k for named in study.other_ids for k in link_keys(named)) - own_keys(study)
+
+
+# Words that carry no meaning of a title: two titles agree on the rest.
+_STOP = frozenset("a an and the of for in on with to by at or from as vs versus study trial".split())
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _words(text: str) -> frozenset[str]:
+    # Registries spell the disease out or not: "multiple sclerosis" and "MS" are one word here.
+    folded = re.sub(r"multiple\s+sclerosis", "ms", _fold(text))
+    return frozenset(w for w in re.findall(r"[a-z0-9]+", folded) if w not in _STOP)
+
+
+def _organisations(study: Study) -> set[str]:
+    return {" ".join(sorted(_words(o))) for o in (study.sponsor, *study.collaborators, *study.funders)
+            if len(_words(o)) >= 2 or len("".join(_words(o))) >= 5}
+
+
+def _close(a: frozenset[str], b: frozenset[str]) -> bool:
+    return len(a) >= 3 and len(b) >= 3 and len(a & b) / len(a | b) >= CLOSE_TITLE
+
+
+def agreements(a: Study, b: Study) -> tuple[str, ...]:
+    """What two records agree on that a forger or a mistyped number would not: words for each."""
+    found = []
+    if _organisations(a) & _organisations(b):
+        found.append("the same sponsor")
+    acronyms = [(x.acronym, y) for x, y in ((a, b), (b, a)) if len(x.acronym.strip()) >= 3]
+    if any(acronym.casefold() == other.acronym.casefold() or _fold(acronym) in _words(
+            f"{other.brief_title} {other.official_title}") for acronym, other in acronyms):
+        found.append("the same acronym")
+    titles_a = [_words(t) for t in (a.brief_title, a.official_title) if t]
+    titles_b = [_words(t) for t in (b.brief_title, b.official_title) if t]
+    if any(_close(x, y) for x in titles_a for y in titles_b):
+        found.append("a close title")
+    third = (named_keys(a) & named_keys(b)) - own_keys(a) - own_keys(b)
+    if third:
+        found.append(f"a third number ({', '.join(sorted(k.value for k in third))})")
+    return tuple(found)
+
+
+def _candidates(ordered: list[Study]) -> tuple[list[tuple[tuple, Link]], list[Claim]]:
+    """Every link the records could earn, with its sort key, and the claims nothing bears out."""
+    owners: dict[StudyId, int] = {}
+    for i, study in enumerate(ordered):
+        for key in own_keys(study):
+            owners[key] = i
+    found: list[tuple[tuple, Link]] = []
+    claims: list[Claim] = []
+    names = [named_keys(s) for s in ordered]
+    for i, study in enumerate(ordered):
+        for j in sorted({owners[k] for k in names[i] if k in owners and owners[k] != i}):
+            other = ordered[j]
+            if other.id.registry == study.id.registry:
+                continue  # one registry's two records are two studies, whatever one says
+            if own_keys(study) & names[j]:
+                if i < j:  # each names the other: once, for the pair
+                    found.append(((MUTUAL, 0, i, j), Link((study.id, other.id), MUTUAL, ())))
+                continue
+            agreed = agreements(study, other)
+            if not agreed:
+                claims.append(Claim(study.id, other.id))
+                continue
+            # More agreement first; between equals, the record registered first (a copy comes later).
+            found.append(((CORROBORATED, -len(agreed), study.first_posted or "9999", i, j),
+                          Link((study.id, other.id), CORROBORATED, agreed)))
+    # A number no record here holds (a EudraCT number) that records of different registries name.
+    namers: dict[StudyId, list[int]] = {}
+    for i, keys in enumerate(names):
+        for key in keys - owners.keys():
+            namers.setdefault(key, []).append(i)
+    for named_by in (namers[key] for key in sorted(namers)):
+        registries = [ordered[i].id.registry for i in named_by]
+        if len(registries) != len(set(registries)):
+            continue  # two records of one registry name it: it cannot say which is the trial
+        for x, i in enumerate(named_by):
+            for j in named_by[x + 1:]:
+                agreed = tuple(a for a in agreements(ordered[i], ordered[j]) if not a.startswith("a third"))
+                if agreed:
+                    found.append(((SHARED, -len(agreed), "", i, j),
+                                  Link((ordered[i].id, ordered[j].id), SHARED, agreed)))
+    return sorted(found, key=lambda c: c[0]), claims
+
+
+def trials_of(studies: Iterable[Study]) -> list[Trial]:
+    """The records grouped into trials, each led by the record ``LEAD_ORDER`` prefers."""
+    ordered = sorted(studies, key=lambda s: (_rank(s.id.registry), s.id.value))
+    candidates, claims = _candidates(ordered)
+    index = {s.id: i for i, s in enumerate(ordered)}
+    leader = list(range(len(ordered)))
+
+    def find(i: int) -> int:
+        while leader[i] != i:
+            leader[i] = leader[leader[i]]
+            i = leader[i]
+        return i
+
+    held_by = [{s.id.registry} for s in ordered]  # each group's registries, at its leader
+    kept: list[Link] = []
+    for _, link in candidates:
+        a, b = find(index[link.records[0]]), find(index[link.records[1]])
+        if a != b and not held_by[a] & held_by[b]:
+            a, b = min(a, b), max(a, b)  # the better-ranked record leads
+            leader[b] = a
+            held_by[a] |= held_by[b]
+            kept.append(link)
+    members: dict[int, list[Study]] = {}
+    for i, study in enumerate(ordered):
+        members.setdefault(find(i), []).append(study)
+    # A claim between records that ended up one trial anyway (through a third) is no claim.
+    group_of = {s.id: root for root, group in members.items() for s in group}
+    open_claims = [c for c in claims if group_of[c.by] != group_of[c.of]]
+    return [Trial(tuple(group),
+                  tuple(k for k in kept if group_of[k.records[0]] == root),
+                  tuple(c for c in open_claims if root in (group_of[c.by], group_of[c.of])))
+            for root, group in members.items()]
