@@ -221,10 +221,10 @@ def other_registries() -> None:
                          result.detailed])
     with IsrctnStandIn(_isrctn_trials(MS_TRIALS["ISRCTN"])) as server:
         rows += _one_registry("ISRCTN", server, isrctn.REGISTRY.refresh,
-                              Settings(isrctn_url=server.url, request_interval=0))
+                              Settings(urls=(("isrctn", server.url),), request_interval=0))
     with CtisStandIn(_ctis_records(MS_TRIALS["EU CTIS"])) as server:
         rows += _one_registry("EU CTIS", server, ctis.REGISTRY.refresh,
-                              Settings(ctis_url=server.url, request_interval=0))
+                              Settings(urls=(("ctis", server.url),), request_interval=0))
     print_table("Every registry, cold and repeat refresh, side by side (MS trials: ClinicalTrials.gov's real "
                 f"records; ISRCTN and EU CTIS {MS_TRIALS['ISRCTN']} each, built and copied, see MS_TRIALS)",
                 ["registry", "scenario", "requests", "bytes", "listed", "full records"], rows)

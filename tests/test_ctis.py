@@ -421,7 +421,7 @@ def test_smoke_check_against_the_stand_in(standin):
 
 
 def test_registry_wires_the_adapter(standin, store):
-    settings = Settings(ctis_url=standin.url, request_interval=0)
+    settings = Settings(urls=(("ctis", standin.url),), request_interval=0)
     assert REGISTRY.code == CTIS and REGISTRY.read(record(MSC)).id.value == MSC
     assert REGISTRY.refresh(store, settings).requests == 5
     assert all(c.ok for c in REGISTRY.check(settings))

@@ -472,7 +472,7 @@ def test_the_smoke_check_passes_against_the_stand_in_and_fails_clearly(standin):
 @pytest.mark.slow  # starts an HTTP server
 def test_refresh_and_check_from_settings_over_http(store, tmp_path):
     with IsrctnStandIn(ms_trials()) as server:
-        settings = Settings(cache_dir=tmp_path, isrctn_url=server.url, request_interval=0)
+        settings = Settings(cache_dir=tmp_path, urls=(("isrctn", server.url),), request_interval=0)
         result = REGISTRY.refresh(store, settings)
         assert (result.mode, result.listed, len(server.requests)) == ("full", 4, 2)
         assert result.bytes_received == server.bytes_sent

@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from .catalog import BY_CODE, CATALOG, WITH_API
 from .errors import InputError
 
-DEFAULT_API_URL = "https://clinicaltrials.gov/api/v2"
-DEFAULT_ISRCTN_URL = "https://www.isrctn.com/api"
-DEFAULT_CTIS_URL = "https://euclinicaltrials.eu/ctis-public-api"
-# The registries a refresh asks, by code (trials.registries): ClinicalTrials.gov, ISRCTN, EU CTIS.
-ALL_REGISTRIES = ("ctgov", "isrctn", "ctis")
+DEFAULT_REGISTRY = "ctgov"  # ClinicalTrials.gov: TRIALS_API_URL is its address
+DEFAULT_API_URL = BY_CODE[DEFAULT_REGISTRY].api_url
+# The registries a refresh asks, by code (trials.catalog): every one with an API.
+ALL_REGISTRIES = WITH_API
 APP_NAME = "ms-stemcell-trials"
 # robots.txt asks for Crawl-delay: 1; the API documents no rate limit.
 DEFAULT_REQUEST_INTERVAL = 1.0
@@ -44,12 +44,18 @@ class Settings:
     # Off by default: an upload is then the uploader's own view, and the shared data changes
     # only through the registry or the operator's `trials import`.
     shared_imports: bool = False
-    isrctn_url: str = DEFAULT_ISRCTN_URL
-    ctis_url: str = DEFAULT_CTIS_URL
+    # The other registries' API addresses, (code, address), where not their default (trials.catalog).
+    urls: tuple[tuple[str, str], ...] = ()
     # Which registries a refresh asks. From the environment (TRIALS_REGISTRIES) all of them
     # unless told otherwise, for a deployment that can reach only some or an offline demo of one;
     # settings built in code name one API address (api_url), so they ask that registry only.
     registries: tuple[str, ...] = ("ctgov",)
+
+    def url(self, registry: str) -> str:
+        """The API address a refresh of ``registry`` (its code) asks."""
+        if registry == DEFAULT_REGISTRY:
+            return self.api_url
+        return dict(self.urls).get(registry) or BY_CODE[registry].api_url
 
     @property
     def store_path(self) -> Path:
@@ -60,8 +66,8 @@ class Settings:
         folder = os.environ.get("TRIALS_CACHE_DIR", "").strip()
         return cls(
             api_url=_api_url(os.environ.get("TRIALS_API_URL")),
-            isrctn_url=_api_url(os.environ.get("TRIALS_ISRCTN_URL"), "TRIALS_ISRCTN_URL", DEFAULT_ISRCTN_URL),
-            ctis_url=_api_url(os.environ.get("TRIALS_CTIS_URL"), "TRIALS_CTIS_URL", DEFAULT_CTIS_URL),
+            urls=tuple((r.code, _api_url(os.environ.get(r.api_env), r.api_env, r.api_url)) for r in CATALOG
+                       if r.api_env and r.code != DEFAULT_REGISTRY),
             registries=_registries(os.environ.get("TRIALS_REGISTRIES")),
             cache_dir=Path(folder) if folder else default_cache_dir(),
             request_interval=_interval(os.environ.get("TRIALS_REQUEST_INTERVAL")),

@@ -10,51 +10,24 @@ is recognised only in its exact shape, and a link is built from the normalised n
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from .model import CTGOV, StudyId
+from .catalog import BY_CODE, CATALOG, name_of
+from .model import StudyId
 
 ISRCTN = "isrctn"
 CTIS = "ctis"
 EUCTR = "euctr"  # EudraCT numbers: the EU Clinical Trials Register, read for merging only
 
-NAMES = {
-    CTGOV: "ClinicalTrials.gov",
-    ISRCTN: "ISRCTN",
-    CTIS: "EU CTIS",
-    EUCTR: "EU Clinical Trials Register",
-}
-_URLS = {
-    CTGOV: "https://clinicaltrials.gov/study/{}",
-    ISRCTN: "https://www.isrctn.com/{}",
-    CTIS: "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={}",
-    EUCTR: "https://www.clinicaltrialsregister.eu/ctr-search/search?query={}",
-}
-
-# Each shape is matched whole, with no digit or letter glued on either side: "NCT123456789"
-# (nine digits) is no NCT number, and a date "2020-01-01" is no EudraCT number.
-_EDGE_BEFORE, _EDGE_AFTER = r"(?<![A-Za-z0-9-])", r"(?![0-9])"
-_PATTERNS = (
-    (CTGOV, re.compile(_EDGE_BEFORE + r"NCT\s?([0-9]{8})" + _EDGE_AFTER, re.IGNORECASE)),
-    (ISRCTN, re.compile(_EDGE_BEFORE + r"ISRCTN\s?([0-9]{8})" + _EDGE_AFTER, re.IGNORECASE)),
-    # A CTIS number is a year, six digits and two pairs (2023-505613-24-00); "CTIS" may lead it.
-    (CTIS, re.compile(r"(?<![A-Za-z0-9-])(?:CTIS\s?)?((?:19|20)[0-9]{2}-[0-9]{6}-[0-9]{2}-[0-9]{2})"
-                      + _EDGE_AFTER, re.IGNORECASE)),
-    # A EudraCT number is a year, six digits and one pair (2019-001549-42), and no more pairs.
-    (EUCTR, re.compile(r"(?<![A-Za-z0-9-])(?:EudraCT\s?(?:number|no\.?)?\s?:?\s?)?"
-                       r"((?:19|20)[0-9]{2}-[0-9]{6}-[0-9]{2})(?![0-9]|-[0-9])", re.IGNORECASE)),
-)
+__all__ = ["CTIS", "EUCTR", "ISRCTN", "ids_in", "ids_of", "link_keys", "name_of", "url_of", "written"]
 
 
 def ids_in(text: str) -> tuple[StudyId, ...]:
     """Every registry number written in ``text``, normalised, in order, each once."""
     found: dict[StudyId, None] = {}
-    for registry, pattern in _PATTERNS:
-        for match in pattern.finditer(text):
-            number = match.group(1)
-            value = {CTGOV: "NCT", ISRCTN: "ISRCTN"}.get(registry, "") + number
-            found[StudyId(registry, value)] = None
+    for register in CATALOG:
+        for match in register.number.finditer(text):
+            found[StudyId(register.code, register.normalised(match.group(1)))] = None
     return tuple(found)
 
 
@@ -76,11 +49,14 @@ def link_keys(study_id: StudyId) -> frozenset[StudyId]:
     return frozenset(keys)
 
 
-def name_of(registry: str) -> str:
-    return NAMES.get(registry, registry)
-
-
 def url_of(study_id: StudyId) -> str:
     """The record's page on its registry's website (built from a normalised number only)."""
-    template = _URLS.get(study_id.registry)
-    return template.format(study_id.value) if template else ""
+    register = BY_CODE.get(study_id.registry)
+    return register.record_url.format(study_id.value) if register else ""
+
+
+def written(study_id: StudyId) -> str:
+    """A number as people write it: NCT and ISRCTN numbers carry their prefix; the EU's
+    numbers get their register's name ("CTIS 2023-505613-24-00", "EudraCT 2019-001549-42")."""
+    register = BY_CODE.get(study_id.registry)
+    return (register.written if register else "") + study_id.value

@@ -1,6 +1,6 @@
 """A local stand-in for the ISRCTN API that serves recorded (or built) ``<fullTrial>`` XML.
 
-Tests point ``Settings.isrctn_url`` (or a client) at ``IsrctnStandIn(...).url``
+Tests point ``Settings.url("isrctn")`` (``Settings(urls=...)``) (or a client) at ``IsrctnStandIn(...).url``
 (``http://127.0.0.1:PORT/api``). It answers ``GET /api/query/format/default`` as the live
 API does (``tests/data/registries/README.md``): ``<allTrials totalCount="N">`` with one
 ``<fullTrial>`` per matching trial, at most ``limit`` of them (``limit=0``: the count alone).

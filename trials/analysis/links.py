@@ -27,11 +27,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..catalog import lead_rank
 from ..ids import link_keys, name_of
 from ..model import Study, StudyId
-
-# Whose record leads a merged trial: ClinicalTrials.gov's record is the fullest, then ISRCTN's.
-LEAD_ORDER = ("ctgov", "isrctn", "ctis")
 
 MUTUAL, CORROBORATED, SHARED = 0, 1, 2  # a link's strength, strongest first
 CLOSE_TITLE = 0.75  # share of content words two titles must have in common to count as one
@@ -91,10 +89,6 @@ def _record(study_id: StudyId) -> str:
 
 def _and(items: tuple[str, ...]) -> str:
     return " and ".join((", ".join(items[:-1]), items[-1])) if len(items) > 1 else items[0]
-
-
-def _rank(registry: str) -> int:
-    return LEAD_ORDER.index(registry) if registry in LEAD_ORDER else len(LEAD_ORDER)
 
 
 def own_keys(study: Study) -> frozenset[StudyId]:
@@ -194,8 +188,8 @@ def _candidates(ordered: list[Study]) -> tuple[list[tuple[tuple, Link]], list[Cl
 
 
 def trials_of(studies: Iterable[Study]) -> list[Trial]:
-    """The records grouped into trials, each led by the record ``LEAD_ORDER`` prefers."""
-    ordered = sorted(studies, key=lambda s: (_rank(s.id.registry), s.id.value))
+    """The records grouped into trials, each led by the record of the registry ``catalog`` lists first."""
+    ordered = sorted(studies, key=lambda s: (lead_rank(s.id.registry), s.id.value))
     candidates, claims = _candidates(ordered)
     index = {s.id: i for i, s in enumerate(ordered)}
     leader = list(range(len(ordered)))

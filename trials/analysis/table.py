@@ -13,7 +13,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from ..ids import name_of, url_of
+from ..ids import name_of, url_of, written
 from ..model import Site, Study, StudyId
 from ..store.sqlite import SponsorCheck, StoredStudy
 from . import merge
@@ -156,13 +156,6 @@ COLUMN_FIELDS = {
 }
 
 
-def _id_text(study_id: StudyId) -> str:
-    """A number as people write it: NCT and ISRCTN numbers carry their prefix; the EU's
-    numbers get their register's name."""
-    prefix = {"ctis": "CTIS ", "euctr": "EudraCT "}.get(study_id.registry, "")
-    return prefix + study_id.value
-
-
 def _site_text(site: Site) -> str:
     place = ", ".join(p for p in (site.facility, site.city, site.state, site.country) if p)
     return f"{place} ({site.status})" if site.status else place
@@ -209,7 +202,7 @@ def row(entry: Entry) -> dict:
         "study_id": study.id.value,
         # Every registry holding a record of the trial, the one the row reads first.
         "registry": LIST_SEPARATOR.join(name_of(s.id.registry) for s in entry.records),
-        "registry_ids": LIST_SEPARATOR.join(_id_text(i) for i in entry.ids),
+        "registry_ids": LIST_SEPARATOR.join(written(i) for i in entry.ids),
         "registry_links": LIST_SEPARATOR.join(url_of(i) for i in entry.ids),
         "title": study.title,
         "acronym": study.acronym,

@@ -3,26 +3,26 @@
 An adapter (``Registry``, see ``base``) reads its registry's records into the study model
 (``trials.model``), fills the store from the registry's API or a downloaded file, and checks
 the live API. Nothing outside an adapter reads a raw record. To add a registry: add a
-sub-package that builds a ``Registry`` and list it here.
+sub-package that builds a ``Registry`` as ``REGISTRY``, and its entry in ``trials.catalog``.
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 from .. import ids
+from ..catalog import BY_CODE, CATALOG
+from ..config import DEFAULT_REGISTRY
 from ..errors import InputError, StoreError
-from ..ids import CTIS as CTIS_CODE
-from ..ids import ISRCTN as ISRCTN_CODE
-from ..model import CTGOV, Study, StudyId
+from ..model import Study, StudyId
 from .base import Check, ImportResult, Progress, RefreshResult, Registry
-from .ctgov import REGISTRY as CLINICALTRIALS_GOV
-from .ctis import REGISTRY as EU_CTIS
-from .isrctn import REGISTRY as ISRCTN_REGISTRY
 
-REGISTRIES: dict[str, Registry] = {r.code: r for r in (CLINICALTRIALS_GOV, ISRCTN_REGISTRY, EU_CTIS)}
-DEFAULT = REGISTRIES[CTGOV]
+# Each catalogued registry with an adapter, in lead order.
+REGISTRIES: dict[str, Registry] = {
+    r.code: importlib.import_module(f"{__name__}.{r.package}").REGISTRY for r in CATALOG if r.package}
+DEFAULT = REGISTRIES[DEFAULT_REGISTRY]
 
 __all__ = ["Check", "ImportResult", "Progress", "RefreshResult", "Registry", "REGISTRIES", "DEFAULT",
            "adapter_for_file", "parse_id", "read"]
@@ -49,11 +49,10 @@ def adapter_for_file(path: Path) -> Registry:
             head = fh.read(_SNIFF_BYTES)
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<") and ISRCTN_CODE in REGISTRIES:
-        return REGISTRIES[ISRCTN_CODE]
-    if b'"ctNumber"' in head and b'"protocolSection"' not in head and CTIS_CODE in REGISTRIES:
-        return REGISTRIES[CTIS_CODE]
+    for code, adapter in REGISTRIES.items():
+        sniff = BY_CODE[code].sniff
+        if sniff is not None and sniff(head):
+            return adapter
     return DEFAULT  # its importer says what is wrong with anything else
 
 
@@ -69,6 +68,5 @@ def parse_id(text: str) -> StudyId:
     found = ids.ids_in(text.strip())
     if len(found) == 1 and found[0].registry == ids.EUCTR and text.strip().upper().endswith(found[0].value):
         return found[0]
-    raise InputError(f"{text.strip()[:40]!r} is not a study id; they look like NCT04047628 "
-                     "(ClinicalTrials.gov), ISRCTN88667898 (ISRCTN), 2023-505613-24-00 (EU CTIS) "
-                     "or 2019-001549-42 (EudraCT).")
+    examples = ", ".join(f"{r.example} ({r.name})" for r in CATALOG)
+    raise InputError(f"{text.strip()[:40]!r} is not a study id; they look like {examples}.")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis import classify
+from ..catalog import name_of
 from ..config import Settings
 from ..errors import ApiBadResponse, ApiError, InputError
 from ..model import Study, StudyId
@@ -86,14 +87,18 @@ def run_steps(steps: Iterable[tuple[str, Callable[[], str]]]) -> list[Check]:
 class Registry:
     """One registry: how to read its stored records, fill the store from it, and check it."""
 
-    code: str  # the short code stored with every study ("ctgov")
-    name: str  # "ClinicalTrials.gov"
+    code: str  # the short code stored with every study ("ctgov"); its entry in ``trials.catalog``
     read: Callable[[Any], Study]  # one stored record -> the model; ValueError when it has no id
     parse_id: Callable[[str], StudyId]  # what a person typed ("nct 4047628") -> the id; InputError
     # (store, settings, full=, progress=, budget=) -> RefreshResult; raises ApiError, store unchanged
     refresh: Callable[..., RefreshResult]
     import_file: Callable[[Store, Path], ImportResult]  # a downloaded file -> the store
     check: Callable[[Settings], list[Check]]  # the live smoke test
+
+    @property
+    def name(self) -> str:
+        """"ClinicalTrials.gov", from the catalog."""
+        return name_of(self.code)
 
 
 # -- what a listing must prove before the store believes it (every registry) ---------------

@@ -12,7 +12,6 @@ from .smoke import check
 
 REGISTRY = Registry(
     code=CTGOV,
-    name="ClinicalTrials.gov",
     read=read_study,
     parse_id=parse_id,
     refresh=refresh_from,

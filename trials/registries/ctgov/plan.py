@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ...analysis import classify, flags
+from ...catalog import name_of
 from ...config import Settings, without_credentials
 from ...errors import ApiError
 from ...model import CTGOV, Study, StudyId
@@ -41,7 +42,7 @@ from ..values import bounded
 from .api import Client
 from .record import is_nct_id, raw_nct_id, read_study, refusal, study_id
 
-NAME = "ClinicalTrials.gov"
+NAME = name_of(CTGOV)
 MS_QUERY = {"query.cond": "multiple sclerosis"}
 
 # API v2 piece names for the cheap first pass over all MS studies. Titles and intervention
@@ -105,7 +106,7 @@ NOT_STEM_CELL = Classified((), False, "")
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
     """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
-    return Client(settings.api_url, **http.options(settings, budget))
+    return Client(settings.url(CTGOV), **http.options(settings, budget))
 
 def refresh_from(store: Store, settings: Settings, *, full: bool = False,
                  progress: Progress | None = None, budget: float | None = None) -> RefreshResult:

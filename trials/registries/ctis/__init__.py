@@ -13,7 +13,6 @@ from .smoke import check
 
 REGISTRY = Registry(
     code=CTIS,
-    name="EU CTIS",
     read=read,
     parse_id=parse_id,
     refresh=refresh_from,

@@ -17,12 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ...catalog import name_of
 from ...config import DEFAULT_USER_AGENT
 from ...errors import ApiBadResponse
+from ...ids import CTIS
 from .. import http
 from .record import parse_id, raw_ct_number
 
-NAME = "EU CTIS"
+NAME = name_of(CTIS)
 # The portal's own order. The API wants a sort; decision dates tie, so pages may overlap or
 # skip at their edges, which the plan catches by counting distinct numbers.
 SORT = {"property": "decisionDate", "direction": "DESC"}

@@ -61,7 +61,7 @@ NOT_STEM_CELL = Classified((), False, "")
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
     """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
-    return Client(settings.ctis_url, **http.options(settings, budget))
+    return Client(settings.url(CTIS), **http.options(settings, budget))
 
 def refresh_from(store: Store, settings: Settings, *, full: bool = False,
                  progress: Progress | None = None, budget: float | None = None) -> RefreshResult:

@@ -14,7 +14,6 @@ from .smoke import check
 
 REGISTRY = Registry(
     code=ISRCTN,
-    name="ISRCTN",
     read=read,
     parse_id=parse_id,
     refresh=refresh_from,

@@ -17,12 +17,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
+from ...catalog import name_of
 from ...config import DEFAULT_USER_AGENT
 from ...errors import ApiBadResponse
+from ...ids import ISRCTN
 from .. import http
 from .record import ALL_TRIALS, split_answer
 
-NAME = "ISRCTN"
+NAME = name_of(ISRCTN)
 QUERY_PATH = "/query/format/default"
 
 

@@ -53,7 +53,7 @@ CLOCK_SLACK = timedelta(minutes=5)
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
     """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
-    return Client(settings.isrctn_url, **http.options(settings, budget))
+    return Client(settings.url(ISRCTN), **http.options(settings, budget))
 
 def refresh_from(store: Store, settings: Settings, *, full: bool = False,
                  progress: Progress | None = None, budget: float | None = None) -> RefreshResult:
