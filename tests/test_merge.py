@@ -169,7 +169,7 @@ def test_between_two_equal_one_sided_claims_the_record_registered_first_is_the_t
 
 
 def test_a_record_dated_after_the_data_is_never_the_newest():
-    future = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, status="RECRUITING", updated="2099-01-01")
+    future = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, status="COMPLETED", updated="2099-01-01")
     found = merged_entries([entry(REAL), entry(future)])
     [trial] = found
     assert trial.study.overall_status == "TERMINATED"
@@ -177,7 +177,22 @@ def test_a_record_dated_after_the_data_is_never_the_newest():
     # Believed when dated before the data: then it is the newest and says so.
     believed = replace(future, last_update="2026-11-01")
     [trial] = merged_entries([entry(REAL), entry(believed)])
-    assert trial.study.overall_status == "RECRUITING" and trial.sources_of("overall_status") == (ISRCTN_B,)
+    assert trial.study.overall_status == "COMPLETED" and trial.sources_of("overall_status") == (ISRCTN_B,)
+
+
+def test_a_record_the_trial_does_not_name_back_may_close_it_but_never_reopen_it():
+    # A forger can copy the sponsor, acronym and title of a real trial (all public): one-sided,
+    # that buys a link, never an open door. Its newer "recruiting" and its clinic stay closed.
+    copy = replace(HOSTILE, sponsor=SPONSOR, brief_title=REAL.brief_title)
+    [trial] = merged_entries([entry(REAL), entry(copy)])
+    assert trial.study.overall_status == "TERMINATED"
+    assert "does not name it back, so it cannot reopen the trial" in trial.study.status_basis
+    cancun = next(s for s in trial.study.sites if s.city == "Cancun")
+    assert cancun.status == "TERMINATED" and cancun.listed_by == "ISRCTN"
+    # Named back by the trial's own record, the same record's word is its team's: it reopens.
+    [trial] = merged_entries([entry(replace(REAL, other_ids=(copy.id,))), entry(copy)])
+    assert trial.study.overall_status == "RECRUITING"
+    assert next(s for s in trial.study.sites if s.city == "Cancun").status == "RECRUITING"
 
 
 def test_a_ctis_record_naming_another_trials_eudract_number_links_nothing_unless_they_agree():
@@ -209,3 +224,7 @@ def test_what_only_the_second_record_says_is_used_and_named():
     assert shown["min_age"] == 18 and shown["edss_max"] == 6.0 and shown["contacts_listed"] == 2
     nurse = next(c for c in trial.study.central_contacts if c.name == "Study nurse")
     assert nurse.listed_by == "ISRCTN"
+    assert trial.sources_of("central_contacts") == (NCT_A, ISRCTN_B)  # the lead gives one too
+    alone = replace(REAL, central_contacts=())
+    [trial] = merged_entries([entry(alone), entry(twin)])
+    assert trial.sources_of("central_contacts") == (ISRCTN_B,)  # not the lead, which lists none

@@ -151,7 +151,7 @@ def merged(entries: list[Entry]) -> list[Entry]:
         group = [by_id[s.id] for s in trial.records]
         lead, others = group[0], tuple(group[1:])
         if others:
-            found = merge.merged(list(trial.records), _as_of(group))
+            found = merge.merged(list(trial.records), _as_of(group), trial.confirmed)
             labels = tuple(dict.fromkeys((*lead.labels, *(x for o in others for x in o.labels))))
             lead = replace(lead, study=found.study, labels=labels, also=others, registered=trial.records,
                            provenance=found.provenance, links=trial.links)

@@ -82,6 +82,21 @@ class Trial:
     links: tuple[Link, ...] = ()
     claims: tuple[Claim, ...] = ()
 
+    @property
+    def confirmed(self) -> frozenset[StudyId]:
+        """The lead and the records joined to it by naming each other (directly or through
+        others that do): what they say is their trial's team's word, not a claim."""
+        found = {self.records[0].id}
+        mutual = [link.records for link in self.links if link.strength == MUTUAL]
+        grew = True
+        while grew:
+            grew = False
+            for a, b in mutual:
+                if (a in found) != (b in found):
+                    found |= {a, b}
+                    grew = True
+        return frozenset(found)
+
 
 def _record(study_id: StudyId) -> str:
     return f"{name_of(study_id.registry)} record {study_id.value}"

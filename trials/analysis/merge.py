@@ -24,7 +24,7 @@ from typing import Any
 
 from ..ids import name_of
 from ..model import NO_DESIGN, Contact, Eligibility, Site, Study, StudyId
-from .status import status_group, status_words
+from .status import OPEN_TO_NEW, status_group, status_words
 
 Provenance = Mapping[str, tuple[StudyId, ...]]
 
@@ -68,19 +68,27 @@ def believable(study: Study, as_of: str) -> bool:
     return not as_of or not study.last_update or study.last_update[:10] <= as_of[:10]
 
 
-def status_record(records: list[Study], as_of: str = "") -> Study:
+def _reopens(study: Study, lead: Study) -> bool:
+    """The record says the trial takes participants where the lead record says it does not."""
+    return study.overall_status in OPEN_TO_NEW and lead.overall_status not in OPEN_TO_NEW
+
+
+def status_record(records: list[Study], as_of: str = "", confirmed: frozenset[StudyId] | None = None) -> Study:
     """The record whose status a merged trial shows: the lead's, unless another record gives a
     different status and was updated more recently (an old record's "recruiting" must not outlive
-    a newer record's "ended"). A record dated after ``as_of`` is never the more recent."""
+    a newer record's "ended"). A record dated after ``as_of`` is never the more recent, and one
+    not in ``confirmed`` (linked by its own naming, not named back; None: every record is) may
+    close the trial but never reopen it: the real trial's team never said it is open."""
     lead = records[0]
     differing = [s for s in records[1:] if s.overall_status and believable(s, as_of)
-                 and status_group(s.overall_status) != status_group(lead.overall_status)]
+                 and status_group(s.overall_status) != status_group(lead.overall_status)
+                 and (confirmed is None or s.id in confirmed or not _reopens(s, lead))]
     newest = max(differing, key=lambda s: s.last_update, default=None)
     lead_date = lead.last_update if believable(lead, as_of) else ""
     return newest if newest is not None and newest.last_update > lead_date else lead
 
 
-def _status_why(records: list[Study], used: Study, as_of: str) -> str:
+def _status_why(records: list[Study], used: Study, as_of: str, confirmed: frozenset[StudyId] | None) -> str:
     """Why the shown status is the one used, when the records differ; "" when they do not."""
     lead = records[0]
     others = [s for s in records if s is not used and s.overall_status
@@ -90,10 +98,14 @@ def _status_why(records: list[Study], used: Study, as_of: str) -> str:
     doubtful = [s for s in records if not believable(s, as_of)]
     dated = "".join(f" The {name_of(s.id.registry)} record is dated {s.last_update}, after this data's own "
                     f"date ({as_of[:10]}), so it is not taken as the most recent." for s in doubtful)
+    unconfirmed = [s for s in others if confirmed is not None and s.id not in confirmed and _reopens(s, lead)]
+    dated += "".join(f" The {name_of(s.id.registry)} record says {status_words(s.overall_status).lower()}, but the "
+                     f"{name_of(lead.id.registry)} record does not name it back, so it cannot reopen the trial."
+                     for s in unconfirmed)
     if used is lead:
         return (f"from the trial's {name_of(lead.id.registry)} record, updated "
-                f"{lead.last_update or 'on a date it does not give'}, the first of its records and not older "
-                f"than the others that say otherwise.{dated}")
+                f"{lead.last_update or 'on a date it does not give'}, the first of its records, the others "
+                f"being no more recent or not to be believed on this.{dated}")
     return (f"from the trial's {name_of(used.id.registry)} record, updated {used.last_update}, the most recent "
             f"of its records (the {name_of(lead.id.registry)} record, updated "
             f"{lead.last_update or 'on a date it does not give'}, says {status_words(lead.overall_status).lower()})."
@@ -169,15 +181,17 @@ def _adding(others: list[Study], name: str, added: tuple[Any, ...]) -> tuple[Stu
                  or any(x in getattr(s, name) for x in added))
 
 
-def merged(records: list[Study], as_of: str = "") -> Merged:
+def merged(records: list[Study], as_of: str = "", confirmed: frozenset[StudyId] | None = None) -> Merged:
     """One study of the trial whose records are ``records`` (the lead first), with where each
-    field came from. ``as_of`` is the data's own date: no record dated after it is the newest."""
+    field came from. ``as_of`` is the data's own date: no record dated after it is the newest.
+    ``confirmed``: the records the lead's side names back (None: all), the only ones whose
+    status or sites can say the trial takes participants when the lead's record says not."""
     lead, others = records[0], records[1:]
     if not others:
         return Merged(lead, {})
     values: dict[str, Any] = {}
     provenance: dict[str, tuple[StudyId, ...]] = {}
-    status = status_record(records, as_of)
+    status = status_record(records, as_of, confirmed)
     follows = {field for group in _WITH.values() for field in group}
     for f in fields(Study):
         name = f.name
@@ -194,7 +208,7 @@ def merged(records: list[Study], as_of: str = "") -> Merged:
             values[name] = _joined(lead, list(others), name)
             adding = _adding(others, name, values[name][len(getattr(lead, name)):])
             if adding:
-                provenance[name] = (lead.id, *adding)
+                provenance[name] = (*((lead.id,) if getattr(lead, name) else ()), *adding)
         else:
             source = _first(records, name)
             values[name] = getattr(source, name)
@@ -203,12 +217,18 @@ def merged(records: list[Study], as_of: str = "") -> Merged:
             if source is not lead:
                 for each in (name, *_WITH.get(name, ())):
                     provenance[each] = (source.id,)
-    why = _status_why(records, status, as_of)
+    why = _status_why(records, status, as_of, confirmed)
     if why:
         basis = status.status_basis
         values["status_basis"] = f"{why} {basis}" if basis else why
         if status is not lead:
             values["last_known_status"] = ""
+    if confirmed is not None and values["overall_status"] not in OPEN_TO_NEW:
+        # A site only an unconfirmed record lists is no open door into a trial that is not open.
+        unconfirmed = {name_of(s.id.registry) for s in others if s.id not in confirmed}
+        values["sites"] = tuple(replace(site, status=values["overall_status"])
+                                if site.listed_by in unconfirmed and site.status in OPEN_TO_NEW else site
+                                for site in values["sites"])
     return Merged(replace(lead, **values), provenance)
 
 
