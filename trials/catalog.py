@@ -35,6 +35,8 @@ class Register:
     api_env: str = ""  # the environment variable that sets another address
     package: str = ""  # trials.registries.<package> builds its ``Registry``
     sniff: Callable[[bytes], bool] | None = None  # a downloaded file's first bytes are this registry's
+    download: str = ""  # what ``trials import`` takes from it, in words
+    checks: str = ""  # what ``trials check`` asks its live API, in words
 
     def normalised(self, digits: str) -> str:
         return self.prefix + digits
@@ -51,16 +53,21 @@ def _ctis_json(head: bytes) -> bool:
 CATALOG: tuple[Register, ...] = (
     Register("ctgov", "ClinicalTrials.gov",
              re.compile(_BEFORE + r"NCT\s?([0-9]{8})" + _AFTER, re.IGNORECASE), "NCT", "", "NCT04047628",
-             "https://clinicaltrials.gov/study/{}", "https://clinicaltrials.gov/api/v2", "TRIALS_API_URL", "ctgov"),
+             "https://clinicaltrials.gov/study/{}", "https://clinicaltrials.gov/api/v2", "TRIALS_API_URL", "ctgov",
+             download="a JSON download (the website's Download -> JSON, or an API answer)",
+             checks="/version, one listing page, one full record and the field names"),
     Register("isrctn", "ISRCTN",
              re.compile(_BEFORE + r"ISRCTN\s?([0-9]{8})" + _AFTER, re.IGNORECASE), "ISRCTN", "", "ISRCTN88667898",
-             "https://www.isrctn.com/{}", "https://www.isrctn.com/api", "TRIALS_ISRCTN_URL", "isrctn", _xml),
+             "https://www.isrctn.com/{}", "https://www.isrctn.com/api", "TRIALS_ISRCTN_URL", "isrctn", _xml,
+             download="an XML answer (/api/query/format/default)", checks="a count and one MS search"),
     # A CTIS number is a year, six digits and two pairs (2023-505613-24-00); "CTIS" may lead it.
     Register("ctis", "EU CTIS",
              re.compile(_BEFORE + r"(?:CTIS\s?)?((?:19|20)[0-9]{2}-[0-9]{6}-[0-9]{2}-[0-9]{2})" + _AFTER,
                         re.IGNORECASE), "", "CTIS ", "2023-505613-24-00",
              "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={}",
-             "https://euclinicaltrials.eu/ctis-public-api", "TRIALS_CTIS_URL", "ctis", _ctis_json),
+             "https://euclinicaltrials.eu/ctis-public-api", "TRIALS_CTIS_URL", "ctis", _ctis_json,
+             download="a JSON record or search answer",
+             checks="that the MS filter narrows the register, and one full record"),
     # A EudraCT number is a year, six digits and one pair (2019-001549-42), and no more pairs.
     Register("euctr", "EU Clinical Trials Register",
              re.compile(_BEFORE + r"(?:EudraCT\s?(?:number|no\.?)?\s?:?\s?)?((?:19|20)[0-9]{2}-[0-9]{6}-[0-9]{2})"
@@ -80,3 +87,9 @@ def lead_rank(code: str) -> int:
 
 def name_of(code: str) -> str:
     return BY_CODE[code].name if code in BY_CODE else code
+
+
+def names(codes: tuple[str, ...] = WITH_API, joined: str = "and") -> str:
+    """"ClinicalTrials.gov, ISRCTN and EU CTIS": the registries the finder reads, in words."""
+    words = [name_of(c) for c in codes]
+    return f"{', '.join(words[:-1])} {joined} {words[-1]}" if len(words) > 1 else "".join(words)

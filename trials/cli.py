@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 import trials
+from trials import catalog
 
 
 def _add_query(parser: argparse.ArgumentParser, full: bool) -> None:
@@ -47,7 +48,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     enough for ``trials --help`` and ``--version``, which name no command."""
     parser = argparse.ArgumentParser(
         prog="trials",
-        description="Find multiple sclerosis stem-cell therapy trials on ClinicalTrials.gov, ISRCTN and EU CTIS.",
+        description=f"Find multiple sclerosis stem-cell therapy trials on {catalog.names()}.",
         epilog="Settings: TRIALS_API_URL (default https://clinicaltrials.gov/api/v2), "
                f"TRIALS_CACHE_DIR (default {trials.Settings().cache_dir}), "
                "TRIALS_REQUEST_INTERVAL (default 1 s), "
@@ -58,7 +59,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="update the local store from the registries",
                                   description="Update the local store from each registry TRIALS_REGISTRIES names "
-                                  "(ClinicalTrials.gov, ISRCTN, EU CTIS; all by default). Asks only for "
+                                  f"({catalog.names(joined='or')}; all by default). Asks only for "
                                   "what changed since the last refresh; a registry that fails keeps its data.")
     refresh.add_argument("--full", action="store_true",
                          help="list every MS study again and drop those no longer listed")
@@ -116,17 +117,14 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
 
     load = commands.add_parser("import", help="load a registry's download",
                                description="Load a download into the local store, for networks that "
-                               "cannot reach the APIs: a ClinicalTrials.gov JSON download (the website's "
-                               "Download -> JSON, or an API answer), an ISRCTN XML answer "
-                               "(/api/query/format/default) or a CTIS JSON record or search answer.")
+                               "cannot reach the APIs: " + "; or ".join(
+                                   f"from {r.name}, {r.download}" for r in catalog.CATALOG if r.download) + ".")
     load.add_argument("file", type=Path)
 
     commands.add_parser("check", help="smoke-test each registry's live API",
                         description="Ask each registry TRIALS_REGISTRIES names what this program asks "
-                        "it in a refresh (ClinicalTrials.gov: /version, one listing page, one full "
-                        "record and the field names; ISRCTN: a count and one MS search; EU CTIS: that "
-                        "the MS filter narrows the register and one full record). For maintainers, "
-                        "from a deployment host.")
+                        "it in a refresh (" + "; ".join(f"{r.name}: {r.checks}" for r in catalog.CATALOG
+                                                        if r.checks) + "). For maintainers, from a deployment host.")
 
     bundle = commands.add_parser("bundle", help="write the bundled data from the store",
                                  description="Write the store's MS stem-cell studies as the "

@@ -19,7 +19,7 @@ import shtab
 from tqdm import tqdm
 
 import trials
-from trials import cli
+from trials import catalog, cli
 from trials.presentation import detail, export, plain, sheet
 from trials.registries import RefreshResult
 
@@ -248,7 +248,7 @@ def _entry(settings: trials.Settings, data: trials.Current, study_id: trials.Stu
     entry = trials.entry(settings, data, study_id)
     if entry is None:
         raise trials.InputError(f"{study_id} is not in the local data (it holds the MS studies "
-                                "of ClinicalTrials.gov, ISRCTN and EU CTIS; run `trials refresh` to update it).")
+                                f"of {catalog.names()}; run `trials refresh` to update it).")
     return entry
 
 

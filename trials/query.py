@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import registries
+from . import catalog, registries
 from .analysis.changes import parse_since
 from .analysis.classify import SHORT_NAMES, THERAPY_TYPES
 from .analysis.geo import MAX_PLACE, REGIONS
@@ -345,7 +345,7 @@ PARAMS: tuple[Param, ...] = (
           ", ".join(REGISTRY_NAMES), words=lambda r: f"registered on {r}", clinician=True, metavar="REGISTRY",
           column="registry", counted=True,
           help="A trial with a record in any of these registries (a trial registered in several is one row).",
-          cli_help="ClinicalTrials.gov, ISRCTN or CTIS: trials with a record there"),
+          cli_help=f"{catalog.names(joined='or')}: trials with a record there"),
     Param("registry_status", "statuses", "registry status", parse_status, "Registry status (exact)",
           tuple(s for s in ALL_STATUSES if not is_whole_group(s)), ", ".join(ALL_STATUSES),
           owns=lambda v: v not in STATUS_GROUPS, words=lambda s: f"registry status {status_words(s)}",

@@ -8,14 +8,15 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
+from .. import catalog
 from ..analysis.changes import NEW, STATUS, Change
 from ..analysis.status import status_group, status_words
 from .plain import DISCLAIMER
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_ID = "tag:ms-stemcell-trials.invalid,2025:changes"  # stable across runs, never a live address
-FEED_TITLE = "MS stem-cell trials on ClinicalTrials.gov, ISRCTN and EU CTIS: new studies and status changes"
-FEED_AUTHOR = "MS stem-cell trial finder (data: ClinicalTrials.gov, ISRCTN, EU CTIS)"
+FEED_TITLE = f"MS stem-cell trials on {catalog.names()}: new studies and status changes"
+FEED_AUTHOR = f"MS stem-cell trial finder (data: {catalog.names()})"
 
 # What a study's new status group means for a reader, in the summary line.
 NOW = {

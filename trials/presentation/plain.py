@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from .. import catalog
 from ..analysis.therapy import UNCLEAR
 from ..config import ALL_REGISTRIES
 from ..ids import name_of
@@ -21,7 +22,7 @@ from ..store.sqlite import StoreInfo
 
 DISCLAIMER = (
     "This is information from public registries, not medical advice. Being listed on a trial "
-    "registry (ClinicalTrials.gov, ISRCTN, EU CTIS) does not mean a study is safe, effective or "
+    f"registry ({catalog.names(joined='or')}) does not mean a study is safe, effective or "
     "approved. Discuss any trial with your neurologist before you contact a study team."
 )
 

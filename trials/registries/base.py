@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..analysis import classify
 from ..catalog import name_of
 from ..config import Settings
 from ..errors import ApiBadResponse, ApiError, InputError
 from ..model import Study, StudyId
-from ..store.sqlite import FILE, Store, utc_now
+from ..store.sqlite import Store
 
 SHOWN_REASONS = 3  # how many reasons for refused records a message names
 
@@ -101,23 +100,7 @@ class Registry:
         return name_of(self.code)
 
 
-# -- what a listing must prove before the store believes it (every registry) ---------------
-
-# Studies leave a registry one by one (withdrawn records are kept, renamed ids redirect); a
-# refresh that would remove more than this share of a registry's stored studies is refused.
-MAX_DROP_SHARE = 0.05
-MIN_DROP_REFUSED = 10  # below this many, a drop is never implausible
-
-
-def check_drop_plausible(registry: str, dropped: int, stored: int, full: bool) -> None:
-    """Raise ListingRefused when a complete listing would drop an implausible share of the
-    ``stored`` studies of ``registry`` (its name)."""
-    if dropped >= MIN_DROP_REFUSED and dropped > MAX_DROP_SHARE * stored:
-        asked = "`trials refresh --full`" if full else "this refresh"
-        raise ListingRefused(registry, f"{asked} would remove {dropped:,} of the {stored:,} stored "
-                             f"{registry} studies (more than {MAX_DROP_SHARE:.0%}), which the registry "
-                             "never does at once")
-
+# -- what a listing must prove before the store believes it (see ``sync``) -----------------
 
 class ListingRefused(ApiBadResponse):
     """A listing the store will not believe; the stored data stays exactly as it was."""
@@ -130,56 +113,9 @@ class ListingRefused(ApiBadResponse):
 
 # -- a downloaded file into the store (every registry's import) --------------------------
 
-@dataclass(frozen=True)
-class FileRecord:
-    """One record of a downloaded file as its adapter read it: fit to store, or why not."""
-
-    record: Any = None  # as the store keeps it
-    study: Study | None = None  # None: refused
-    is_full: bool = True  # False: a summary form the next refresh completes
-    data_date: str = ""  # the record's own data date; "" for the file's
-    refused: str = ""  # why it is not stored ("record 3: no nctId"), when it is not
-
-
 def file_date(path: Path) -> str:
     """The day a file was last changed: the data date of its records that give none."""
     try:
         return datetime.fromtimestamp(path.stat().st_mtime, UTC).strftime("%Y-%m-%d")
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
-
-
-def store_file(store: Store, path: Path, records: Iterable[FileRecord], holds: str) -> ImportResult:
-    """Write a file's records in one transaction, each marked as from a file with its own data
-    date; bad ones are skipped and counted, and a file's record never replaces a newer stored
-    one (``Writer.put``). ``holds`` names what the file should hold, for the message when it
-    holds none ("ISRCTN trial records")."""
-    day, now = file_date(path), utc_now()
-    ids: set[str] = set()
-    written: set[str] = set()
-    duplicates = skipped = 0
-    reasons: list[str] = []
-    dates: set[str] = set()
-    with store.writing() as writer:
-        for item in records:
-            if item.study is None:
-                skipped += 1
-                if len(reasons) < SHOWN_REASONS:
-                    reasons.append(item.refused)
-                continue
-            key = item.study.id.value
-            duplicates += key in ids
-            ids.add(key)
-            dated = item.data_date or day
-            dates.add(dated)
-            if writer.put(item.record, item.study, classify.classified(item.study), is_full=item.is_full,
-                          data_timestamp=dated, fetched_at=now, source=FILE):
-                written.add(key)
-        if not ids:
-            found = f" ({reasons_text(skipped, tuple(reasons))})" if skipped else ""
-            raise InputError(f"{path} holds no {holds}{found}.")
-        writer.set_meta(imported_at=now, import_file=path.name,
-                        # Every label written is the current classifier's: the update re-labels first.
-                        classifier_version=classify.CLASSIFIER_VERSION)
-    return ImportResult(path.name, len(written), len(ids) - len(written), duplicates, skipped,
-                        tuple(reasons), min(dates), max(dates))

@@ -485,8 +485,11 @@ class Store:
         )
 
     def registry_meta(self, registry: str) -> dict[str, str]:
-        """What an adapter keeps about its own registry (``Writer.set_registry_meta``)."""
+        """What is kept about one registry (``Writer.set_registry_meta``)."""
         with self._reading() as conn:
+            if registry == PLAIN_META:
+                rows = conn.execute("SELECT key, value FROM meta WHERE key NOT LIKE '%:%'").fetchall()
+                return {key: value for key, value in rows if key in _PLAIN_KEYS}
             rows = conn.execute("SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\'",
                                 (registry.replace("_", "\\_") + ":%",)).fetchall()
         return {key.split(":", 1)[1]: value for key, value in rows}
@@ -642,6 +645,18 @@ class Store:
             yield
         finally:
             lock.release()
+
+
+# ClinicalTrials.gov's meta is kept under plain keys ("data_timestamp"), as in stores from
+# before other registries; every other registry's under "code:key". One writer and one reader
+# (``set_registry_meta``, ``registry_meta``) hide the difference.
+PLAIN_META = "ctgov"
+_PLAIN_KEYS = ("data_timestamp", "fetched_at", "checked_at", "source", "api_version", "listed_with",
+               "detailed_with")
+
+
+def _meta_key(registry: str, key: str) -> str:
+    return key if registry == PLAIN_META else f"{registry}:{key}"
 
 
 def _registry_dates(meta: dict[str, str]) -> list[RegistryDates]:
@@ -824,9 +839,9 @@ class Writer:
                            (registry, check.sponsor, check.checked_at, json.dumps([list(p) for p in check.paying])))
 
     def set_registry_meta(self, registry: str, **values: str) -> None:
-        """An adapter's own meta: ``data_timestamp``, ``fetched_at``, ``checked_at`` and
-        ``source`` (read back in ``StoreInfo.others``), and any of its own keys."""
-        self.set_meta(**{f"{registry}:{key}": value for key, value in values.items()})
+        """A registry's meta: ``data_timestamp``, ``fetched_at``, ``checked_at`` and ``source``
+        (read back in ``StoreInfo``, the others' in ``StoreInfo.others``), and any of its own keys."""
+        self.set_meta(**{_meta_key(registry, key): value for key, value in values.items()})
 
     def set_meta(self, **values: str) -> None:
         self._conn.executemany(

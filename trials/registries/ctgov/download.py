@@ -16,7 +16,8 @@ import ijson
 
 from ...errors import InputError
 from ...store.sqlite import Store
-from ..base import FileRecord, ImportResult, file_date, store_file
+from .. import sync
+from ..base import ImportResult, file_date
 from ..values import bounded, dig
 from .record import read_study, refusal
 
@@ -140,18 +141,18 @@ def _data_date(record: dict, file_date: str) -> str:
 
 
 def import_download(store: Store, path: Path) -> ImportResult:
-    """Load a JSON download into the store, in one transaction (``base.store_file``): every
+    """Load a JSON download into the store, in one transaction (``sync.write_file``): every
     record is checked, and each keeps its own data date (the website's versionHolder)."""
     path = Path(path)
     day = file_date(path)
-    return store_file(store, path, _file_records(path, day), "ClinicalTrials.gov study records")
+    return sync.write_file(store, path, _file_records(path, day), "ClinicalTrials.gov study records")
 
 
-def _file_records(path: Path, day: str) -> Iterator[FileRecord]:
+def _file_records(path: Path, day: str) -> Iterator[sync.Fetched | sync.Refused]:
     for number, record in enumerate(read_download(path), start=1):
         problem = refusal(record)
         if problem:
-            yield FileRecord(refused=f"record {number}: {problem}")
+            yield sync.Refused(f"record {number}: {problem}")
             continue
         record = bounded(record)
-        yield FileRecord(record, read_study(record), data_date=_data_date(record, day))
+        yield sync.Fetched(record, read_study(record), data_timestamp=_data_date(record, day))

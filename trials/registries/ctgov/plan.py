@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,10 +34,10 @@ from ...analysis import classify, flags
 from ...catalog import name_of
 from ...config import Settings, without_credentials
 from ...errors import ApiError
-from ...model import CTGOV, Study, StudyId
-from ...store.sqlite import API, Classified, SponsorCheck, Store, utc_now
-from .. import http
-from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
+from ...model import CTGOV, Study
+from ...store.sqlite import SponsorCheck, Store, utc_now
+from .. import http, sync
+from ..base import ListingRefused, Progress, RefreshResult
 from ..values import bounded
 from .api import Client
 from .record import is_nct_id, raw_nct_id, read_study, refusal, study_id
@@ -100,9 +100,6 @@ SPONSOR_FIELDS = (
 SPONSOR_RECHECK_DAYS = 30  # a sponsor's listings change slowly; one request a month each
 SPONSOR_LOOKUPS_PER_REFRESH = 5  # spread over refreshes, so no refresh grows by more than five requests
 
-# The pre-filter has full recall, so what it passes over is no stem-cell study.
-NOT_STEM_CELL = Classified((), False, "")
-
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
     """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
@@ -123,7 +120,6 @@ def refresh(
     progress = progress or (lambda stage, done, total: None)
     info = store.info()
     version = client.version()
-    now = utc_now()
     from_api = bool(info.source and info.source.startswith("ClinicalTrials.gov"))
     # Under new rules, studies passed over by the last listing may be candidates now: list
     # everything again before going incremental. (Re-labelling what is stored is the updates'
@@ -132,13 +128,9 @@ def refresh(
     # Full records fetched with fewer fields are fetched again (and listed again, to find them).
     stale_details = not info.is_empty and info.detailed_with != DETAILS_VERSION
     list_all = stale_rules or stale_details or full
-    if not info.is_empty and from_api and not list_all:
-        if info.data_timestamp == version.data_timestamp:
-            with store.writing() as writer:
-                writer.set_meta(checked_at=now)
-            return RefreshResult("unchanged", version.data_timestamp, 0, 0, 0,
-                                 client.traffic.requests, client.traffic.bytes_received,
-                                 still_imported=len(store.imported_ids()))
+    if not info.is_empty and from_api and not list_all and info.data_timestamp == version.data_timestamp:
+        return sync.write_listing(store, sync.Listing(CTGOV, "unchanged", version.data_timestamp, (), False,
+                                                      traffic=client.traffic))
     # Records from an imported file are not the registry's word: they neither set the
     # date an incremental listing starts from nor count as already fetched.
     from_file = {i.value for i in store.imported_ids(CTGOV)}
@@ -153,102 +145,65 @@ def refresh(
     params = dict(MS_QUERY)
     if incremental:
         params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{max(dates)},MAX]"
-    stamp = {"data_timestamp": version.data_timestamp, "fetched_at": now}
+    items = _items(client, params, known, full=full, stale_details=stale_details, progress=progress)
+    result = sync.write_listing(store, sync.Listing(
+        CTGOV, "incremental" if incremental else "full", version.data_timestamp, items, complete=not incremental,
+        full=full, source=f"ClinicalTrials.gov API {version.api_version} at {without_credentials(client.base_url)}",
+        meta=lambda: {"api_version": version.api_version, "detailed_with": DETAILS_VERSION},
+        traffic=client.traffic))
+    # After the commit: a lookup that fails or runs out of time loses nothing of the above.
+    _check_sponsors(store, client, _stem_cell_studies(store), utc_now(), progress)
+    return replace(result, requests=client.traffic.requests, bytes_received=client.traffic.bytes_received)
 
-    with store.writing() as writer:
-        listed, received, to_detail = 0, 0, []
-        refused = _Refused(writer.seen)
-        total: int | None = None
-        for page in client.iter_pages(params, LIST_FIELDS):
-            total = page.total_count if total is None else total
-            received += len(page.studies)
-            for record in _accepted(page.studies, refused):
-                study = read_study(record)
-                listed += 1
-                candidate = classify.is_candidate(study)
-                stored = known.get(study.id.value)
-                # (A full refresh writes every record again: it also mends rows that no longer parse.)
-                if (stored and not full and stored[0] == study.last_update
-                        and ((stored[1] and not stale_details) or not candidate)):
-                    writer.seen.add(study.id)  # unchanged: keep what is stored
+
+def _items(client: Client, params: dict[str, str], known: dict[str, tuple[str, bool]], *, full: bool,
+           stale_details: bool, progress: Progress) -> Iterator[sync.Item]:
+    """The listing pass, then the full records of the candidates that are new or changed."""
+    listed, received, to_detail = 0, 0, []
+    total: int | None = None
+    for page in client.iter_pages(params, LIST_FIELDS):
+        total = page.total_count if total is None else total
+        received += len(page.studies)
+        for item in _read(page.studies):
+            if not isinstance(item, sync.Fetched):
+                yield item
+                continue
+            study = item.study
+            listed += 1
+            candidate = classify.is_candidate(study)
+            stored = known.get(study.id.value)
+            # (A full refresh writes every record again: it also mends rows that no longer parse.)
+            if (stored and not full and stored[0] == study.last_update
+                    and ((stored[1] and not stale_details) or not candidate)):
+                yield sync.Kept(study.id)  # unchanged: keep what is stored
+                continue
+            if candidate:
+                to_detail.append(study.id.value)
+                if stored and stored[1]:  # its full record replaces the stored one once accepted
+                    yield sync.Kept(study.id)
                     continue
-                if candidate:
-                    to_detail.append(study.id.value)
-                    if stored and stored[1]:  # its full record replaces the stored one once accepted
-                        writer.seen.add(study.id)
-                        continue
-                writer.put(record, study, classify.classified(study) if candidate else NOT_STEM_CELL,
-                           is_full=False, **stamp)
-            progress("Listing multiple sclerosis studies", listed, page.total_count)
-        _check_listing_complete(total, received)
-        detailed = 0
-        for record in _accepted(client.studies_by_ids(to_detail, DETAIL_FIELDS), refused):
-            study = read_study(record)
-            writer.put(record, study, classify.classified(study), is_full=True, **stamp)
+            yield replace(item, is_full=False, candidate=candidate)
+        progress("Listing multiple sclerosis studies", listed, page.total_count)
+    _check_listing_complete(total, received)  # raising here rolls the whole refresh back
+    detailed = 0
+    for item in _read(client.studies_by_ids(to_detail, DETAIL_FIELDS)):
+        if isinstance(item, sync.Fetched):
+            item = replace(item, detailed=True)
             detailed += 1
             progress("Fetching stem-cell study details", detailed, len(to_detail))
-        # A complete listing shows what the registry no longer lists. Imported studies
-        # go only when the user asked for a full refresh. A refused record keeps its study's
-        # stored copy; one without a valid id could be any stored study: then nothing is
-        # proven gone.
-        proven = not incremental and not refused.unnamed
-        dropped = writer.keep_only_seen(CTGOV, drop_imported=full) if proven else 0
-        # Only the registry's own studies count: imported ones it never listed may go freely.
-        gone = len(known) - writer.remaining(CTGOV, API)
-        check_drop_plausible(NAME, gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
-        writer.set_meta(
-            data_timestamp=version.data_timestamp,
-            api_version=version.api_version,
-            fetched_at=now,
-            checked_at=now,
-            source=f"ClinicalTrials.gov API {version.api_version} at {without_credentials(client.base_url)}",
-            # Every label written is the current classifier's; the store's older ones were
-            # renewed before (trials.updates runs relabel first).
-            classifier_version=classify.CLASSIFIER_VERSION,
-            listed_with=classify.CLASSIFIER_VERSION,
-            detailed_with=DETAILS_VERSION,
-        )
-    # After the commit: a lookup that fails or runs out of time loses nothing of the above.
-    _check_sponsors(store, client, _stem_cell_studies(store), now, progress)
-    return RefreshResult(
-        "incremental" if incremental else "full",
-        version.data_timestamp,
-        listed,
-        detailed,
-        writer.changes,
-        client.traffic.requests,
-        client.traffic.bytes_received,
-        dropped,
-        len(store.imported_ids()),
-        len(refused.reasons),
-        tuple(refused.reasons[:SHOWN_REASONS]),
-        refused.unnamed,
-    )
+        yield item
 
 
-@dataclass
-class _Refused:
-    """The records of one refresh that were not stored, and what that leaves proven."""
-
-    keep: set[StudyId]  # a refused study's id goes here: its stored copy stays
-    reasons: list[str] = field(default_factory=list)
-    unnamed: int = 0  # refused without a valid id: they could be any stored study
-
-
-def _accepted(records: Iterable[Any], refused: _Refused) -> Iterator[dict]:
-    """The records fit to store (bounded in size); the others are counted in ``refused``."""
+def _read(records: Iterable[Any]) -> Iterator[sync.Fetched | sync.Refused]:
+    """Each record read (bounded in size), or refused with why."""
     for record in records:
         reason = refusal(record)
-        if not reason:
-            yield bounded(record)
-            continue
-        refused.reasons.append(reason)
-        if is_nct_id(raw_nct_id(record)):
-            refused.keep.add(study_id(raw_nct_id(record)))
+        if reason:
+            number = raw_nct_id(record)
+            yield sync.Refused(reason, study_id(number) if is_nct_id(number) else None)
         else:
-            refused.unnamed += 1
-
-
+            kept = bounded(record)
+            yield sync.Fetched(kept, read_study(kept))
 
 
 # -- what the listing must prove before the store believes it ------------------------------
@@ -319,8 +274,10 @@ def _paying_listings(client: Client, sponsor: str) -> tuple[tuple[str, str, str]
     # One request: the first page holds up to 1,000 listings, more than any clinic has.
     page = next(client.iter_pages({"query.lead": f'"{phrase}"'}, SPONSOR_FIELDS), None)
     paying = []
-    for record in _accepted(page.studies if page else [], _Refused(set())):  # (only read, never stored)
-        other = read_study(record)
+    for item in _read(page.studies if page else []):  # (only read, never stored)
+        if not isinstance(item, sync.Fetched):
+            continue
+        other = item.study
         # Essie matches words, not the whole name: keep the sponsor's own listings only.
         found = flags.pay_evidence(other) if _same_name(other.sponsor, sponsor) else None
         if found:

@@ -16,7 +16,8 @@ from typing import Any
 
 from ...errors import InputError
 from ...store.sqlite import Store
-from ..base import FileRecord, ImportResult, store_file
+from .. import sync
+from ..base import ImportResult
 from ..values import bounded
 from .record import read, refusal
 
@@ -52,18 +53,18 @@ def read_file(path: Path) -> list[Any]:
 
 
 def import_download(store: Store, path: Path) -> ImportResult:
-    """Load a CTIS JSON file into the store, in one transaction (``base.store_file``); its
+    """Load a CTIS JSON file into the store, in one transaction (``sync.write_file``); its
     records carry the file's date."""
     path = Path(path)
-    return store_file(store, path, _file_records(read_file(path)), "EU CTIS trial records")
+    return sync.write_file(store, path, _file_records(read_file(path)), "EU CTIS trial records")
 
 
-def _file_records(records: list[Any]) -> Iterator[FileRecord]:
+def _file_records(records: list[Any]) -> Iterator[sync.Fetched | sync.Refused]:
     for number, record in enumerate(records, start=1):
         problem = refusal(record)
         if problem:
-            yield FileRecord(refused=f"record {number}: {problem}")
+            yield sync.Refused(f"record {number}: {problem}")
             continue
         record = bounded(record)
         # A search element is slim: the next refresh fetches the full record of a candidate.
-        yield FileRecord(record, read(record), is_full=isinstance(record.get("authorizedApplication"), dict))
+        yield sync.Fetched(record, read(record), is_full=isinstance(record.get("authorizedApplication"), dict))

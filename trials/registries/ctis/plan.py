@@ -27,18 +27,18 @@ ones only by ``--full``), within ``check_drop_plausible``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from ...analysis import classify
 from ...config import Settings, without_credentials
 from ...errors import ApiError
 from ...ids import CTIS
-from ...model import Study, StudyId
-from ...store.sqlite import API, Classified, Store, utc_now
-from .. import http
-from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
+from ...model import Study
+from ...store.sqlite import Store, utc_now
+from .. import http, sync
+from ..base import ListingRefused, Progress, RefreshResult
 from ..values import bounded
 from .api import NAME, Client
 from .record import is_ct_number, raw_ct_number, read, refusal, study_id
@@ -54,10 +54,6 @@ MS_PLAUSIBLE_MAX = 2_000
 # registry hundreds of requests.
 MAX_REQUESTS = 60
 
-# The pre-filter has full recall on titles and product names, so what it passes over is no
-# stem-cell study.
-NOT_STEM_CELL = Classified((), False, "")
-
 
 def client(settings: Settings, *, budget: float | None = None) -> Client:
     """A client for the configured API (``http.options``: politeness, and no retry within a budget)."""
@@ -68,17 +64,6 @@ def refresh_from(store: Store, settings: Settings, *, full: bool = False,
     """``refresh`` with a client made from the settings."""
     with client(settings, budget=budget) as api:
         return refresh(store, api, full=full, progress=progress)
-
-
-@dataclass
-class _Plan:
-    """What one refresh will write, gathered before the transaction."""
-
-    writes: list[tuple[dict, Study, Classified, bool]] = field(default_factory=list)
-    keep: set[StudyId] = field(default_factory=set)  # refused: their stored copy stays
-    reasons: list[str] = field(default_factory=list)
-    unnamed: int = 0  # refused without a valid number: they could be any stored study
-    detailed: int = 0
 
 
 def refresh(store: Store, client: Client, *, full: bool = False, progress: Progress | None = None,
@@ -100,25 +85,27 @@ def refresh(store: Store, client: Client, *, full: bool = False, progress: Progr
 
     spend()
     register = client.search({}, 1, 1).total
-    elements = _listing(client, register, spend, progress)
-    plan = _Plan()
+    items: list[sync.Item] = []
     to_retrieve: list[tuple[dict, Study]] = []
-    accepted = _accepted(elements, plan)
-    for element in accepted:
-        study = read(element)
-        stored = known.get(study.id.value)
-        if not classify.is_candidate(study):
-            plan.writes.append((element, study, NOT_STEM_CELL, False))
-        elif stored and stored[1] and stored[0] == study.last_update and not full:
-            plan.writes.append(_refreshed_full(store, element, study))
+    for item in _read(_listing(client, register, spend, progress)):
+        if not isinstance(item, sync.Fetched):
+            items.append(item)
+            continue
+        stored = known.get(item.study.id.value)
+        if not classify.is_candidate(item.study):
+            items.append(replace(item, is_full=False, candidate=False))
+        elif stored and stored[1] and stored[0] == item.study.last_update and not full:
+            items.append(_refreshed_full(store, item.record, item.study))
         else:
-            to_retrieve.append((element, study))
+            to_retrieve.append((item.record, item.study))
     spend(len(to_retrieve))  # all or nothing: never a half-fetched refresh
     for done, (element, study) in enumerate(to_retrieve, start=1):
-        plan.writes.append(_detailed(client.retrieve(study.id.value), element, study, plan))
+        items += _detailed(client.retrieve(study.id.value), element, study)
         progress("Fetching stem-cell trial details from EU CTIS", done, len(to_retrieve))
-    return _write(store, client, plan, now=now, mode="full" if first or full else "incremental",
-                  full=full, known=known, from_file=from_file, listed=len(accepted))
+    # Every request came before this one transaction; each listing is complete.
+    return sync.write_listing(store, sync.Listing(
+        CTIS, "full" if first or full else "incremental", now, items, complete=True, full=full,
+        source=f"{NAME} public API at {without_credentials(client.base_url)}", traffic=client.traffic))
 
 
 def _listing(client: Client, register: int, spend: Callable[..., None], progress: Progress) -> list[Any]:
@@ -145,65 +132,36 @@ def _listing(client: Client, register: int, spend: Callable[..., None], progress
     return elements
 
 
-def _accepted(records: list[Any], plan: _Plan) -> list[dict]:
-    """The records fit to store, each once (bounded in size); the others are counted."""
-    accepted: dict[str, dict] = {}
+def _read(records: list[Any]) -> Iterator[sync.Fetched | sync.Refused]:
+    """Each record read once (bounded in size), or refused with why."""
+    seen: set[str] = set()
     for record in records:
         reason = refusal(record)
-        if not reason:
-            accepted.setdefault(record["ctNumber"], bounded(record))
-            continue
-        plan.reasons.append(reason)
-        if is_ct_number(raw_ct_number(record)):
-            plan.keep.add(study_id(raw_ct_number(record)))
-        else:
-            plan.unnamed += 1
-    return list(accepted.values())
+        if reason:
+            number = raw_ct_number(record)
+            yield sync.Refused(reason, study_id(number) if is_ct_number(number) else None)
+        elif record["ctNumber"] not in seen:
+            seen.add(record["ctNumber"])
+            kept = bounded(record)
+            yield sync.Fetched(kept, read(kept))
 
 
-def _refreshed_full(store: Store, element: dict, study: Study) -> tuple[dict, Study, Classified, bool]:
+def _refreshed_full(store: Store, element: dict, study: Study) -> sync.Fetched:
     """An unchanged candidate: its stored full record with the new search element merged over
     it (the search's status and counts are current), no request needed."""
     stored = store.study(study.id)
     record = {**stored.record, **element} if stored and isinstance(stored.record, dict) else element
-    merged = read(record)
-    return record, merged, classify.classified(merged), stored is not None
+    return sync.Fetched(record, read(record), is_full=stored is not None)
 
 
-def _detailed(body: dict | None, element: dict, study: Study, plan: _Plan) -> tuple[dict, Study, Classified, bool]:
+def _detailed(body: dict | None, element: dict, study: Study) -> list[sync.Item]:
     """A candidate's full record (the retrieve body, the search element merged over it), or the
-    slim element when CTIS has no full record or sends an unusable one."""
+    slim element when CTIS has no full record or sends an unusable one (and why)."""
     if body is not None:
         record = bounded({**body, **element})
         reason = refusal(record)
         if not reason:
-            plan.detailed += 1
-            full = read(record)
-            return record, full, classify.classified(full), True
-        plan.reasons.append(f"the full record of {study.id.value}: {reason}")
-    return element, study, classify.classified(study), False
-
-
-def _write(store: Store, client: Client, plan: _Plan, *, now: str, mode: str, full: bool,
-           known: dict[str, tuple[str, bool]], from_file: set[str], listed: int) -> RefreshResult:
-    """One transaction: every study of the listing, the removal of those no longer listed, and
-    the registry's dates. Raising inside it (an implausible drop) leaves the store as it was."""
-    with store.writing() as writer:
-        for record, study, classified, is_full in plan.writes:
-            writer.put(record, study, classified, is_full=is_full, data_timestamp=now, fetched_at=now)
-        writer.seen.update(plan.keep)
-        # A refused record without a valid number could be any stored study: then nothing is
-        # proven gone.
-        dropped = writer.keep_only_seen(CTIS, drop_imported=full) if not plan.unnamed else 0
-        gone = len(known) - writer.remaining(CTIS, API)
-        check_drop_plausible(NAME, gone if dropped else 0, len(known) + len(from_file), full)
-        writer.set_registry_meta(
-            CTIS, data_timestamp=now, fetched_at=now, checked_at=now,
-            source=f"{NAME} public API at {without_credentials(client.base_url)}",
-            listed_with=classify.CLASSIFIER_VERSION,
-        )
-    return RefreshResult(
-        mode, now, listed, plan.detailed, writer.changes, client.traffic.requests,
-        client.traffic.bytes_received, dropped, len(store.imported_ids(CTIS)),
-        len(plan.reasons), tuple(plan.reasons[:SHOWN_REASONS]), plan.unnamed, registry=NAME,
-    )
+            return [sync.Fetched(record, read(record), detailed=True)]
+        return [sync.Refused(f"the full record of {study.id.value}: {reason}", study.id),
+                sync.Fetched(element, study, is_full=False)]
+    return [sync.Fetched(element, study, is_full=False)]

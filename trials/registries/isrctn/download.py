@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ...errors import InputError
 from ...store.sqlite import Store
-from ..base import FileRecord, ImportResult, store_file
+from .. import sync
+from ..base import ImportResult
 from ..values import xml_root
 from .record import ALL_TRIALS, FULL_TRIAL, element_refusal, raw_id, read_element, split_answer, stored
 
@@ -51,14 +52,14 @@ def import_download(store: Store, path: Path) -> ImportResult:
     if root.tag not in (ALL_TRIALS, FULL_TRIAL):
         raise InputError(f"{path} is not an ISRCTN XML file: it holds <{root.tag.rsplit('}', 1)[-1][:40]}>, "
                          "not ISRCTN's <allTrials> or <fullTrial> (namespace http://www.67bricks.com/isrctn).")
-    return store_file(store, path, _file_records(root), "ISRCTN trial records")
+    return sync.write_file(store, path, _file_records(root), "ISRCTN trial records")
 
 
-def _file_records(root: ET.Element) -> Iterator[FileRecord]:
+def _file_records(root: ET.Element) -> Iterator[sync.Fetched | sync.Refused]:
     for number, full in enumerate(split_answer(root), start=1):
         problem = element_refusal(full)
         if problem:
             named = raw_id(full)[0]
-            yield FileRecord(refused=f"trial {number}: " + (f"{named}: {problem}" if named else problem))
+            yield sync.Refused(f"trial {number}: " + (f"{named}: {problem}" if named else problem))
             continue
-        yield FileRecord(stored(full), read_element(full))
+        yield sync.Fetched(stored(full), read_element(full))

@@ -27,16 +27,15 @@ timestamp, and the registry meta ``cursor`` is where the next incremental listin
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from ...analysis import classify
 from ...config import Settings, without_credentials
 from ...ids import ISRCTN
 from ...model import StudyId
-from ...store.sqlite import API, Store, Writer, utc_now
-from .. import http
-from ..base import SHOWN_REASONS, ListingRefused, Progress, RefreshResult, check_drop_plausible
+from ...store.sqlite import API, Store, utc_now
+from .. import http, sync
+from ..base import ListingRefused, Progress, RefreshResult
 from .api import NAME, Answer, Client
 from .record import NS, element_refusal, raw_id, read, read_element, stored, study_id
 
@@ -87,62 +86,52 @@ def refresh(store: Store, client: Client, *, full: bool = False,
         raise ListingRefused(NAME, f"ISRCTN announced {counted.total_count:,} multiple sclerosis trials, more "
                              f"than the {MAX_LISTING:,} any answer to this query can hold, so the query was "
                              "not applied")
-    if incremental and counted.total_count == 0:
-        with store.writing() as writer:  # nothing edited since: the stored trials are ISRCTN's now
-            _statuses_moved_on(store, writer)
-            writer.set_registry_meta(ISRCTN, data_timestamp=now, checked_at=now)
-        return _result("unchanged", now, client, store, changes=writer.changes)
+    if incremental and counted.total_count == 0:  # nothing edited since: the stored trials are ISRCTN's now
+        return sync.write_listing(store, sync.Listing(ISRCTN, "unchanged", now, _statuses_moved_on(store, set()),
+                                                      False, traffic=client.traffic))
     answer = counted if counted.total_count == 0 else client.search(asked, counted.total_count + LIMIT_SLACK)
     _check_complete(answer)
+    newest = [meta.get("cursor", "") if incremental else ""]
 
-    with store.writing() as writer:
-        refused = _Refused(writer.seen)
-        listed = 0
-        newest = meta.get("cursor", "") if incremental else ""
-        for full_trial in answer.trials:
+    def items() -> Iterator[sync.Item]:
+        listed: set[StudyId] = set()
+        for done, full_trial in enumerate(answer.trials, start=1):
             why = element_refusal(full_trial)
             if why:
-                refused.add(full_trial, why)
+                isrctn = raw_id(full_trial)[0]
+                yield sync.Refused(f"{isrctn}: {why}" if isrctn else why, study_id(isrctn) if isrctn else None)
                 continue
-            record = stored(full_trial)
             study = read_element(full_trial)
-            writer.put(record, study, classify.classified(study), is_full=True,
-                       data_timestamp=now, fetched_at=now, source=API)
-            listed += 1
-            newest = max(newest, _cursor_after(full_trial.find(f"{{{NS}}}trial"), now))
-            progress("Listing ISRCTN multiple sclerosis trials", listed, answer.total_count)
+            listed.add(study.id)
+            yield sync.Fetched(stored(full_trial), study, detailed=True)
+            newest[0] = max(newest[0], _cursor_after(full_trial.find(f"{{{NS}}}trial"), now))
+            progress("Listing ISRCTN multiple sclerosis trials", done, answer.total_count)
         if incremental:  # (a full listing wrote every trial it still lists, and drops the others)
-            _statuses_moved_on(store, writer)
-        # A complete listing shows what ISRCTN no longer lists. Imported trials go only when
-        # the user asked for a full refresh. A refused trial keeps its stored copy; one
-        # without a valid id could be any stored trial: then nothing is proven gone.
-        proven = not incremental and not refused.unnamed
-        dropped = writer.keep_only_seen(ISRCTN, drop_imported=full) if proven else 0
-        gone = len(known) - writer.remaining(ISRCTN, API)
-        check_drop_plausible(NAME, gone if dropped else 0, len(known) + len(from_file), full)  # raising rolls back
-        writer.set_registry_meta(
-            ISRCTN, data_timestamp=now, fetched_at=now, checked_at=now,
-            source=f"ISRCTN API at {without_credentials(client.base_url)}",
-            cursor=newest, **({} if incremental else {"listed_at": now}),
-        )
-    return _result("incremental" if incremental else "full", now, client, store, listed=listed,
-                   changes=writer.changes, dropped=dropped, refused=refused)
+            yield from _statuses_moved_on(store, listed)
+
+    # A complete listing shows what ISRCTN no longer lists; an incremental one removes nothing.
+    return sync.write_listing(store, sync.Listing(
+        ISRCTN, "incremental" if incremental else "full", now, items(), complete=not incremental, full=full,
+        source=f"ISRCTN API at {without_credentials(client.base_url)}",
+        meta=lambda: {"cursor": newest[0], **({} if incremental else {"listed_at": now})},
+        traffic=client.traffic))
 
 
-def _statuses_moved_on(store: Store, writer: Writer) -> None:
-    """Write again each stored trial this refresh did not bring whose status the calendar has
-    changed (recruitment ended since, say): ISRCTN works statuses out from dates, so a trial
-    nobody edited still changes, and "what changed" must show it when it does."""
+def _statuses_moved_on(store: Store, listed: set[StudyId]) -> Iterator[sync.Fetched]:
+    """Each stored trial this refresh did not bring whose status the calendar has changed
+    (recruitment ended since, say), to be written again with its own dates: ISRCTN works
+    statuses out from dates, so a trial nobody edited still changes, and "what changed" must
+    show it when it does."""
     for kept in store.studies_of(ISRCTN):
-        if kept.id in writer.seen or kept.source != API:
+        if kept.id in listed or kept.source != API:
             continue
         try:
             study = read(kept.record)
         except ValueError:
             continue  # an unreadable row stays for the next full refresh to mend
         if study.overall_status != kept.overall_status:
-            writer.put(kept.record, study, classify.classified(study), is_full=kept.is_full,
-                       data_timestamp=kept.data_timestamp, fetched_at=kept.fetched_at, source=API)
+            yield sync.Fetched(kept.record, study, is_full=kept.is_full, data_timestamp=kept.data_timestamp,
+                               fetched_at=kept.fetched_at, relisted=False)
 
 
 def _cursor_after(trial: ET.Element | None, now: str) -> str:
@@ -168,30 +157,3 @@ def _check_complete(answer: Answer) -> None:
     if len(answer.trials) < answer.total_count:
         raise ListingRefused(NAME, f"ISRCTN's answer held {len(answer.trials):,} of the {answer.total_count:,} "
                              "trials it announced")
-
-
-@dataclass
-class _Refused:
-    """The trials of one refresh that were not stored, and what that leaves proven."""
-
-    keep: set[StudyId]  # a refused trial's id goes here: its stored copy stays
-    reasons: list[str] = field(default_factory=list)
-    unnamed: int = 0  # refused without a valid id: they could be any stored trial
-
-    def add(self, full_trial: ET.Element, why: str) -> None:
-        isrctn = raw_id(full_trial)[0]
-        self.reasons.append(f"{isrctn}: {why}" if isrctn else why)
-        if isrctn:
-            self.keep.add(study_id(isrctn))
-        else:
-            self.unnamed += 1
-
-
-def _result(mode: str, now: str, client: Client, store: Store, *, listed: int = 0, changes: int = 0,
-            dropped: int = 0, refused: _Refused | None = None) -> RefreshResult:
-    reasons = refused.reasons if refused else []
-    return RefreshResult(
-        mode, now, listed, listed, changes, client.traffic.requests, client.traffic.bytes_received,
-        dropped, len(store.imported_ids(ISRCTN)), len(reasons), tuple(reasons[:SHOWN_REASONS]),
-        refused.unnamed if refused else 0, registry=NAME,
-    )
