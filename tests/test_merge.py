@@ -60,10 +60,13 @@ def test_a_record_joins_the_trial_it_names_before_one_it_only_shares_a_number_wi
     assert sorted(ids_of(found)) == sorted([[NCT_A.value], [NCT_B.value, CTIS_C.value]])
 
 
-def test_a_number_two_records_of_one_registry_name_links_nothing():
-    found = groups([record(CTGOV, NCT_A.value, EUDRACT_X), record(CTGOV, NCT_B.value, EUDRACT_X),
-                    record(ISRCTN, ISRCTN_B.value, EUDRACT_X)])
-    assert len(found) == 3
+def test_a_number_two_records_of_one_registry_name_joins_the_one_registered_first():
+    # Before issue 28 it linked nothing, so a second record naming a pair's EudraCT number undid
+    # the pair. Now a later record cannot take the place of the earlier: a copy comes after.
+    found = groups([record(CTGOV, NCT_A.value, EUDRACT_X, first_posted="2024-01-01"),
+                    record(CTGOV, NCT_B.value, EUDRACT_X, first_posted="2019-01-01"),
+                    record(ISRCTN, ISRCTN_B.value, EUDRACT_X, first_posted="2019-02-01")])
+    assert sorted(ids_of(found)) == sorted([[NCT_A.value], [NCT_B.value, ISRCTN_B.value]])
 
 
 def test_two_records_of_one_registry_never_share_a_row():
@@ -101,7 +104,11 @@ def test_a_number_two_rows_name_opens_neither():
     aliases = aliases_of([entry(record(CTGOV, NCT_A.value, EUDRACT_X)),
                           entry(record(CTGOV, NCT_B.value, EUDRACT_X, ISRCTN_B))])
     assert EUDRACT_X.value not in aliases
-    assert aliases[ISRCTN_B.value] == NCT_B.value
+    # A EudraCT number one row alone names opens it; a number of a registry read here that no
+    # stored record holds opens nothing (naming it proves nothing).
+    other = StudyId(EUCTR, "2020-005891-36")
+    aliases = aliases_of([entry(record(CTGOV, NCT_B.value, other, ISRCTN_B))])
+    assert aliases[other.value] == NCT_B.value and ISRCTN_B.value not in aliases
 
 
 # --- Issue 28: links a record has to earn -------------------------------------------------------
@@ -228,3 +235,87 @@ def test_what_only_the_second_record_says_is_used_and_named():
     alone = replace(REAL, central_contacts=())
     [trial] = merged_entries([entry(alone), entry(twin)])
     assert trial.sources_of("central_contacts") == (ISRCTN_B,)  # not the lead, which lists none
+
+
+def test_every_record_field_a_card_names_is_traced_to_a_record():
+    # Every card of the real MS listing (2,435 records): each field word its lines rest on
+    # answers to a field of the merged study, so the card can say which record gave it.
+    from trials import registries
+    from trials.analysis.classify import classified
+    from trials.presentation import detail, provenance
+
+    from .conftest import MS_2025
+    from .support.standin import load_corpus
+
+    unknown = set()
+    for record in load_corpus(MS_2025):
+        study = registries.read(CTGOV, record)
+        label = classified(study)
+        card = detail.study_card(Entry(study, label.labels, label.evidence, label.study_role, "2025-09-01",
+                                       "2025-09-01T00:00:00Z", "api", True))
+        unknown |= {w for s in card.sections for line in s.items for w in detail.record_words(line)
+                    if not provenance.is_record_field(w)}
+    assert unknown == set()
+
+
+# --- What a forger can copy (a review's cases) ---------------------------------------------------
+
+
+def test_what_counts_as_agreeing_is_narrow():
+    real = replace(REAL, acronym="", official_title="Autologous HSCT for aggressive MS (SWEDHSCT)")
+    # A word of the real title given as an acronym, a placeholder sponsor, the real sponsor as a funder.
+    for copy in (replace(HOSTILE, acronym="aggressive"), replace(HOSTILE, acronym="HSCT"),
+                 replace(HOSTILE, funders=(SPONSOR,)),
+                 replace(HOSTILE, sponsor="Investigator"), replace(HOSTILE, sponsor="Private")):
+        other = replace(real, sponsor=copy.sponsor) if copy.sponsor in ("Investigator", "Private") else real
+        assert len(groups([other, copy])) == 2, copy
+    # An acronym written in capitals in the real title, and one spelled with a hyphen, agree.
+    assert len(groups([real, replace(HOSTILE, acronym="SWEDHSCT")])) == 1
+    assert len(groups([replace(real, acronym="STAR-MS"), replace(HOSTILE, acronym="StarMS")])) == 1
+
+
+def test_a_twins_number_is_no_third_number_for_a_record_naming_both():
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, sponsor="Another hospital", title="Another title entirely here")
+    real = replace(REAL, other_ids=(ISRCTN_B,))
+    copy = record(CTIS, "2024-500002-01-00", NCT_A, ISRCTN_B, sponsor="Clinic Ltd", title="Our stem cell clinic")
+    found = ids_of(groups([real, twin, copy]))
+    assert [NCT_A.value, ISRCTN_B.value] in found and ["2024-500002-01-00"] in found
+
+
+def test_a_later_copy_never_takes_an_earlier_twins_place():
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, first_posted="2019-03-01")
+    copy = replace(HOSTILE, sponsor=SPONSOR, brief_title=REAL.brief_title, acronym="X", first_posted="2026-10-01")
+    real = replace(REAL, acronym="X")  # the copy agrees on more (sponsor, title, acronym)
+    [trial, apart] = sorted(trials_of([copy, twin, real]), key=lambda t: -len(t.records))
+    assert [s.id for s in trial.records] == [NCT_A, ISRCTN_B]
+    # The copy is a claim, said as contested on both cards.
+    assert [(c.by, c.contested) for c in trial.claims] == [(copy.id, True)] == [(c.by, c.contested)
+                                                                                 for c in apart.claims]
+    # A twin that shares only a EudraCT number with the trial is not displaced either.
+    shared = record(ISRCTN, ISRCTN_B.value, EUDRACT_X, title=REAL.brief_title, first_posted="2019-03-01")
+    real = replace(REAL, other_ids=(EUDRACT_X,), first_posted="2019-01-01")
+    later = replace(HOSTILE, sponsor=SPONSOR, first_posted="2026-10-01")
+    assert ids_of(groups([real, shared, later]))[0] == [NCT_A.value, ISRCTN_B.value]
+
+
+def test_a_number_of_a_registry_read_here_opens_only_its_own_record():
+    # The hostile record names a trial that is not among the stored ones: that number opens nothing.
+    found = merged_entries([entry(replace(HOSTILE, other_ids=(NCT_B,)))])
+    assert NCT_B.value not in aliases_of(found)
+
+
+def test_zero_participants_is_an_answer_not_a_gap():
+    withdrawn = replace(REAL, enrollment=0, enrollment_type="ACTUAL", overall_status="WITHDRAWN")
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, enrollment=40, enrollment_type="ESTIMATED")
+    [trial] = merged_entries([entry(withdrawn), entry(twin)])
+    assert (trial.study.enrollment, trial.study.enrollment_type) == (0, "ACTUAL")
+
+
+def test_ages_from_one_record_and_criteria_from_another_name_both():
+    real = replace(REAL, eligibility=Eligibility("", "18 Years", "65 Years", "", None))
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title,
+                  eligibility=Eligibility("Aged 18 to 50 with relapsing MS.", "", "", "", None))
+    [trial] = merged_entries([entry(real), entry(twin)])
+    text = row(trial)["sources"]
+    assert "every other column read from a record, and with another record min_age, max_age" in text
+    assert f"{ISRCTN_B.value} (record updated 2025-01-01): min_age, max_age" in text

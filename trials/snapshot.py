@@ -168,8 +168,9 @@ def _as_of(group: list[Entry]) -> str:
 
 def aliases_of(entries: list[Entry]) -> dict[str, str]:
     """Every number of a listed trial -> its row's id. A record's own number always opens its
-    own trial; a number only named (a EudraCT number no record here is) opens the one row whose
-    records name it, and neither when two rows do."""
+    own trial; a number of a register this finder does not read (a EudraCT number) that is only
+    named opens the one row whose records name it, and neither when two rows do. A number of a
+    registry it reads opens only its own record's trial: naming it proves nothing."""
     own: dict[str, str] = {}
     named: dict[str, set[str]] = {}
     for e in entries:
@@ -177,7 +178,8 @@ def aliases_of(entries: list[Entry]) -> dict[str, str]:
             for key in links.own_keys(s):
                 own[key.value] = e.id.value
             for key in links.named_keys(s):
-                named.setdefault(key.value, set()).add(e.id.value)
+                if key.registry not in registries.REGISTRIES:
+                    named.setdefault(key.value, set()).add(e.id.value)
     found = {number: next(iter(rows)) for number, rows in named.items() if len(rows) == 1 and number not in own}
     found.update(own)
     return {number: row for number, row in found.items() if number != row}

@@ -60,17 +60,29 @@ class Claim:
 
     by: StudyId  # the record making the claim
     of: StudyId  # the record whose number it names
+    # Its details agree, but the trial already holds a record of its registry: one the trial's
+    # record names back, or one registered before it.
+    contested: bool = False
+
+    @property
+    def _why(self) -> str:
+        if self.contested:
+            return ("the trial already has its record on that registry (named back by the trial's record, or "
+                    "registered first)")
+        return ("this trial's records do not name it back, and they share no sponsor, acronym, close title or "
+                "other number")
 
     def about_claimed(self) -> str:
         """The words on the claimed trial's card."""
-        return (f"The {_record(self.by)} names this trial's number ({self.of.value}); its details differ "
-                f"(this trial's records do not name it back, and they share no sponsor, acronym, close title "
-                f"or other number), so it is not taken to be this trial and nothing from it is used here.")
+        return (f"The {_record(self.by)} names this trial's number ({self.of.value}), but {self._why}: it is "
+                "not taken to be this trial and nothing from it is used here.")
 
     def about_claimer(self) -> str:
         """The words on the claiming record's own card."""
-        return (f"This record names {self.of.value} on {name_of(self.of.registry)}, but that record does not "
-                f"name it back and their details differ: they are shown as two separate studies.")
+        why = ("that trial already has its record on this registry" if self.contested
+               else "that record does not name it back and their details differ")
+        return (f"This record names {self.of.value} on {name_of(self.of.registry)}, but {why}: they are shown "
+                "as two separate studies.")
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,10 @@ def named_keys(study: Study) -> frozenset[StudyId]:
 
 # Words that carry no meaning of a title: two titles agree on the rest.
 _STOP = frozenset("a an and the of for in on with to by at or from as vs versus study trial".split())
+# Sponsor names that name nobody: two records giving one of these share no sponsor.
+_NOBODY = frozenset({"", "investigator", "principal investigator", "private", "hospital", "university", "other",
+                     "not applicable", "none", "n a", "na", "individual", "self", "sponsor", "unknown",
+                     "not provided", "see above"})
 
 
 def _fold(text: str) -> str:
@@ -126,37 +142,64 @@ def _fold(text: str) -> str:
 
 
 def _words(text: str) -> frozenset[str]:
-    # Registries spell the disease out or not: "multiple sclerosis" and "MS" are one word here.
-    folded = re.sub(r"multiple\s+sclerosis", "ms", _fold(text))
+    # Registries spell the disease out or not ("multiple sclerosis", "MS"), and British or
+    # American ("haematopoietic", "hematopoietic"): one word each here.
+    folded = re.sub(r"multiple\s+sclerosis", "ms", _fold(text)).replace("haem", "hem")
     return frozenset(w for w in re.findall(r"[a-z0-9]+", folded) if w not in _STOP)
 
 
-def _organisations(study: Study) -> set[str]:
-    return {" ".join(sorted(_words(o))) for o in (study.sponsor, *study.collaborators, *study.funders)
-            if len(_words(o)) >= 2 or len("".join(_words(o))) >= 5}
+def _sponsor(study: Study) -> str:
+    name = " ".join(sorted(_words(study.sponsor)))
+    return "" if name in _NOBODY or len(name.replace(" ", "")) < 5 else name
+
+
+def _acronym(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", _fold(text))  # "STAR-MS" and "StarMS" are one acronym
+
+
+def _same_acronym(a: Study, b: Study) -> bool:
+    """Both give one acronym; or one gives it and the other, giving none, writes it in capitals
+    in a title ("MESEMS" and "... Multiple Sclerosis (MESEMS) Phase I-II ...")."""
+    x, y = _acronym(a.acronym), _acronym(b.acronym)
+    if x and y:
+        return x == y and len(x) >= 3
+    given, other = (a, b) if x else (b, a)
+    shown = given.acronym.strip()
+    return (len(_acronym(shown)) >= 5 and shown.upper() == shown
+            and re.search(rf"(?<![A-Za-z0-9]){re.escape(shown)}(?![A-Za-z0-9])",
+                          f"{other.brief_title} {other.official_title}") is not None)
 
 
 def _close(a: frozenset[str], b: frozenset[str]) -> bool:
     return len(a) >= 3 and len(b) >= 3 and len(a & b) / len(a | b) >= CLOSE_TITLE
 
 
-def agreements(a: Study, b: Study) -> tuple[str, ...]:
-    """What two records agree on that a forger or a mistyped number would not: words for each."""
+def agreements(a: Study, b: Study, held: frozenset[StudyId] | set[StudyId] = frozenset()) -> tuple[str, ...]:
+    """What two records agree on that a mistyped number would not, in words. ``held``: the
+    numbers of records here, which prove nothing as a third number (a record naming a trial's
+    twin names that twin, and is judged by that claim on its own)."""
     found = []
-    if _organisations(a) & _organisations(b):
+    if _sponsor(a) and _sponsor(a) == _sponsor(b):
         found.append("the same sponsor")
-    acronyms = [(x.acronym, y) for x, y in ((a, b), (b, a)) if len(x.acronym.strip()) >= 3]
-    if any(acronym.casefold() == other.acronym.casefold() or _fold(acronym) in _words(
-            f"{other.brief_title} {other.official_title}") for acronym, other in acronyms):
+    if _same_acronym(a, b):
         found.append("the same acronym")
     titles_a = [_words(t) for t in (a.brief_title, a.official_title) if t]
     titles_b = [_words(t) for t in (b.brief_title, b.official_title) if t]
     if any(_close(x, y) for x in titles_a for y in titles_b):
         found.append("a close title")
-    third = (named_keys(a) & named_keys(b)) - own_keys(a) - own_keys(b)
+    third = (named_keys(a) & named_keys(b)) - own_keys(a) - own_keys(b) - set(held)
     if third:
         found.append(f"a third number ({', '.join(sorted(k.value for k in third))})")
     return tuple(found)
+
+
+def _order(strength: int, agreed: tuple[str, ...], *records: Study) -> tuple:
+    """Which link joins first: records naming each other, then the link whose later record was
+    registered first (a copy comes after what it copies), then more agreement."""
+    if strength == MUTUAL:
+        return (0,)
+    posted = max((s.first_posted or "9999" for s in records), default="9999")
+    return (1, posted, -len(agreed), strength)
 
 
 def _candidates(ordered: list[Study]) -> tuple[list[tuple[tuple, Link]], list[Claim]]:
@@ -165,6 +208,7 @@ def _candidates(ordered: list[Study]) -> tuple[list[tuple[tuple, Link]], list[Cl
     for i, study in enumerate(ordered):
         for key in own_keys(study):
             owners[key] = i
+    held = set(owners)
     found: list[tuple[tuple, Link]] = []
     claims: list[Claim] = []
     names = [named_keys(s) for s in ordered]
@@ -175,29 +219,28 @@ def _candidates(ordered: list[Study]) -> tuple[list[tuple[tuple, Link]], list[Cl
                 continue  # one registry's two records are two studies, whatever one says
             if own_keys(study) & names[j]:
                 if i < j:  # each names the other: once, for the pair
-                    found.append(((MUTUAL, 0, i, j), Link((study.id, other.id), MUTUAL, ())))
+                    found.append(((0, i, j), Link((study.id, other.id), MUTUAL, ())))
                 continue
-            agreed = agreements(study, other)
+            agreed = agreements(study, other, held)
             if not agreed:
                 claims.append(Claim(study.id, other.id))
                 continue
-            # More agreement first; between equals, the record registered first (a copy comes later).
-            found.append(((CORROBORATED, -len(agreed), study.first_posted or "9999", i, j),
+            found.append(((*_order(CORROBORATED, agreed, study, other), i, j),
                           Link((study.id, other.id), CORROBORATED, agreed)))
     # A number no record here holds (a EudraCT number) that records of different registries name.
     namers: dict[StudyId, list[int]] = {}
     for i, keys in enumerate(names):
-        for key in keys - owners.keys():
-            namers.setdefault(key, []).append(i)
+        for key in keys:
+            if key not in owners:
+                namers.setdefault(key, []).append(i)
     for named_by in (namers[key] for key in sorted(namers)):
-        registries = [ordered[i].id.registry for i in named_by]
-        if len(registries) != len(set(registries)):
-            continue  # two records of one registry name it: it cannot say which is the trial
         for x, i in enumerate(named_by):
             for j in named_by[x + 1:]:
-                agreed = tuple(a for a in agreements(ordered[i], ordered[j]) if not a.startswith("a third"))
+                if ordered[i].id.registry == ordered[j].id.registry:
+                    continue
+                agreed = tuple(a for a in agreements(ordered[i], ordered[j], held) if not a.startswith("a third"))
                 if agreed:
-                    found.append(((SHARED, -len(agreed), "", i, j),
+                    found.append(((*_order(SHARED, agreed, ordered[i], ordered[j]), i, j),
                                   Link((ordered[i].id, ordered[j].id), SHARED, agreed)))
     return sorted(found, key=lambda c: c[0]), claims
 
@@ -224,13 +267,22 @@ def trials_of(studies: Iterable[Study]) -> list[Trial]:
             leader[b] = a
             held_by[a] |= held_by[b]
             kept.append(link)
+        elif a != b and link.strength == CORROBORATED:
+            # Agreeing, but the trial already has this registry's record (one named back, or
+            # registered first): a claim, said as such.
+            claims.append(Claim(link.records[0], link.records[1], contested=True))
+    root = [find(i) for i in range(len(ordered))]
     members: dict[int, list[Study]] = {}
     for i, study in enumerate(ordered):
-        members.setdefault(find(i), []).append(study)
-    # A claim between records that ended up one trial anyway (through a third) is no claim.
-    group_of = {s.id: root for root, group in members.items() for s in group}
-    open_claims = [c for c in claims if group_of[c.by] != group_of[c.of]]
-    return [Trial(tuple(group),
-                  tuple(k for k in kept if group_of[k.records[0]] == root),
-                  tuple(c for c in open_claims if root in (group_of[c.by], group_of[c.of])))
-            for root, group in members.items()]
+        members.setdefault(root[i], []).append(study)
+    links_of: dict[int, list[Link]] = {}
+    for link in kept:
+        links_of.setdefault(root[index[link.records[0]]], []).append(link)
+    claims_of: dict[int, list[Claim]] = {}
+    for claim in claims:
+        ends = {root[index[claim.by]], root[index[claim.of]]}
+        if len(ends) == 2:  # (between records that ended up one trial anyway, through a third, no claim)
+            for end in ends:
+                claims_of.setdefault(end, []).append(claim)
+    return [Trial(tuple(group), tuple(links_of.get(r, ())), tuple(claims_of.get(r, ())))
+            for r, group in members.items()]

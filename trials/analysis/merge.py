@@ -60,7 +60,11 @@ class Merged:
 
 
 def _given(value: Any) -> bool:
-    return value not in ("", (), None, NO_DESIGN, False)
+    """A record gives the value: not empty, not absent (0 participants is an answer; a record
+    without results gives no "has results", so another record's results count)."""
+    if value is None or value is False or value == NO_DESIGN:
+        return False
+    return not (isinstance(value, str | tuple) and not value)
 
 
 def believable(study: Study, as_of: str) -> bool:
@@ -102,6 +106,8 @@ def _status_why(records: list[Study], used: Study, as_of: str, confirmed: frozen
     dated += "".join(f" The {name_of(s.id.registry)} record says {status_words(s.overall_status).lower()}, but the "
                      f"{name_of(lead.id.registry)} record does not name it back, so it cannot reopen the trial."
                      for s in unconfirmed)
+    if used is lead and not believable(lead, as_of):
+        return f"from the trial's {name_of(lead.id.registry)} record, the first of its records.{dated}"
     if used is lead:
         return (f"from the trial's {name_of(lead.id.registry)} record, updated "
                 f"{lead.last_update or 'on a date it does not give'}, the first of its records, the others "

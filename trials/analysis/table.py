@@ -245,16 +245,21 @@ def sources_text(entry: Entry) -> str:
     """Which record each column was read from: the lead record's columns as "every other
     column", the others' by name, each record with its registry and last update."""
     given: dict[StudyId, list[str]] = {}
+    shared: list[str] = []  # columns read from the lead record and another (ages, say)
     for column, names in COLUMN_FIELDS.items():
-        for record in dict.fromkeys(r for name in names for r in entry.sources_of(name)):
+        records = list(dict.fromkeys(r for name in names for r in entry.sources_of(name)))
+        for record in records:
             if record != entry.id:
                 given.setdefault(record, []).append(column)
+        if entry.id in records and len(records) > 1:
+            shared.append(column)
     updated = {s.id: s.last_update for s in entry.records}
 
     def named(record: StudyId) -> str:
         return f"{name_of(record.registry)} {record.value} (record updated {updated.get(record) or 'undated'})"
 
-    lead = f"every {'other ' if given else ''}column read from a record"
+    lead = f"every {'other ' if given else ''}column read from a record" + (
+        f", and with another record {', '.join(shared)}" if shared else "")
     others = (f"{named(r)}: {', '.join(c)}" for r, c in given.items())
     return LIST_SEPARATOR.join((f"{named(entry.id)}: {lead}", *others))
 

@@ -241,17 +241,26 @@ def _registries_section(entry: Entry) -> Section | None:
         items.append(Line("Merged", "Each fact below is read from the record named under it; what only one record "
                                     "gives (criteria, contacts, sites) is used and named as its.",
                           "the records named above"))
-    for claim in entry.claims:  # a one-sided number nothing bears out, made about this trial or by it
-        about_us = claim.of in held
-        other = claim.by if about_us else claim.of
-        items.append(Line("Not the same trial", claim.about_claimed() if about_us else claim.about_claimer(),
-                          "the registry numbers the records give", link=url_of(other),
-                          link_text=f"{other.value} on {name_of(other.registry)}"))
+    # Numbers named one-sidedly and not believed: by this trial's records (with a link to the
+    # trial they name), and about this trial (no link: its card is no place to send patients
+    # to a record that claims it; past a few, counted).
+    by_us = [c for c in entry.claims if c.of not in held]
+    about_us = [c for c in entry.claims if c.of in held]
+    items += [Line("Not the same trial", c.about_claimer(), "the registry numbers the records give",
+                   link=url_of(c.of), link_text=f"{c.of.value} on {name_of(c.of.registry)}") for c in by_us]
+    items += [Line("Not the same trial", c.about_claimed(), "the registry numbers the records give")
+              for c in about_us[:MAX_CLAIMS_SHOWN]]
+    if len(about_us) > MAX_CLAIMS_SHOWN:
+        items.append(Line("Not the same trial", f"{len(about_us) - MAX_CLAIMS_SHOWN} more records name this "
+                          "trial's number in the same way; none of them is used here.",
+                          "the registry numbers the records give"))
     # A differing status stands under "Can I join?"; the other differences here.
     items += [Line("Where they differ", d.text, "start date, last update") for d in entry.disagreements
               if d.fact != "status"]
     return Section("Registered in", tuple(items))
 
+
+MAX_CLAIMS_SHOWN = 3  # records claiming a trial, named one by one on its card
 
 _ITEM_LABELS = {
     "age": "Age in the criteria text",
@@ -515,7 +524,7 @@ def sites_markdown(card: Card) -> str:
                                    s.contacts) for s in card.sites)
 
 
-def _record_words(line: Line) -> list[str]:
+def record_words(line: Line) -> list[str]:
     """The record fields a line names (none for a reviewed source, the finder's explanation,
     or a pointer at the line itself, "the fields named in it")."""
     if "https://" in line.source or line.source == OWN_WORDS or line.source.startswith("the "):
@@ -525,8 +534,8 @@ def _record_words(line: Line) -> list[str]:
 
 def _attributed(section: Section, entry: Entry) -> Section:
     """The section with each line's and its own record fields traced to the records they came from."""
-    items = tuple(item._replace(read_from=provenance.sources(entry, _record_words(item))) for item in section.items)
-    words = [w for item in items for w in _record_words(item)]
+    items = tuple(item._replace(read_from=provenance.sources(entry, record_words(item))) for item in section.items)
+    words = [w for item in items for w in record_words(item)]
     return replace(section, items=items, read_from=provenance.sources(entry, words))
 
 
