@@ -44,8 +44,8 @@ def fill_store(tmp_path, *paths, fresh=True):
     for path in paths:
         import_download(store, path)
     with store.writing() as w:
-        w.set_meta(checked_at=utc_now() if fresh else "2025-01-01T00:00:00Z",
-                   data_timestamp="2025-09-25T00:00:00")
+        w.set_registry_meta("ctgov", checked_at=utc_now() if fresh else "2025-01-01T00:00:00Z",
+                            data_timestamp="2025-09-25T00:00:00")
     return store
 
 

@@ -238,7 +238,7 @@ def test_the_same_data_version_spelled_otherwise_is_not_older(store, api):
     import sqlite3
 
     with sqlite3.connect(store.path) as conn:  # as an older program stored it
-        conn.execute("UPDATE meta SET value = '2025-09-25T00:00:00.000Z' WHERE key = 'data_timestamp'")
+        conn.execute("UPDATE meta SET value = '2025-09-25T00:00:00.000Z' WHERE key = 'ctgov:data_timestamp'")
     api.data_timestamp = "2025-09-25T00:00:00"
     assert broken_refresh(store, api).mode in ("unchanged", "incremental", "full")
 

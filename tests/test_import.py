@@ -237,8 +237,8 @@ def test_an_older_import_never_replaces_newer_api_data(store, tmp_path):
     with store.writing() as w:
         put(w, hsct("NCT00000001", status="COMPLETED", updated="2025-08-01"),
               Classified(("HSCT",), True, "HSCT"), is_full=True, **api_stamp)
-        w.set_meta(data_timestamp=api_stamp["data_timestamp"], fetched_at=api_stamp["fetched_at"],
-                   source="ClinicalTrials.gov API 2.0.5")
+        w.set_registry_meta("ctgov", data_timestamp=api_stamp["data_timestamp"], fetched_at=api_stamp["fetched_at"],
+                            source="ClinicalTrials.gov API 2.0.5")
     old = [hsct("NCT00000001", status="RECRUITING", updated="2022-10-06", version_holder="2022-10-07"),
            hsct("NCT00000002", status="RECRUITING", updated="2022-10-06", version_holder="2022-10-07")]
     result = import_download(store, write(tmp_path, "old.json", old))
@@ -279,7 +279,7 @@ def test_the_age_line_names_imported_studies_and_their_date(store, tmp_path):
     with store.writing() as w:
         put(w, hsct("NCT00000009"), Classified(("HSCT",), True, "HSCT"), is_full=True,
               data_timestamp="2025-09-25T09:00:00", fetched_at="2025-09-25T09:00:00Z")
-        w.set_meta(data_timestamp="2025-09-25T09:00:00", fetched_at="2025-09-25T09:00:00Z")
+        w.set_registry_meta("ctgov", data_timestamp="2025-09-25T09:00:00", fetched_at="2025-09-25T09:00:00Z")
     assert plain.store_age(store.info(), NOW) == (
         "ClinicalTrials.gov data as of 2025-09-25 09:00 UTC, fetched 2 hours ago; "
         "3 studies from an imported file dated 2022-10-07.")

@@ -111,14 +111,14 @@ def test_a_listing_by_older_rules_is_done_again_and_fetches_what_the_new_rules_r
     with store.writing() as w:  # as an older classifier would have left it
         w.put(slim, read_study(slim), Classified((), False, ""), is_full=False,
               data_timestamp="2025-09-25T00:00:00", fetched_at="2025-09-25T10:00:00Z")
-        w.set_meta(listed_with="an older version")
+        w.set_registry_meta("ctgov", listed_with="an older version")
     assert store.study(beat).labels == ()
     before = len(standin.requests)
     result = run(store, standin)
     assert result.mode == "full" and result.detailed == 1  # listed again; the one study fetched
     assert [r.query["filter.ids"] for r in standin.requests[before:] if "filter.ids" in r.query] == [beat.value]
     assert store.study(beat).labels == ("HSCT",) and store.study(beat).is_full
-    assert store.info().listed_with == classify.CLASSIFIER_VERSION
+    assert store.registry_meta("ctgov")["listed_with"] == classify.CLASSIFIER_VERSION
     assert run(store, standin).mode == "unchanged"  # and from then on, as usual
 
 
@@ -127,13 +127,13 @@ def test_full_records_fetched_with_fewer_fields_are_fetched_again_once(store, st
     without it gets them once more, then refreshes as usual."""
     first = run(store, standin)
     with store.writing() as w:  # as the version before issue 19 left it
-        w.set_meta(detailed_with="1")
+        w.set_registry_meta("ctgov", detailed_with="1")
     before = len(standin.requests)
     again = run(store, standin)
     assert again.mode == "full" and again.detailed == first.detailed > 0
     detail = [r for r in standin.requests[before:] if "filter.ids" in r.query]
     assert detail and all("ReferencesModule" in r.query["fields"] for r in detail)
-    assert store.info().detailed_with == plan.DETAILS_VERSION
+    assert store.registry_meta("ctgov")["detailed_with"] == plan.DETAILS_VERSION
     assert run(store, standin).mode == "unchanged"
 
 

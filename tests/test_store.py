@@ -38,7 +38,7 @@ def test_written_studies_come_back(store):
     with store.writing() as w:
         put(w, study("NCT00000001"), STEM, is_full=True, **STAMP)
         put(w, study("NCT00000002"), NONE, is_full=False, **STAMP)
-        w.set_meta(data_timestamp="2025-09-25T00:00:00", fetched_at="2025-09-25T10:00:00Z")
+        w.set_registry_meta("ctgov", data_timestamp="2025-09-25T00:00:00", fetched_at="2025-09-25T10:00:00Z")
     info = store.info()
     assert (info.study_count, info.stem_cell_count) == (2, 1)
     assert info.data_timestamp == "2025-09-25T00:00:00"
@@ -54,12 +54,12 @@ def test_written_studies_come_back(store):
 def test_a_failed_write_leaves_the_previous_data(store):
     with store.writing() as w:
         put(w, study("NCT00000001"), STEM, is_full=True, **STAMP)
-        w.set_meta(data_timestamp="old")
+        w.set_registry_meta("ctgov", data_timestamp="old")
     with pytest.raises(RuntimeError):
         with store.writing() as w:
             put(w, study("NCT00000001", status="COMPLETED"), STEM, is_full=True, **STAMP)
             put(w, study("NCT00000002"), STEM, is_full=True, **STAMP)
-            w.set_meta(data_timestamp="new")
+            w.set_registry_meta("ctgov", data_timestamp="new")
             raise RuntimeError("network died halfway")
     assert store.info().data_timestamp == "old"
     assert [s.id for s in store.stem_cell_studies()] == [sid("NCT00000001")]
@@ -142,14 +142,14 @@ def test_a_writer_that_cannot_begin_gets_a_clear_message_not_a_rollback_error(st
     try:
         with pytest.raises(StoreError, match="is busy: another program") as error:
             with store.writing() as w:
-                w.set_meta(checked_at="never")
+                w.set_registry_meta("ctgov", checked_at="never")
         assert "rollback" not in str(error.value).lower()
         assert store.info().checked_at is None  # readers are not blocked meanwhile (WAL)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     with store.writing() as w:  # and the store is fine afterwards
-        w.set_meta(checked_at="now")
+        w.set_registry_meta("ctgov", checked_at="now")
     assert store.info().checked_at == "now"
 
 

@@ -22,7 +22,7 @@ from .analysis.classify import CLASSIFIER_VERSION, classified
 from .config import Settings
 from .errors import ApiError, ApiUnavailable, StoreError, TrialsError, UpdateRunning
 from .registries import Check, ImportResult, Progress, RefreshResult
-from .snapshot import Snapshot, is_stale, is_stale_at, read
+from .snapshot import Snapshot, is_stale_at, read
 from .store import bundled
 from .store.sqlite import Store, StoreInfo
 
@@ -185,9 +185,7 @@ MIN_REGISTRY_SECONDS = 2.0  # less than this left of a budget: a registry is not
 
 def _due(code: str, info: StoreInfo) -> bool:
     """Whether registry ``code`` was last asked over a day ago, or never."""
-    if code == registries.DEFAULT.code:
-        return is_stale(info)
-    asked = next((d for d in info.others if d.registry == code), None)
+    asked = info.dates(code)
     return asked is None or is_stale_at(asked.checked_at or asked.fetched_at)
 
 

@@ -34,9 +34,9 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..errors import StoreError, UpdateRunning
-from ..model import Study, StudyId
+from ..model import CTGOV, Study, StudyId
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 # How long a writer waits for another writer's transaction before giving up. Updates
 # also take ``update_lock`` first, so two of them never meet here.
 BUSY_TIMEOUT = 10.0
@@ -148,6 +148,10 @@ MIGRATIONS: dict[str, tuple[str, ...]] = {
         "ALTER TABLE status_changes ADD COLUMN registry TEXT NOT NULL DEFAULT 'ctgov'",
     ),
     "5": (_SPONSOR_CHECKS,),
+    # Every registry's meta under "code:key" (ClinicalTrials.gov's had the plain keys, from
+    # before other registries): one way to write and read a registry's dates (issue 28).
+    "6": ("UPDATE meta SET key = 'ctgov:' || key WHERE key IN ('data_timestamp', 'fetched_at', 'checked_at', "
+          "'source', 'api_version', 'listed_with', 'detailed_with')",),
 }
 
 
@@ -198,10 +202,14 @@ class NewStudy:
     first_seen: str  # when a refresh or import first stored it
 
 
+# The registry whose dates ``StoreInfo`` names directly (the data-age line leads with it);
+# its meta is kept like every other registry's (``Writer.set_registry_meta``).
+MAIN_REGISTRY = CTGOV
+
+
 @dataclass(frozen=True)
 class RegistryDates:
-    """How fresh one registry's stored data is, for registries other than ClinicalTrials.gov
-    (whose dates are the store's own, below): each registry is asked on its own, and the
+    """How fresh one registry's stored data is: each registry is asked on its own, and the
     data-age line gives each its own date."""
 
     registry: str
@@ -217,24 +225,26 @@ class StoreInfo:
 
     study_count: int
     stem_cell_count: int
-    data_timestamp: str | None  # the API's, at the last refresh (None before the first)
+    # The main registry's (MAIN_REGISTRY) dates, as in ``others`` for the rest:
+    data_timestamp: str | None  # its API's, at the last refresh (None before the first)
     fetched_at: str | None  # when that data arrived here
     checked_at: str | None  # when the API was last asked whether anything changed
     source: str | None  # "ClinicalTrials.gov API ..."
     classifier_version: str | None
     imported: Imported | None = None  # None when every record came from the API
     tracking_since: str | None = None  # new studies are known from this moment on
-    # The classifier version of the last complete listing: a listing by older rules may have
-    # passed over studies the current rules would fetch in full.
-    listed_with: str | None = None
-    # The set of fields full records were last fetched with (the adapter's DETAILS_VERSION): a
-    # field added since is missing from every stored full record until they are fetched again.
-    detailed_with: str | None = None
     others: tuple[RegistryDates, ...] = ()  # the other registries asked so far, by code
 
     @property
     def is_empty(self) -> bool:
         return self.study_count == 0
+
+    def dates(self, registry: str) -> RegistryDates | None:
+        """One registry's dates (None: never asked), the main one's like any other's."""
+        if registry == MAIN_REGISTRY:
+            main = RegistryDates(MAIN_REGISTRY, self.data_timestamp, self.fetched_at, self.checked_at, self.source)
+            return main if any((self.data_timestamp, self.fetched_at, self.checked_at)) else None
+        return next((d for d in self.others if d.registry == registry), None)
 
 
 @dataclass(frozen=True)
@@ -469,27 +479,25 @@ class Store:
             ).fetchone()
         imported = Imported(files, files_stem, oldest, newest, meta.get("imported_at"),
                             meta.get("import_file")) if files else None
+        dates = _registry_dates(meta)
+        main = next((d for d in dates if d.registry == MAIN_REGISTRY),
+                    RegistryDates(MAIN_REGISTRY, None, None, None, None))
         return StoreInfo(
             study_count=total,
             stem_cell_count=stem,
-            data_timestamp=meta.get("data_timestamp"),
-            fetched_at=meta.get("fetched_at"),
-            checked_at=meta.get("checked_at"),
-            source=meta.get("source"),
+            data_timestamp=main.data_timestamp,
+            fetched_at=main.fetched_at,
+            checked_at=main.checked_at,
+            source=main.source,
             classifier_version=meta.get("classifier_version"),
             imported=imported,
             tracking_since=meta.get("tracking_since"),
-            listed_with=meta.get("listed_with"),
-            detailed_with=meta.get("detailed_with"),
-            others=tuple(_registry_dates(meta)),
+            others=tuple(d for d in dates if d.registry != MAIN_REGISTRY),
         )
 
     def registry_meta(self, registry: str) -> dict[str, str]:
         """What is kept about one registry (``Writer.set_registry_meta``)."""
         with self._reading() as conn:
-            if registry == PLAIN_META:
-                rows = conn.execute("SELECT key, value FROM meta WHERE key NOT LIKE '%:%'").fetchall()
-                return {key: value for key, value in rows if key in _PLAIN_KEYS}
             rows = conn.execute("SELECT key, value FROM meta WHERE key LIKE ? ESCAPE '\\'",
                                 (registry.replace("_", "\\_") + ":%",)).fetchall()
         return {key.split(":", 1)[1]: value for key, value in rows}
@@ -645,18 +653,6 @@ class Store:
             yield
         finally:
             lock.release()
-
-
-# ClinicalTrials.gov's meta is kept under plain keys ("data_timestamp"), as in stores from
-# before other registries; every other registry's under "code:key". One writer and one reader
-# (``set_registry_meta``, ``registry_meta``) hide the difference.
-PLAIN_META = "ctgov"
-_PLAIN_KEYS = ("data_timestamp", "fetched_at", "checked_at", "source", "api_version", "listed_with",
-               "detailed_with")
-
-
-def _meta_key(registry: str, key: str) -> str:
-    return key if registry == PLAIN_META else f"{registry}:{key}"
 
 
 def _registry_dates(meta: dict[str, str]) -> list[RegistryDates]:
@@ -841,7 +837,7 @@ class Writer:
     def set_registry_meta(self, registry: str, **values: str) -> None:
         """A registry's meta: ``data_timestamp``, ``fetched_at``, ``checked_at`` and ``source``
         (read back in ``StoreInfo``, the others' in ``StoreInfo.others``), and any of its own keys."""
-        self.set_meta(**{_meta_key(registry, key): value for key, value in values.items()})
+        self.set_meta(**{f"{registry}:{key}": value for key, value in values.items()})
 
     def set_meta(self, **values: str) -> None:
         self._conn.executemany(

@@ -118,26 +118,26 @@ def refresh(
     """Bring the store up to date with ClinicalTrials.gov. Raises ApiError on failure,
     in which case the store is exactly as it was."""
     progress = progress or (lambda stage, done, total: None)
-    info = store.info()
+    info, meta = store.info(), store.registry_meta(CTGOV)
     version = client.version()
-    from_api = bool(info.source and info.source.startswith("ClinicalTrials.gov"))
+    from_api = meta.get("source", "").startswith("ClinicalTrials.gov")
     # Under new rules, studies passed over by the last listing may be candidates now: list
     # everything again before going incremental. (Re-labelling what is stored is the updates'
     # step before a refresh: trials.updates.relabel.)
-    stale_rules = info.listed_with != classify.CLASSIFIER_VERSION
+    stale_rules = meta.get("listed_with") != classify.CLASSIFIER_VERSION
     # Full records fetched with fewer fields are fetched again (and listed again, to find them).
-    stale_details = not info.is_empty and info.detailed_with != DETAILS_VERSION
+    stale_details = not info.is_empty and meta.get("detailed_with") != DETAILS_VERSION
     list_all = stale_rules or stale_details or full
-    if not info.is_empty and from_api and not list_all and info.data_timestamp == version.data_timestamp:
+    if not info.is_empty and from_api and not list_all and meta.get("data_timestamp") == version.data_timestamp:
         return sync.write_listing(store, sync.Listing(CTGOV, "unchanged", version.data_timestamp, (), False,
                                                       traffic=client.traffic))
     # Records from an imported file are not the registry's word: they neither set the
     # date an incremental listing starts from nor count as already fetched.
     from_file = {i.value for i in store.imported_ids(CTGOV)}
     known = {k: v for k, v in store.last_updates(CTGOV).items() if k not in from_file}
-    if from_api and _moment(version.data_timestamp) < _moment(info.data_timestamp):
+    if from_api and _moment(version.data_timestamp) < _moment(meta.get("data_timestamp")):
         raise ListingRefused(NAME, f"ClinicalTrials.gov's data version {version.data_timestamp} is older than the "
-                             f"stored {info.data_timestamp}")
+                             f"stored {meta['data_timestamp']}")
     # A stored date later than the registry's own data is wrong (a forged or broken record):
     # starting the listing there would never fetch a real change again.
     dates = [d for d, _ in known.values() if d and d <= version.data_timestamp[:10]]
