@@ -151,6 +151,9 @@ def test_the_hostile_record_is_its_own_row_that_lists_no_number_of_the_real_tria
     assert [(c.by.value, c.of.value) for c in entry.claims] == [(HOSTILE, REAL)]
     assert [(c.by.value, c.of.value) for c in snapshot.entries[REAL].claims] == [(HOSTILE, REAL)]
     assert [s.id.value for s in snapshot.entries[REAL].records] == [REAL]
+    # Giving a real trial's number that trial does not confirm is a warning sign, on its row and card.
+    assert "trial number that trial does not confirm" in hostile["flags"]
+    assert "does not confirm" not in table.loc[REAL, "flags"]
 
 
 def test_each_number_opens_its_own_row(snapshot):
@@ -173,7 +176,7 @@ def test_the_claimed_trials_card_shows_none_of_the_attackers_details_and_names_t
     assert next(line for line in status.items if line.label == "Status").value.startswith("Stopped early (Terminated)")
     registered = next(s for s in card.sections if s.title == "Registered in")
     [claim] = [line for line in registered.items if line.label == "Not the same trial"]
-    assert HOSTILE in claim.value and "not taken to be this trial" in claim.value
+    assert HOSTILE in claim.value and "Nothing from it is shown here" in claim.value
     assert claim.link == ""  # the real trial's card sends nobody to the record that claims it
     # Nothing on the card is read from the hostile record.
     assert not [f for s in card.sections for line in s.items for f in line.read_from if f.record.value == HOSTILE]

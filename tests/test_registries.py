@@ -105,7 +105,7 @@ def test_any_number_of_a_trial_opens_its_one_row_and_its_card_names_each_registr
     card = detail.study_card(snapshot.entries[MESEMS])
     registered = next(s for s in card.sections if s.title == "Registered in")
     lines = {line.label: line for line in registered.items}
-    assert lines["ClinicalTrials.gov"].value.startswith(f"{MESEMS}: this card reads this record")
+    assert lines["ClinicalTrials.gov"].value.startswith(f"{MESEMS}: the card's main record")
     assert lines["ISRCTN"].value.startswith(f"{MESEMS_ISRCTN}: the same trial's record there")
     assert lines["ISRCTN"].link == f"https://www.isrctn.com/{MESEMS_ISRCTN}"
     # The records disagree (built so): ClinicalTrials.gov's says unknown (2013), ISRCTN's completed

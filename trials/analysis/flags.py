@@ -34,6 +34,7 @@ CLAIM = "claims_it_works"
 COMPANY = "company_offer"
 STALE = "stale_status"
 NO_RESULTS = "no_results"
+UNCONFIRMED_NUMBER = "names_an_unconfirmed_trial"
 
 TITLES = {  # short words for the table and the CSV
     PAY: "asks participants to pay",
@@ -42,6 +43,7 @@ TITLES = {  # short words for the table and the CSV
     COMPANY: "company treating several conditions without a comparison group",
     STALE: "status not confirmed for years",
     NO_RESULTS: "ended long ago, no results posted",
+    UNCONFIRMED_NUMBER: "gives another registry's trial number that trial does not confirm",
 }
 
 MEANS = (
@@ -343,3 +345,16 @@ def flags_for(study: Study, data_date: date | None, therapy_labels: tuple[str, .
         if data_date is not None:
             found += [_stale_flag(study, sponsor, data_date), _results_flag(study, sponsor, data_date)]
     return tuple(f for f in found if f is not None)
+
+
+# -- rule 7: the record gives a real trial's number that the trial does not give back ----------
+
+def unconfirmed_number_flag(named: tuple[str, ...]) -> Flag | None:
+    """A record that names other registries' trials as its own, where those trials' records do
+    not name it back and their details differ (``analysis.links``): a typo, or a listing
+    borrowing a real trial's standing. ``named``: "NCT01228266 on ClinicalTrials.gov", ..."""
+    if not named:
+        return None
+    return Flag(UNCONFIRMED_NUMBER, f"It gives {', '.join(named)} as the same trial's number, but that record does "
+                "not give this one back and their sponsor, title and acronym differ: they are not the same "
+                "trial as far as the registries show.")

@@ -64,25 +64,20 @@ class Claim:
     # record names back, or one registered before it.
     contested: bool = False
 
-    @property
-    def _why(self) -> str:
-        if self.contested:
-            return ("the trial already has its record on that registry (named back by the trial's record, or "
-                    "registered first)")
-        return ("this trial's records do not name it back, and they share no sponsor, acronym, close title or "
-                "other number")
-
     def about_claimed(self) -> str:
         """The words on the claimed trial's card."""
-        return (f"The {_record(self.by)} names this trial's number ({self.of.value}), but {self._why}: it is "
-                "not taken to be this trial and nothing from it is used here.")
+        why = ("this trial already has its record there" if self.contested
+               else "this trial's record does not give its number back, and their details differ")
+        return f"The {_record(self.by)} gives this trial's number, but {why}. Nothing from it is shown here."
 
     def about_claimer(self) -> str:
-        """The words on the claiming record's own card."""
-        why = ("that trial already has its record on this registry" if self.contested
-               else "that record does not name it back and their details differ")
-        return (f"This record names {self.of.value} on {name_of(self.of.registry)}, but {why}: they are shown "
-                "as two separate studies.")
+        """The words on the claiming record's own card: a caution, not a recommendation."""
+        if self.contested:
+            return (f"This record gives {self.of.value} on {name_of(self.of.registry)} as its own trial, which "
+                    "already has its record on this registry: shown as a separate study.")
+        return (f"This record gives {self.of.value} on {name_of(self.of.registry)} as the same trial, but that "
+                "trial's record does not give this one back and their details differ. It may be a mistake, or a "
+                "listing using a real trial's number: treat them as two separate studies.")
 
 
 @dataclass(frozen=True)

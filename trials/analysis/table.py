@@ -19,7 +19,7 @@ from ..store.sqlite import SponsorCheck, StoredStudy
 from . import merge
 from .eligibility import read_criteria
 from .findings import findings_of
-from .flags import Flag, data_date_of, flags_for
+from .flags import Flag, data_date_of, flags_for, unconfirmed_number_flag
 from .links import Claim, Link
 from .status import LIST_SEPARATOR, status_caution, status_group
 from .subtype import Subtype, subtype
@@ -77,7 +77,11 @@ class Entry:
 
     @property
     def flags(self) -> tuple[Flag, ...]:
-        return flags_for(self.study, self.data_date, self.labels, self.sponsor_check)
+        held = {s.id for s in self.records}
+        borrowed = unconfirmed_number_flag(tuple(f"{c.of.value} on {name_of(c.of.registry)}" for c in self.claims
+                                                 if c.of not in held and not c.contested))
+        return flags_for(self.study, self.data_date, self.labels, self.sponsor_check) + (
+            (borrowed,) if borrowed else ())
 
     @cached_property
     def kind(self) -> Subtype:

@@ -77,7 +77,7 @@ def dialog(snapshot: trials.Snapshot, result: trials.Result, study_id: str) -> N
         for label, value in detail.long_items(section):
             full_text(f"Show the full text: {label}", value)
         if section.verbatim:
-            full_text("Eligibility criteria, as published", section.verbatim)
+            full_text(section.verbatim_title, section.verbatim)
     if card.sites:
         st.subheader(f"Where ({plain.count(len(card.sites), 'site', 'sites')})", anchor=False)
         # A phone gets text it can tap and read aloud; a desktop the table (CSS shows one).

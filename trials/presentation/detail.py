@@ -46,9 +46,11 @@ class Section:
     title: str
     items: tuple[Line, ...] = ()
     verbatim: str = ""  # registry text shown as published (eligibility criteria)
+    verbatim_title: str = "Eligibility criteria, as published"
     contacts: tuple[Contact, ...] = ()  # shown first, with call and mail links on the page
     link: tuple[str, str] | tuple[()] = ()  # (text, url) of a link we build, shown after the items
     read_from: tuple[provenance.From, ...] = ()  # the records its lines were read from, and which fields
+    read_note: str = ""  # the same in words, under the section: each record named when there are several
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ def _registries_section(entry: Entry) -> Section | None:
             what = (f"{named}; this finder does not read that register" if number.registry not in REGISTRY_CODES
                     else f"{named}; no record with this number is among the MS stem-cell trials stored here")
         else:
-            role = "this card reads this record" if record.id == entry.id else "the same trial's record there"
+            role = "the card's main record" if record.id == entry.id else "the same trial's record there"
             what = (f"{role}; status {status_words(record.overall_status).lower() or 'not stated'}; "
                     f"record updated {record.last_update or 'on a date it does not give'}")
         items.append(Line(name_of(number.registry), f"{number.value}: {what}",
@@ -251,8 +253,8 @@ def _registries_section(entry: Entry) -> Section | None:
     items += [Line("Not the same trial", c.about_claimed(), "the registry numbers the records give")
               for c in about_us[:MAX_CLAIMS_SHOWN]]
     if len(about_us) > MAX_CLAIMS_SHOWN:
-        items.append(Line("Not the same trial", f"{len(about_us) - MAX_CLAIMS_SHOWN} more records name this "
-                          "trial's number in the same way; none of them is used here.",
+        items.append(Line("Not the same trial", f"{len(about_us) - MAX_CLAIMS_SHOWN} more records give this "
+                          "trial's number in the same way; nothing from them is shown here.",
                           "the registry numbers the records give"))
     # A differing status stands under "Can I join?"; the other differences here.
     items += [Line("Where they differ", d.text, "start date, last update") for d in entry.disagreements
@@ -274,7 +276,8 @@ _ITEM_LABELS = {
 }
 
 
-def _eligibility_section(trial: Study) -> Section:
+def _eligibility_section(entry: Entry) -> Section:
+    trial = entry.study
     e = trial.eligibility
     items = []
     if e.minimum_age or e.maximum_age:
@@ -297,7 +300,10 @@ def _eligibility_section(trial: Study) -> Section:
     elif e.criteria:
         items.append(Line("", "These items were read from the published criteria by a program and may miss "
                               "or misread something: the criteria as published, below, are what counts.", OWN_WORDS))
-    return Section("Who can take part", tuple(items), verbatim=e.criteria)
+    [source, *_] = entry.sources_of("eligibility.criteria")
+    where = f" in the {name_of(source.registry)} record {source.value}" if len(entry.records) > 1 else ""
+    return Section("Who can take part", tuple(items), verbatim=e.criteria,
+                   verbatim_title=f"Eligibility criteria, as published{where}")
 
 
 ALLOCATION_WORDS = {
@@ -395,8 +401,8 @@ def _contacts_section(entry: Entry) -> Section:
     for c in contacts:
         if c.listed_by:
             elsewhere[c.listed_by] = elsewhere.get(c.listed_by, 0) + 1
-    items += [Line(f"From the {registry} record", f"{plain.count(found, 'contact', 'contacts')} listed above, "
-                   f"from the trial's record on {registry}", "central contacts")
+    items += [Line(f"From the {registry} record", f"{plain.count(found, 'contact', 'contacts')} listed above",
+                   "central contacts")
               for registry, found in elsewhere.items()]
     if not contacts and any(c for s in trial.sites for c in s.contacts):
         items.append(Line("", "No central contact is listed: use the site contacts below or the "
@@ -458,7 +464,7 @@ def study_card(entry: Entry) -> Card:
             therapy,
             *((_sources_section(cited),) if cited else ()),
             _findings_section(trial, entry.is_full),
-            _eligibility_section(trial),
+            _eligibility_section(entry),
             _design_section(trial, entry.study_role == GIVES),
             _dates_section(trial),
         )),
@@ -536,13 +542,17 @@ def _attributed(section: Section, entry: Entry) -> Section:
     """The section with each line's and its own record fields traced to the records they came from."""
     items = tuple(item._replace(read_from=provenance.sources(entry, record_words(item))) for item in section.items)
     words = [w for item in items for w in record_words(item)]
-    return replace(section, items=items, read_from=provenance.sources(entry, words))
+    found = provenance.sources(entry, words)
+    # A trial with one record: the card's heading names it, so the note names its fields only.
+    note = provenance.text(found) if len(entry.records) > 1 else (
+        f"the record: {', '.join(dict.fromkeys(words))}" if words else "")
+    return replace(section, items=items, read_from=found, read_note=note)
 
 
 def record_fields(section: Section) -> str:
     """The records a section's lines were read from and their fields, in order of first use
     ("" for a section of reviewed sources only)."""
-    return provenance.text(section.read_from)
+    return section.read_note
 
 
 def section_markdown(section: Section) -> str:
@@ -611,7 +621,7 @@ def card_text(card: Card) -> str:
         if section.link:
             out.append(f"  {section.link[0]}: {section.link[1]}")
         if section.verbatim:
-            out += ["  Criteria as published:"] + [f"    {line}" for line in section.verbatim.splitlines()]
+            out += [f"  {section.verbatim_title}:"] + [f"    {line}" for line in section.verbatim.splitlines()]
     if card.sites:
         out += ["", f"SITES ({len(card.sites)})"]
         out += [f"  {' - '.join(p for p in (s.facility, s.place, s.status, s.contact) if p)}"
