@@ -319,3 +319,22 @@ def test_ages_from_one_record_and_criteria_from_another_name_both():
     text = row(trial)["sources"]
     assert "every other column read from a record, and with another record min_age, max_age" in text
     assert f"{ISRCTN_B.value} (record updated 2025-01-01): min_age, max_age" in text
+
+
+def test_a_route_only_the_second_record_states_is_the_trials_and_named_as_its():
+    from trials.model import Intervention
+    from trials.presentation import detail
+
+    cells = Intervention("BIOLOGICAL", "Autologous bone marrow mesenchymal stem cells")
+    lead = replace(REAL, interventions=(cells,))
+    twin = record(ISRCTN, ISRCTN_B.value, NCT_A, title=REAL.brief_title, interventions=(replace(
+        cells, description="The cells are given intrathecally by lumbar puncture."),))
+    [trial] = merged_entries([replace(entry(lead), labels=("MSC",)), replace(entry(twin), labels=("MSC",))])
+    assert trial.kind.routes == ("intrathecal",) and trial.sources_of("kind.routes") == (ISRCTN_B,)
+    assert row(trial)["routes"] == "intrathecal"
+    card = detail.study_card(trial)
+    route = next(line for s in card.sections for line in s.items if line.label == "How the cells are given")
+    assert [f.record for f in route.read_from] == [ISRCTN_B]
+    # Alone, the lead record does not say it.
+    [alone] = merged_entries([replace(entry(lead), labels=("MSC",))])
+    assert alone.kind.routes == ()

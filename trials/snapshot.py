@@ -153,8 +153,9 @@ def merged(entries: list[Entry]) -> list[Entry]:
         if others:
             found = merge.merged(list(trial.records), _as_of(group), trial.confirmed)
             labels = tuple(dict.fromkeys((*lead.labels, *(x for o in others for x in o.labels))))
+            kind, told = merge.merged_kind(found.study, list(trial.records), labels)
             lead = replace(lead, study=found.study, labels=labels, also=others, registered=trial.records,
-                           provenance=found.provenance, links=trial.links)
+                           provenance={**found.provenance, **told}, links=trial.links, merged_kind=kind)
         out.append(replace(lead, claims=trial.claims) if trial.claims else lead)
     return out
 

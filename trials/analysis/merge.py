@@ -25,6 +25,7 @@ from typing import Any
 from ..ids import name_of
 from ..model import NO_DESIGN, Contact, Eligibility, Site, Study, StudyId
 from .status import OPEN_TO_NEW, status_group, status_words
+from .subtype import Subtype, subtype
 
 Provenance = Mapping[str, tuple[StudyId, ...]]
 
@@ -259,3 +260,26 @@ def all_ids(records: list[Study], elsewhere: frozenset[StudyId] = frozenset()) -
     held = [s.id for s in records]
     named = sorted({i for s in records for i in s.other_ids} - set(held) - elsewhere)
     return (*held, *named)
+
+
+# The parts of a therapy's kind (``subtype.Subtype``), each with the evidence label it carries.
+KIND_PARTS = (("donors", "donor"), ("tissues", "tissue"), ("routes", "route"))
+
+
+def merged_kind(study: Study, records: list[Study], labels: tuple[str, ...]) -> tuple[Subtype, Provenance]:
+    """Whose cells, which tissue, which route: each part as the merged study states it, else as
+    the first other record that states it (a route only the second registry's record gives is
+    the trial's route), with the record each part came from when not the lead."""
+    kind = subtype(study, labels)
+    provenance: dict[str, tuple[StudyId, ...]] = {}
+    for part, label in KIND_PARTS:
+        if getattr(kind, part):
+            continue
+        for other in records[1:]:
+            found = subtype(other, labels)
+            if getattr(found, part):
+                kind = replace(kind, **{part: getattr(found, part)},
+                               evidence=(*kind.evidence, *(e for e in found.evidence if e.label == label)))
+                provenance[f"kind.{part}"] = (other.id,)
+                break
+    return kind, provenance

@@ -46,6 +46,7 @@ class Entry:
     # Which records gave each field of ``study`` that the lead record did not (``merge.merged``).
     provenance: Mapping[str, tuple[StudyId, ...]] = field(default_factory=dict)
     links: tuple[Link, ...] = ()  # why the records are one trial
+    merged_kind: Subtype | None = None  # a merged trial's kind, each part from the record that states it
     claims: tuple[Claim, ...] = ()  # numbers named one-sidedly, about this trial or by it: not believed
 
     @property
@@ -85,8 +86,8 @@ class Entry:
 
     @cached_property
     def kind(self) -> Subtype:
-        """Whose cells, which tissue, which route: as far as the record says."""
-        return subtype(self.study, self.labels)
+        """Whose cells, which tissue, which route: as far as the records say."""
+        return self.merged_kind or subtype(self.study, self.labels)
 
 
 def entry_of(stored: StoredStudy, study: Study, sponsor_check: SponsorCheck | None = None) -> Entry:

@@ -93,14 +93,19 @@ def _kind_items(entry: Entry) -> list[Line]:
     if not labels:
         return []  # no therapy (a laboratory study): no kind to state
     ask = "not stated in the record; ask the study team"
-    items = [Line("Whose cells", "; ".join(DONOR_WORDS[d] for d in kind.donors) + _from(kind.evidence, "donor")
-                  if kind.donors else ask, _fields_of(kind.evidence, "donor"))]
+
+    def line(label: str, part: str, what: str, value: str) -> Line:
+        words = _fields_of(kind.evidence, what)
+        # A part only another registry's record states is named as that record's.
+        told = provenance.sources_of_field(entry, f"kind.{part}", words.split(", ")) \
+            if f"kind.{part}" in entry.provenance else ()
+        return Line(label, value + _from(kind.evidence, what) if value else ask, words, read_from=told)
+
+    items = [line("Whose cells", "donors", "donor", "; ".join(DONOR_WORDS[d] for d in kind.donors))]
     if MSC in labels:
-        items.append(Line("Tissue the cells come from", ", ".join(kind.tissues) + _from(kind.evidence, "tissue")
-                          if kind.tissues else ask, _fields_of(kind.evidence, "tissue")))
+        items.append(line("Tissue the cells come from", "tissues", "tissue", ", ".join(kind.tissues)))
     if any(label != HSCT for label in labels):
-        items.append(Line("How the cells are given", ", ".join(ROUTE_WORDS[r] for r in kind.routes)
-                          + _from(kind.evidence, "route") if kind.routes else ask, _fields_of(kind.evidence, "route")))
+        items.append(line("How the cells are given", "routes", "route", ", ".join(ROUTE_WORDS[r] for r in kind.routes)))
     return items
 
 
@@ -540,13 +545,24 @@ def record_words(line: Line) -> list[str]:
 
 def _attributed(section: Section, entry: Entry) -> Section:
     """The section with each line's and its own record fields traced to the records they came from."""
-    items = tuple(item._replace(read_from=provenance.sources(entry, record_words(item))) for item in section.items)
+    items = tuple(item if item.read_from else item._replace(read_from=provenance.sources(entry, record_words(item)))
+                  for item in section.items)
     words = [w for item in items for w in record_words(item)]
-    found = provenance.sources(entry, words)
+    found = _joined_sources((*provenance.sources(entry, words), *(f for item in items for f in item.read_from)))
     # A trial with one record: the card's heading names it, so the note names its fields only.
     note = provenance.text(found) if len(entry.records) > 1 else (
         f"the record: {', '.join(dict.fromkeys(words))}" if words else "")
     return replace(section, items=items, read_from=found, read_note=note)
+
+
+def _joined_sources(found: tuple[provenance.From, ...]) -> tuple[provenance.From, ...]:
+    """One From per record, its fields joined in order of first use."""
+    by_record: dict[Any, provenance.From] = {}
+    for f in found:
+        seen = by_record.get(f.record)
+        by_record[f.record] = f if seen is None else replace(
+            seen, fields=tuple(dict.fromkeys((*seen.fields, *f.fields))))
+    return tuple(by_record.values())
 
 
 def record_fields(section: Section) -> str:

@@ -85,6 +85,13 @@ def sources(entry: Entry, words: Iterable[str]) -> tuple[From, ...]:
                  sorted(by_record.items(), key=lambda item: order.index(item[0]) if item[0] in order else 99))
 
 
+def sources_of_field(entry: Entry, name: str, words: Iterable[str]) -> tuple[From, ...]:
+    """The records the study field ``name`` (or a part such as "kind.routes") came from, with
+    the words of the fields it was read from."""
+    updated = {s.id: s.last_update for s in entry.records}
+    return tuple(From(r, updated.get(r, ""), tuple(dict.fromkeys(words))) for r in entry.sources_of(name))
+
+
 def text(found: tuple[From, ...]) -> str:
     """'the ISRCTN record ISRCTN... (updated ...): minimum age; the ...' for a note under a view."""
     return "; ".join(f.text for f in found)
