@@ -9,6 +9,7 @@ no real ISRCTN record of an MS stem-cell trial was available.
 from __future__ import annotations
 
 import os
+import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -25,8 +26,8 @@ from trials.registries.isrctn import REGISTRY, plan, record
 from trials.registries.isrctn.api import Client
 from trials.registries.isrctn.download import import_download
 from trials.registries.isrctn.record import parse_id, read, refusal, split, stored
-from trials.registries.values import xml_root
 from trials.registries.isrctn.smoke import check, run_checks
+from trials.registries.values import xml_root
 from trials.store.sqlite import FILE, Store
 
 from .support.isrctn_standin import IsrctnStandIn, load_trials
@@ -351,6 +352,22 @@ def test_a_refused_trial_keeps_its_stored_copy(store, standin):
     assert (result.skipped, result.unnamed, result.dropped, result.registry) == (1, 0, 1, "ISRCTN")
     assert result.reasons[0].startswith("ISRCTN00000102: it nests deeper")
     assert stored_ids(store) == {"ISRCTN88667898", "ISRCTN00000102", "ISRCTN00000104"}  # 103 is gone
+
+
+def test_a_refused_trial_keeps_its_stored_status_when_the_calendar_moves(store, standin, monkeypatch):
+    # A review's case (issue 28's one write path): an edit ISRCTN sends refused, on a day its
+    # dates end recruitment. Its stored copy stays as it was, status and all, as the report says.
+    monkeypatch.setattr(record, "today", lambda: date(2026, 12, 4))
+    refresh(store, standin)
+    too_deep = "<x>" * 20 + "</x>" * 20 + "</ns0:trialDescription>"
+    standin.trials = [re.sub(r'lastUpdated="[^"]*"', 'lastUpdated="2026-12-06T09:00:00.000Z"',
+                             edited(t, "</ns0:trialDescription>", too_deep)) if "88667898" in t else t
+                      for t in standin.trials]
+    monkeypatch.setattr(record, "today", lambda: date(2027, 7, 1))
+    result = refresh(store, standin)
+    assert result.skipped == 1 and result.reasons[0].startswith("ISRCTN88667898")
+    assert store.study(StudyId(ISRCTN, "ISRCTN88667898")).overall_status == "RECRUITING"
+    assert not [c for c in store.status_changes() if c.id.value == "ISRCTN88667898"]
 
 
 def test_a_refused_trial_without_a_sure_id_blocks_every_removal(store, standin):

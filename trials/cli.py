@@ -49,7 +49,9 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="trials",
         description=f"Find multiple sclerosis stem-cell therapy trials on {catalog.names()}.",
-        epilog="Settings: TRIALS_API_URL (default https://clinicaltrials.gov/api/v2), "
+        epilog="Settings: " + "".join(f"{r.api_env} ({r.name}'s API, default {r.api_url}), "
+                                      for r in catalog.CATALOG if r.api_env)
+               + "TRIALS_REGISTRIES (which to ask; default all), "
                f"TRIALS_CACHE_DIR (default {trials.Settings().cache_dir}), "
                "TRIALS_REQUEST_INTERVAL (default 1 s), "
                "TRIALS_USER_AGENT.",

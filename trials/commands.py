@@ -80,8 +80,7 @@ def _report(result: RefreshResult) -> None:
         _say(f"Already up to date: {name} data of {result.data_timestamp} "
              f"({plain.count(result.requests, 'request', 'requests')}).")
     elif result.mode == "done by another update":
-        _say("Another update finished while this one waited: ClinicalTrials.gov data of "
-             f"{result.data_timestamp} (no request needed).")
+        _say("Another update finished while this one waited (no request needed).")
     else:
         # ISRCTN's listing carries whole records: every trial listed came in full.
         full = ("all of them in full" if result.detailed == result.listed and result.listed

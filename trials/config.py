@@ -49,7 +49,7 @@ class Settings:
     # Which registries a refresh asks. From the environment (TRIALS_REGISTRIES) all of them
     # unless told otherwise, for a deployment that can reach only some or an offline demo of one;
     # settings built in code name one API address (api_url), so they ask that registry only.
-    registries: tuple[str, ...] = ("ctgov",)
+    registries: tuple[str, ...] = (DEFAULT_REGISTRY,)
 
     def url(self, registry: str) -> str:
         """The API address a refresh of ``registry`` (its code) asks."""

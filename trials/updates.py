@@ -131,13 +131,14 @@ def refresh(
 def _refresh(settings: Settings, full: bool, progress: Progress | None, automatic: bool,
              budget: float | None) -> RefreshResult:
     store = open_store(settings)
-    before = store.info().checked_at
+    before = _asked_at(store.info(), settings.registries)
     with store.update_lock(BRIEF_WAIT if automatic else PATIENT_WAIT):
         # First, and offline: a refresh writes the current classifier's labels beside the
         # stored ones, and a refresh skipped below still leaves the labels current.
         _relabel(store)
         info = store.info()
-        if not full and (info.checked_at != before or (automatic and not needs_fetch(settings, info))):
+        if not full and (_asked_at(info, settings.registries) != before
+                         or (automatic and not needs_fetch(settings, info))):
             # Another process or thread updated the store while this one waited.
             return RefreshResult("done by another update", info.data_timestamp or "", 0, 0, 0, 0, 0)
         return _each_registry(store, info, settings, full, progress, budget, automatic)
@@ -178,6 +179,11 @@ def _each_registry(store: Store, info: StoreInfo, settings: Settings, full: bool
         raise ApiUnavailable(" ".join(problems))
     first, *others = results
     return replace(first, others=tuple(others), problems=tuple(problems))
+
+
+def _asked_at(info: StoreInfo, codes: tuple[str, ...]) -> tuple[str | None, ...]:
+    """When each of the registries was last asked: another update changed one if these differ."""
+    return tuple((d.checked_at or d.fetched_at) if (d := info.dates(code)) else None for code in codes)
 
 
 MIN_REGISTRY_SECONDS = 2.0  # less than this left of a budget: a registry is not asked at all

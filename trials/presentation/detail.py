@@ -19,8 +19,9 @@ from ..analysis.status import status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS
 from ..analysis.table import Entry
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
+from ..config import DEFAULT_REGISTRY
 from ..ids import name_of, url_of
-from ..model import CTGOV, Arm, Contact, Study
+from ..model import Arm, Contact, Study
 from . import facts, plain, provenance
 from .facts import Claim
 
@@ -225,7 +226,7 @@ def _registries_section(entry: Entry) -> Section | None:
     taken to be one trial, what other records claim of it, and where the records disagree;
     None for a trial with one record that names no other registry's number and is named by none."""
     ids = entry.ids
-    if len(ids) == 1 and entry.id.registry == CTGOV and not entry.claims:
+    if len(ids) == 1 and entry.id.registry == DEFAULT_REGISTRY and not entry.claims:
         return None
     held = {s.id: s for s in entry.records}
     items = []

@@ -80,12 +80,13 @@ class Listing:
     source: str = ""  # "ClinicalTrials.gov API v2 at https://..." ("" keeps the stored one)
     meta: Callable[[], dict[str, str]] = field(default=lambda: {})  # its own keys, after the items
     traffic: Any = None  # the client's ``http.Traffic``: requests and bytes, read at the end
+    at: str = ""  # the refresh's own moment (its meta and rows carry one time); "" for now
 
 
 @dataclass
 class _Counts:
     listed: set[StudyId] = field(default_factory=set)
-    detailed: int = 0
+    detailed: set[StudyId] = field(default_factory=set)
     reasons: list[str] = field(default_factory=list)
     unnamed: int = 0
 
@@ -115,7 +116,7 @@ def write_listing(store: Store, listing: Listing) -> RefreshResult:
     """Write ``listing`` in one transaction: its records, the removal of what a complete one no
     longer lists, and the registry's meta. Raises (ApiError, ListingRefused) with the store
     exactly as it was."""
-    code, name, now = listing.registry, name_of(listing.registry), utc_now()
+    code, name, now = listing.registry, name_of(listing.registry), listing.at or utc_now()
     # Records from an imported file are not the registry's word: they do not count as listed.
     from_file = {i.value for i in store.imported_ids(code)}
     known = [k for k in store.last_updates(code) if k not in from_file]
@@ -132,7 +133,8 @@ def write_listing(store: Store, listing: Listing) -> RefreshResult:
             writer.put(item.record, item.study, _classified(item), is_full=item.is_full,
                        data_timestamp=item.data_timestamp or listing.data_timestamp,
                        fetched_at=item.fetched_at or now, source=API)
-            counts.detailed += item.detailed
+            if item.detailed:
+                counts.detailed.add(item.study.id)
             if item.relisted:
                 counts.listed.add(item.study.id)
         # A refused record without a valid number could be any stored study: nothing is proven gone.
@@ -142,7 +144,8 @@ def write_listing(store: Store, listing: Listing) -> RefreshResult:
         check_drop_plausible(name, gone if dropped else 0, len(known) + len(from_file), listing.full)
         stamps = {"data_timestamp": listing.data_timestamp, "checked_at": now}
         if listing.mode != "unchanged":
-            # Every label written is the current classifier's (the updates re-label the rest first).
+            # Every label written is the current classifier's, and the updates re-label the rest
+            # before any refresh (``updates.refresh``): the store's labels are all current.
             stamps |= {"fetched_at": now, "listed_with": classify.CLASSIFIER_VERSION}
             writer.set_meta(classifier_version=classify.CLASSIFIER_VERSION)
         if listing.source:
@@ -150,7 +153,7 @@ def write_listing(store: Store, listing: Listing) -> RefreshResult:
         writer.set_registry_meta(code, **stamps, **listing.meta())
     traffic = listing.traffic
     return RefreshResult(
-        listing.mode, listing.data_timestamp, len(counts.listed), counts.detailed, writer.changes,
+        listing.mode, listing.data_timestamp, len(counts.listed), len(counts.detailed), writer.changes,
         traffic.requests if traffic else 0, traffic.bytes_received if traffic else 0, dropped,
         len(store.imported_ids(code)), len(counts.reasons), tuple(counts.reasons[:SHOWN_REASONS]),
         counts.unnamed, registry=name,

@@ -105,7 +105,7 @@ def refresh(store: Store, client: Client, *, full: bool = False, progress: Progr
     # Every request came before this one transaction; each listing is complete.
     return sync.write_listing(store, sync.Listing(
         CTIS, "full" if first or full else "incremental", now, items, complete=True, full=full,
-        source=f"{NAME} public API at {without_credentials(client.base_url)}", traffic=client.traffic))
+        source=f"{NAME} public API at {without_credentials(client.base_url)}", traffic=client.traffic, at=now))
 
 
 def _listing(client: Client, register: int, spend: Callable[..., None], progress: Progress) -> list[Any]:

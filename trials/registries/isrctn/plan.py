@@ -88,7 +88,7 @@ def refresh(store: Store, client: Client, *, full: bool = False,
                              "not applied")
     if incremental and counted.total_count == 0:  # nothing edited since: the stored trials are ISRCTN's now
         return sync.write_listing(store, sync.Listing(ISRCTN, "unchanged", now, _statuses_moved_on(store, set()),
-                                                      False, traffic=client.traffic))
+                                                      False, traffic=client.traffic, at=now))
     answer = counted if counted.total_count == 0 else client.search(asked, counted.total_count + LIMIT_SLACK)
     _check_complete(answer)
     newest = [meta.get("cursor", "") if incremental else ""]
@@ -99,6 +99,8 @@ def refresh(store: Store, client: Client, *, full: bool = False,
             why = element_refusal(full_trial)
             if why:
                 isrctn = raw_id(full_trial)[0]
+                if isrctn:  # its stored copy stays as it is, status and all
+                    listed.add(study_id(isrctn))
                 yield sync.Refused(f"{isrctn}: {why}" if isrctn else why, study_id(isrctn) if isrctn else None)
                 continue
             study = read_element(full_trial)
@@ -114,7 +116,7 @@ def refresh(store: Store, client: Client, *, full: bool = False,
         ISRCTN, "incremental" if incremental else "full", now, items(), complete=not incremental, full=full,
         source=f"ISRCTN API at {without_credentials(client.base_url)}",
         meta=lambda: {"cursor": newest[0], **({} if incremental else {"listed_at": now})},
-        traffic=client.traffic))
+        traffic=client.traffic, at=now))
 
 
 def _statuses_moved_on(store: Store, listed: set[StudyId]) -> Iterator[sync.Fetched]:
