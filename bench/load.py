@@ -35,7 +35,9 @@ APP = str(REPO / "app.py")
 
 def age_by_a_day(folder: Path) -> None:
     with sqlite3.connect(folder / "trials.sqlite3") as conn:
-        conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'checked_at'")
+        # (A key the store no longer uses would age nothing: the test would lose its meaning.)
+        aged = conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'ctgov:checked_at'")
+        assert aged.rowcount == 1
 
 
 def visit(results: list, barrier: threading.Barrier) -> None:

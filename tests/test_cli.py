@@ -37,7 +37,9 @@ def env(tmp_path):
 
 def make_stale(cache_dir):
     with sqlite3.connect(cache_dir / "trials.sqlite3") as conn:
-        conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'checked_at'")
+        # (A key the store no longer uses would age nothing: the test would lose its meaning.)
+        aged = conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'ctgov:checked_at'")
+        assert aged.rowcount == 1
 
 
 @pytest.mark.slow

@@ -57,7 +57,9 @@ def filled_day_old_store(api: StandIn, cache: Path) -> None:
     subprocess.run([sys.executable, "-m", "trials", "refresh"], env=trials_env(cache, api.url),
                    check=True, capture_output=True, timeout=120)
     with sqlite3.connect(cache / "trials.sqlite3") as conn:
-        conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'checked_at'")
+        # (A key the store no longer uses would age nothing: the test would lose its meaning.)
+        aged = conn.execute("UPDATE meta SET value = '2025-09-20T00:00:00Z' WHERE key = 'ctgov:checked_at'")
+        assert aged.rowcount == 1
     api.data_timestamp = "2025-10-03T00:00:00"
     api.requests.clear()
 
