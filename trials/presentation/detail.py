@@ -548,7 +548,8 @@ def _attributed(section: Section, entry: Entry) -> Section:
     """The section with each line's and its own record fields traced to the records they came from."""
     items = tuple(item if item.read_from else item._replace(read_from=provenance.sources(entry, record_words(item)))
                   for item in section.items)
-    words = [w for item in items for w in record_words(item)]
+    # (Contacts are shown above the lines, read from the central contacts.)
+    words = [*(["central contacts"] if section.contacts else []), *(w for item in items for w in record_words(item))]
     found = _joined_sources((*provenance.sources(entry, words), *(f for item in items for f in item.read_from)))
     # A trial with one record: the card's heading names it, so the note names its fields only.
     note = provenance.text(found) if len(entry.records) > 1 else (
