@@ -354,7 +354,7 @@ def _kind_of(intervention: str, summary: str = "", outcomes: tuple[str, ...] = (
     # Phrasings of our own, several found in review.
     ("Stem cell transplant", "Autologous HSCT carries no risk of GVHD.", (), ("autologous",), ()),
     ("Stem cell transplant", "", ("Occurrence of graft versus host disease",), ("allogeneic",), ()),
-    ("Syngeneic or autologous bone marrow transplant", "", (), ("autologous",), ()),
+    ("Syngeneic or autologous bone marrow transplant", "", (), ("autologous", "syngeneic"), ()),  # both (issue 29)
     ("Haploidentical stem cell transplant", "", (), ("allogeneic",), ()),
     ("Arm IV: mesenchymal stem cells", "A phase IV study.", (), (), ()),
     ("Mesenchymal stem cells", "Cells are given IV once a month.", (), (), ("intravenous",)),

@@ -16,16 +16,20 @@ intervention that says "autologous"; routes are gathered from every field.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from ..model import Study
+from ..model import Arm, Intervention, Study
+from . import therapy
 from .classify import HSCT, MSC, Evidence
 
 AUTOLOGOUS = "autologous"
+SYNGENEIC = "syngeneic"
 ALLOGENEIC = "allogeneic"
 DONOR_WORDS = {
     AUTOLOGOUS: "the participant's own cells (autologous)",
+    SYNGENEIC: "an identical twin's cells (syngeneic)",
     ALLOGENEIC: "a donor's cells (allogeneic)",
 }
 
@@ -33,7 +37,9 @@ _DONOR_PATTERNS = (
     (AUTOLOGOUS, re.compile(
         r"\bauto(?:logou?s|logus|genic|geneic|genous)\b|\bpatients?['’]?s?\s+own\b|\b(?:their|his|her)\s+own\s+"
         r"(?:\w+\s+){0,3}(?:cells?|marrow|blood|fat|tissue)|(?-i:\baHSCT\b|\bASCT\b|\bAHSCT\b)", re.IGNORECASE)),
-    # Not "syngeneic": an identical twin's cells, neither one's own nor an unmatched donor's.
+    # An identical twin's cells: neither one's own nor an unmatched donor's (MeSH "Transplantation,
+    # Isogeneic", entry term "Syngeneic Transplantation").
+    (SYNGENEIC, re.compile(r"\bsyngeneic\b|\bisogeneic\b|\bidentical[\s-]+twin", re.IGNORECASE)),
     (ALLOGENEIC, re.compile(
         r"\ballo(?:geneic|genic|genous)\b|haplo-?identical|\bmatched\s+(?:sibling|related|unrelated)"
         r"|\b(?:sibling|unrelated|related|healthy|third[\s-]+party)\s+donors?\b"
@@ -82,7 +88,11 @@ _ROUTE_PATTERNS = (
     ("intra-arterial", re.compile(r"\bintra-?arterial(?:ly)?\b", re.IGNORECASE)),
     ("subcutaneous", re.compile(r"\bsub-?cutaneous(?:ly)?\b", re.IGNORECASE)),
     ("intranasal", re.compile(r"\bintra-?nasal(?:ly)?\b|\bnasal\s+(?:spray|drops|administration)", re.IGNORECASE)),
-    ("into the brain", re.compile(r"\bintra-?(?:cerebral|parenchymal|ventricular)\b|stereota\w+", re.IGNORECASE)),
+    # The NCI Thesaurus' routes into the brain: intracerebral, intraparenchymal, intraventricular
+    # and intracerebroventricular (ICV), into the ventricles, stereotactic.
+    ("into the brain", re.compile(r"\bintra-?(?:cerebral|parenchymal|ventricular|cerebro-?ventricular)(?:ly)?\b"
+                                  r"|(?-i:\bICV\b)|\binto\s+the\s+(?:brain'?s?\s+|lateral\s+)?ventricles?\b"
+                                  r"|stereota\w+", re.IGNORECASE)),
 )
 
 
@@ -112,13 +122,41 @@ class Subtype:
         return "; ".join(parts)
 
 
+def _item_text(item: Intervention) -> str:
+    return " ".join((item.name, *item.other_names, item.description))
+
+
+def _cell_items(study: Study) -> tuple[list[Intervention], list[Arm]]:
+    """The interventions that are the stem-cell therapy, and the arms that give them: whose cells
+    and which route are read from these only, never borrowed from another item (an allogeneic
+    faecal microbiota transplant beside an autologous HSCT). When no item names the cells by
+    itself, every item speaks."""
+    if len(study.interventions) < 2:  # one item (or none): it is what the study gives
+        return list(study.interventions), list(study.design.arms)
+    cells = [i for i in study.interventions if _names_cells(_item_text(i))]
+    if not cells:
+        return list(study.interventions), list(study.design.arms)
+    labels = {f"{i.type}: {i.name}".casefold() for i in cells} | {i.name.casefold() for i in cells}
+    arms = [a for a in study.design.arms
+            if any(x.casefold() in labels or x.split(": ", 1)[-1].casefold() in labels for x in a.interventions)
+            or _names_cells(f"{a.label} {a.description}")]
+    return cells, arms
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_cells(text: str) -> bool:
+    # (Item names repeat from record to record: "Cyclophosphamide", "Filgrastim".)
+    return therapy.names_therapy(text)
+
+
 def _fields(study: Study) -> tuple[list[tuple[str, str]], ...]:
     """The study's words in groups, most direct first."""
-    interventions = [("intervention name", i.name) for i in study.interventions]
-    interventions += [("intervention other name", n) for i in study.interventions for n in i.other_names]
-    interventions += [("intervention description", i.description) for i in study.interventions]
-    interventions += [("arm group label", a.label) for a in study.design.arms]
-    interventions += [("arm group description", a.description) for a in study.design.arms]
+    items, arms = _cell_items(study)
+    interventions = [("intervention name", i.name) for i in items]
+    interventions += [("intervention other name", n) for i in items for n in i.other_names]
+    interventions += [("intervention description", i.description) for i in items]
+    interventions += [("arm group label", a.label) for a in arms]
+    interventions += [("arm group description", a.description) for a in arms]
     titles = [("brief title", study.brief_title), ("official title", study.official_title),
               ("acronym", study.acronym)]
     rest = [("keyword", k) for k in study.keywords] + [("brief summary", study.summary),
@@ -164,7 +202,7 @@ def subtype(study: Study, labels: tuple[str, ...]) -> Subtype:
     """The kind of each labelled therapy the record names (tissues only for MSC)."""
     if not labels:
         return Subtype((), (), (), ())
-    donors, donor_evidence = _answer(study, _DONOR_PATTERNS, (AUTOLOGOUS, ALLOGENEIC), "donor", True)
+    donors, donor_evidence = _answer(study, _DONOR_PATTERNS, tuple(DONOR_WORDS), "donor", True)
     if not donors:
         gvhd = next((m for m in map(_GVHD.search, study.primary_outcomes) if m), None)
         if gvhd:

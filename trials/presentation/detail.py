@@ -127,9 +127,10 @@ def _claims_for(label: str, entry: Entry) -> list[tuple[str, Claim]]:
         also = [("HSCT with donor cells", c) for c in claims if facts.ALLOGENEIC_HSCT in c.also_for]
         # A study naming both kinds (one arm each) gets both, the donor's first.
         return [("HSCT with donor cells", c) for c in donor_claims] + (own if AUTOLOGOUS in kind.donors else also)
-    if not kind.donors:
-        # The record does not say: first that donor transplants differ and these figures would
-        # not apply to one, then what is known of own-cell HSCT.
+    if AUTOLOGOUS not in kind.donors:
+        # The record does not say, or names only an identical twin's cells: first that donor
+        # transplants differ and these figures would not apply to one, then what is known of
+        # own-cell HSCT.
         return [("HSCT with donor cells", c) for c in donor_claims if c.topic in _DONOR_CAUTION] + own
     return own
 

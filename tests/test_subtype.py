@@ -1,0 +1,72 @@
+"""Whose cells and which route, read from the words that state them (issue 29, part 1).
+
+The cases are real records of tests/data/ctgov, each edited where said to build the case an
+issue reported from a held-out record."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from trials import registries
+from trials.analysis.classify import classified
+from trials.analysis.subtype import ALLOGENEIC, AUTOLOGOUS, SYNGENEIC, subtype
+from trials.analysis.table import Entry
+from trials.model import Arm, Intervention
+from trials.presentation import detail
+
+from .conftest import MS_2025
+from .support.standin import load_corpus
+
+
+@pytest.fixture(scope="module")
+def records():
+    return {r["protocolSection"]["identificationModule"]["nctId"]: r for r in load_corpus(MS_2025)}
+
+
+def read(records, nct):
+    study = registries.read("ctgov", records[nct])
+    return study, classified(study).labels
+
+
+def card_text(study, labels) -> str:
+    label = classified(study)
+    return detail.card_text(detail.study_card(Entry(study, labels, label.evidence, label.study_role, "2025-09-25",
+                                                    "2025-09-25T00:00:00Z", "api", True)))
+
+
+def test_a_donor_word_of_another_intervention_is_not_the_cells_donor(records):
+    # Built from NCT00017628 (an autologous HSCT trial): a faecal microbiota transplant from a
+    # healthy donor added as a second intervention, with its own arm, as the held-out record had.
+    study, labels = read(records, "NCT00017628")
+    fmt = Intervention("BIOLOGICAL", "Allogeneic faecal microbiota transplantation",
+                       description="Stool from a healthy related donor, given by colonoscopy.")
+    study = replace(study, interventions=(*study.interventions, fmt), design=replace(
+        study.design, arms=(*study.design.arms, Arm("Microbiota", "EXPERIMENTAL", "Faecal transplant from a "
+                                                    "healthy donor", ("Biological: " + fmt.name,)))))
+    assert subtype(study, labels).donors == (AUTOLOGOUS,)
+    text = card_text(study, labels)
+    assert "a donor's cells" not in text and "HSCT with donor cells: Graft-versus-host" not in text
+
+
+def test_both_cell_sources_a_record_gives_are_given(records):
+    # NCT00716066 as registered: "Syngeneic or Autologous Hematopoietic Cell Transplantation".
+    study, labels = read(records, "NCT00716066")
+    kind = subtype(study, labels)
+    assert kind.donors == (AUTOLOGOUS, SYNGENEIC) and ALLOGENEIC not in kind.donors
+    assert "the participant's own cells (autologous); an identical twin's cells (syngeneic)" in card_text(study, labels)
+
+
+def test_a_route_only_the_official_title_states_is_read(records):
+    # Built from NCT01364246 (umbilical cord MSCs; no route stated anywhere): its official title
+    # now says how they are given, as the held-out record's did; nothing else does.
+    study, labels = read(records, "NCT01364246")
+    assert subtype(study, labels).routes == ()
+    titled = replace(study, official_title="Intracerebroventricular Injection of Umbilical Cord Mesenchymal Stem "
+                                           "Cells for Patients With Progressive Multiple Sclerosis")
+    kind = subtype(titled, labels)
+    assert kind.routes == ("into the brain",)
+    assert kind.evidence[-1].field == "official title"
+    for words in ("injected into the brain's ventricles", "given into the lateral ventricle"):
+        assert subtype(replace(study, official_title=words), labels).routes == ("into the brain",)
