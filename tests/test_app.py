@@ -330,7 +330,7 @@ def test_the_card_of_a_follow_up_says_first_that_it_gives_no_treatment(tmp_path)
     assert headings.index("What the study is about") == headings.index("Can I join?") + 2
     assert headings.index("Who to contact") == headings.index("Can I join?") + 1
     assert any(t.replace("\\", "").startswith(
-        "This study follows people who already had HSCT; it does not give the treatment.") for t in texts(at.markdown))
+        "This study follows people who have or had HSCT in their care; it does not give the treatment.") for t in texts(at.markdown))
 
 
 def test_pre_screen_annotates_sorts_explains_and_stays_out_of_the_link(tmp_path):

@@ -1,4 +1,5 @@
-"""Whose cells and which route, read from the words that state them (issue 29, part 1).
+"""Whose cells, which route and which group gets them, read from the words that state them
+(issue 29, parts 1 and 2).
 
 The cases are real records of tests/data/ctgov, each edited where said to build the case an
 issue reported from a held-out record."""
@@ -16,13 +17,13 @@ from trials.analysis.table import Entry
 from trials.model import Arm, Intervention
 from trials.presentation import detail
 
-from .conftest import MS_2025
+from .conftest import MS_2025, MSC_2022
 from .support.standin import load_corpus
 
 
 @pytest.fixture(scope="module")
 def records():
-    return {r["protocolSection"]["identificationModule"]["nctId"]: r for r in load_corpus(MS_2025)}
+    return {r["protocolSection"]["identificationModule"]["nctId"]: r for r in load_corpus(MS_2025, MSC_2022)}
 
 
 def read(records, nct):
@@ -70,3 +71,32 @@ def test_a_route_only_the_official_title_states_is_read(records):
     assert kind.evidence[-1].field == "official title"
     for words in ("injected into the brain's ventricles", "given into the lateral ventricle"):
         assert subtype(replace(study, official_title=words), labels).routes == ("into the brain",)
+
+
+# -- which group receives the cells (issue 29, part 2) ---------------------------------------------
+
+
+def test_a_study_stopped_before_anyone_took_part_receives_nobody(records):
+    study, labels = read(records, "NCT00497952")  # withdrawn, as registered
+    text = card_text(study, labels)
+    assert "This study stopped before anyone took part; it planned to give HSCT." in text
+    assert "Participants in this study receive" not in text
+
+
+def test_a_randomised_placebo_group_does_not_receive_the_cells(records):
+    study, labels = read(records, "NCT04995081")  # allogeneic adipose MSCs against placebo, as registered
+    text = card_text(study, labels)
+    assert "Not everyone in this study receives MSC: the group Placebo does not. Chance decides" in text
+    assert "Participants in this study receive" not in text
+    # Arms the record does not say anything of: no verdict, a question for the study team.
+    unclear = replace(study, design=replace(study.design, arms=tuple(
+        replace(a, type="EXPERIMENTAL", label=f"Group {n}", description="", interventions=())
+        for n, a in enumerate(study.design.arms, start=1))))
+    assert "does not make clear whether every group receives MSC" in card_text(unclear, labels)
+
+
+def test_a_comparator_group_that_gets_the_cells_is_no_existing_treatment(records):
+    study, labels = read(records, "NCT01824121")  # immediate against delayed MSCs, as registered
+    text = card_text(study, labels)
+    assert "gets the cells being tested too (another dose or schedule), for comparison" in text
+    assert "gets an existing treatment instead" not in text

@@ -126,21 +126,42 @@ def _item_text(item: Intervention) -> str:
     return " ".join((item.name, *item.other_names, item.description))
 
 
-def _cell_items(study: Study) -> tuple[list[Intervention], list[Arm]]:
+def cell_items(study: Study) -> tuple[list[Intervention], list[Arm]]:
     """The interventions that are the stem-cell therapy, and the arms that give them: whose cells
     and which route are read from these only, never borrowed from another item (an allogeneic
     faecal microbiota transplant beside an autologous HSCT). When no item names the cells by
-    itself, every item speaks."""
-    if len(study.interventions) < 2:  # one item (or none): it is what the study gives
-        return list(study.interventions), list(study.design.arms)
+    itself, every item speaks (and every arm is taken to give them)."""
     cells = [i for i in study.interventions if _names_cells(_item_text(i))]
-    if not cells:
+    found = arms_giving(study, cells)
+    if found is None:
         return list(study.interventions), list(study.design.arms)
+    return cells, [arm for arm, gives in found if gives is not False]  # (an arm that may give them speaks)
+
+
+# Arm types that give no study treatment (the registry's own words for them).
+_NO_TREATMENT_ARMS = frozenset({"PLACEBO_COMPARATOR", "SHAM_COMPARATOR", "NO_INTERVENTION"})
+
+
+def arms_giving(study: Study, cells: list[Intervention] | None = None) -> list[tuple[Arm, bool | None]] | None:
+    """Each arm, and whether it gives the stem-cell therapy: True when its items or its words
+    name it; False when its type gives no treatment or the items it lists are none of the cells;
+    None when the record does not say (old records list no items per arm). None for all when no
+    intervention names the cells by itself."""
+    if cells is None:
+        cells = [i for i in study.interventions if _names_cells(_item_text(i))]
+    if not cells:
+        return None
     labels = {f"{i.type}: {i.name}".casefold() for i in cells} | {i.name.casefold() for i in cells}
-    arms = [a for a in study.design.arms
-            if any(x.casefold() in labels or x.split(": ", 1)[-1].casefold() in labels for x in a.interventions)
-            or _names_cells(f"{a.label} {a.description}")]
-    return cells, arms
+
+    def gives(arm: Arm) -> bool | None:
+        if any(x.casefold() in labels or x.split(": ", 1)[-1].casefold() in labels for x in arm.interventions) \
+                or _names_cells(f"{arm.label} {arm.description}"):
+            return True
+        if arm.type in _NO_TREATMENT_ARMS or arm.interventions:
+            return False
+        return None
+
+    return [(arm, gives(arm)) for arm in study.design.arms]
 
 
 @functools.lru_cache(maxsize=8192)
@@ -151,7 +172,7 @@ def _names_cells(text: str) -> bool:
 
 def _fields(study: Study) -> tuple[list[tuple[str, str]], ...]:
     """The study's words in groups, most direct first."""
-    items, arms = _cell_items(study)
+    items, arms = cell_items(study)
     interventions = [("intervention name", i.name) for i in items]
     interventions += [("intervention other name", n) for i in items for n in i.other_names]
     interventions += [("intervention description", i.description) for i in items]

@@ -16,7 +16,7 @@ from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
 from ..analysis.status import status_caution, status_group, status_words
-from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS
+from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving
 from ..analysis.table import Entry
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
 from ..config import DEFAULT_REGISTRY
@@ -144,7 +144,8 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     claims for that kind, numbered by source ([1], [2] ...) for 'Sources'."""
     role, study = entry.study_role, entry.study
     items = [
-        Line("", plain.role_sentence(role, entry.labels), "interventions, study type"),
+        Line("", _gives_sentence(entry) if role == GIVES else plain.role_sentence(role, entry.labels),
+             "interventions, arm group, allocation, overall status" if role == GIVES else "interventions, study type"),
         Line("Interventions", "; ".join(i.label for i in study.interventions)
              if study.interventions else "not stated in the record", "interventions"),
         *_kind_items(entry),
@@ -158,6 +159,36 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
                               claim.citation, link=claim.registry_url))
     title = "What is being tested" if role == GIVES else "What the study is about"
     return Section(title, tuple(i for i in items if i.value))
+
+
+def _gives_sentence(entry: Entry) -> str:
+    """Who receives the therapy, as the arms say: everyone, or not the groups the record says get
+    none (and how a participant's group is decided); never "participants receive" of a study
+    that stopped before anyone took part."""
+    study = entry.study
+    therapy = plain.therapy_words(entry.labels)
+    if study.overall_status == "WITHDRAWN":
+        return f"This study stopped before anyone took part; it planned to give {therapy}."
+    found = arms_giving(study)
+    without = [arm.label for arm, gives in found or () if gives is False]
+    unsure = found is None or any(gives is None for _, gives in found)
+    if study.design.intervention_model == "CROSSOVER" and without:
+        return (f"Participants in this study receive {therapy}, but not all at the same time: in this crossover "
+                "study the groups get it in a different order (one may first get a placebo or another treatment); "
+                "see the groups below.")
+    if not without and unsure and study.design.allocation == "RANDOMIZED" and len(study.design.arms) > 1:
+        return (f"In this randomised study chance decides which group each participant joins, and the record "
+                f"does not make clear whether every group receives {therapy}: see the groups below, and ask the "
+                "study team.")
+    if not without:
+        return plain.role_sentence(GIVES, entry.labels)
+    how = {"RANDOMIZED": " Chance decides which group each participant joins; the record does not say how many "
+                         "join each group, so ask the study team what the chance of receiving the cells is.",
+           "NON_RANDOMIZED": " The groups are not assigned by chance: ask the study team which group you would be in."
+           }.get(study.design.allocation, "")
+    them = "; ".join(without)
+    return (f"Not everyone in this study receives {therapy}: the group{'s' if len(without) > 1 else ''} "
+            f"{them} {'do' if len(without) > 1 else 'does'} not.{how}")
 
 
 def _cite(claim: Claim, cited: list[Claim]) -> int:
@@ -341,11 +372,16 @@ MASKED_WORDS = {
 }
 
 
-def _arm_text(arm: Arm) -> str:
-    text = f"{arm.label}: {ARM_WORDS.get(arm.type, 'a study group')}"
+def _arm_text(arm: Arm, cells_in_every_group: bool = False) -> str:
+    # A comparator group that also gets the cells (another dose or schedule) gets no "existing
+    # treatment instead": the registry's type says only that it is compared.
+    compared_cells = cells_in_every_group and arm.type in ("ACTIVE_COMPARATOR", "OTHER")
+    words = "gets the cells being tested too (another dose or schedule), for comparison" if compared_cells \
+        else ARM_WORDS.get(arm.type, "a study group")
+    text = f"{arm.label}: {words}"
     if arm.interventions:
         text += f" ({'; '.join(arm.interventions)})"
-    if arm.type in ("PLACEBO_COMPARATOR", "ACTIVE_COMPARATOR", "SHAM_COMPARATOR"):
+    if arm.type in ("PLACEBO_COMPARATOR", "ACTIVE_COMPARATOR", "SHAM_COMPARATOR") and not compared_cells:
         named = " ".join((arm.label, *arm.interventions)).lower()
         meanings = [m for word, m in COMPARATOR_WORDS.items() if word in named]
         if meanings:
@@ -370,7 +406,9 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
     if d.intervention_model == "CROSSOVER":
         items.append(Line("Crossover", "Each participant gets both, one after the other, in an order set by the "
                                        "study.", "intervention model"))
-    items += [Line("Group", _arm_text(a), "arm group") for a in d.arms]
+    found = arms_giving(trial) or []
+    every = len(found) > 1 and all(gives for _, gives in found)
+    items += [Line("Group", _arm_text(a, every), "arm group") for a in d.arms]
     if d.masking == "NONE":
         items.append(Line("Who knows the group", "Nobody is blinded: everyone knows who gets what (open label).",
                           "masking"))

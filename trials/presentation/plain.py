@@ -69,7 +69,7 @@ STUDY_TYPE_WORDS = {
 ROLE_SENTENCE = {
     "gives therapy": "Participants in this study receive {therapy}.",
     "follows treated people": (
-        "This study follows people who already had {therapy}; it does not give the treatment."
+        "This study follows people who have or had {therapy} in their care; it does not give the treatment."
     ),
     "lab only": (
         "This is a laboratory study: participants give samples such as blood or skin, and "
@@ -87,9 +87,13 @@ ROLE_WORDS = {
 THERAPY_NOUNS = {UNCLEAR: "stem cells of a kind the record does not name"}
 
 
+def therapy_words(labels: tuple[str, ...] | list[str]) -> str:
+    """"HSCT and MSC" in words a patient reads ("a stem-cell therapy" for none)."""
+    return " and ".join(THERAPY_NOUNS.get(label, label) for label in labels) or "a stem-cell therapy"
+
+
 def role_sentence(role: str, labels: tuple[str, ...] | list[str]) -> str:
-    therapy = " and ".join(THERAPY_NOUNS.get(label, label) for label in labels) or "a stem-cell therapy"
-    return ROLE_SENTENCE[role].format(therapy=therapy) if role in ROLE_SENTENCE else ""
+    return ROLE_SENTENCE[role].format(therapy=therapy_words(labels)) if role in ROLE_SENTENCE else ""
 
 
 def phase_words(phases: tuple[str, ...] | list[str]) -> str:
