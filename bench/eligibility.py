@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.support import criteria as sentence_table  # noqa: E402
 from tests.support.standin import shared_dir  # noqa: E402
 from trials.analysis.eligibility import Criteria, read_criteria  # noqa: E402
 from trials.analysis.prescreen import DOES_NOT_FIT, NO, VERDICTS, Profile, assess  # noqa: E402
@@ -171,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         counts = ", ".join(f"{verdicts[v]} {v}" for v in VERDICTS)
         print(f"  {label}: {counts}")
     print(f"Unsupported 'does not fit' verdicts: {unsupported}.")
+    sentences = sentence_table.rows()
+    wrong = [r for r in sentences if sentence_table.observed(sentence_table.reading(r["part"], r["sentence"]))
+             != sentence_table.expected(r)]
+    print(f"\nCriteria sentences read as a clinician reads them (tests/data/criteria_sentences.csv: alternatives, "
+          f"examples, subgroups, drug names, other diseases): {len(sentences) - len(wrong)} of {len(sentences)} exact.")
+    for r in wrong:
+        print(f"  WRONG {r['source']}: {r['sentence'][:90]}")
+    unsupported += len(wrong)
     return 1 if wrong or unsupported else 0
 
 

@@ -181,7 +181,7 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
     _out(shown.to_string(index=False, max_colwidth=title_room))
     if df["status_caution"].astype(bool).any():
         _out("\n(?) after a status: it may be out of date (past the study's completion date, or not "
-             "updated or verified for over a year). `trials show NCT...` says why; check with the contact.")
+             "updated or verified for over a year). `trials show ID` says why and whom to ask.")
     if fit:
         _out("\nFit is a pre-screen against the published limits on age, sex, MS type and EDSS, "
              "not a decision: only the study team decides who takes part. The reasons, criterion "

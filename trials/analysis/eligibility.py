@@ -24,11 +24,14 @@ Conventions:
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from ..model import Eligibility, Study
 
@@ -342,6 +345,22 @@ _CHANGE = re.compile(
     r"increas|chang|worsen|progress(?!ive)|deteriorat|decreas|improv|reduc|gain|rise|drop|sustain|confirm", re.I
 )
 _EXAMPLE = re.compile(r"e\.g\.|for example|such as|stratif|subgroup|for instance", re.I)
+_GIVES_EXAMPLES = re.compile(r"\be\.g\.|\bfor example\b|\bsuch as\b|\bfor instance\b", re.I)
+
+
+def in_example(text: str, position: int) -> bool:
+    """Whether ``position`` lies in an example a sentence gives ("... for example, patients with
+    EDSS above 6.5 or disease longer than 15 years"): the words after "for example", "e.g.",
+    "such as" to the end of their parenthesis or sentence. Limits there are examples of who is
+    taken, not rules."""
+    before = text[:position]
+    markers = list(_GIVES_EXAMPLES.finditer(before))
+    if not markers:
+        return False
+    marker = markers[-1]  # the nearest before the position
+    between = before[marker.end():]
+    opened = before[:marker.start()].count("(") - before[:marker.start()].count(")")
+    return ";" not in between and not (opened > 0 and ")" in between)
 
 
 def _edss_step_inside(value: float, upward: bool) -> float:
@@ -383,7 +402,7 @@ def edss_reading(sentence: Sentence) -> EdssReading:
         words = _last_words(before, 4)
         if _CONDITION.search(words) or "baseline" in words or _CHANGE.search(_last_words(before, 3)):
             continue
-        if _EXAMPLE.search(_last_words(before, 6)):
+        if _EXAMPLE.search(_last_words(before, 6)) or in_example(text, mention.start()):
             continue
         rest = text[mention.end():]
         filler = _EDSS_FILLER.match(rest)
@@ -399,7 +418,13 @@ def edss_reading(sentence: Sentence) -> EdssReading:
         bounds = _bounds(match)
         if any(not 0 <= v <= 10 for _, v in bounds):
             continue
-        if _SUBGROUP_AFTER.match(rest[match.end():]) or _SUBGROUP_BEFORE.search(before):
+        after = rest[match.end():]
+        aside = re.match(r"\s*\(([^()]*)\)", after)
+        if aside and re.search(_FOR_SOME, aside.group(1), re.I):
+            # "EDSS 3.0 to 6.5 (up to 7.0 for patients with PPMS)": the limit holds for everyone
+            # else; the parenthesis is another group's, told apart as such.
+            subgroup, after = text, after[aside.end():]
+        elif _SUBGROUP_AFTER.match(after) or _SUBGROUP_BEFORE.search(before):
             subgroup = text  # not a limit on everyone
             continue
         limit = _limit(bounds, sentence.part, text)
@@ -496,7 +521,8 @@ _DURATION = re.compile(
     re.I,
 )
 _RELAPSE = re.compile(r"relapse|outbreak|exacerbation|\b(?:ms|acute|clinical)\s+attack|attack phase", re.I)
-_MRI_ACTIVITY = re.compile(r"gadolinium|\bGd\b|\bGEL\b|enhancing lesion|new T2|T2 new|MRI activity|active lesion", re.I)
+_MRI_ACTIVITY = re.compile(r"gadolinium|\bGd\b|\bGEL\b|enhancing lesion|new T2|T2 new|MRI activity|active lesion"
+                           r"|worsening MRI|MRI (?:worsening|progression)|new (?:MRI )?lesions", re.I)
 _COUNT_OR_TIME = re.compile(r"\d|\bone\b|\btwo\b|at least|or more", re.I)
 _NONE = re.compile(r"\b(?:no|not|without|lack of|free of|absence of|after the last|since the last)\b", re.I)
 _FAILED = re.compile(
@@ -509,11 +535,20 @@ _TREATMENT = re.compile(
     r"fingolimod|steroid",
     re.I,
 )
-_DRUGS = (
-    "interferon", "glatiramer", "natalizumab", "fingolimod", "mitoxantrone", "dimethyl fumarate",
-    "teriflunomide", "ozanimod", "ponesimod", "siponimod", "cladribine", "ofatumumab", "ocrelizumab",
-    "rituximab", "alemtuzumab", "cyclophosphamide", "steroid",
-)
+
+
+@lru_cache(maxsize=1)
+def _drug_names() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(generic name, its names as one pattern) from trials/data/ms_drugs.csv: generic and trade
+    names, each row with its source (a list of earlier drugs may name Copaxone, not glatiramer)."""
+    rows = csv.DictReader(io.StringIO(resources.files("trials").joinpath("data", "ms_drugs.csv").read_text("utf-8")))
+    return tuple((row["generic"], re.compile(r"\b(?:" + "|".join(re.escape(n) for n in row["names"].split(";"))
+                                             + r")", re.I)) for row in rows)
+
+
+def drugs_named(text: str) -> list[str]:
+    """The MS drugs a text names, by generic or trade name, as generic names in the list's order."""
+    return [generic for generic, pattern in _drug_names() if pattern.search(text)]
 
 
 def _duration_text(sentence: Sentence) -> str:
@@ -529,11 +564,36 @@ def _duration_text(sentence: Sentence) -> str:
     return "Limit on how long you have had the disease"
 
 
+# Other ways into a criterion than the one it names first: "or an EDSS increase", "or
+# treatment-naive patients with rapidly evolving severe MS".
+_WORSENING = re.compile(r"\bED[SD]S\b[^.;]{0,40}?(?:increas|worsen|progress|chang)|(?:increas|worsen|progress\w*)"
+                        r"[^.;]{0,40}?\bED[SD]S\b|disability (?:worsening|progression)|\bprogression\b", re.I)
+# "or" joining two ways in, not a count ("2 or more relapses") or a comparison ("or older").
+_OR = re.compile(r"\bor\b(?!\s+(?:more|less|greater|fewer|older|younger|higher|lower|above|below|equal|so)\b)", re.I)
+# What ends a list of alternatives: "and", a new list item ("ii."), a new clause.
+_AND = re.compile(r"\band\b|;|\b(?:i{1,3}|iv|v|vi)\.\s|\b[a-e]\)\s", re.I)
+
+
+def _alternatives(text: str, these: list[re.Match[str]], those: list[re.Match[str]]) -> bool:
+    """Whether an "or" stands between a mention of one kind and one of the other, with no "and"
+    or new list item between them: either admits, neither is required on its own."""
+    for a in these:
+        for b in those:
+            first, second = sorted((a, b), key=lambda m: m.start())
+            between = text[first.end():second.start()]
+            if _OR.search(between) and not _AND.search(between):
+                return True
+    return False
+_OTHER_WAY_IN = re.compile(r"treatment[- ]na[iï]ve|untreated|not (?:been )?(?:previously )?treated|never (?:been )?"
+                           r"treated|rapidly evolving|highly active|aggressive|or\s+(?:if|when)\b", re.I)
+
+
 def other_items(parsed: list[Sentence]) -> list[Item]:
     items = []
     for s in parsed:
         text = s.text
-        if _DURATION.search(text):
+        duration = _DURATION.search(text)
+        if duration and not in_example(text, duration.start()):
             items.append(Item("duration", _duration_text(s), text, s.part))
         has_types = bool(types_named(text))
         relapse, mri = _RELAPSE.search(text), _MRI_ACTIVITY.search(text)
@@ -542,16 +602,27 @@ def other_items(parsed: list[Sentence]) -> list[Item]:
             # "no evidence of relapse", "a lack of gadolinium-enhancing lesions": stability, not activity
             if _NONE.search(text[max(0, first - 40):first]):
                 items.append(Item("no_recent_relapse", "No recent relapse or new MRI activity", text, s.part))
+            elif _alternatives(text, [m for m in (*_RELAPSE.finditer(text), *_MRI_ACTIVITY.finditer(text))],
+                               list(_WORSENING.finditer(text))):
+                # Alternatives: any one of them admits, none is required on its own.
+                items.append(Item("activity", "Recent disease activity: a relapse, MRI activity or worsening "
+                                  "disability, any one of them as the criterion says (none is required on its own)",
+                                  text, s.part))
             else:
                 items.append(Item("activity", "Recent relapses or MRI activity required", text, s.part))
         elif s.part == EXCLUSION and relapse and not has_types and _COUNT_OR_TIME.search(text) \
                 and not _NEGATED.search(text):
             items.append(Item("no_recent_relapse", "No relapse in a recent period", text, s.part))
         if s.part == INCLUSION and _FAILED.search(text) and _TREATMENT.search(text):
-            drugs = [d for d in _DRUGS if d in text.lower()]
+            drugs = drugs_named(text)
             what = f" (named: {', '.join(drugs)})" if drugs else ""
-            items.append(Item("failed_treatment", "Earlier treatment that did not work, or was not tolerated"
-                              + what, text, s.part))
+            if _OTHER_WAY_IN.search(text):
+                items.append(Item("failed_treatment", "Earlier treatment that did not work" + what + ", or another "
+                                  "way in that the criterion names (for example untreated, rapidly evolving severe "
+                                  "MS): check with the study team", text, s.part))
+            else:
+                items.append(Item("failed_treatment", "Earlier treatment that did not work, or was not tolerated"
+                                  + what, text, s.part))
     return items
 
 

@@ -247,6 +247,12 @@ def _edss(profile: Profile, c: Criteria) -> Reason | None:
     inside = (limit.low is None or profile.edss >= limit.low) and (limit.high is None or profile.edss <= limit.high)
     if inside:
         return Reason("EDSS", OK, f"{profile.edss:.1f} is within {edss_words(limit)}", source)
+    if any(source in s or s in source for s in c.edss_subgroup):
+        # "EDSS 3.0 to 6.5 (up to 7.0 for patients with PPMS)": outside the main limit may be
+        # inside a group's own: never "does not fit" to the group the study also takes.
+        return Reason("EDSS", UNCLEAR, f"{profile.edss:.1f} is outside {edss_words(limit)}, but the same "
+                                       "criterion gives another limit for some participants: ask whether it "
+                                       "applies to you", source)
     return Reason("EDSS", NO, f"{profile.edss:.1f} is outside {edss_words(limit)}", source)
 
 

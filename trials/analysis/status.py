@@ -111,5 +111,12 @@ def status_caution(study: Study, data_date: date | None) -> str:
         reasons.append(f"it was last updated or verified in {max(touched)[1]}, over a year before the data date")
     if not reasons:
         return ""
-    return (f"This status may be out of date: {' and '.join(reasons)} ({data_date.isoformat()}). "
-            "Check with the study contact before relying on it.")
+    # A record may list no contact: then the registry record is where to check.
+    ask = ("Check with the study contact before relying on it." if _reachable(study)
+           else "The record lists no contact: check the registry record before relying on it.")
+    return f"This status may be out of date: {' and '.join(reasons)} ({data_date.isoformat()}). {ask}"
+
+
+def _reachable(study: Study) -> bool:
+    return any(c.name or c.phone or c.email for c in (*study.central_contacts, *study.officials,
+                                                      *(c for s in study.sites for c in s.contacts)))
