@@ -28,11 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support import evaluation as ev  # noqa: E402
 from tests.support.standin import shared_dir  # noqa: E402
-from trials.analysis.classify import GIVES, _description_gives, _treats_nobody, classify  # noqa: E402
+from trials.analysis.classify import GIVES, classify  # noqa: E402
 from trials.analysis.eligibility import read_criteria  # noqa: E402
 from trials.analysis.prescreen import FITS, assess, make_profile  # noqa: E402
 from trials.analysis.status import OPEN_TO_NEW, STILL_OPEN, end_of  # noqa: E402
 from trials.analysis.table import Entry  # noqa: E402
+from trials.analysis.therapy import _gives_nothing, _giving  # noqa: E402
 from trials.presentation.detail import OWN_WORDS, Card, card_text, study_card  # noqa: E402
 from trials.registries.ctgov.record import read_study  # noqa: E402
 
@@ -92,7 +93,8 @@ def main() -> int:
         study = e.study
         # Only the title could then say that anyone is treated.
         if (e.study_role == GIVES and study.interventions and study.study_type != "EXPANDED_ACCESS"
-                and all(_treats_nobody(i) for i in study.interventions) and not _description_gives(study)):
+                and all(_gives_nothing(i) for i in study.interventions)
+                and _giving(f"{study.summary} {study.description}") is not True):
             failures["receive a therapy, only the title says so"].append(e.id.value)
         if e.kind.is_allogeneic and "HSCT with own cells" in text:
             failures["donor transplant shown own-cell figures"].append(e.id.value)

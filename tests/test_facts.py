@@ -39,6 +39,18 @@ def test_every_claim_has_a_source_a_link_and_a_checked_on_date():
         assert claim.url in claim.citation
 
 
+def test_no_fact_goes_more_than_a_year_without_a_recheck():
+    # Issue 29: medical facts go out of date (a trial closes, a product is approved, new
+    # recommendations appear). This test is meant to fail a year after a fact's last check:
+    # check it against its source again, update it, and renew its checked_on date.
+    loaded = load_facts()
+    claims = [c for t in (*loaded.therapies, *loaded.kinds) for c in t.claims]
+    claims += [*loaded.clinic_guidance, *loaded.sheet_questions]
+    stale = [f"{c.topic} ({c.source_name}, checked {c.checked_on})" for c in claims
+             if (date.today() - c.checked_on).days > 365]
+    assert stale == [], "re-check against their sources: " + "; ".join(stale)
+
+
 def test_the_facts_issue_16_asks_for_are_there_with_their_sources():
     loaded = load_facts()
     hsct = {c.topic: c for c in loaded.for_label("HSCT").claims}
