@@ -107,15 +107,16 @@ def test_the_filter_in_a_link(link, on):
 
 
 def test_the_cli_filter_and_csv_columns(tmp_path, monkeypatch):
-    # The 2022 MSC records: NCT01854957 (MESEMS) has two DERIVED references, NCT03355365 only
-    # a BACKGROUND one.
+    # The 2022 MSC records: NCT01854957 (MESEMS) has two DERIVED references (one its design
+    # paper in Trials, a journal of protocols: not a publication of results), NCT03355365 only a
+    # BACKGROUND one.
     monkeypatch.setenv("TRIALS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("TRIALS_API_URL", "http://127.0.0.1:9/api/v2")
     assert main(["import", str(MSC_2022)]) == 0
     out = tmp_path / "all.csv"
     assert main(["export", "--offline", "--no-gives-therapy", "-o", str(out)]) == 0
     every = {r["study_id"]: r for r in csv.DictReader(out.read_text("utf-8-sig").splitlines())}
-    assert every["NCT01854957"]["publications"].count("https://pubmed.ncbi.nlm.nih.gov/") == 2
+    assert every["NCT01854957"]["publications"] == "https://pubmed.ncbi.nlm.nih.gov/35078125/"
     assert every["NCT03355365"]["publications"] == "" and every["NCT03355365"]["results_posted"] == ""
     with_results = tmp_path / "with.csv"
     assert main(["export", "--offline", "--no-gives-therapy", "--with-results", "-o", str(with_results)]) == 0
@@ -137,6 +138,13 @@ def test_a_paper_listed_as_a_result_that_cannot_be_one_is_not_shown_as_a_finding
     text = card(by_id(load_jsonl(MSC_2022), "NCT02587715"))
     assert text.count("Listed as a result, but published in") == 5
     assert "lists no posted results and no publication of this study's results yet" in text
+
+    # MESEMS's real record, as registered: its design paper (Trials, 2019) is PubMed-linked and
+    # its title does not say "protocol"; the journal, one of study protocols, does (issue 29).
+    real = findings_of(read_study(by_id(load_jsonl(MSC_2022), "NCT01854957")))
+    assert [p.pmid for p in real.other if p.why_not_results == "the study's plan (protocol), not its results"] \
+        == ["31072380"]
+    assert [p.pmid for p in real.publications] == ["35078125"]
 
     # Built from MESEMS's real record: its design paper's title given the words a protocol
     # paper's title carries ("study protocol"); the record's own title does not say it.

@@ -22,7 +22,16 @@ _PMID = re.compile(r"[1-9][0-9]{0,8}")  # PubMed ids are positive integers
 _YEAR = re.compile(r"\.\s+((?:19|20)[0-9]{2})(?:\s+([A-Z][a-z]{2})(?:\s+[0-9]{1,2})?)?\s*[;:.]")
 _MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
                                        "Nov", "Dec"), start=1)}
-_PROTOCOL = re.compile(r"\b(?:study\s+)?protocol\b|\bstudy design\b|\brationale and design\b", re.IGNORECASE)
+# A paper of a study's plan, in the words protocol papers give their titles (SPIRIT-style
+# "study protocol", "protocol for a randomised trial", "design and rationale", "statistical
+# analysis plan", "design of a ... trial").
+_PROTOCOL = re.compile(r"\b(?:study\s+)?protocol\b|\bstudy design\b|\brationale,?\s+and\s+design\b"
+                       r"|\brationale,\s+design\b|\bdesign,?\s+and\s+(?:rationale|methods)\b"
+                       r"|\bstatistical\s+analysis\s+plan\b|\bdesign\s+of\s+(?:a|an|the)\b[^.]{0,80}?\b(?:trial|study)\b",
+                       re.IGNORECASE)
+# Journals of study protocols, as NLM abbreviates them in a citation ("... Trials. 2019 May 9;20(1):263."):
+# a paper there describes a study's plan (BMC's Trials, JMIR Research Protocols).
+_PROTOCOL_JOURNAL = re.compile(r"\.\s+(?:Trials|JMIR Res Protoc)\.\s+(?:19|20)[0-9]{2}\b")
 LINKED_BY = {"RESULT": "the study team", "DERIVED": "PubMed, automatically"}
 MAX_BACKGROUND = 5  # other papers shown; the registry record has the rest
 
@@ -74,7 +83,7 @@ def _why_not_results(ref: Reference, study: Study) -> str:
         began = (int(study.start_date[:4]), start_month if month and start_month else 0)
         if when < began:
             return f"published in {published.group(1)}, before the study began ({study.start_date[:7]})"
-    if _PROTOCOL.search(ref.citation):
+    if _PROTOCOL.search(ref.citation) or _PROTOCOL_JOURNAL.search(ref.citation):
         return "the study's plan (protocol), not its results"
     return ""
 
