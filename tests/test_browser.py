@@ -153,6 +153,10 @@ def settle(page) -> None:
     page.wait_for_selector(IDLE, timeout=60_000)
     page.wait_for_timeout(300)  # a rerun may start right after
     page.wait_for_selector(IDLE, timeout=60_000)
+    # Under load a rerun's elements may still be placeholders (grey skeletons) when the script
+    # is idle: a layout measured then is not the page's (a CI run once found the first study
+    # pushed below the phone's first screen by them).
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=60_000)
 
 
 def open_page(page, url: str) -> None:
