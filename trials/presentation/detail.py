@@ -8,6 +8,7 @@ text escaped) and ``card_text`` for the terminal.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -442,10 +443,7 @@ def _contacts_section(entry: Entry) -> Section:
     if trial.funders:
         items.append(Line("Funders", "; ".join(trial.funders), "funders"))
     contacts = tuple(c for c in trial.central_contacts if c.name or c.phone or c.email)
-    elsewhere: dict[str, int] = {}
-    for c in contacts:
-        if c.listed_by:
-            elsewhere[c.listed_by] = elsewhere.get(c.listed_by, 0) + 1
+    elsewhere = Counter(c.listed_by for c in contacts if c.listed_by)
     items += [Line(f"From the {registry} record", f"{plain.count(found, 'contact', 'contacts')} listed above",
                    "central contacts")
               for registry, found in elsewhere.items()]

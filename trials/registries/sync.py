@@ -90,11 +90,12 @@ class _Counts:
     reasons: list[str] = field(default_factory=list)
     unnamed: int = 0
 
-    def refused(self, item: Refused, keep: set[StudyId]) -> None:
+    def refused(self, item: Refused, keep: set[StudyId] | None = None) -> None:
+        """Count a refused record; with its number, add it to ``keep`` (its stored copy stays)."""
         self.reasons.append(item.reason)
         if item.id is None:
             self.unnamed += 1
-        else:
+        elif keep is not None:
             keep.add(item.id)
 
 
@@ -174,7 +175,7 @@ def write_file(store: Store, path: Path, items: Iterable[Fetched | Refused], hol
     with store.writing() as writer:
         for item in items:
             if isinstance(item, Refused):
-                counts.refused(item, set())
+                counts.refused(item)
                 continue
             key = item.study.id
             duplicates += key in ids

@@ -33,8 +33,9 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..config import DEFAULT_REGISTRY
 from ..errors import StoreError, UpdateRunning
-from ..model import CTGOV, Study, StudyId
+from ..model import Study, StudyId
 
 SCHEMA_VERSION = "7"
 # How long a writer waits for another writer's transaction before giving up. Updates
@@ -204,7 +205,7 @@ class NewStudy:
 
 # The registry whose dates ``StoreInfo`` names directly (the data-age line leads with it);
 # its meta is kept like every other registry's (``Writer.set_registry_meta``).
-MAIN_REGISTRY = CTGOV
+MAIN_REGISTRY = DEFAULT_REGISTRY
 
 
 @dataclass(frozen=True)
