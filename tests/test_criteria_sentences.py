@@ -32,3 +32,56 @@ def test_the_subgroup_a_limit_in_parentheses_names_is_never_told_it_does_not_fit
     # Outside both, and with no subgroup beside the limit, the verdict stands.
     plain = reading("inclusion", "EDSS 3.0 to 6.5")
     assert add_fit(rows, {"NCT00000001": plain}, make_profile(edss=7.0, ms_type="PPMS")).loc[0, "fit"] == NO
+
+
+# -- lists: sub-items, alternatives, subgroups (real texts, tests/data/ctgov/msc-2022) ----
+
+def _record(nct_id: str):
+    from trials.analysis.eligibility import read_criteria
+    from trials.registries.ctgov.record import read_study
+
+    from .conftest import MSC_2022, load_jsonl
+
+    record = next(r for r in load_jsonl(MSC_2022) if r["protocolSection"]["identificationModule"]["nctId"] == nct_id)
+    return read_criteria(read_study(record))
+
+
+def _items(c, kind):
+    return [i.text for i in c.items if i.kind == kind]
+
+
+@pytest.mark.parametrize("nct_id", ["NCT01854957", "NCT01730547", "NCT02403947"])
+def test_a_list_of_ways_in_is_one_item_and_each_subgroup_keeps_its_own_requirements(nct_id):
+    # MESEMS and its national arms: "a. RRMS not responding to ... as evidenced by one or more of
+    # the following: i. >=1 relapse in 12 months ii. >=2 relapses in 24 months iii. >=1 GEL";
+    # "b. SPMS ... both: ... ii. >=1 relapse or >=1 GEL"; "c. PPMS ... all the following: ii. >=1
+    # GEL". Written on one line, on lines with markers, and on unmarked lines under the colon.
+    c = _record(nct_id)
+    activity = _items(c, "activity")
+    assert activity[0] == ("For relapsing-remitting MS: Any one of the ways the criterion lists (a relapse or MRI "
+                           "activity); none is required on its own")
+    assert not any(t.startswith("Recent relapses or MRI activity required") for t in activity)  # never everyone's
+    assert "For secondary progressive MS: Recent relapses or MRI activity required" in activity
+    assert activity[-1] == "For primary progressive MS: Recent relapses or MRI activity required"
+    assert [t.split(":")[0] for t in _items(c, "failed_treatment")] == [
+        "For relapsing-remitting MS", "For secondary progressive MS"]  # PPMS needs no failed treatment
+    # "Without on-going relapses, but with >=1 GEL at MRI" asks for MRI activity, not stability.
+    assert not any(t.startswith("For secondary") for t in _items(c, "no_recent_relapse"))
+
+
+def test_list_depth_is_read_from_the_markers():
+    from trials.analysis.eligibility import sentences
+
+    parsed = sentences("Inclusion Criteria:\n\n- 1. Diagnosis of MS\n\na. RRMS with one or more of the following: "
+                       "i. one relapse\n\nii. two relapses\n\nb. SPMS\n\n2. Age 18 to 50\n\nExclusion Criteria:\n\n"
+                       "1. Pregnancy")
+    got = [(s.text, s.parent, bool(s.among)) for s in parsed]
+    assert got == [
+        ("Diagnosis of MS", "", False),
+        ("RRMS with one or more of the following:", "Diagnosis of MS", False),
+        ("one relapse", "RRMS with one or more of the following:", True),
+        ("two relapses", "RRMS with one or more of the following:", True),
+        ("SPMS", "Diagnosis of MS", False),  # a letter again closes the roman items
+        ("Age 18 to 50", "", False),  # a digit again closes the letters
+        ("Pregnancy", "", False),  # a heading closes everything
+    ]

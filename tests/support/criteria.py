@@ -35,7 +35,7 @@ def observed(c: Criteria) -> dict[str, str]:
     return {
         "edss": "" if c.edss is None else "-".join("" if v is None else f"{v:.1f}" for v in (c.edss.low, c.edss.high)),
         "activity": ("none" if "no_recent_relapse" in kinds else "" if activity is None
-                     else "any" if "any one of them" in activity.text else "required"),
+                     else "any" if "any one of the ways" in activity.text.lower() else "required"),
         "failed": "" if failed is None else "other way in" if "another way in" in failed.text else "required",
         "duration": "yes" if "duration" in kinds else "",
         "drugs": "" if failed is None or "(named: " not in failed.text

@@ -72,8 +72,9 @@ class Item:
 
     kind: str  # age, sex, ms_type, edss, duration, activity, no_recent_relapse, failed_treatment, note
     text: str
-    source: str
+    source: str  # the sentence (or " | "-joined alternatives) it was read from
     part: str
+    among: str = ""  # the line offering it as one of several ways in
 
 
 @dataclass(frozen=True)
@@ -141,24 +142,79 @@ class Sentence:
     text: str
     part: str  # INCLUSION or EXCLUSION
     first: bool  # first sentence of its line (a list item's main statement)
+    parent: str = ""  # the list item this sentence's line is a sub-item of ("a. RRMS with: i. ...")
+    among: str = ""  # the line that lists it as one of several ways in ("one or more of the following:")
+
+
+# A list item's marker, by kind: "1." (digits), "a." (a letter), "i." (roman), "-" (a bullet sign).
+_MARKER = re.compile(r"^\s*(?:[-*•·]\s*)*\(?(\d{1,2}|[ivx]{1,4}|[a-z])[.)]\s|^\s*([-*•·])\s*")
+# A line that opens a list of alternatives: each of its sub-items admits on its own.
+_ANY_OF = re.compile(r"\b(?:(?:one|1) or more|any(?: one)?|at least (?:one|1)|one|either)(?: of)? the following\b"
+                     r"|\b(?:(?:one|1) or more|any|at least (?:one|1)|either)(?: of (?:these|them))?\s*:+\s*$", re.I)
+# "...: i. first ii. second" written on one line: the items after the colon are sub-items.
+_INLINE_ITEMS = re.compile(r"(?<=:)\s+(?=\(?i[.)]\s)|\s+(?=\(?(?:ii|iii|iv|v|vi|vii|viii)[.)]\s)")
+
+
+def _marker_kind(line: str) -> str:
+    found = _MARKER.match(line)
+    if not found:
+        return ""
+    token = found.group(1) or "-"
+    return "1" if token.isdigit() else "i" if re.fullmatch(r"[ivx]+", token) else "a" if token != "-" else "-"
+
+
+def _lines(criteria: str) -> list[tuple[str, bool]]:
+    """(line, after a blank line), with one-line lists ("...: i. ... ii. ...") cut into items."""
+    out: list[tuple[str, bool]] = []
+    blank = False
+    for raw in normalise(criteria).splitlines():
+        if not raw.strip():
+            blank = True
+            continue
+        parts = _INLINE_ITEMS.split(raw) if re.search(r":\s+\(?i[.)]\s", raw) else [raw]
+        out += [(part, blank and n == 0) for n, part in enumerate(parts)]
+        blank = False
+    return out
 
 
 def sentences(criteria: str) -> list[Sentence]:
-    """The criteria as sentences, each marked inclusion or exclusion."""
+    """The criteria as sentences, each marked inclusion or exclusion, with the list item it is
+    a sub-item of and, when that list offers alternatives, the line that offers them.
+
+    List depth is read from the markers: a line whose marker kind (1., a., i., -) is not yet
+    open is a sub-item; one whose kind is open closes the items below it. Unmarked lines right
+    under a line ending in a colon are its items until a blank line follows them."""
     part = INCLUSION
     out: list[Sentence] = []
-    for raw in normalise(criteria).splitlines():
+    open_items: list[tuple[str, str]] = []  # (marker kind, line) from the outermost item in
+    unmarked_items = 0  # unmarked lines read as items of the innermost open line
+    for raw, after_blank in _lines(criteria):
         line = raw.strip()
         heading = _HEADING.match(line)
         if heading:
             part = INCLUSION if heading.group(1).lower() == "inclusion" else EXCLUSION
             line = line[heading.end():]
+            open_items = []
+        kind = _marker_kind(line)
         line = _BULLET.sub("", line).strip()
         if not line:
             continue
+        if kind:
+            kinds = [k for k, _ in open_items]
+            if kind in kinds:
+                del open_items[kinds.index(kind):]
+            unmarked_items = 0
+        elif open_items and open_items[-1][1].endswith(":") and not (after_blank and unmarked_items):
+            unmarked_items += 1
+        else:
+            open_items, unmarked_items = [], 0
+        parent = open_items[-1][1] if open_items else ""
+        among = next((text for _, text in reversed(open_items) if _ANY_OF.search(text)), "")
         for n, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(line)):
             if sentence:
-                out.append(Sentence(sentence, part, n == 0))
+                out.append(Sentence(sentence, part, n == 0, parent, among))
+        if kind or not open_items:
+            open_items.append((kind, line))
     return out
 
 
@@ -588,41 +644,79 @@ _OTHER_WAY_IN = re.compile(r"treatment[- ]na[iï]ve|untreated|not (?:been )?(?:p
                            r"treated|rapidly evolving|highly active|aggressive|or\s+(?:if|when)\b", re.I)
 
 
-def other_items(parsed: list[Sentence]) -> list[Item]:
-    items = []
+_ANY_ONE = "Any one of the ways the criterion lists ({}); none is required on its own"
+
+
+def _activity_kinds(text: str) -> list[str]:
+    return [words for words, pattern in (("a relapse", _RELAPSE), ("MRI activity", _MRI_ACTIVITY),
+                                         ("worsening disability", _WORSENING)) if pattern.search(text)]
+
+
+def _any_one(text: str) -> str:
+    kinds = _activity_kinds(text)
+    return _ANY_ONE.format(", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0])
+
+
+def _for_group(s: Sentence, admitted: tuple[str, ...]) -> str:
+    """"For relapsing-remitting MS: " when the sentence or its list item names MS types that are
+    a part of those the study admits (a subgroup's own requirement); "" otherwise."""
+    named = types_named(s.text) | types_named(s.parent)
+    if not named or not admitted or set(admitted) <= named:
+        return ""
+    return "For " + " and ".join(TYPE_WORDS[t] for t in sorted(named)) + ": "
+
+
+def _activity(s: Sentence) -> str | None:
+    """The disease-activity requirement of an inclusion sentence, in plain words."""
+    text = s.text
+    relapse, mri = _RELAPSE.search(text), _MRI_ACTIVITY.search(text)
+    if s.part != INCLUSION or not (relapse or mri) or not _COUNT_OR_TIME.search(text):
+        return None
+    first = min(m.start() for m in (relapse, mri) if m)
+    # "no evidence of relapse", "a lack of gadolinium-enhancing lesions": stability, not activity;
+    # but "without relapses, but with 1 GEL at MRI" asks for activity of another kind
+    but = re.search(r"\bbut\b", text[first:])
+    stable_then_active = but and (_RELAPSE.search(text, first + but.end()) or _MRI_ACTIVITY.search(text, first + but.end()))
+    if _NONE.search(text[max(0, first - 40):first]) and not stable_then_active:
+        return "No recent relapse or new MRI activity"
+    if s.among or _alternatives(text, [*_RELAPSE.finditer(text), *_MRI_ACTIVITY.finditer(text)],
+                                list(_WORSENING.finditer(text))):
+        return _any_one(text)  # one of several ways in: none is required on its own
+    return "Recent relapses or MRI activity required"
+
+
+def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[Item]:
+    """Duration, disease activity and earlier-treatment requirements, each said for the MS types
+    it is written for; the alternatives of one list are one item (any of its sentences admits)."""
+    items: list[Item] = []
     for s in parsed:
         text = s.text
+        group = _for_group(s, admitted)
         duration = _DURATION.search(text)
         if duration and not in_example(text, duration.start()):
             items.append(Item("duration", _duration_text(s), text, s.part))
-        has_types = bool(types_named(text))
-        relapse, mri = _RELAPSE.search(text), _MRI_ACTIVITY.search(text)
-        if s.part == INCLUSION and (relapse or mri) and _COUNT_OR_TIME.search(text):
-            first = min(m.start() for m in (relapse, mri) if m)
-            # "no evidence of relapse", "a lack of gadolinium-enhancing lesions": stability, not activity
-            if _NONE.search(text[max(0, first - 40):first]):
-                items.append(Item("no_recent_relapse", "No recent relapse or new MRI activity", text, s.part))
-            elif _alternatives(text, [m for m in (*_RELAPSE.finditer(text), *_MRI_ACTIVITY.finditer(text))],
-                               list(_WORSENING.finditer(text))):
-                # Alternatives: any one of them admits, none is required on its own.
-                items.append(Item("activity", "Recent disease activity: a relapse, MRI activity or worsening "
-                                  "disability, any one of them as the criterion says (none is required on its own)",
-                                  text, s.part))
+        activity = _activity(s)
+        if activity:
+            kind = "no_recent_relapse" if activity.startswith("No ") else "activity"
+            last = items[-1] if items else None
+            if last and s.among and last.kind == kind == "activity" and last.among == s.among:
+                source = last.source + " | " + text
+                items[-1] = Item(kind, group + _any_one(source), source, s.part, s.among)
             else:
-                items.append(Item("activity", "Recent relapses or MRI activity required", text, s.part))
-        elif s.part == EXCLUSION and relapse and not has_types and _COUNT_OR_TIME.search(text) \
-                and not _NEGATED.search(text):
+                items.append(Item(kind, group + activity, text, s.part, s.among))
+        elif s.part == EXCLUSION and _RELAPSE.search(text) and not types_named(text) \
+                and _COUNT_OR_TIME.search(text) and not _NEGATED.search(text):
             items.append(Item("no_recent_relapse", "No relapse in a recent period", text, s.part))
         if s.part == INCLUSION and _FAILED.search(text) and _TREATMENT.search(text):
             drugs = drugs_named(text)
             what = f" (named: {', '.join(drugs)})" if drugs else ""
             if _OTHER_WAY_IN.search(text):
-                items.append(Item("failed_treatment", "Earlier treatment that did not work" + what + ", or another "
-                                  "way in that the criterion names (for example untreated, rapidly evolving severe "
-                                  "MS): check with the study team", text, s.part))
+                items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + what
+                                  + ", or another way in that the criterion names (for example untreated, rapidly "
+                                  "evolving severe MS): check with the study team", text, s.part))
             else:
-                items.append(Item("failed_treatment", "Earlier treatment that did not work, or was not tolerated"
-                                  + what, text, s.part))
+                items.append(Item("failed_treatment", group + "Earlier treatment that did not work, or was not "
+                                  "tolerated" + what, text, s.part))
     return items
 
 
@@ -710,7 +804,7 @@ def _read(study_id: str, e: Eligibility) -> Criteria:
     if edss_clash:
         items.append(Item("note", "EDSS: the criteria's EDSS limits contradict each other", "", ""))
 
-    items += other_items(parsed)
+    items += other_items(parsed, admitted)
     return Criteria(
         study_id=study_id,
         has_text=bool(parsed),
