@@ -92,7 +92,34 @@ def test_a_randomised_placebo_group_does_not_receive_the_cells(records):
     unclear = replace(study, design=replace(study.design, arms=tuple(
         replace(a, type="EXPERIMENTAL", label=f"Group {n}", description="", interventions=())
         for n, a in enumerate(study.design.arms, start=1))))
-    assert "does not make clear whether every group receives MSC" in card_text(unclear, labels)
+    # Its official title still says "HB-adMSCs vs Placebo"; without it, its placebo item says it.
+    assert ('Not everyone in this study receives MSC: its official title compares it with "Placebo"'
+            in card_text(unclear, labels))
+    untitled = replace(unclear, official_title="")
+    assert ('Not everyone in this study receives MSC: the record also lists "Placebo" as an intervention'
+            in card_text(untitled, labels))
+    without_placebo = replace(untitled, interventions=tuple(i for i in unclear.interventions if i.name != "Placebo"))
+    assert "does not make clear whether every group receives MSC" in card_text(without_placebo, labels)
+
+
+@pytest.mark.parametrize("nct, other", [
+    ("NCT04047628", "Best Available Therapy"),  # BEAT-MS: "Best Available Therapy Versus Autologous HSCT ..."
+    ("NCT03477500", "Alemtuzumab, Cladribine or Ocrelizumab"),  # RAM-MS: "... Transplantation Versus ..."
+])
+def test_a_record_without_its_groups_still_says_in_its_title_what_the_cells_are_compared_with(records, nct, other):
+    # ms-2025-09 keeps no arm groups: before, both cards said "Participants in this study receive HSCT".
+    study, labels = read(records, nct)
+    text = card_text(study, labels)
+    assert f'Not everyone in this study receives HSCT: its brief title compares it with "{other}"' in text
+    assert "Chance decides which group each participant joins" in text  # "Randomized" in a title
+    assert "Participants in this study receive" not in text
+
+
+def test_interventions_that_are_not_the_therapy_itself_say_so(records):
+    # RAM-MS lists the transplant's conditioning and the three comparator drugs, not the transplant.
+    text = card_text(*read(records, "NCT03477500"))
+    assert "Drug: Ocrelizumab (none of these is the HSCT itself: the record names it elsewhere" in text
+    assert "(none of these" not in card_text(*read(records, "NCT04047628"))  # BEAT-MS lists its transplant
 
 
 def test_a_comparator_group_that_gets_the_cells_is_no_existing_treatment(records):

@@ -164,6 +164,45 @@ def arms_giving(study: Study, cells: list[Intervention] | None = None) -> list[t
     return [(arm, gives(arm)) for arm in study.design.arms]
 
 
+# "A versus B", "A vs. B", "A compared with B": a title that names what the cells are tested against.
+_VERSUS = re.compile(r"\s(?:versus|vs\.?|compared (?:with|to))\s", re.IGNORECASE)
+_LEFT_END = re.compile(r".*(?:\bof|\bwith|:)\s+", re.IGNORECASE)  # "... Trial of [Best Available Therapy]"
+_RIGHT_END = re.compile(r"\s+(?:for|in|among|on|to|as|after)\s|\s*[(:;]", re.IGNORECASE)  # "[...] for RRMS (RAM-MS)"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What a title says the therapy is compared with: ``other`` as its words, and where."""
+
+    field: str
+    other: str
+    title: str
+
+
+def compared_in_title(study: Study) -> Comparison | None:
+    """The comparison a title states, when one side names the stem-cell therapy and the other
+    names something else (BEAT-MS: "Best Available Therapy Versus Autologous Hematopoietic Stem
+    Cell Transplant"): a record without its groups still tells who does not get the cells."""
+    for field, title in (("brief title", study.brief_title), ("official title", study.official_title)):
+        parts = _VERSUS.split(title, maxsplit=1)
+        if len(parts) != 2:
+            continue
+        left, right = parts
+        left_cells, right_cells = _names_cells(left), _names_cells(right)
+        if left_cells == right_cells:
+            continue
+        if left_cells:
+            end = _RIGHT_END.search(right)
+            other = right[:end.start()] if end else right
+        else:
+            start = _LEFT_END.match(left)
+            other = left[start.end():] if start else left
+        other = other.strip(" ,;:-")
+        if other and not _names_cells(other):
+            return Comparison(field, other, title)
+    return None
+
+
 @functools.lru_cache(maxsize=8192)
 def _names_cells(text: str) -> bool:
     # (Item names repeat from record to record: "Cyclophosphamide", "Filgrastim".)

@@ -17,7 +17,7 @@ from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
 from ..analysis.status import status_caution, status_group, status_words
-from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving
+from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving, compared_in_title
 from ..analysis.table import Entry
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
 from ..config import DEFAULT_REGISTRY
@@ -140,6 +140,19 @@ def _claims_for(label: str, entry: Entry) -> list[tuple[str, Claim]]:
 _DONOR_CAUTION = ("Donor (allogeneic) transplant", "Figures for own-cell transplants do not apply")
 
 
+def _interventions(entry: Entry) -> str:
+    """The interventions as registered, and a word when none of them is the therapy itself
+    (RAM-MS lists the transplant's drugs and the comparators; its title names the transplant)."""
+    study = entry.study
+    if not study.interventions:
+        return "not stated in the record"
+    listed = "; ".join(i.label for i in study.interventions)
+    if entry.labels and entry.study_role == GIVES and arms_giving(study) is None:
+        return listed + (f" (none of these is the {plain.therapy_words(entry.labels)} itself: the record names it "
+                         "elsewhere, see why it is listed below)")
+    return listed
+
+
 def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     """What the study does with the therapy and which kind it names, then the reviewed
     claims for that kind, numbered by source ([1], [2] ...) for 'Sources'."""
@@ -147,8 +160,7 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     items = [
         Line("", _gives_sentence(entry) if role == GIVES else plain.role_sentence(role, entry.labels),
              "interventions, arm group, allocation, overall status" if role == GIVES else "interventions, study type"),
-        Line("Interventions", "; ".join(i.label for i in study.interventions)
-             if study.interventions else "not stated in the record", "interventions"),
+        Line("Interventions", _interventions(entry), "interventions"),
         *_kind_items(entry),
         Line("Why it is listed as stem-cell therapy" if entry.labels else "What the classifier found",
              entry.evidence or "not classified", "the fields named in it"),
@@ -162,6 +174,9 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     return Section(title, tuple(i for i in items if i.value))
 
 
+_PLACEBO = re.compile(r"\b(?:placebo|sham)\b", re.I)
+
+
 def _gives_sentence(entry: Entry) -> str:
     """Who receives the therapy, as the arms say: everyone, or not the groups the record says get
     none (and how a participant's group is decided); never "participants receive" of a study
@@ -172,19 +187,36 @@ def _gives_sentence(entry: Entry) -> str:
         return f"This study stopped before anyone took part; it planned to give {therapy}."
     found = arms_giving(study)
     without = [arm.label for arm, gives in found or () if gives is False]
-    unsure = found is None or any(gives is None for _, gives in found)
+    unsure = not found or any(gives is None for _, gives in found)  # (no groups listed: unsure too)
     if study.design.intervention_model == "CROSSOVER" and without:
         return (f"Participants in this study receive {therapy}, but not all at the same time: in this crossover "
                 "study the groups get it in a different order (one may first get a placebo or another treatment); "
                 "see the groups below.")
+    chance = (" Chance decides which group each participant joins; the record does not say how many join each "
+              "group, so ask the study team what the chance of receiving the cells is.")
+    compared = compared_in_title(study) if not without and unsure else None
+    if compared:
+        # A record that lists no groups (or none that settle it) still says in its title what the
+        # cells are tested against: BEAT-MS, "Best Available Therapy Versus Autologous HSCT".
+        randomised = study.design.allocation == "RANDOMIZED" or re.search(
+            r"randomi[sz]", f"{study.brief_title} {study.official_title}", re.I)
+        return (f"Not everyone in this study receives {therapy}: its {compared.field} compares it with "
+                f'"{compared.other}" ("{compared.title}").'
+                + (chance if randomised else " The record does not list its groups: ask the study team which "
+                                             "group you would be in."))
+    placebo = next((i.name for i in study.interventions if _PLACEBO.search(i.name)), "")
+    if placebo and not without and unsure:
+        return (f"Not everyone in this study receives {therapy}: the record also lists \"{placebo}\" as an "
+                "intervention, which some participants receive instead (or first)."
+                + (chance if study.design.allocation == "RANDOMIZED" else " The record does not say how groups are "
+                   "formed: ask the study team what the chance of receiving the cells is."))
     if not without and unsure and study.design.allocation == "RANDOMIZED" and len(study.design.arms) > 1:
         return (f"In this randomised study chance decides which group each participant joins, and the record "
                 f"does not make clear whether every group receives {therapy}: see the groups below, and ask the "
                 "study team.")
     if not without:
         return plain.role_sentence(GIVES, entry.labels)
-    how = {"RANDOMIZED": " Chance decides which group each participant joins; the record does not say how many "
-                         "join each group, so ask the study team what the chance of receiving the cells is.",
+    how = {"RANDOMIZED": chance,
            "NON_RANDOMIZED": " The groups are not assigned by chance: ask the study team which group you would be in."
            }.get(study.design.allocation, "")
     them = "; ".join(without)
