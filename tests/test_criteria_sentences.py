@@ -85,3 +85,43 @@ def test_list_depth_is_read_from_the_markers():
         ("Age 18 to 50", "", False),  # a digit again closes the letters
         ("Pregnancy", "", False),  # a heading closes everything
     ]
+
+
+# What a clinician's reading of 30 cards found (issue 29's must-show review), each from the real
+# record of tests/data/ctgov/msc-2022 it was found in.
+@pytest.mark.parametrize("nct_id, kind, expected, absent", [
+    # "( ii ) ... ( iii ) ... ( iv )" on one line under "confirmed by one or more of the following
+    # criteria:", its "a." marker lost: one way-in item for RRMS, no "required" for everyone.
+    ("NCT01745783", "activity", "For relapsing-remitting MS: Any one of the ways the criterion lists",
+     "\nRecent relapses or MRI activity required"),
+    # "1) Patients who do not wish to be subjected to approved immunomodulatory treatments 2) ...
+    # 3) Patients who have not responded": untreated people qualify too.
+    ("NCT02035514", "failed_treatment", "or another way in that the criterion names", ""),
+    # "Disease duration >= 2 and >= 10 years": a typing error is shown as one, not as "at least 10".
+    ("NCT01228266", "duration", "probably a typing error", "at least 10 years"),
+    # "Progression, continued relapses or worsening MRI ... evidenced by:" and its unmarked items:
+    # alternatives; "For PPMS only, >= 1 GEL" is that group's own rule.
+    ("NCT01228266", "activity", "For primary progressive MS: Recent relapses or MRI activity required",
+     "\nRecent relapses or MRI activity required"),
+    # "EDSS ... assessed at least 3 months after the last acute attack": no relapse in 3 months;
+    # nothing about MRI.
+    ("NCT02034188", "no_recent_relapse", "No relapse in the 3 months before", "MRI"),
+    # "Secondary progressive MS without relapse: progression of disease with 1 point increase of
+    # EDSS": a kind of MS and the worsening it must show, not "no recent relapse".
+    ("NCT01377870", "activity", "For secondary progressive MS: Recent worsening of disability required", ""),
+    # "not responding to at least a year of attempted therapy": failure, not intolerance.
+    ("NCT01854957", "failed_treatment", "Earlier treatment that did not work (named:", "not tolerated"),
+    # "Patients who have tried and had to withdraw within a year due to adverse events": intolerance.
+    ("NCT02035514", "failed_treatment", "Earlier treatment that did not work, or was not tolerated", ""),
+])
+def test_a_clinicians_reading_of_real_criteria(nct_id, kind, expected, absent):
+    texts = "\n" + "\n".join(_items(_record(nct_id), kind))
+    assert expected in texts
+    if absent:
+        assert absent not in texts
+
+
+def test_the_exclusion_window_is_said():
+    # "Relapse occurred during the 60 days prior to randomization" (MESEMS): the window, not "a recent period".
+    assert "No relapse in the 60 days before, as the criterion says" in _items(_record("NCT01854957"),
+                                                                                "no_recent_relapse")

@@ -29,7 +29,7 @@ import io
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -133,7 +133,7 @@ _HEADING = re.compile(
     r"(?:[^:.\n]{0,70}:|\s*[:.])?\s*",
     re.I,
 )
-_BULLET = re.compile(r"^\s*(?:(?:[-*•·]|\(?(?:\d{1,2}|[a-hj-z]|[ivx]{1,4})[.)])\s*)+")
+_BULLET = re.compile(r"^\s*(?:(?:[-*•·]|\(?\s*(?:\d{1,2}|[a-hj-z]|[ivx]{1,4})\s?[.)])\s*)+")
 _SENTENCE_END = re.compile(r"(?<=[.;!?])(?<!e\.g\.)(?<!i\.e\.)(?<!\bvs\.)(?<!\bDr\.)\s+(?=[A-Z(\d•])")
 
 
@@ -146,35 +146,45 @@ class Sentence:
     among: str = ""  # the line that lists it as one of several ways in ("one or more of the following:")
 
 
-# A list item's marker, by kind: "1." (digits), "a." (a letter), "i." (roman), "-" (a bullet sign).
-_MARKER = re.compile(r"^\s*(?:[-*•·]\s*)*\(?(\d{1,2}|[ivx]{1,4}|[a-z])[.)]\s|^\s*([-*•·])\s*")
+# A list item's marker: "1.", "a.", "i.", "(ii)", "( ii )", "b ." or a bullet sign.
+_MARKER = re.compile(r"^\s*(?:[-*•·]\s*)*\(?\s*(\d{1,2}|[ivx]{1,4}|[a-z])\s?[.)]\s|^\s*([-*•·])\s*")
+_FIRST_TOKENS = frozenset({"1", "a", "i", "-"})  # what a list starts with
 # A line that opens a list of alternatives: each of its sub-items admits on its own.
 _ANY_OF = re.compile(r"\b(?:(?:one|1) or more|any(?: one)?|at least (?:one|1)|one|either)(?: of)? the following\b"
                      r"|\b(?:(?:one|1) or more|any|at least (?:one|1)|either)(?: of (?:these|them))?\s*:+\s*$", re.I)
-# "...: i. first ii. second" written on one line: the items after the colon are sub-items.
-_INLINE_ITEMS = re.compile(r"(?<=:)\s+(?=\(?i[.)]\s)|\s+(?=\(?(?:ii|iii|iv|v|vi|vii|viii)[.)]\s)")
+# Roman items written on one line ("...: i. first ii. second", "( ii ) ... ( iii ) ..."): cut into lines.
+_ROMAN = r"\(?\s*(?:i|ii|iii|iv|v|vi|vii|viii)\s*[.)]\s"
+_INLINE_START = re.compile(r"^\s*" + _ROMAN + r"|:\s+\(?\s*i\s*[.)]\s")
+_INLINE_ITEMS = re.compile(r"(?<=:)\s+(?=\(?\s*i\s*[.)]\s)|(?<!\()\s+(?=\(?\s*(?:ii|iii|iv|v|vi|vii|viii)\s*[.)]\s)")
 
 
-def _marker_kind(line: str) -> str:
+def _marker(line: str) -> tuple[str, str]:
+    """(kind, token) of a line's list marker: kind "1" (digits), "a" (a letter), "i" (roman) or
+    "-" (a bullet sign); ("", "") for an unmarked line."""
     found = _MARKER.match(line)
     if not found:
-        return ""
+        return "", ""
     token = found.group(1) or "-"
-    return "1" if token.isdigit() else "i" if re.fullmatch(r"[ivx]+", token) else "a" if token != "-" else "-"
+    kind = "1" if token.isdigit() else "i" if re.fullmatch(r"[ivx]+", token) else "a" if token != "-" else "-"
+    return kind, token
 
 
 def _lines(criteria: str) -> list[tuple[str, bool]]:
-    """(line, after a blank line), with one-line lists ("...: i. ... ii. ...") cut into items."""
+    """(line, after a blank line), with one-line roman lists cut into items."""
     out: list[tuple[str, bool]] = []
     blank = False
     for raw in normalise(criteria).splitlines():
         if not raw.strip():
             blank = True
             continue
-        parts = _INLINE_ITEMS.split(raw) if re.search(r":\s+\(?i[.)]\s", raw) else [raw]
+        parts = _INLINE_ITEMS.split(raw) if _INLINE_START.search(raw) else [raw]
         out += [(part, blank and n == 0) for n, part in enumerate(parts)]
         blank = False
     return out
+
+
+def _opens_list(line: str) -> bool:
+    return line.endswith(":") or bool(_ANY_OF.search(line))
 
 
 def sentences(criteria: str) -> list[Sentence]:
@@ -182,39 +192,44 @@ def sentences(criteria: str) -> list[Sentence]:
     a sub-item of and, when that list offers alternatives, the line that offers them.
 
     List depth is read from the markers: a line whose marker kind (1., a., i., -) is not yet
-    open is a sub-item; one whose kind is open closes the items below it. Unmarked lines right
-    under a line ending in a colon are its items until a blank line follows them."""
+    open is a sub-item; one whose kind is open closes the items below it. Registries drop
+    markers ("Course outbreaks ...:" for "a. Course outbreaks"): a later item ("b.", "ii.")
+    whose kind is not open is then a sibling of the nearest unmarked line, unless that line
+    has just opened a list. Unmarked lines right under a line that opens a list (a colon, "one
+    or more of the following") are its items until a blank line follows them."""
     part = INCLUSION
     out: list[Sentence] = []
-    open_items: list[tuple[str, str]] = []  # (marker kind, line) from the outermost item in
-    unmarked_items = 0  # unmarked lines read as items of the innermost open line
+    frames: list[list] = []  # [marker kind ("" unmarked), line, sub-items so far], outermost first
     for raw, after_blank in _lines(criteria):
         line = raw.strip()
         heading = _HEADING.match(line)
         if heading:
             part = INCLUSION if heading.group(1).lower() == "inclusion" else EXCLUSION
             line = line[heading.end():]
-            open_items = []
-        kind = _marker_kind(line)
+            frames = []
+        kind, token = _marker(line)
         line = _BULLET.sub("", line).strip()
         if not line:
             continue
         if kind:
-            kinds = [k for k, _ in open_items]
+            kinds = [f[0] for f in frames]
             if kind in kinds:
-                del open_items[kinds.index(kind):]
-            unmarked_items = 0
-        elif open_items and open_items[-1][1].endswith(":") and not (after_blank and unmarked_items):
-            unmarked_items += 1
-        else:
-            open_items, unmarked_items = [], 0
-        parent = open_items[-1][1] if open_items else ""
-        among = next((text for _, text in reversed(open_items) if _ANY_OF.search(text)), "")
+                del frames[kinds.index(kind):]
+            elif token not in _FIRST_TOKENS:
+                unmarked = [n for n, f in enumerate(frames) if not f[0]]
+                if unmarked and not (unmarked[-1] == len(frames) - 1 and frames[-1][2] == 0):
+                    del frames[unmarked[-1]:]
+        elif not (frames and _opens_list(frames[-1][1]) and not (after_blank and frames[-1][2])):
+            frames = []
+        if frames:
+            frames[-1][2] += 1
+        parent = frames[-1][1] if frames else ""
+        among = next((f[1] for f in reversed(frames) if _ANY_OF.search(f[1])), "")
         for n, sentence in enumerate(s.strip() for s in _SENTENCE_END.split(line)):
             if sentence:
                 out.append(Sentence(sentence, part, n == 0, parent, among))
-        if kind or not open_items:
-            open_items.append((kind, line))
+        if kind or not parent or _opens_list(line):
+            frames.append([kind, line, 0])
     return out
 
 
@@ -610,6 +625,11 @@ def drugs_named(text: str) -> list[str]:
 def _duration_text(sentence: Sentence) -> str:
     found = _DURATION.search(sentence.text)
     text = sentence.text[found.start() if found else 0:]
+    # "Disease duration >= 2 and >= 10 years": two lower limits is a typing error, not a rule.
+    sides = [op for m in _BOUNDS.finditer(text) for op, _ in _bounds(m)]
+    if len(sides) > 1 and len({op.replace("=", "") for op in sides}) == 1:
+        return (f'Time since diagnosis or disease onset: the criterion reads "{text.strip()}", two limits of the '
+                "same kind (probably a typing error): ask the study team")
     for match in _BOUNDS.finditer(text):
         unit = re.match(r"\s*(years?|months?)\b", text[match.end():], re.I)
         if unit or match.group("a"):
@@ -641,7 +661,11 @@ def _alternatives(text: str, these: list[re.Match[str]], those: list[re.Match[st
                 return True
     return False
 _OTHER_WAY_IN = re.compile(r"treatment[- ]na[iï]ve|untreated|not (?:been )?(?:previously )?treated|never (?:been )?"
-                           r"treated|rapidly evolving|highly active|aggressive|or\s+(?:if|when)\b", re.I)
+                           r"treated|rapidly evolving|highly active|aggressive|or\s+(?:if|when)\b"
+                           r"|do(?:es)? not wish|unwilling|refus|declin", re.I)
+_INTOLERANCE = re.compile(r"intoleran|not tolerat|adverse (?:event|effect|reaction)|side[- ]effect|withdr[ae]w", re.I)
+# A time window: "in the past 12 months", "during the 60 days prior", "Relapse <= 60 days".
+_WINDOW = re.compile(r"(\d+|one|two|three|six|twelve)\s*(days?|weeks?|months?|years?)\b", re.I)
 
 
 _ANY_ONE = "Any one of the ways the criterion lists ({}); none is required on its own"
@@ -666,19 +690,36 @@ def _for_group(s: Sentence, admitted: tuple[str, ...]) -> str:
     return "For " + " and ".join(TYPE_WORDS[t] for t in sorted(named)) + ": "
 
 
+def _stable(text: str) -> str:
+    """"No relapse in the 60 days before, as the criterion says": what must not have happened,
+    and over which window."""
+    what = " or ".join(w for w, p in (("No relapse", _RELAPSE), ("new MRI activity", _MRI_ACTIVITY)) if p.search(text))
+    what = what if what.startswith("No ") else "No " + what
+    window = _WINDOW.search(text)
+    return what + (f" in the {window.group(1)} {window.group(2)} before, as the criterion says" if window
+                   else " for a time the criterion sets")
+
+
 def _activity(s: Sentence) -> str | None:
     """The disease-activity requirement of an inclusion sentence, in plain words."""
     text = s.text
     relapse, mri = _RELAPSE.search(text), _MRI_ACTIVITY.search(text)
     if s.part != INCLUSION or not (relapse or mri) or not _COUNT_OR_TIME.search(text):
         return None
+    if text.endswith(":") and _ANY_OF.search(text):
+        return None  # "..., confirmed by one or more of the following:": its items say what counts
     first = min(m.start() for m in (relapse, mri) if m)
     # "no evidence of relapse", "a lack of gadolinium-enhancing lesions": stability, not activity;
     # but "without relapses, but with 1 GEL at MRI" asks for activity of another kind
     but = re.search(r"\bbut\b", text[first:])
     stable_then_active = but and (_RELAPSE.search(text, first + but.end()) or _MRI_ACTIVITY.search(text, first + but.end()))
-    if _NONE.search(text[max(0, first - 40):first]) and not stable_then_active:
-        return "No recent relapse or new MRI activity"
+    negation = _NONE.search(text[max(0, first - 40):first])
+    if negation and not stable_then_active:
+        if types_named(text[:max(0, first - 40) + negation.start()]):
+            # "Secondary progressive MS without relapse: progression of ... EDSS": a kind of MS, and
+            # what it must show instead.
+            return "Recent worsening of disability required" if _WORSENING.search(text) else None
+        return _stable(text)
     if s.among or _alternatives(text, [*_RELAPSE.finditer(text), *_MRI_ACTIVITY.finditer(text)],
                                 list(_WORSENING.finditer(text))):
         return _any_one(text)  # one of several ways in: none is required on its own
@@ -689,7 +730,12 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
     """Duration, disease activity and earlier-treatment requirements, each said for the MS types
     it is written for; the alternatives of one list are one item (any of its sentences admits)."""
     items: list[Item] = []
+    either: list[str] = []  # sentences read as alternatives: their sub-items are more of them
     for s in parsed:
+        if not s.among and s.parent and any(t in s.parent for t in either):
+            s = replace(s, among=s.parent)  # "Progression, relapses or worsening MRI, evidenced by:"
+        if s.among and types_named(s.text):
+            s = replace(s, among="")  # "For PPMS only, >= 1 GEL": a group's own rule, not one more way in
         text = s.text
         group = _for_group(s, admitted)
         duration = _DURATION.search(text)
@@ -697,16 +743,21 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
             items.append(Item("duration", _duration_text(s), text, s.part))
         activity = _activity(s)
         if activity:
-            kind = "no_recent_relapse" if activity.startswith("No ") else "activity"
-            last = items[-1] if items else None
-            if last and s.among and last.kind == kind == "activity" and last.among == s.among:
-                source = last.source + " | " + text
-                items[-1] = Item(kind, group + _any_one(source), source, s.part, s.among)
+            kind = "no_recent_relapse" if activity.startswith("No ") else "activity"  # (or worsening)
+            block = next((n for n in range(len(items) - 1, -1, -1) if items[n].kind == kind == "activity"
+                          and s.among and items[n].among and items[n].among in s.among), None)
+            if block is not None:
+                first = items[block]
+                source = first.source + " | " + text
+                items[block] = Item(kind, first.text.split("Any one")[0] + _any_one(source), source, s.part,
+                                    first.among)
             else:
-                items.append(Item(kind, group + activity, text, s.part, s.among))
+                own = text if activity.startswith("Any one") else ""
+                either += [own] if own else []
+                items.append(Item(kind, group + activity, text, s.part, s.among or own))
         elif s.part == EXCLUSION and _RELAPSE.search(text) and not types_named(text) \
                 and _COUNT_OR_TIME.search(text) and not _NEGATED.search(text):
-            items.append(Item("no_recent_relapse", "No relapse in a recent period", text, s.part))
+            items.append(Item("no_recent_relapse", _stable(text), text, s.part))
         if s.part == INCLUSION and _FAILED.search(text) and _TREATMENT.search(text):
             drugs = drugs_named(text)
             what = f" (named: {', '.join(drugs)})" if drugs else ""
@@ -715,8 +766,9 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
                                   + ", or another way in that the criterion names (for example untreated, rapidly "
                                   "evolving severe MS): check with the study team", text, s.part))
             else:
-                items.append(Item("failed_treatment", group + "Earlier treatment that did not work, or was not "
-                                  "tolerated" + what, text, s.part))
+                tolerated = ", or was not tolerated" if _INTOLERANCE.search(text) else ""
+                items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated
+                                  + what, text, s.part))
     return items
 
 

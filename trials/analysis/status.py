@@ -6,9 +6,14 @@ exact statuses stay available to clinicians.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from calendar import monthrange
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from importlib import resources
 
 from ..model import Study
 
@@ -92,6 +97,42 @@ def years_before(moment: date, years: int) -> date:
         return moment.replace(year=moment.year - years, day=28)
 
 
+@dataclass(frozen=True)
+class RecruitmentReport:
+    """A trial's closing of recruitment as a published source reports it, when the registry
+    record has not caught up (trials/data/recruitment_reports.csv, each row checked on a date)."""
+
+    study_id: str
+    closed: str  # YYYY-MM
+    recruited: str
+    planned: str
+    results_expected: str  # YYYY-MM or ""
+    source: str
+    url: str
+    checked_on: date
+
+    @property
+    def sentence(self) -> str:
+        month = date.fromisoformat(self.closed + "-01").strftime("%B %Y")
+        results = (f"; results are expected in {date.fromisoformat(self.results_expected + '-01').strftime('%B %Y')}"
+                   if self.results_expected else "")
+        return (f"{self.source} reports that recruitment closed in {month}, with {self.recruited} people of "
+                f"{self.planned} planned{results} (checked on {self.checked_on.isoformat()}, {self.url}).")
+
+
+@lru_cache(maxsize=1)
+def recruitment_reports() -> dict[str, RecruitmentReport]:
+    text = resources.files("trials").joinpath("data", "recruitment_reports.csv").read_text("utf-8")
+    return {row["study_id"]: RecruitmentReport(**{**row, "checked_on": date.fromisoformat(row["checked_on"])})
+            for row in csv.DictReader(io.StringIO(text))}
+
+
+def recruitment_report(study: Study) -> RecruitmentReport | None:
+    """The published report of the trial's recruitment closing, by any of its numbers."""
+    reports = recruitment_reports()
+    return next((reports[i.value] for i in (study.id, *study.other_ids) if i.value in reports), None)
+
+
 def status_caution(study: Study, data_date: date | None) -> str:
     """Why a status that says the study still runs may be out of date, or "".
 
@@ -109,6 +150,9 @@ def status_caution(study: Study, data_date: date | None) -> str:
                for day in (end_of(text),) if day]
     if touched and max(touched)[0] < years_before(data_date, STATUS_MAX_AGE_YEARS):
         reasons.append(f"it was last updated or verified in {max(touched)[1]}, over a year before the data date")
+    report = recruitment_report(study)
+    if report and study.overall_status in OPEN_TO_NEW:
+        reasons.append(report.sentence.rstrip("."))
     if not reasons:
         return ""
     # A record may list no contact: then the registry record is where to check.

@@ -96,6 +96,16 @@ _ROUTE_PATTERNS = (
 )
 
 
+# Conditioning regimens more toxic than the cyclophosphamide/ATG of most MS transplants: high-intensity
+# (busulfan, total-body irradiation) and BEAM, "myeloablative" (EBMT; Silfverberg et al. 2024).
+REGIMENS = ("high-intensity",)
+_REGIMEN_PATTERNS = (
+    ("high-intensity", re.compile(r"(?-i:\bBEAM\b)|\bcarmustine\b|\bbusulf[ae]n\b|total[\s-]+body[\s-]+irradiation"
+                                  r"|(?-i:\bTBI\b)|(?<!non-)(?<!non )\bmyeloablat\w*|high[\s-]+intensity\s+conditioning",
+                                  re.IGNORECASE)),
+)
+
+
 @dataclass(frozen=True)
 class Subtype:
     """The kind of therapy, as far as the record says; () means not stated."""
@@ -103,7 +113,8 @@ class Subtype:
     donors: tuple[str, ...]  # AUTOLOGOUS and/or ALLOGENEIC
     tissues: tuple[str, ...]  # MSC source tissues, in TISSUES order
     routes: tuple[str, ...]  # how the cells are given, in ROUTES order
-    evidence: tuple[Evidence, ...]  # label: "donor", "tissue" or "route"
+    evidence: tuple[Evidence, ...]  # label: "donor", "tissue", "route" or "regimen"
+    regimens: tuple[str, ...] = ()  # conditioning regimens of a kind with claims of their own (REGIMENS)
 
     @property
     def is_allogeneic(self) -> bool:
@@ -271,4 +282,21 @@ def subtype(study: Study, labels: tuple[str, ...]) -> Subtype:
                                 if MSC in labels else ((), ()))
     # A study may give cells by two routes, named in different places.
     routes, route_evidence = _answer(study, _ROUTE_PATTERNS, ROUTES, "route", False)
-    return Subtype(donors, tissues, routes, donor_evidence + tissue_evidence + route_evidence)
+    regimens, regimen_evidence = _regimens(study) if HSCT in labels else ((), ())
+    return Subtype(donors, tissues, routes, donor_evidence + tissue_evidence + route_evidence + regimen_evidence,
+                   regimens)
+
+
+def _regimens(study: Study) -> tuple[tuple[str, ...], tuple[Evidence, ...]]:
+    """The conditioning regimens any intervention, arm, title or summary names (the regimen is
+    often an item of its own beside the graft: BEAM, then the cells)."""
+    fields = [("intervention", _item_text(i)) for i in study.interventions]
+    fields += [("arm group", f"{a.label} {a.description}") for a in study.design.arms]
+    fields += [("brief title", study.brief_title), ("official title", study.official_title),
+               ("brief summary", study.summary), ("description", study.description)]
+    found = {}
+    for value, pattern in _REGIMEN_PATTERNS:
+        hit = next(((field, m) for field, text in fields if (m := pattern.search(text))), None)
+        if hit:
+            found[value] = Evidence("regimen", hit[0], hit[1].group(0))
+    return tuple(found), tuple(found.values())

@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 
 from ..analysis import findings, flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
+from ..analysis.therapy import names_therapy
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
-from ..analysis.status import status_caution, status_group, status_words
+from ..analysis.status import recruitment_reports, status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving, compared_in_title
 from ..analysis.table import Entry
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
@@ -118,7 +119,8 @@ def _claims_for(label: str, entry: Entry) -> list[tuple[str, Claim]]:
     known, kind = facts.load_facts(), entry.kind
     therapy = known.for_label(label)
     claims = [c for c in (therapy.claims if therapy else ())
-              if not c.route or not kind.routes or c.route in kind.routes]
+              if (not c.route or not kind.routes or c.route in kind.routes)
+              and (not c.regimen or c.regimen in kind.regimens)]
     if label != HSCT:
         return [(label, c) for c in claims]
     donor = known.for_kind(facts.ALLOGENEIC_HSCT)
@@ -147,6 +149,9 @@ def _interventions(entry: Entry) -> str:
     if not study.interventions:
         return "not stated in the record"
     listed = "; ".join(i.label for i in study.interventions)
+    described = [m.group(1).strip() for i in study.interventions if (m := _COMPARATOR_TEXT.search(i.description))]
+    if described:
+        listed += "; compared with: " + "; ".join(described) + " (from the intervention description)"
     if entry.labels and entry.study_role == GIVES and arms_giving(study) is None:
         return listed + (f" (none of these is the {plain.therapy_words(entry.labels)} itself: the record names it "
                          "elsewhere, see why it is listed below)")
@@ -168,13 +173,22 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     for label in entry.labels:
         for heading, claim in _claims_for(label, entry):
             registry = f" Its registry record: {claim.registry[0]}." if claim.registry else ""
+            report = recruitment_reports().get(claim.registry[0]) if claim.registry else None
+            registry += f" {report.sentence}" if report else ""
             items.append(Line(f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]{registry}",
                               claim.citation, link=claim.registry_url))
     title = "What is being tested" if role == GIVES else "What the study is about"
     return Section(title, tuple(i for i in items if i.value))
 
 
-_PLACEBO = re.compile(r"\b(?:placebo|sham)\b", re.I)
+# An intervention item that is what a comparison group gets instead of the cells (by its name).
+_COMPARATOR_ITEM = re.compile(r"\b(?:placebo|sham|saline|vehicle|control(?: group| arm)?|best available (?:therapy|"
+                              r"treatment)|standard (?:of )?care|usual care|cell[- ]free)\b", re.I)
+# A comparator named inside a free-text description (ISRCTN: "... Comparator: best available DMT").
+_COMPARATOR_TEXT = re.compile(r"\b(?:comparator|control(?: group| arm)?)\s*:\s*([^.;]+)", re.I)
+# A group that gets the cells later: a delayed start or a switch after a period.
+_LATER = re.compile(r"\b(?:after|at|from)\s+(?:\d+|one|two|three|six|twelve)\s+(?:months?|weeks?|years?)\b"
+                    r"[^.;]{0,80}?\b(?:receiv|transplant|inject|treat|cross|switch|given)\w*|\bdelayed\b", re.I)
 
 
 def _gives_sentence(entry: Entry) -> str:
@@ -204,7 +218,8 @@ def _gives_sentence(entry: Entry) -> str:
                 f'"{compared.other}" ("{compared.title}").'
                 + (chance if randomised else " The record does not list its groups: ask the study team which "
                                              "group you would be in."))
-    placebo = next((i.name for i in study.interventions if _PLACEBO.search(i.name)), "")
+    placebo = next((i.name for i in study.interventions if _COMPARATOR_ITEM.search(i.name)
+                    and not names_therapy(i.name)), "")
     if placebo and not without and unsure:
         return (f"Not everyone in this study receives {therapy}: the record also lists \"{placebo}\" as an "
                 "intervention, which some participants receive instead (or first)."
@@ -219,9 +234,27 @@ def _gives_sentence(entry: Entry) -> str:
     how = {"RANDOMIZED": chance,
            "NON_RANDOMIZED": " The groups are not assigned by chance: ask the study team which group you would be in."
            }.get(study.design.allocation, "")
+    later = {arm.label: m.group(0) for arm, gives in found or () if gives is False
+             for m in [_LATER.search(" ".join((arm.description, *_descriptions(study, arm))))] if m}
+    if later and set(later) == set(without):
+        # Delayed-start controls: every group gets the cells, some only after a period.
+        when = "; ".join(f'{label} ("{phrase}")' for label, phrase in later.items())
+        return (f"Every group in this study receives {therapy}, but not at the same time: the "
+                f"group{'s' if len(later) > 1 else ''} {when} first {'get' if len(later) > 1 else 'gets'} a "
+                "comparison treatment and the cells later, as the record describes."
+                + (" Chance decides which group each participant joins." if study.design.allocation == "RANDOMIZED"
+                   else ""))
     them = "; ".join(without)
     return (f"Not everyone in this study receives {therapy}: the group{'s' if len(without) > 1 else ''} "
             f"{them} {'do' if len(without) > 1 else 'does'} not.{how}")
+
+
+def _descriptions(study: Study, arm: Arm) -> list[str]:
+    """The descriptions of the intervention items an arm lists (old records list none per arm:
+    then the items whose name holds the arm's label, "injection of cell free media")."""
+    names = {x.split(": ", 1)[-1].casefold() for x in arm.interventions}
+    return [i.description for i in study.interventions if i.name.casefold() in names
+            or (not names and arm.label.casefold() in i.name.casefold())]
 
 
 def _cite(claim: Claim, cited: list[Claim]) -> int:
@@ -437,8 +470,8 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
     if d.allocation:
         items.append(Line("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation), "allocation"))
     if d.intervention_model == "CROSSOVER":
-        items.append(Line("Crossover", "Each participant gets both, one after the other, in an order set by the "
-                                       "study.", "intervention model"))
+        items.append(Line("Crossover", "Groups switch treatment part-way through the study, as the groups below "
+                                       "describe (registered as a crossover study).", "intervention model"))
     found = arms_giving(trial) or []
     every = len(found) > 1 and all(gives for _, gives in found)
     items += [Line("Group", _arm_text(a, every), "arm group") for a in d.arms]

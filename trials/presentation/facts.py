@@ -21,16 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ..analysis.classify import THERAPY_TYPES
-from ..analysis.subtype import ROUTES
+from ..analysis.subtype import REGIMENS, ROUTES
 from ..errors import TrialsError
+from ..ids import ids_in, url_of, written
 
 FACTS_FILE = "therapy_facts.json"
 ALLOGENEIC_HSCT = "HSCT allogeneic"  # a donor's cells: risks unlike those of autologous HSCT
 KINDS = (ALLOGENEIC_HSCT,)
 MAX_TEXT = 600  # a claim is a few plain sentences; longer means it needs splitting
-
-
-_NCT = re.compile(r"NCT[0-9]{8}")
 
 
 class FactsError(TrialsError):
@@ -47,11 +45,12 @@ class Claim:
     checked_on: date  # when the text was last checked against the source
     also_for: tuple[str, ...] = ()  # kinds (KINDS) it holds for too: a fertility advice for any transplant
     route: str = ""  # only for cells given this way (subtype.ROUTES); "" for any
-    registry: tuple[str, ...] = ()  # the registry records of the trial it reports (NCT ids)
+    registry: tuple[str, ...] = ()  # the registry records of the trial it reports (registry numbers)
+    regimen: str = ""  # only for studies naming such a conditioning regimen (subtype.REGIMENS); "" for any
 
     @property
     def registry_url(self) -> str:
-        return f"https://clinicaltrials.gov/study/{self.registry[0]}" if self.registry else ""
+        return url_of(ids_in(self.registry[0])[0]) if self.registry else ""
 
     @property
     def citation(self) -> str:
@@ -134,10 +133,15 @@ def _claim(raw: Any, where: str, sources: dict[str, tuple[str, int | None, str]]
     if route not in ("", *ROUTES):
         raise FactsError(f"{where}: 'route' {route!r} is not one of {', '.join(ROUTES)}.")
     registry = raw.get("registry", [])
-    if not isinstance(registry, list) or any(not isinstance(i, str) or not _NCT.fullmatch(i) for i in registry):
-        raise FactsError(f"{where}: 'registry' must list NCT numbers such as NCT00273364.")
+    if not isinstance(registry, list) or any(not isinstance(i, str) or [written(n) for n in ids_in(i)] != [i]
+                                             for i in registry):
+        raise FactsError(f"{where}: 'registry' must list registry numbers as written, such as NCT00273364 "
+                         "or ISRCTN88667898.")
+    regimen = raw.get("regimen", "")
+    if regimen not in ("", *REGIMENS):
+        raise FactsError(f"{where}: 'regimen' {regimen!r} is not one of {', '.join(REGIMENS)}.")
     return Claim(_text(raw, "topic", where), text, name, year, url, checked_on, tuple(also_for), route,
-                 tuple(registry))
+                 tuple(registry), regimen)
 
 
 def parse_facts(data: Any) -> Facts:
