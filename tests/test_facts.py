@@ -119,7 +119,9 @@ def test_sources_are_listed_once_in_first_use_order():
     (lambda d: d["therapies"].update(Other=[]), "unknown"),
     (lambda d: d.update(clinic_guidance=[]), "clinic_guidance"),
     (lambda d: d.update(sheet_questions=[]), "sheet_questions"),
-    (lambda d: d["therapies"]["MSC"][0].update(registry=["NCT123"]), "'registry' must list NCT numbers"),
+    (lambda d: d["therapies"]["MSC"][0].update(registry=["NCT123"]), "'registry' must list registry numbers"),
+    (lambda d: d["therapies"]["MSC"][0].update(registry=["see NCT00273364"]), "'registry' must list registry numbers"),
+    (lambda d: d["therapies"]["MSC"][0].update(regimen="mild"), "'regimen' 'mild' is not one of"),
 ])
 def test_a_broken_file_fails_loudly(raw, break_it, message):
     data = copy.deepcopy(raw)
@@ -154,11 +156,28 @@ def test_the_finished_trials_are_linked_to_their_registry_records():
 
     known = load_facts()
     linked = {c.topic: c.registry for t in known.therapies for c in t.claims if c.registry}
-    assert linked == {"Randomised trial against drugs": ("NCT00273364",),
-                      "Results of that trial": ("NCT00273364",), "Largest trial": ("NCT01854957",)}
+    assert {"Randomised trial against drugs": ("NCT00273364",), "Results of that trial": ("NCT00273364",),
+            "Largest trial": ("NCT01854957",), "Trial: StarMS": ("ISRCTN88667898",),
+            "Trial, recruitment ended: RAM-MS": ("NCT03477500",)}.items() <= linked.items()
+    # A trial's own report of closing recruitment is said beside the claim that names it (issue 29).
+    starms = next(c for t in known.therapies for c in t.claims if c.topic == "Trial: StarMS")
+    assert starms.registry_url == "https://www.isrctn.com/ISRCTN88667898"
     studies = {s["protocolSection"]["identificationModule"]["nctId"] for s in
                (*load_jsonl(MS_2025), *load_jsonl(MSC_2022))}
     assert {"NCT00273364", "NCT01854957"} <= studies
     text = card_text(study_card(entry(by_id(load_jsonl(MSC_2022), "NCT05116540"), labels=("MSC",))))
     assert "Its registry record: NCT01854957." in text
     assert "https://clinicaltrials.gov/study/NCT01854957" in text
+
+
+def test_recruitment_reports_are_rechecked_within_a_year_and_name_their_source():
+    # A report that a trial closed (trials/data/recruitment_reports.csv) goes out of date like any
+    # fact: this fails a year after its check.
+    from trials.analysis.status import recruitment_reports
+
+    reports = recruitment_reports()
+    assert reports, "the file is read"
+    for report in reports.values():
+        assert report.url.startswith("https://") and report.source
+        assert (date.today() - report.checked_on).days <= 365, f"re-check {report.study_id} at {report.url}"
+        assert report.study_id in report.sentence or report.url in report.sentence

@@ -127,3 +127,46 @@ def test_a_comparator_group_that_gets_the_cells_is_no_existing_treatment(records
     text = card_text(study, labels)
     assert "gets the cells being tested too (another dose or schedule), for comparison" in text
     assert "gets an existing treatment instead" not in text
+
+
+def test_a_stronger_conditioning_regimen_gets_its_claim_and_only_there(records):
+    # HALT-MS lists "Carmustine, etoposide, cytarabine, and melphalan (BEAM)" (real record);
+    # BEAT-MS and a "nonmyeloablative" protocol name no such regimen.
+    beam = card_text(*read(records, "NCT00288626"))
+    assert "Stronger chemotherapy regimens: " in beam and "3.1 against 1.4 per person" in beam
+    for nct in ("NCT04047628", "NCT02529839"):  # (the second: "Immunoablative Nonmyeloablative")
+        assert "Stronger chemotherapy regimens" not in card_text(*read(records, nct)), nct
+
+
+def test_a_control_item_means_not_everyone_receives_the_cells():
+    # ms-2025-09 keeps the items of NCT05532943 but not its groups: "Biological: Control group".
+    sparse = {r["protocolSection"]["identificationModule"]["nctId"]: r for r in load_corpus(MS_2025)}
+    text = card_text(*read(sparse, "NCT05532943"))
+    assert 'Not everyone in this study receives MSC: the record also lists "Control group"' in text
+
+
+def test_a_delayed_start_group_gets_the_cells_later(records):
+    # NCT01377870: "Patients who are in control group underwent media injection but after 6 months
+    # they will be transplanted by stem cell" (the item of the placebo group, real record).
+    text = card_text(*read(records, "NCT01377870"))
+    assert "Every group in this study receives MSC, but not at the same time: the group cell free media" in text
+    assert "after 6 months they will be transplanted" in text and "does not." not in text
+
+
+def test_a_comparator_in_a_description_is_listed():
+    # StarMS on ISRCTN: one intervention whose description ends "Comparator: best available
+    # disease-modifying therapy (alemtuzumab, ocrelizumab, ofatumumab or cladribine)".
+    from pathlib import Path
+
+    from trials.registries.isrctn.record import read as read_isrctn
+    from trials.registries.isrctn.record import split
+    from trials.registries.values import xml_root
+
+    path = Path(__file__).parent / "data" / "registries" / "isrctn" / "ms" / "HSCT_STARMS.xml"
+    (found,) = split(xml_root(path.read_bytes()))
+    study = read_isrctn(found)
+    text = card_text(study, classified(study).labels)
+    assert ("compared with: best available disease-modifying therapy (alemtuzumab, ocrelizumab, ofatumumab or "
+            "cladribine) (from the intervention description)") in text
+    # The trial's closing, as the MS Trust reported it, stands beside its registry status.
+    assert "This status may be out of date" in text and "recruitment closed in November 2024, with 94 people" in text

@@ -761,12 +761,12 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
         if s.part == INCLUSION and _FAILED.search(text) and _TREATMENT.search(text):
             drugs = drugs_named(text)
             what = f" (named: {', '.join(drugs)})" if drugs else ""
+            tolerated = ", or was not tolerated" if _INTOLERANCE.search(text) else ""
             if _OTHER_WAY_IN.search(text):
-                items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + what
+                items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated + what
                                   + ", or another way in that the criterion names (for example untreated, rapidly "
                                   "evolving severe MS): check with the study team", text, s.part))
             else:
-                tolerated = ", or was not tolerated" if _INTOLERANCE.search(text) else ""
                 items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated
                                   + what, text, s.part))
     return items
