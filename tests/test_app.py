@@ -210,7 +210,7 @@ def test_a_flagged_study_shows_the_marker_and_the_warning(tmp_path):
     assert not at.exception
     assert "Warning: questions about this listing" in texts(at.subheader)
     body = "\n".join(texts(at.markdown)).replace("\\", "")
-    assert "Healeon Medical Inc (registry class INDUSTRY)" in body
+    assert "Healeon Medical Inc (a company, as the registry classes it)" in body
     assert "What it does not mean" in body and "National MS Society" in body
 
 

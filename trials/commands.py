@@ -172,7 +172,7 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
         "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"] + df["status_caution"].map(lambda c: " (?)" if c else ""),
         "Updated": df["last_update"].str.slice(0, 10),
-        "Phase": df["phases"].str.replace("PHASE", "", regex=False),
+        "Phase": df["phases"].str.replace("EARLY_PHASE1", "Early 1", regex=False).str.replace("PHASE", "", regex=False),
         "Countries": df["countries"].str.slice(0, 24),
         "Title": df["title"],
     }).map(plain.terminal_safe)  # before the layout, so columns stay aligned

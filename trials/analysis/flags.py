@@ -190,8 +190,18 @@ class _Sponsor:
 
     @property
     def words(self) -> str:
-        kind = f"registry class {self.kind}" if self.kind else "no registry class"
+        kind = _CLASS_WORDS.get(self.kind, "a kind of organisation the registry does not say")
         return f"lead sponsor {self.name or 'not named'} ({kind})"
+
+
+# The registry's sponsor classes in plain words (ClinicalTrials.gov's AgencyClass values).
+_CLASS_WORDS = {
+    "INDUSTRY": "a company, as the registry classes it",
+    "NIH": "the US National Institutes of Health", "FED": "a US federal agency", "OTHER_GOV": "a government body",
+    "NETWORK": "a research network", "INDIV": "an individual", "UNKNOWN": "a kind of organisation not known",
+    "OTHER": "a university, hospital or other organisation, as the registry classes it",
+    "AMBIG": "a kind of organisation the registry could not tell",
+}
 
 
 def _sites_words(count: int) -> str:

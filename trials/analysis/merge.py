@@ -44,7 +44,7 @@ ELIGIBILITY_PARTS = ("criteria", "ages", "sex", "healthy_volunteers")
 class Disagreement:
     """One fact the registries' records of a trial give differently."""
 
-    fact: str  # "status", "start date"
+    fact: str  # "status", "start date", "end date", "number of participants"
     says: tuple[tuple[str, str, str], ...]  # (registry name, its value in words, its record's last update)
 
     @property
@@ -240,7 +240,8 @@ def merged(records: list[Study], as_of: str = "", confirmed: frozenset[StudyId] 
 
 
 def disagreements(records: list[Study]) -> tuple[Disagreement, ...]:
-    """Where the records of one trial give a different status group or start year-month."""
+    """Where the records of one trial give a different status group, start or end year-month, or
+    number of participants."""
     found = []
     statuses = {status_group(s.overall_status) for s in records if s.overall_status}
     if len(statuses) > 1:
@@ -251,7 +252,20 @@ def disagreements(records: list[Study]) -> tuple[Disagreement, ...]:
     if len(starts) > 1:
         found.append(Disagreement("start date", tuple(
             (name_of(s.id.registry), s.start_date, s.last_update) for s in records if s.start_date)))
+    ends = {s.completion_date[:7] for s in records if s.completion_date}
+    if len(ends) > 1:
+        found.append(Disagreement("end date", tuple(
+            (name_of(s.id.registry), s.completion_date, s.last_update) for s in records if s.completion_date)))
+    # MESEMS: 20 planned on its first record, 144 taking part on a later one.
+    counts = {s.enrollment for s in records if s.enrollment is not None}
+    if len(counts) > 1:
+        found.append(Disagreement("number of participants", tuple(
+            (name_of(s.id.registry), f"{s.enrollment} ({_COUNTED.get(s.enrollment_type, 'not said if planned')})",
+             s.last_update) for s in records if s.enrollment is not None)))
     return tuple(found)
+
+
+_COUNTED = {"ACTUAL": "taking part", "ESTIMATED": "planned"}
 
 
 def all_ids(records: list[Study], elsewhere: frozenset[StudyId] = frozenset()) -> tuple[StudyId, ...]:

@@ -220,7 +220,8 @@ def row(entry: Entry) -> dict:
         "overall_status": study.overall_status,
         "status_group": status_group(study.overall_status),
         "status_caution": " ".join(t for t in (status_caution(study, entry.data_date),
-                                               *(d.text for d in entry.disagreements)) if t),
+                                               *(d.text for d in entry.disagreements
+                                                 if d.fact in ("status", "start date"))) if t),
         "phases": LIST_SEPARATOR.join(study.phases),
         "study_type": study.study_type,
         "conditions": LIST_SEPARATOR.join(study.conditions),

@@ -17,7 +17,7 @@ from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.therapy import names_therapy
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
-from ..analysis.status import recruitment_reports, status_caution, status_group, status_words
+from ..analysis.status import OPEN_TO_NEW, recruitment_reports, status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving, compared_in_title
 from ..analysis.table import Entry
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
@@ -539,13 +539,24 @@ def _dates_section(trial: Study) -> Section:
     return Section("Dates (as registered)", tuple(i for i in items if i.value))
 
 
+def _site_status(site: str, trial: str) -> str:
+    """A site's own status, and when it says open while the study is not (or its status is
+    unknown), that this is the site's last report."""
+    if not site:
+        return ""
+    if site in OPEN_TO_NEW and trial and trial not in OPEN_TO_NEW:
+        return (f"{status_words(site)} as last reported for this site; the study as a whole: "
+                f"{status_words(trial).lower()}")
+    return status_words(site)
+
+
 def study_card(entry: Entry) -> Card:
     trial = entry.study
     sites = tuple(
         SiteRow(
             facility=s.facility,
             place=f"{s.place} (listed by the trial's {s.listed_by} record)" if s.listed_by else s.place,
-            status=status_words(s.status) if s.status else "",
+            status=_site_status(s.status, trial.overall_status),
             contact="; ".join(c.text for c in s.contacts)
             or "none published",
             contacts=s.contacts,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from .. import catalog
-from ..analysis.therapy import UNCLEAR
+from ..analysis.therapy import OTHER, UNCLEAR
 from ..config import ALL_REGISTRIES
 from ..ids import name_of
 from ..registries.base import ImportResult, reasons_text
@@ -84,7 +84,7 @@ ROLE_WORDS = {
 
 
 # Therapy types as a sentence names them, where the label itself would not read.
-THERAPY_NOUNS = {UNCLEAR: "stem cells of a kind the record does not name"}
+THERAPY_NOUNS = {UNCLEAR: "stem cells of a kind the record does not name", OTHER: "stem cells of another kind"}
 
 
 def therapy_words(labels: tuple[str, ...] | list[str]) -> str:
