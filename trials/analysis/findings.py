@@ -41,7 +41,7 @@ class Publication:
     citation: str  # registry text, as cited
     pmid: str  # "" when the record gives none, or none that is a PubMed id
     linked_by: str  # who tied it to the study as a result: LINKED_BY's words; "" for background
-    why_not_results: str = ""  # for a paper listed as a result that cannot be one
+    why_not_results: str = ""  # a paper listed as a result that cannot be one, or background that is a plan
 
     @property
     def url(self) -> str:
@@ -91,7 +91,10 @@ def _why_not_results(ref: Reference, study: Study) -> str:
 def _publication(ref: Reference, study: Study) -> Publication:
     pmid = ref.pmid if _PMID.fullmatch(ref.pmid) else ""
     if ref.type not in LINKED_BY:
-        return Publication(ref.citation, pmid, "")
+        # Background reading may still be the study's own protocol (MSCIMS lists its protocol paper as
+        # background): a plan, said as one, whatever the registry calls it.
+        protocol = _PROTOCOL.search(ref.citation) or _PROTOCOL_JOURNAL.search(ref.citation)
+        return Publication(ref.citation, pmid, "", "a study's plan (protocol), not results" if protocol else "")
     return Publication(ref.citation, pmid, LINKED_BY[ref.type], _why_not_results(ref, study))
 
 
@@ -139,7 +142,8 @@ def statements(study: Study, is_full: bool) -> tuple[Statement, ...]:
                                   "results yet; the registry record may have newer ones.", "",
                               "has results, references"))
     for p in found.other[:MAX_BACKGROUND]:
-        label = (f"Listed as a result, but {p.why_not_results}" if p.why_not_results
+        label = (f"Listed as a result, but {p.why_not_results}" if p.why_not_results and p.linked_by
+                 else f"Background reading: {p.why_not_results}" if p.why_not_results
                  else "Background reading (not this study's results)")
         said.append(Statement(label, p.citation, p.url, "references", finding=False))
     if len(found.other) > MAX_BACKGROUND:
