@@ -260,7 +260,8 @@ def test_update_button_refreshes_with_progress(tmp_path, respx_mock):
 # Links the page builds: registry records, validated contacts and the reviewed sources' addresses.
 SOURCE_LINKS = "|".join(re.escape(s["url"].replace("(", "%28").replace(")", "%29")) for s in json.loads(
     (REPO / "trials" / "presentation" / "therapy_facts.json").read_text(encoding="utf-8"))["sources"].values())
-OWN_LINK = re.compile(r"(?<!\\)\[(?:[^\[\]\n\\]|\\.)*\]\((?:https://clinicaltrials\.gov/study/NCT\d{8}|tel:\+?\d+(?:;ext=\d+)?"
+OWN_LINK = re.compile(r"(?<!\\)\[(?:[^\[\]\n\\]|\\.)*\]\((?:https://clinicaltrials\.gov/study/NCT\d{8}"
+                      r"|https://www\.isrctn\.com/ISRCTN\d{8}|tel:\+?\d+(?:;ext=\d+)?"
                       r"|mailto:[\w.+-]+@[\w.-]+|" + SOURCE_LINKS + r")\)")
 AUTOLINK = re.compile(r"https?://|www\.|[\w.+-]@[\w-]+\.\w", re.IGNORECASE)
 

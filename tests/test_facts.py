@@ -180,4 +180,4 @@ def test_recruitment_reports_are_rechecked_within_a_year_and_name_their_source()
     for report in reports.values():
         assert report.url.startswith("https://") and report.source
         assert (date.today() - report.checked_on).days <= 365, f"re-check {report.study_id} at {report.url}"
-        assert report.study_id in report.sentence or report.url in report.sentence
+        assert report.source in report.sentence and str(report.checked_on) in report.sentence

@@ -117,7 +117,7 @@ class RecruitmentReport:
         results = (f"; results are expected in {date.fromisoformat(self.results_expected + '-01').strftime('%B %Y')}"
                    if self.results_expected else "")
         return (f"{self.source} reports that recruitment closed in {month}, with {self.recruited} people of "
-                f"{self.planned} planned{results} (checked on {self.checked_on.isoformat()}, {self.url}).")
+                f"{self.planned} planned{results} (checked on {self.checked_on.isoformat()}).")
 
 
 @lru_cache(maxsize=1)
