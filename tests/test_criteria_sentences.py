@@ -58,11 +58,12 @@ def test_a_list_of_ways_in_is_one_item_and_each_subgroup_keeps_its_own_requireme
     # GEL". Written on one line, on lines with markers, and on unmarked lines under the colon.
     c = _record(nct_id)
     activity = _items(c, "activity")
-    assert activity[0] == ("For relapsing-remitting MS: Any one of the ways the criterion lists (a relapse or MRI "
-                           "activity); none is required on its own")
-    assert not any(t.startswith("Recent relapses or MRI activity required") for t in activity)  # never everyone's
-    assert "For secondary progressive MS: Recent relapses or MRI activity required" in activity
-    assert activity[-1] == "For primary progressive MS: Recent relapses or MRI activity required"
+    assert activity[0] == ("For relapsing-remitting MS: If you join because earlier treatment did not work: Any one "
+                           "of the ways the criterion lists (a relapse or MRI activity); none is required on its own")
+    assert not any(t.startswith(("A relapse", "MRI activity")) for t in activity)  # never everyone's
+    assert "For secondary progressive MS: A relapse or MRI activity required, as the criterion says" in activity
+    # For PPMS only a lesion counts: the line names what the criterion names.
+    assert activity[-1] == "For primary progressive MS: MRI activity required, as the criterion says"
     assert [t.split(":")[0] for t in _items(c, "failed_treatment")] == [
         "For relapsing-remitting MS", "For secondary progressive MS"]  # PPMS needs no failed treatment
     # "Without on-going relapses, but with >=1 GEL at MRI" asks for MRI activity, not stability.
@@ -92,8 +93,8 @@ def test_list_depth_is_read_from_the_markers():
 @pytest.mark.parametrize("nct_id, kind, expected, absent", [
     # "( ii ) ... ( iii ) ... ( iv )" on one line under "confirmed by one or more of the following
     # criteria:", its "a." marker lost: one way-in item for RRMS, no "required" for everyone.
-    ("NCT01745783", "activity", "For relapsing-remitting MS: Any one of the ways the criterion lists",
-     "\nRecent relapses or MRI activity required"),
+    ("NCT01745783", "activity", "For relapsing-remitting MS: If you join because earlier treatment did not work: "
+     "Any one of the ways the criterion lists", "\nA relapse"),
     # "1) Patients who do not wish to be subjected to approved immunomodulatory treatments 2) ...
     # 3) Patients who have not responded": untreated people qualify too.
     ("NCT02035514", "failed_treatment", "or another way in that the criterion names", ""),
@@ -101,14 +102,15 @@ def test_list_depth_is_read_from_the_markers():
     ("NCT01228266", "duration", "probably a typing error", "at least 10 years"),
     # "Progression, continued relapses or worsening MRI ... evidenced by:" and its unmarked items:
     # alternatives; "For PPMS only, >= 1 GEL" is that group's own rule.
-    ("NCT01228266", "activity", "For primary progressive MS: Recent relapses or MRI activity required",
-     "\nRecent relapses or MRI activity required"),
+    ("NCT01228266", "activity", "For primary progressive MS: MRI activity required, as the criterion says",
+     "\nA relapse"),
     # "EDSS ... assessed at least 3 months after the last acute attack": no relapse in 3 months;
     # nothing about MRI.
     ("NCT02034188", "no_recent_relapse", "No relapse in the 3 months before", "MRI"),
     # "Secondary progressive MS without relapse: progression of disease with 1 point increase of
     # EDSS": a kind of MS and the worsening it must show, not "no recent relapse".
-    ("NCT01377870", "activity", "For secondary progressive MS: Recent worsening of disability required", ""),
+    ("NCT01377870", "activity", "For secondary progressive MS: Worsening disability required (for those without "
+     "relapses, as the criterion says)", ""),
     # "not responding to at least a year of attempted therapy": failure, not intolerance.
     ("NCT01854957", "failed_treatment", "Earlier treatment that did not work (named:", "not tolerated"),
     # "Patients who have tried and had to withdraw within a year due to adverse events": intolerance.

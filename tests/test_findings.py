@@ -136,7 +136,7 @@ def test_a_paper_listed_as_a_result_that_cannot_be_one_is_not_shown_as_a_finding
     assert len(before) == 5 and found.publications == () and not found.any
     assert all(int(p.why_not_results.split()[2].rstrip(",")) <= 2015 for p in before)
     text = card(by_id(load_jsonl(MSC_2022), "NCT02587715"))
-    assert text.count("Listed as a result, but published in") == 5
+    assert text.count("as a result by the study team, but published in") == 5
     assert "lists no posted results and no publication of this study's results yet" in text
 
     # MESEMS's real record, as registered: its design paper (Trials, 2019) is PubMed-linked and

@@ -235,9 +235,9 @@ def test_the_table_and_csv_carry_every_flag_joined_with_the_list_separator(ms):
                       for n in ("NCT02157064", "NCT06267781")])  # StemGenex; San Raffaele
     cells = df.set_index("study_id")["flags"]
     assert cells["NCT02157064"] == LIST_SEPARATOR.join(
-        ["status not confirmed for years", "ended long ago, no results posted"])
+        ["status not confirmed for years", "completion date long past, no results posted"])
     assert cells["NCT06267781"] == ""
-    assert "status not confirmed for years; ended long ago" in csv_bytes(df).decode("utf-8-sig")
+    assert "status not confirmed for years; completion date long past" in csv_bytes(df).decode("utf-8-sig")
 
 
 def test_the_card_explains_the_flag_and_lists_every_source_with_its_date(msc):

@@ -528,6 +528,8 @@ _TYPE_PATTERNS = (
     (("RMS",), re.compile(r"\bRMS\b|(?i:(?<!progressive )(?<!progressive-)(?<!-)\brelapsing\s+(?:forms?\s+of\s+)?"
                           r"(?:ms|multiple sclerosis)\b)")),
 )
+_PRMS = re.compile(r"progressive\s*-?\s*relapsing|\bPRMS\b", re.I)
+_PRIMARY = re.compile(r"primary\s*-?\s*progressive|\bPPMS\b", re.I)
 _GENERIC_MS = re.compile(r"(?i:\bmultiple sclerosis\b)|\bMS\b")
 _NEGATED = re.compile(r"\b(?:not|without|with out|unless|except|no)\b", re.I)
 _NOT_ELIGIBLE = re.compile(r"not eligible|excluded|exclude", re.I)
@@ -566,8 +568,11 @@ def ms_types(parsed: list[Sentence]) -> tuple[tuple[str, ...], tuple[str, ...], 
                               s.text, EXCLUSION))
         else:
             admitted |= named
-            items.append(Item("ms_type", "For: " + ", ".join(TYPE_WORDS[t] for t in sorted(named)),
-                              s.text, s.part))
+            words = [TYPE_WORDS[t] for t in sorted(named)]
+            if "PPMS" in named and _PRMS.search(s.text) and not _PRIMARY.search(s.text):
+                # "progressive-relapsing course": not primary progressive MS without relapses
+                words[sorted(named).index("PPMS")] = "progressive-relapsing MS (primary progressive MS with relapses)"
+            items.append(Item("ms_type", "For: " + ", ".join(words), s.text, s.part))
     if "RMS" in excluded:
         excluded.add("RRMS")
     if admitted:
@@ -712,18 +717,22 @@ def _activity(s: Sentence) -> str | None:
     # "no evidence of relapse", "a lack of gadolinium-enhancing lesions": stability, not activity;
     # but "without relapses, but with 1 GEL at MRI" asks for activity of another kind
     but = re.search(r"\bbut\b", text[first:])
-    stable_then_active = but and (_RELAPSE.search(text, first + but.end()) or _MRI_ACTIVITY.search(text, first + but.end()))
+    after = first + but.end() if but else 0
+    stable_then_active = but and (_RELAPSE.search(text, after) or _MRI_ACTIVITY.search(text, after))
     negation = _NONE.search(text[max(0, first - 40):first])
     if negation and not stable_then_active:
         if types_named(text[:max(0, first - 40) + negation.start()]):
             # "Secondary progressive MS without relapse: progression of ... EDSS": a kind of MS, and
             # what it must show instead.
-            return "Recent worsening of disability required" if _WORSENING.search(text) else None
+            return ("Worsening disability required (for those without relapses, as the criterion says)"
+                    if _WORSENING.search(text) else None)
         return _stable(text)
     if s.among or _alternatives(text, [*_RELAPSE.finditer(text), *_MRI_ACTIVITY.finditer(text)],
                                 list(_WORSENING.finditer(text))):
         return _any_one(text)  # one of several ways in: none is required on its own
-    return "Recent relapses or MRI activity required"
+    kinds = _activity_kinds(text)
+    joined = (" or " if _OR.search(text) else " and ").join(kinds)
+    return f"{joined[0].upper()}{joined[1:]} required, as the criterion says"
 
 
 def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[Item]:
@@ -738,6 +747,8 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
             s = replace(s, among="")  # "For PPMS only, >= 1 GEL": a group's own rule, not one more way in
         text = s.text
         group = _for_group(s, admitted)
+        if s.among and _FAILED.search(s.among) and not _FAILED.search(text):
+            group += "If you join because earlier treatment did not work: "  # the list defines the failure
         duration = _DURATION.search(text)
         if duration and not in_example(text, duration.start()):
             items.append(Item("duration", _duration_text(s), text, s.part))
@@ -762,10 +773,12 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
             drugs = drugs_named(text)
             what = f" (named: {', '.join(drugs)})" if drugs else ""
             tolerated = ", or was not tolerated" if _INTOLERANCE.search(text) else ""
-            if _OTHER_WAY_IN.search(text):
+            other = _OTHER_WAY_IN.search(text)
+            if other:
+                words = " ".join(text[other.start():].split()[:8])
                 items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated + what
-                                  + ", or another way in that the criterion names (for example untreated, rapidly "
-                                  "evolving severe MS): check with the study team", text, s.part))
+                                  + f', or another way in that the criterion names ("{words} ..."): check with the '
+                                  "study team", text, s.part))
             else:
                 items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated
                                   + what, text, s.part))

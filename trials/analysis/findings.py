@@ -142,7 +142,8 @@ def statements(study: Study, is_full: bool) -> tuple[Statement, ...]:
                                   "results yet; the registry record may have newer ones.", "",
                               "has results, references"))
     for p in found.other[:MAX_BACKGROUND]:
-        label = (f"Listed as a result, but {p.why_not_results}" if p.why_not_results and p.linked_by
+        label = (f"Linked to this study as a result by {p.linked_by}, but {p.why_not_results}"
+                 if p.why_not_results and p.linked_by
                  else f"Background reading: {p.why_not_results}" if p.why_not_results
                  else "Background reading (not this study's results)")
         said.append(Statement(label, p.citation, p.url, "references", finding=False))

@@ -42,7 +42,7 @@ TITLES = {  # short words for the table and the CSV
     CLAIM: "the listing says the treatment is safe or works",
     COMPANY: "company treating several conditions without a comparison group",
     STALE: "status not confirmed for years",
-    NO_RESULTS: "ended long ago, no results posted",
+    NO_RESULTS: "completion date long past, no results posted",
     UNCONFIRMED_NUMBER: "gives another registry's trial number that trial does not confirm",
 }
 
@@ -315,9 +315,9 @@ def _results_flag(study: Study, sponsor: _Sponsor, data_date: date) -> Flag | No
     if ended is None or ended >= years_before(data_date, LONG_AGO_YEARS):
         return None
     return Flag(NO_RESULTS, (
-        f"The completion date {study.completion_date} is more than {LONG_AGO_YEARS} years "
-        f"before the data date ({data_date.isoformat()}) and the {sponsor.words} has posted "
-        f"no results."))
+        f"The completion date {study.completion_date} (as the record gives it, planned or actual) is more "
+        f"than {LONG_AGO_YEARS} years before the data date ({data_date.isoformat()}) and the {sponsor.words} "
+        f"has posted no results."))
 
 
 def data_date_of(data_timestamp: str | None) -> date | None:

@@ -259,7 +259,7 @@ def _edss(profile: Profile, c: Criteria) -> Reason | None:
 _TO_CHECK = {
     "duration": "How long you have had MS",
     "activity": "Recent relapses or MRI activity",
-    "no_recent_relapse": "No recent relapse",
+    "no_recent_relapse": "Stable disease",
     "failed_treatment": "Earlier treatments",
 }
 

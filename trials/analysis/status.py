@@ -123,8 +123,9 @@ class RecruitmentReport:
 @lru_cache(maxsize=1)
 def recruitment_reports() -> dict[str, RecruitmentReport]:
     text = resources.files("trials").joinpath("data", "recruitment_reports.csv").read_text("utf-8")
-    return {row["study_id"]: RecruitmentReport(**{**row, "checked_on": date.fromisoformat(row["checked_on"])})
-            for row in csv.DictReader(io.StringIO(text))}
+    return {row["study_id"]: RecruitmentReport(
+        row["study_id"], row["closed"], row["recruited"], row["planned"], row["results_expected"], row["source"],
+        row["url"], date.fromisoformat(row["checked_on"])) for row in csv.DictReader(io.StringIO(text))}
 
 
 def recruitment_report(study: Study) -> RecruitmentReport | None:

@@ -100,9 +100,9 @@ _ROUTE_PATTERNS = (
 # (busulfan, total-body irradiation) and BEAM, "myeloablative" (EBMT; Silfverberg et al. 2024).
 REGIMENS = ("high-intensity",)
 _REGIMEN_PATTERNS = (
-    ("high-intensity", re.compile(r"(?-i:\bBEAM\b)|\bcarmustine\b|\bbusulf[ae]n\b|total[\s-]+body[\s-]+irradiation"
-                                  r"|(?-i:\bTBI\b)|(?<!non-)(?<!non )\bmyeloablat\w*|high[\s-]+intensity\s+conditioning",
-                                  re.IGNORECASE)),
+    ("high-intensity", re.compile(
+        r"(?-i:\bBEAM\b)|\bcarmustine\b|\bbusulf[ae]n\b|total[\s-]+body[\s-]+irradiation|(?-i:\bTBI\b)"
+        r"|(?<!non-)(?<!non )\bmyeloablat\w*|high[\s-]+intensity\s+conditioning", re.IGNORECASE)),
 )
 
 

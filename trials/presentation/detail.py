@@ -14,12 +14,12 @@ from typing import Any, NamedTuple
 
 from ..analysis import findings, flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
-from ..analysis.therapy import names_therapy
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
 from ..analysis.status import OPEN_TO_NEW, recruitment_reports, status_caution, status_group, status_words
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving, compared_in_title
 from ..analysis.table import Entry
+from ..analysis.therapy import names_therapy
 from ..config import ALL_REGISTRIES as REGISTRY_CODES
 from ..config import DEFAULT_REGISTRY
 from ..ids import name_of, url_of
@@ -161,7 +161,7 @@ def _interventions(entry: Entry) -> str:
 def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     """What the study does with the therapy and which kind it names, then the reviewed
     claims for that kind, numbered by source ([1], [2] ...) for 'Sources'."""
-    role, study = entry.study_role, entry.study
+    role = entry.study_role
     items = [
         Line("", _gives_sentence(entry) if role == GIVES else plain.role_sentence(role, entry.labels),
              "interventions, arm group, allocation, overall status" if role == GIVES else "interventions, study type"),
@@ -181,6 +181,15 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     return Section(title, tuple(i for i in items if i.value))
 
 
+# A number of participants: planned, counted, or (EU CTIS) not said which.
+_COUNTED = {"ESTIMATED": "planned", "ACTUAL": "taking part", "": "the record does not say if planned or counted"}
+
+
+def _counted(trial: Study) -> str:
+    return _COUNTED.get(trial.enrollment_type, _COUNTED[""])
+
+
+_PLACEBO_WORD = re.compile(r"\b(?:placebo|sham)\b", re.I)
 # An intervention item that is what a comparison group gets instead of the cells (by its name).
 _COMPARATOR_ITEM = re.compile(r"\b(?:placebo|sham|saline|vehicle|control(?: group| arm)?|best available (?:therapy|"
                               r"treatment)|standard (?:of )?care|usual care|cell[- ]free)\b", re.I)
@@ -314,8 +323,7 @@ def _status_section(entry: Entry) -> Section:
     items.append(Line("Kind of study", plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type
                                                                   or "not stated in the record"), "study type"))
     if trial.enrollment is not None:
-        kind = " (planned)" if trial.enrollment_type == "ESTIMATED" else ""
-        items.append(Line("Participants", f"{trial.enrollment}{kind}", "enrollment"))
+        items.append(Line("Participants", f"{trial.enrollment} ({_counted(trial)})", "enrollment"))
     return Section("Can I join?", tuple(i for i in items if i.value))
 
 
@@ -361,12 +369,23 @@ def _registries_section(entry: Entry) -> Section | None:
                           "trial's number in the same way; nothing from them is shown here.",
                           "the registry numbers the records give"))
     # A differing status stands under "Can I join?"; the other differences here.
-    items += [Line("Where they differ", d.text, "start date, last update") for d in entry.disagreements
-              if d.fact != "status"]
+    items += [Line("Where they differ", d.text, f"{_DIFFER_FIELDS[d.fact]}, last update",
+                   read_from=_each_record(entry, _DIFFER_FIELDS[d.fact]))
+              for d in entry.disagreements if d.fact != "status"]
     return Section("Registered in", tuple(items))
 
 
 MAX_CLAIMS_SHOWN = 3  # records claiming a trial, named one by one on its card
+
+# The record field each difference between registries is read from, in the views' words.
+_DIFFER_FIELDS = {"start date": "start date", "end date": "completion date", "number of participants": "enrollment"}
+
+
+def _each_record(entry: Entry, field: str) -> tuple[provenance.From, ...]:
+    """Every record of the trial that gives the field: a difference is read from all of them."""
+    attribute = provenance.FIELDS[field]
+    return tuple(provenance.From(r.id, r.last_update, (field, "last update")) for r in entry.records
+                 if getattr(r, attribute) not in (None, ""))
 
 _ITEM_LABELS = {
     "age": "Age in the criteria text",
@@ -374,7 +393,7 @@ _ITEM_LABELS = {
     "edss": "Disability (EDSS)",
     "duration": "How long you have had MS",
     "activity": "Recent disease activity",
-    "no_recent_relapse": "No recent relapse",
+    "no_recent_relapse": "Stable disease",
     "failed_treatment": "Earlier treatments",
     "note": "Please note",
 }
@@ -444,6 +463,8 @@ def _arm_text(arm: Arm, cells_in_every_group: bool = False) -> str:
     compared_cells = cells_in_every_group and arm.type in ("ACTIVE_COMPARATOR", "OTHER")
     words = "gets the cells being tested too (another dose or schedule), for comparison" if compared_cells \
         else ARM_WORDS.get(arm.type, "a study group")
+    if arm.type == "NO_INTERVENTION" and _PLACEBO_WORD.search(f"{arm.label} {arm.description}"):
+        words = "gets a placebo, for comparison (registered as a group with no intervention)"
     text = f"{arm.label}: {words}"
     if arm.interventions:
         text += f" ({'; '.join(arm.interventions)})"
@@ -483,8 +504,7 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
         items.append(Line("Who knows the group", f"Blinded: {who} are not told who is in which group.",
                           "masking, who masked"))
     if trial.enrollment is not None:
-        planned = "planned" if trial.enrollment_type == "ESTIMATED" else "taking part"
-        items.append(Line("How many people", f"{trial.enrollment} ({planned})", "enrollment"))
+        items.append(Line("How many people", f"{trial.enrollment} ({_counted(trial)})", "enrollment"))
     end = trial.completion_date or trial.primary_completion_date
     if trial.start_date or end:
         items.append(Line("How long", f"From {trial.start_date or 'a start not stated'} to "

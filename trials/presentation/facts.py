@@ -12,7 +12,6 @@ the file: ``registry_sentence`` computes it from the counts the caller passes in
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
