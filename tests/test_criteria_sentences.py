@@ -61,7 +61,15 @@ def test_a_list_of_ways_in_is_one_item_and_each_subgroup_keeps_its_own_requireme
     assert activity[0] == ("For relapsing-remitting MS: If you join because earlier treatment did not work: Any one "
                            "of the ways the criterion lists (a relapse or MRI activity); none is required on its own")
     assert not any(t.startswith(("A relapse", "MRI activity")) for t in activity)  # never everyone's
-    assert "For secondary progressive MS: A relapse or MRI activity required, as the criterion says" in activity
+    # SPMS: "both: ... ii. >=1 relapse or >=1 GEL"; NCT02403947 writes it "With >=1 relapse ... / Without
+    # on-going relapses, but with >=1 GEL": either way a relapse or a lesion, not a relapse alone.
+    spms = [t for t in activity if t.startswith("For secondary progressive MS: ") and "Worsening" not in t]
+    assert spms in (["For secondary progressive MS: A relapse or MRI activity required, as the criterion says"],
+                    ["For secondary progressive MS: Any one of the ways the criterion lists (a relapse or MRI "
+                     "activity); none is required on its own"])
+    # "i. an increase of >= 1 EDSS point ... in the last 12 months": the worsening each progressive group
+    # needs as well (MESEMS and NCT01730547 write it; NCT02403947's SPMS list does not).
+    assert "For primary progressive MS: Worsening disability required, as the criterion says" in activity
     # For PPMS only a lesion counts: the line names what the criterion names.
     assert activity[-1] == "For primary progressive MS: MRI activity required, as the criterion says"
     assert [t.split(":")[0] for t in _items(c, "failed_treatment")] == [
@@ -113,6 +121,13 @@ def test_list_depth_is_read_from_the_markers():
      "relapses, as the criterion says)", ""),
     # "not responding to at least a year of attempted therapy": failure, not intolerance.
     ("NCT01854957", "failed_treatment", "Earlier treatment that did not work (named:", "not tolerated"),
+    # "Resistance to immunomodulatory and cytotoxic drugs:" then a relapse line and an EDSS-increase line,
+    # the list saying neither "any" nor "all": a question for the study team, not "a relapse required".
+    ("NCT01377870", "activity", 'A relapse or worsening disability, as the list under "Resistance to '
+     'immunomodulatory and cytotoxic drugs:" gives them: ask the study team whether one is enough',
+     "\nA relapse required"),
+    # "Relapse: / Mild: Increase of < 1 EDSS point / Moderate: ...": terms defined, no requirement.
+    ("NCT02035514", "activity", "If you join because earlier treatment did not work: Any one", "Worsening"),
     # "Patients who have tried and had to withdraw within a year due to adverse events": intolerance.
     ("NCT02035514", "failed_treatment", "Earlier treatment that did not work, or was not tolerated", ""),
 ])

@@ -170,3 +170,12 @@ def test_a_comparator_in_a_description_is_listed():
             "cladribine) (from the intervention description)") in text
     # The trial's closing, as the MS Trust reported it, stands beside its registry status.
     assert "This status may be out of date" in text and "recruitment closed in November 2024, with 94 people" in text
+
+
+def test_a_crossover_quotes_each_groups_switch(records):
+    # NCT02035514: two arms typed experimental, "... The treatment will be on day 0 and placebo on month
+    # 6." and "... on month 6 and placebo on day 0.": the type tells only the first period.
+    text = card_text(*read(records, "NCT02035514"))
+    assert 'As registered: "A single infusion of up to 1 million cells per Kg of autologous MSC stem cells vs ' \
+           'placebo. The treatment will be on month 6 and placebo on day 0."' in text
+    assert "in this crossover study the groups get it in a different order" in text

@@ -99,7 +99,7 @@ def test_an_own_cell_transplant_says_so_with_its_phrase_and_an_unstated_one_says
     unstated["protocolSection"]["identificationModule"]["officialTitle"] = "Conditioning for BMT in MS"
     unstated["protocolSection"]["identificationModule"]["briefTitle"] = "Conditioning for BMT in MS"
     text = _card(unstated)
-    assert "Whose cells: not stated in the record; ask the study team" in text
+    assert "Whose cells: not stated where the record describes the therapy; ask the study team" in text
     # The donor caution comes before the own-cell figures, which are labelled as such.
     assert text.index("HSCT with donor cells: Donor (allogeneic) transplant") < text.index("HSCT with own cells:")
 

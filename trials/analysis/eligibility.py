@@ -709,8 +709,15 @@ def _activity(s: Sentence) -> str | None:
     """The disease-activity requirement of an inclusion sentence, in plain words."""
     text = s.text
     relapse, mri = _RELAPSE.search(text), _MRI_ACTIVITY.search(text)
-    if s.part != INCLUSION or not (relapse or mri) or not _COUNT_OR_TIME.search(text):
+    if s.part != INCLUSION or not _COUNT_OR_TIME.search(text):
         return None
+    if not (relapse or mri):
+        # "An increase of >= 1 EDSS point in the last 12 months": worsening, the list's other way in
+        # ("Moderate: Increase of >= 1 EDSS point": a term defined, not a requirement.)
+        worse = _WORSENING.search(text)
+        defined = re.match(r"[\w -]{1,25}:\s", text)
+        return ("Worsening disability required, as the criterion says" if worse and not defined
+                and not types_named(text) and not in_example(text, worse.start()) else None)
     if text.endswith(":") and _ANY_OF.search(text):
         return None  # "..., confirmed by one or more of the following:": its items say what counts
     first = min(m.start() for m in (relapse, mri) if m)
@@ -731,8 +738,28 @@ def _activity(s: Sentence) -> str | None:
                                 list(_WORSENING.finditer(text))):
         return _any_one(text)  # one of several ways in: none is required on its own
     kinds = _activity_kinds(text)
-    joined = (" or " if _OR.search(text) else " and ").join(kinds)
+    spots = sorted(m.start() for p in (_RELAPSE, _MRI_ACTIVITY, _WORSENING) for m in p.finditer(text))
+    between = text[spots[0]:spots[-1]] if spots else ""
+    joined = (" or " if _OR.search(between) and not _AND.search(between) else " and ").join(kinds)
     return f"{joined[0].upper()}{joined[1:]} required, as the criterion says"
+
+
+# A list's line that says all of its items are needed: "both:", "all the following features:".
+_ALL_OF = re.compile(r"\b(?:both|all|each|every)\b|\bmust\b|\brequired\b|\bmeets?\b|\bfollowing (?:\w+ )?criteria\b",
+                     re.I)
+
+
+def _siblings(first: Item, s: Sentence, group: str) -> Item:
+    """Two activity items of one list: "With a relapse ..." and "Without relapses, but with a
+    lesion ..." are two ways in, whatever the list's line says; items of a list that says
+    neither "any" nor "all" are a question for the study team."""
+    source = first.source + " | " + s.text
+    if re.match(r"without\b", s.text, re.I):
+        return Item("activity", group + _any_one(source), source, s.part, s.parent)
+    kinds = _activity_kinds(source)
+    named = " or ".join(kinds)
+    return Item("activity", group + f'{named[0].upper()}{named[1:]}, as the list under "{s.parent}" gives them: '
+                "ask the study team whether one is enough", source, s.part, s.parent)
 
 
 def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[Item]:
@@ -740,6 +767,7 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
     it is written for; the alternatives of one list are one item (any of its sentences admits)."""
     items: list[Item] = []
     either: list[str] = []  # sentences read as alternatives: their sub-items are more of them
+    under: dict[str, int] = {}  # a list's line -> the activity item its sub-items gave
     for s in parsed:
         if not s.among and s.parent and any(t in s.parent for t in either):
             s = replace(s, among=s.parent)  # "Progression, relapses or worsening MRI, evidenced by:"
@@ -757,12 +785,19 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
             kind = "no_recent_relapse" if activity.startswith("No ") else "activity"  # (or worsening)
             block = next((n for n in range(len(items) - 1, -1, -1) if items[n].kind == kind == "activity"
                           and s.among and items[n].among and items[n].among in s.among), None)
+            # (A list that says all its items are needed keeps each; a line naming an MS type is its own rule.)
+            sibling = (under.get(s.parent) if kind == "activity" and s.parent and not s.among and not types_named(text)
+                       and (not _ALL_OF.search(s.parent) or re.match(r"without\b", text, re.I)) else None)
             if block is not None:
                 first = items[block]
                 source = first.source + " | " + text
                 items[block] = Item(kind, first.text.split("Any one")[0] + _any_one(source), source, s.part,
                                     first.among)
+            elif sibling is not None:
+                items[sibling] = _siblings(items[sibling], s, group)
             else:
+                if kind == "activity" and s.parent:
+                    under[s.parent] = len(items)
                 own = text if activity.startswith("Any one") else ""
                 either += [own] if own else []
                 items.append(Item(kind, group + activity, text, s.part, s.among or own))

@@ -33,6 +33,8 @@ _PROTOCOL = re.compile(r"\b(?:study\s+)?protocol\b|\bstudy design\b|\brationale,
 # a paper there describes a study's plan (BMC's Trials, JMIR Research Protocols).
 _PROTOCOL_JOURNAL = re.compile(r"\.\s+(?:Trials|JMIR Res Protoc)\.\s+(?:19|20)[0-9]{2}\b")
 LINKED_BY = {"RESULT": "the study team", "DERIVED": "PubMed, automatically"}
+_LINKED_LABEL = {"RESULT": "Listed as a result by the study team",
+                 "DERIVED": "Linked to this study automatically by PubMed"}
 MAX_BACKGROUND = 5  # other papers shown; the registry record has the rest
 
 
@@ -142,8 +144,8 @@ def statements(study: Study, is_full: bool) -> tuple[Statement, ...]:
                                   "results yet; the registry record may have newer ones.", "",
                               "has results, references"))
     for p in found.other[:MAX_BACKGROUND]:
-        label = (f"Linked to this study as a result by {p.linked_by}, but {p.why_not_results}"
-                 if p.why_not_results and p.linked_by
+        linked = next((words for kind, words in _LINKED_LABEL.items() if LINKED_BY[kind] == p.linked_by), "")
+        label = (f"{linked}, but {p.why_not_results}" if p.why_not_results and linked
                  else f"Background reading: {p.why_not_results}" if p.why_not_results
                  else "Background reading (not this study's results)")
         said.append(Statement(label, p.citation, p.url, "references", finding=False))

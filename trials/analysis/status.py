@@ -112,11 +112,15 @@ class RecruitmentReport:
     checked_on: date
 
     @property
-    def sentence(self) -> str:
+    def closed_words(self) -> str:
         month = date.fromisoformat(self.closed + "-01").strftime("%B %Y")
+        return f"{self.source} reports that recruitment closed in {month}"
+
+    @property
+    def sentence(self) -> str:
         results = (f"; results are expected in {date.fromisoformat(self.results_expected + '-01').strftime('%B %Y')}"
                    if self.results_expected else "")
-        return (f"{self.source} reports that recruitment closed in {month}, with {self.recruited} people of "
+        return (f"{self.closed_words}, with {self.recruited} people of "
                 f"{self.planned} planned{results} (checked on {self.checked_on.isoformat()}).")
 
 
@@ -153,13 +157,13 @@ def status_caution(study: Study, data_date: date | None) -> str:
         reasons.append(f"it was last updated or verified in {max(touched)[1]}, over a year before the data date")
     report = recruitment_report(study)
     if report and study.overall_status in OPEN_TO_NEW:
-        reasons.append(report.sentence.rstrip("."))
+        reasons.append(f"{report.closed_words} (checked on {report.checked_on.isoformat()})")
     if not reasons:
         return ""
     # A record may list no contact: then the registry record is where to check.
     ask = ("Check with the study contact before relying on it." if _reachable(study)
            else "The record lists no contact: check the registry record before relying on it.")
-    return f"This status may be out of date: {' and '.join(reasons)} ({data_date.isoformat()}). {ask}"
+    return f"This status may be out of date: {' and '.join(reasons)} (as of {data_date.isoformat()}). {ask}"
 
 
 def _reachable(study: Study) -> bool:

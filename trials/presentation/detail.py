@@ -16,7 +16,15 @@ from ..analysis import findings, flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
-from ..analysis.status import OPEN_TO_NEW, recruitment_reports, status_caution, status_group, status_words
+from ..analysis.status import (
+    OPEN_TO_NEW,
+    RecruitmentReport,
+    recruitment_report,
+    recruitment_reports,
+    status_caution,
+    status_group,
+    status_words,
+)
 from ..analysis.subtype import AUTOLOGOUS, DONOR_WORDS, ROUTE_WORDS, arms_giving, compared_in_title
 from ..analysis.table import Entry
 from ..analysis.therapy import names_therapy
@@ -95,7 +103,7 @@ def _kind_items(entry: Entry) -> list[Line]:
     kind, labels = entry.kind, entry.labels
     if not labels:
         return []  # no therapy (a laboratory study): no kind to state
-    ask = "not stated in the record; ask the study team"
+    ask = "not stated where the record describes the therapy; ask the study team"
 
     def line(label: str, part: str, what: str, value: str) -> Line:
         words = _fields_of(kind.evidence, what)
@@ -174,7 +182,7 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
         for heading, claim in _claims_for(label, entry):
             registry = f" Its registry record: {claim.registry[0]}." if claim.registry else ""
             report = recruitment_reports().get(claim.registry[0]) if claim.registry else None
-            registry += f" {report.sentence}" if report else ""
+            registry += f" {report.sentence} [{_cite(_reported(report), cited)}]" if report else ""
             items.append(Line(f"{heading}: {claim.topic}", f"{claim.text} [{_cite(claim, cited)}]{registry}",
                               claim.citation, link=claim.registry_url))
     title = "What is being tested" if role == GIVES else "What the study is about"
@@ -191,8 +199,9 @@ def _counted(trial: Study) -> str:
 
 _PLACEBO_WORD = re.compile(r"\b(?:placebo|sham)\b", re.I)
 # An intervention item that is what a comparison group gets instead of the cells (by its name).
-_COMPARATOR_ITEM = re.compile(r"\b(?:placebo|sham|saline|vehicle|control(?: group| arm)?|best available (?:therapy|"
-                              r"treatment)|standard (?:of )?care|usual care|cell[- ]free)\b", re.I)
+_COMPARATOR_ITEM = re.compile(r"\b(?:placebo|sham|saline|vehicle|suspension medi(?:a|um)|control(?: group| arm)?"
+                              r"|best available (?:therapy|treatment)|standard (?:of )?care|usual care|cell[- ]free)\b",
+                              re.I)
 # A comparator named inside a free-text description (ISRCTN: "... Comparator: best available DMT").
 _COMPARATOR_TEXT = re.compile(r"\b(?:comparator|control(?: group| arm)?)\s*:\s*([^.;]+)", re.I)
 # A group that gets the cells later: a delayed start or a switch after a period.
@@ -211,7 +220,10 @@ def _gives_sentence(entry: Entry) -> str:
     found = arms_giving(study)
     without = [arm.label for arm, gives in found or () if gives is False]
     unsure = not found or any(gives is None for _, gives in found)  # (no groups listed: unsure too)
-    if study.design.intervention_model == "CROSSOVER" and without:
+    crossover_placebo = study.design.intervention_model == "CROSSOVER" and any(
+        _COMPARATOR_ITEM.search(f"{arm.label} {arm.description}") for arm in study.design.arms) or (
+        study.design.intervention_model == "CROSSOVER" and _PLACEBO_WORD.search(study.official_title))
+    if study.design.intervention_model == "CROSSOVER" and (without or crossover_placebo):
         return (f"Participants in this study receive {therapy}, but not all at the same time: in this crossover "
                 "study the groups get it in a different order (one may first get a placebo or another treatment); "
                 "see the groups below.")
@@ -266,6 +278,11 @@ def _descriptions(study: Study, arm: Arm) -> list[str]:
             or (not names and arm.label.casefold() in i.name.casefold())]
 
 
+def _reported(report: RecruitmentReport) -> Claim:
+    """A published report of a trial's recruitment, as a claim with its source."""
+    return Claim("Recruitment", report.sentence, report.source, None, report.url, report.checked_on)
+
+
 def _cite(claim: Claim, cited: list[Claim]) -> int:
     """The claim's source number, adding the source to ``cited`` on first use."""
     for number, seen in enumerate(cited, start=1):
@@ -306,6 +323,8 @@ def _status_section(entry: Entry) -> Section:
              "status verified date"),
         Line("Please note", status_caution(trial, entry.data_date),
              "overall status, completion date, last update posted, status verified date"),
+        *((Line("Reported elsewhere", report.sentence, _reported(report).citation, link=report.url,
+                link_text=report.source),) if (report := recruitment_report(trial)) else ()),
         # Another registry's record of the trial may be newer: its status stands beside this one.
         *(Line("Other registries", d.text, "each registry's status and last update")
           for d in entry.disagreements if d.fact == "status"),
@@ -491,11 +510,15 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
     if d.allocation:
         items.append(Line("Groups", ALLOCATION_WORDS.get(d.allocation, d.allocation), "allocation"))
     if d.intervention_model == "CROSSOVER":
-        items.append(Line("Crossover", "Groups switch treatment part-way through the study, as the groups below "
-                                       "describe (registered as a crossover study).", "intervention model"))
+        items.append(Line("Crossover", "Groups switch treatment part-way through the study (registered as a "
+                                       "crossover study); each group's own description is quoted below.",
+                          "intervention model"))
     found = arms_giving(trial) or []
     every = len(found) > 1 and all(gives for _, gives in found)
-    items += [Line("Group", _arm_text(a, every), "arm group") for a in d.arms]
+    # In a crossover the group's type tells only its first period: its own words tell the switch.
+    items += [Line("Group", _arm_text(a, every) + (f' As registered: "{plain.clip(a.description, 400)}"'
+                                                   if d.intervention_model == "CROSSOVER" and a.description else ""),
+                   "arm group") for a in d.arms]
     if d.masking == "NONE":
         items.append(Line("Who knows the group", "Nobody is blinded: everyone knows who gets what (open label).",
                           "masking"))
