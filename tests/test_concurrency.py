@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import trials
+from trials import updates
 from trials.config import Settings
-
 from trials.pipeline import INTERACTIVE_BUDGET
 from trials.registries.ctgov import plan
 
@@ -91,7 +91,12 @@ def test_a_long_refresh_makes_others_wait_or_use_stored_data_never_fetch_twice(t
                               "sponsor lookups": plan.SPONSOR_LOOKUPS_PER_REFRESH}
 
 
-def test_ten_threads_on_day_old_data_make_one_refresh(tmp_path, corpus):
+def test_ten_threads_on_day_old_data_make_one_refresh(tmp_path, corpus, monkeypatch):
+    # What is tested is one refresh for ten readers, not how long a reader waits: on a loaded
+    # machine the refresh took 4.3 s against the 3 s a reader waits (issue 31), and the test
+    # failed 1 in 3. The readers wait as long as the refresh takes here; how long a page's
+    # reader waits, and what it says when that runs out, test_store tests.
+    monkeypatch.setattr(updates, "BRIEF_WAIT", 60.0)
     with StandIn(corpus) as api:
         filled_day_old_store(api, tmp_path / "cache")
         api.delay = 0.3
