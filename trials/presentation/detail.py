@@ -242,10 +242,10 @@ def _gives_sentence(entry: Entry) -> str:
     placebo = next((i.name for i in study.interventions if _COMPARATOR_ITEM.search(i.name)
                     and not names_therapy(i.name)), "")
     if placebo and not without and unsure:
-        return (f"Not everyone in this study receives {therapy}: the record also lists \"{placebo}\" as an "
-                "intervention, which some participants receive instead (or first)."
-                + (chance if study.design.allocation == "RANDOMIZED" else " The record does not say how groups are "
-                   "formed: ask the study team what the chance of receiving the cells is."))
+        # Instead, or first: in a crossover the saline group gets the cells later (NCT04749667).
+        return (f"Some participants in this study receive \"{placebo}\" instead of {therapy}, or before it: the "
+                "record does not list its groups, so ask the study team who gets what, and when."
+                + (chance if study.design.allocation == "RANDOMIZED" else ""))
     if not without and unsure and study.design.allocation == "RANDOMIZED" and len(study.design.arms) > 1:
         return (f"In this randomised study chance decides which group each participant joins, and the record "
                 f"does not make clear whether every group receives {therapy}: see the groups below, and ask the "
