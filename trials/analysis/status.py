@@ -157,7 +157,7 @@ def status_caution(study: Study, data_date: date | None) -> str:
         reasons.append(f"it was last updated or verified in {max(touched)[1]}, over a year before the data date")
     report = recruitment_report(study)
     if report and study.overall_status in OPEN_TO_NEW:
-        reasons.append(report.closed_words)  # (the card's next line gives the report, its date and link)
+        reasons.append(f"{report.closed_words} (checked on {report.checked_on.isoformat()})")
     if not reasons:
         return ""
     # A record may list no contact: then the registry record is where to check.
