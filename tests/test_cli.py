@@ -366,8 +366,15 @@ def test_a_dash_writes_to_standard_output_and_the_version_is_printed(tmp_path, e
     assert trials("import", str(MSC_2022), env=env).returncode == 0
     exported = trials("export", "--offline", "--therapy", "MSC", "-o", "-", cwd=tmp_path, env=env)
     assert exported.returncode == 0, exported.stderr
-    rows = list(csv.DictReader(exported.stdout.lstrip("\ufeff").splitlines()))
-    assert rows and all("MSC" in r["therapy_types"] for r in rows)
+    # No byte-order mark on a pipe (issue 31: csv.DictReader read it into the first column's name);
+    # a file keeps it, for spreadsheets.
+    assert not exported.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(exported.stdout.splitlines()))
+    assert rows and all("MSC" in r["therapy_types"] for r in rows) and "study_id" in rows[0]
+    assert trials("export", "--offline", "-o", "out.csv", cwd=tmp_path, env=env).returncode == 0
+    assert (tmp_path / "out.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    table = trials("search", "--offline", cwd=tmp_path, env=env)
+    assert "Study id" in table.stdout and "NCT id" not in table.stdout  # ISRCTN and CTIS numbers too
     assert f"Wrote {len(rows)} studies to standard output." in exported.stderr
     feed = trials("feed", "--offline", "-o", "-", cwd=tmp_path, env=env)
     assert feed.returncode == 0 and feed.stdout.startswith("<?xml") and "(Atom)" in feed.stderr
@@ -435,3 +442,11 @@ def test_completion_needs_no_settings(monkeypatch, capsys):
     assert "#compdef trials" in capsys.readouterr().out
     assert main(["search", "--offline"]) == 1
     assert "TRIALS_API_URL must be an http:// or https:// address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "http"])
+def test_a_port_that_cannot_be_one_is_a_usage_error_not_a_traceback(port, env):
+    # Issue 31: `trials serve --port 99999` printed a 52-line traceback from the server.
+    done = trials("serve", "--port", port, env=env)
+    assert done.returncode == 2 and "is not a port: give a number from 1 to 65535" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 2

@@ -43,6 +43,17 @@ def _version() -> str:
         return "(not installed)"
 
 
+def _port(text: str) -> int:
+    """A TCP port: a number from 1 to 65535 (99999 made the server fail with a traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give a number from 1 to 65535")
+    return value
+
+
 def build_parser(full: bool = True) -> argparse.ArgumentParser:
     """The command line. ``full=False`` leaves out the search options (they load pandas):
     enough for ``trials --help`` and ``--version``, which name no command."""
@@ -73,8 +84,9 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
 
     export_ = commands.add_parser("export", help="write matching studies to a CSV file",
                                   description="Write the matching studies to CSV (UTF-8 with "
-                                  "BOM, safe to open in a spreadsheet): the same file as the page's "
-                                  "Download for the same search.")
+                                  "BOM, safe to open in a spreadsheet; without the BOM on standard "
+                                  "output, for pipes): the same file as the page's Download for the "
+                                  "same search.")
     _add_query(export_, full)
     export_.add_argument("--output", "-o", required=True, type=Path, metavar="FILE.csv",
                          help="the CSV file to write; - for standard output")
@@ -140,7 +152,7 @@ def build_parser(full: bool = True) -> argparse.ArgumentParser:
                                 "server settings, from any folder.")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    serve.add_argument("--port", type=_port, default=8501, help="port, 1 to 65535 (default 8501)")
 
     completion = commands.add_parser(
         "completion", help="print a shell completion script",

@@ -167,7 +167,7 @@ def _search(args: argparse.Namespace, settings: trials.Settings) -> None:
             "~": df["distance_approximate"].map(lambda v: "~" if v == "yes" else "")} if near else {}),
         **({"Fit": df["fit"]} if fit else {}),
         **({"Changed": df["changed"].str.slice(0, 30)} if changed else {}),
-        "NCT id": df["study_id"],
+        "Study id": df["study_id"],
         "Therapy": df["therapy_types"],
         "Role": df["study_role"].map(ROLE_SHORT),
         "Status": df["status_group"] + df["status_caution"].map(lambda c: " (?)" if c else ""),

@@ -11,6 +11,8 @@ becomes "Multiple Sclerosis; '=cmd|...". The cell stays readable.
 
 from __future__ import annotations
 
+import codecs
+
 import json
 import os
 import re
@@ -73,7 +75,10 @@ def json_bytes(studies: list[dict[str, Any]], data_age: str, notes: Sequence[str
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    write_file(path, csv_bytes(df))
+    """The CSV to a file with its byte-order mark (a spreadsheet then reads UTF-8); to standard
+    output without it (a pipe into csv.DictReader or cut would read the mark as text)."""
+    data = csv_bytes(df)
+    write_file(path, data.removeprefix(codecs.BOM_UTF8) if Path(path) == STDOUT else data)
 
 
 STDOUT = Path("-")  # ``-o -``: standard output, as every Unix tool reads it
