@@ -12,7 +12,6 @@ becomes "Multiple Sclerosis; '=cmd|...". The cell stays readable.
 from __future__ import annotations
 
 import codecs
-
 import json
 import os
 import re
