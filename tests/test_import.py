@@ -531,3 +531,32 @@ def test_a_failed_refresh_on_the_command_line_is_one_line_and_the_servers_log_ha
 
     record = logging.LogRecord("trials.updates", logging.WARNING, __file__, 1, "refresh failed: %s", (body,), None)
     assert "\x1b" not in _SafeFormatter("%(message)s").format(record)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder"])
+def test_what_is_not_a_regular_file_is_refused_before_the_lock(tmp_path, kind):
+    # Issue 31: `trials import` of a named pipe blocked for ever holding the update lock, so every
+    # later update failed. Run in a thread: before the change this thread never ended.
+    import threading
+
+    from trials import updates
+
+    path = tmp_path / "download.json"
+    os.mkfifo(path) if kind == "fifo" else path.mkdir()
+    settings = Settings(api_url=BASE, cache_dir=tmp_path / "cache")
+    raised: list[BaseException] = []
+    worker = threading.Thread(target=lambda: _catch(raised, updates.import_file, settings, path), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the import blocked"
+    assert len(raised) == 1 and isinstance(raised[0], InputError)
+    assert "it is not a regular file" in str(raised[0])
+    # The lock is free: a real import right after goes through.
+    assert updates.import_file(settings, MSC_2022).imported > 0
+
+
+def _catch(raised, function, *args):
+    try:
+        function(*args)
+    except BaseException as exc:  # noqa: BLE001 - asserted by the caller
+        raised.append(exc)

@@ -11,6 +11,7 @@ one refresh, not ten.
 from __future__ import annotations
 
 import logging
+import stat
 import tempfile
 import threading
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 from . import registries
 from .analysis.classify import CLASSIFIER_VERSION, classified
 from .config import Settings
-from .errors import ApiError, ApiUnavailable, StoreError, TrialsError, UpdateRunning
+from .errors import ApiError, ApiUnavailable, InputError, StoreError, TrialsError, UpdateRunning
 from .registries import Check, ImportResult, Progress, RefreshResult
 from .snapshot import Snapshot, is_stale_at, read
 from .store import bundled
@@ -201,11 +202,24 @@ def needs_fetch(settings: Settings, info: StoreInfo) -> bool:
 
 
 def import_file(settings: Settings, path: Path) -> ImportResult:
-    """Load a registry's downloaded file into the store."""
+    """Load a registry's downloaded file into the store. What is not a regular file (a named pipe,
+    a device, a folder) is refused before the update lock is taken: reading a pipe nobody writes
+    blocked for ever, holding the lock every later update waits for."""
+    _regular_file(path)
     store = open_store(settings)
     with store.update_lock(PATIENT_WAIT):
         _relabel(store)
         return registries.adapter_for_file(path).import_file(store, path)
+
+
+def _regular_file(path: Path) -> None:
+    try:
+        mode = Path(path).stat().st_mode
+    except OSError as exc:
+        raise InputError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    if not stat.S_ISREG(mode):
+        raise InputError(f"Cannot import {path}: it is not a regular file (a pipe, a device or a folder); "
+                         "save the registry's download to a file and import that.")
 
 
 def read_upload(content: bytes, name: str) -> tuple[Snapshot, ImportResult]:
