@@ -450,3 +450,19 @@ def test_a_port_that_cannot_be_one_is_a_usage_error_not_a_traceback(port, env):
     done = trials("serve", "--port", port, env=env)
     assert done.returncode == 2 and "is not a port: give a number from 1 to 65535" in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) <= 2
+
+
+def test_check_prints_no_password(monkeypatch, capsys, tmp_path):
+    # Issue 31: `trials check` printed TRIALS_API_URL with its password. The registries are not
+    # asked here (their checks are replaced): what is tested is what the command prints.
+    from trials import commands
+    from trials.config import Settings
+    from trials.registries import Check
+
+    settings = Settings(api_url="https://user:s3cret@proxy.example/api/v2", cache_dir=tmp_path)
+    monkeypatch.setattr("trials.check", lambda s: [Check("ClinicalTrials.gov: /version", False,
+                                                         "could not reach https://user:s3cret@proxy.example/api/v2")])
+    assert commands._check(settings) == 1
+    out = capsys.readouterr().out
+    assert "s3cret" not in out and "user@" not in out
+    assert "Checking https://proxy.example/api/v2" in out and "could not reach https://proxy.example/api/v2" in out

@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 import trials
 from trials import catalog, cli
+from trials.config import without_credentials
 from trials.presentation import detail, export, plain, sheet
 from trials.registries import RefreshResult
 
@@ -282,10 +283,12 @@ def _sheet(args: argparse.Namespace, settings: trials.Settings) -> None:
 
 
 def _check(settings: trials.Settings) -> int:
-    print(f"Checking {settings.api_url} as {settings.user_agent!r}")
+    # A URL may carry a user and password (TRIALS_API_URL): never printed (issue 31).
+    where = ", ".join(without_credentials(settings.url(code)) for code in settings.registries)
+    print(f"Checking {where} as {settings.user_agent!r}")
     checks = trials.check(settings)
     for check in checks:
-        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {without_credentials(check.detail)}")
     return 0 if all(c.ok for c in checks) else 1
 
 
