@@ -466,3 +466,11 @@ def test_check_prints_no_password(monkeypatch, capsys, tmp_path):
     out = capsys.readouterr().out
     assert "s3cret" not in out and "user@" not in out
     assert "Checking https://proxy.example/api/v2" in out and "could not reach https://proxy.example/api/v2" in out
+
+
+@pytest.mark.parametrize("agent", ["finder\r\nX-Evil: 1", "tab\there", "caf\u00e9 finder"])
+def test_a_user_agent_that_is_no_header_value_is_one_line_naming_the_setting(agent, env):
+    # Issue 31: a line break in TRIALS_USER_AGENT gave a storm of retried network errors.
+    refused = trials("search", "--offline", env={**env, "TRIALS_USER_AGENT": agent})
+    assert refused.returncode == 1 and "TRIALS_USER_AGENT must be one line of printable ASCII" in refused.stderr
+    assert "Traceback" not in refused.stderr and len(refused.stderr.strip().splitlines()) == 1

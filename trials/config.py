@@ -71,7 +71,7 @@ class Settings:
             registries=_registries(os.environ.get("TRIALS_REGISTRIES")),
             cache_dir=Path(folder) if folder else default_cache_dir(),
             request_interval=_interval(os.environ.get("TRIALS_REQUEST_INTERVAL")),
-            user_agent=os.environ.get("TRIALS_USER_AGENT", "").strip() or DEFAULT_USER_AGENT,
+            user_agent=_user_agent(os.environ.get("TRIALS_USER_AGENT")),
             shared_imports=_switch("TRIALS_SHARED_IMPORTS", os.environ.get("TRIALS_SHARED_IMPORTS")),
         )
 
@@ -100,6 +100,16 @@ def _interval(text: str | None) -> float:
         raise InputError(f"TRIALS_REQUEST_INTERVAL must be a number of seconds from 0 to "
                          f"{MAX_REQUEST_INTERVAL:g}, not {text.strip()[:40]!r}.")
     return seconds
+
+
+def _user_agent(text: str | None) -> str:
+    """TRIALS_USER_AGENT: one line of printable ASCII (an HTTP header value); unset: ours. A line
+    break was sent on and every request failed, retried, as a network error."""
+    value = (text or "").strip()
+    if value and not all(" " <= c <= "~" for c in value):
+        raise InputError("TRIALS_USER_AGENT must be one line of printable ASCII text (letters, digits, "
+                         f"spaces and punctuation), not {value[:40]!r}.")
+    return value or DEFAULT_USER_AGENT
 
 
 def _api_url(text: str | None, name: str = "TRIALS_API_URL", default: str = DEFAULT_API_URL) -> str:
