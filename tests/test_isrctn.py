@@ -8,6 +8,7 @@ no real ISRCTN record of an MS stem-cell trial was available.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -519,3 +520,20 @@ def test_a_status_the_calendar_changes_is_written_and_logged_by_the_next_refresh
     assert store.study(StudyId(ISRCTN, "ISRCTN88667898")).overall_status == "ACTIVE_NOT_RECRUITING"
     [change] = [c for c in store.status_changes() if c.id.value == "ISRCTN88667898"]
     assert (change.old_status, change.new_status) == ("RECRUITING", "ACTIVE_NOT_RECRUITING")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_an_answer_saved_as_utf16_or_utf32_is_read_as_isrctn(tmp_path, codec):
+    # Issue 31: a UTF-16 ISRCTN file was refused as "not a ClinicalTrials.gov JSON download".
+    from trials import registries, updates
+
+    text = (MS / "HSCT_STARMS.xml").read_bytes().decode("utf-8")
+    path = tmp_path / "answer.xml"
+    path.write_bytes((codecs.BOM_UTF16_BE if codec == "utf-16-be" else b"") + text.encode(codec))
+    assert registries.adapter_for_file(path).code == ISRCTN
+    settings = Settings(cache_dir=tmp_path / "cache")
+    if codec == "utf-32":  # (the XML parser reads no UTF-32: refused, but as the ISRCTN file it is)
+        with pytest.raises(InputError, match="is not an ISRCTN XML file"):
+            updates.import_file(settings, path)
+    else:
+        assert updates.import_file(settings, path).imported == 1

@@ -8,6 +8,7 @@ sub-package that builds a ``Registry`` as ``REGISTRY``, and its entry in ``trial
 
 from __future__ import annotations
 
+import codecs
 import importlib
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,25 @@ def adapter_for_file(path: Path) -> Registry:
             head = fh.read(_SNIFF_BYTES)
     except OSError as exc:
         raise InputError(f"Cannot read {path}: {exc.strerror}.") from None
+    head = _as_utf8(head)
     for code, adapter in REGISTRIES.items():
         sniff = BY_CODE[code].sniff
         if sniff is not None and sniff(head):
             return adapter
     return DEFAULT  # its importer says what is wrong with anything else
+
+
+_WIDE = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),  # (UTF-32 LE starts as UTF-16 LE)
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """A file's first bytes as UTF-8 for sniffing: an ISRCTN answer saved as UTF-16 is still
+    ISRCTN's (it was refused as "not a ClinicalTrials.gov JSON download")."""
+    for mark, codec in _WIDE:
+        if head.startswith(mark):
+            return head.decode(codec, errors="ignore").encode("utf-8")
+    return head
 
 
 def parse_id(text: str) -> StudyId:
