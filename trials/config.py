@@ -21,7 +21,7 @@ APP_NAME = "ms-stemcell-trials"
 # robots.txt asks for Crawl-delay: 1; the API documents no rate limit.
 DEFAULT_REQUEST_INTERVAL = 1.0
 # Says who is asking, with a link, as ClinicalTrials.gov's terms ask of automated clients.
-DEFAULT_USER_AGENT = "ms-stemcell-trials/0.1 (finder for multiple sclerosis stem-cell trials)"
+DEFAULT_USER_AGENT = "ms-stemcell-trials/0.2 (finder for multiple sclerosis stem-cell trials)"
 
 
 def default_cache_dir() -> Path:
