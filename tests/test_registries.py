@@ -183,6 +183,19 @@ def test_one_registry_failing_keeps_its_data_and_lets_the_others_refresh(served)
     assert after.loc[STARMS, "status_group"] == before
 
 
+def test_clinicaltrials_gov_down_still_says_what_the_other_registries_did(served):
+    # Issue 31: with ClinicalTrials.gov down and ISRCTN up, `trials refresh` printed only the
+    # failure; the README promises a line per registry.
+    settings, ctgov, isrctn, ctis = served
+    ctgov.fail_next(503, count=20)
+    isrctn.fail_next(503, count=20)
+    with pytest.raises(trials.ApiError) as raised:
+        trials.refresh(settings, full=True)
+    said = str(raised.value)
+    assert said.startswith("ClinicalTrials.gov") and "EU CTIS was updated (" in said
+    assert "ISRCTN did not answer" in said and said.count("Its stored trials stay as they were.") == 1
+
+
 def test_a_status_change_of_another_registrys_record_is_the_trials_change(served):
     settings, _, isrctn, _ = served
     trials.refresh(settings)

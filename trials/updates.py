@@ -173,7 +173,13 @@ def _each_registry(store: Store, info: StoreInfo, settings: Settings, full: bool
             problems.append(f"{exc} Its stored trials stay as they were.")
     main = failures.get(registries.DEFAULT.code) or (next(iter(failures.values())) if not results else None)
     if main is not None:
-        raise main  # (``refresh`` logs it)
+        # A line per registry (issue 31: with ClinicalTrials.gov down and ISRCTN up, only the
+        # failure was said): what the others did stands after it. (``refresh`` logs it.)
+        besides = [f"{r.registry} was updated ({r.listed} listed)." for r in results]
+        besides += [f"{exc} Its stored trials stay as they were." for exc in failures.values() if exc is not main]
+        if besides:
+            raise type(main)(" ".join((str(main), *besides))) from main
+        raise main
     for code, failure in failures.items():
         _log.warning("refresh of %s failed: %s", registries.REGISTRIES[code].name, failure)
     if not results:
