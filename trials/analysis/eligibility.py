@@ -665,6 +665,8 @@ def _alternatives(text: str, these: list[re.Match[str]], those: list[re.Match[st
             if _OR.search(between) and not _AND.search(between):
                 return True
     return False
+
+
 _OTHER_WAY_IN = re.compile(r"treatment[- ]na[iï]ve|untreated|not (?:been )?(?:previously )?treated|never (?:been )?"
                            r"treated|rapidly evolving|highly active|aggressive|or\s+(?:if|when)\b"
                            r"|do(?:es)? not wish|unwilling|refus|declin", re.I)
@@ -744,6 +746,7 @@ def _activity(s: Sentence) -> str | None:
     return f"{joined[0].upper()}{joined[1:]} required, as the criterion says"
 
 
+_WITHOUT = re.compile(r"without\b", re.I)  # "Without on-going relapses, but with ...": the other way in
 # A list's line that says all of its items are needed: "both:", "all the following features:".
 _ALL_OF = re.compile(r"\b(?:both|all|each|every)\b|\bmust\b|\brequired\b|\bmeets?\b|\bfollowing (?:\w+ )?criteria\b",
                      re.I)
@@ -754,7 +757,7 @@ def _siblings(first: Item, s: Sentence, group: str) -> Item:
     lesion ..." are two ways in, whatever the list's line says; items of a list that says
     neither "any" nor "all" are a question for the study team."""
     source = first.source + " | " + s.text
-    if re.match(r"without\b", s.text, re.I):
+    if _WITHOUT.match(s.text):
         return Item("activity", group + _any_one(source), source, s.part, s.parent)
     kinds = _activity_kinds(source)
     named = " or ".join(kinds)
@@ -787,7 +790,7 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
                           and s.among and items[n].among and items[n].among in s.among), None)
             # (A list that says all its items are needed keeps each; a line naming an MS type is its own rule.)
             sibling = (under.get(s.parent) if kind == "activity" and s.parent and not s.among and not types_named(text)
-                       and (not _ALL_OF.search(s.parent) or re.match(r"without\b", text, re.I)) else None)
+                       and (not _ALL_OF.search(s.parent) or _WITHOUT.match(text)) else None)
             if block is not None:
                 first = items[block]
                 source = first.source + " | " + text
@@ -807,16 +810,13 @@ def other_items(parsed: list[Sentence], admitted: tuple[str, ...] = ()) -> list[
         if s.part == INCLUSION and _FAILED.search(text) and _TREATMENT.search(text):
             drugs = drugs_named(text)
             what = f" (named: {', '.join(drugs)})" if drugs else ""
-            tolerated = ", or was not tolerated" if _INTOLERANCE.search(text) else ""
+            said = group + "Earlier treatment that did not work"
+            said += (", or was not tolerated" if _INTOLERANCE.search(text) else "") + what
             other = _OTHER_WAY_IN.search(text)
             if other:
                 words = " ".join(text[other.start():].split()[:8])
-                items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated + what
-                                  + f', or another way in that the criterion names ("{words} ..."): check with the '
-                                  "study team", text, s.part))
-            else:
-                items.append(Item("failed_treatment", group + "Earlier treatment that did not work" + tolerated
-                                  + what, text, s.part))
+                said += f', or another way in that the criterion names ("{words} ..."): check with the study team'
+            items.append(Item("failed_treatment", said, text, s.part))
     return items
 
 

@@ -33,8 +33,8 @@ _PROTOCOL = re.compile(r"\b(?:study\s+)?protocol\b|\bstudy design\b|\brationale,
 # a paper there describes a study's plan (BMC's Trials, JMIR Research Protocols).
 _PROTOCOL_JOURNAL = re.compile(r"\.\s+(?:Trials|JMIR Res Protoc)\.\s+(?:19|20)[0-9]{2}\b")
 LINKED_BY = {"RESULT": "the study team", "DERIVED": "PubMed, automatically"}
-_LINKED_LABEL = {"RESULT": "Listed as a result by the study team",
-                 "DERIVED": "Linked to this study automatically by PubMed"}
+_LINKED_LABEL = {LINKED_BY["RESULT"]: "Listed as a result by the study team",
+                 LINKED_BY["DERIVED"]: "Linked to this study automatically by PubMed"}
 MAX_BACKGROUND = 5  # other papers shown; the registry record has the rest
 
 
@@ -85,9 +85,13 @@ def _why_not_results(ref: Reference, study: Study) -> str:
         began = (int(study.start_date[:4]), start_month if month and start_month else 0)
         if when < began:
             return f"published in {published.group(1)}, before the study began ({study.start_date[:7]})"
-    if _PROTOCOL.search(ref.citation) or _PROTOCOL_JOURNAL.search(ref.citation):
+    if _is_protocol(ref.citation):
         return "the study's plan (protocol), not its results"
     return ""
+
+
+def _is_protocol(citation: str) -> bool:
+    return bool(_PROTOCOL.search(citation) or _PROTOCOL_JOURNAL.search(citation))
 
 
 def _publication(ref: Reference, study: Study) -> Publication:
@@ -95,8 +99,8 @@ def _publication(ref: Reference, study: Study) -> Publication:
     if ref.type not in LINKED_BY:
         # Background reading may still be the study's own protocol (MSCIMS lists its protocol paper as
         # background): a plan, said as one, whatever the registry calls it.
-        protocol = _PROTOCOL.search(ref.citation) or _PROTOCOL_JOURNAL.search(ref.citation)
-        return Publication(ref.citation, pmid, "", "a study's plan (protocol), not results" if protocol else "")
+        plan = "a study's plan (protocol), not results" if _is_protocol(ref.citation) else ""
+        return Publication(ref.citation, pmid, "", plan)
     return Publication(ref.citation, pmid, LINKED_BY[ref.type], _why_not_results(ref, study))
 
 
@@ -144,7 +148,7 @@ def statements(study: Study, is_full: bool) -> tuple[Statement, ...]:
                                   "results yet; the registry record may have newer ones.", "",
                               "has results, references"))
     for p in found.other[:MAX_BACKGROUND]:
-        linked = next((words for kind, words in _LINKED_LABEL.items() if LINKED_BY[kind] == p.linked_by), "")
+        linked = _LINKED_LABEL.get(p.linked_by, "")
         label = (f"{linked}, but {p.why_not_results}" if p.why_not_results and linked
                  else f"Background reading: {p.why_not_results}" if p.why_not_results
                  else "Background reading (not this study's results)")

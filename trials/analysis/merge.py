@@ -260,12 +260,18 @@ def disagreements(records: list[Study]) -> tuple[Disagreement, ...]:
     counts = {s.enrollment for s in records if s.enrollment is not None}
     if len(counts) > 1:
         found.append(Disagreement("number of participants", tuple(
-            (name_of(s.id.registry), f"{s.enrollment} ({_COUNTED.get(s.enrollment_type, 'not said if planned')})",
-             s.last_update) for s in records if s.enrollment is not None)))
+            (name_of(s.id.registry), f"{s.enrollment} ({counted(s)})", s.last_update)
+            for s in records if s.enrollment is not None)))
     return tuple(found)
 
 
-_COUNTED = {"ACTUAL": "taking part", "ESTIMATED": "planned"}
+# A number of participants: planned, counted, or (EU CTIS) not said which.
+_COUNTED = {"ESTIMATED": "planned", "ACTUAL": "taking part"}
+
+
+def counted(study: Study) -> str:
+    """Whether a record's number of participants is planned or counted, in words."""
+    return _COUNTED.get(study.enrollment_type, "the record does not say if planned or counted")
 
 
 def all_ids(records: list[Study], elsewhere: frozenset[StudyId] = frozenset()) -> tuple[StudyId, ...]:

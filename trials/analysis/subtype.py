@@ -137,12 +137,17 @@ def _item_text(item: Intervention) -> str:
     return " ".join((item.name, *item.other_names, item.description))
 
 
+def _naming_cells(study: Study) -> list[Intervention]:
+    """The interventions that name the stem-cell therapy by themselves."""
+    return [i for i in study.interventions if _names_cells(_item_text(i))]
+
+
 def cell_items(study: Study) -> tuple[list[Intervention], list[Arm]]:
     """The interventions that are the stem-cell therapy, and the arms that give them: whose cells
     and which route are read from these only, never borrowed from another item (an allogeneic
     faecal microbiota transplant beside an autologous HSCT). When no item names the cells by
     itself, every item speaks (and every arm is taken to give them)."""
-    cells = [i for i in study.interventions if _names_cells(_item_text(i))]
+    cells = _naming_cells(study)
     found = arms_giving(study, cells)
     if found is None:
         return list(study.interventions), list(study.design.arms)
@@ -159,7 +164,7 @@ def arms_giving(study: Study, cells: list[Intervention] | None = None) -> list[t
     None when the record does not say (old records list no items per arm). None for all when no
     intervention names the cells by itself."""
     if cells is None:
-        cells = [i for i in study.interventions if _names_cells(_item_text(i))]
+        cells = _naming_cells(study)
     if not cells:
         return None
     labels = {f"{i.type}: {i.name}".casefold() for i in cells} | {i.name.casefold() for i in cells}

@@ -16,6 +16,7 @@ from ..analysis import findings, flags
 from ..analysis.classify import GIVES, HSCT, MSC, Evidence
 from ..analysis.eligibility import STRUCTURED, read_criteria
 from ..analysis.flags import Flag
+from ..analysis.merge import counted
 from ..analysis.status import (
     OPEN_TO_NEW,
     RecruitmentReport,
@@ -189,14 +190,6 @@ def _therapy_section(entry: Entry, cited: list[Claim]) -> Section:
     return Section(title, tuple(i for i in items if i.value))
 
 
-# A number of participants: planned, counted, or (EU CTIS) not said which.
-_COUNTED = {"ESTIMATED": "planned", "ACTUAL": "taking part", "": "the record does not say if planned or counted"}
-
-
-def _counted(trial: Study) -> str:
-    return _COUNTED.get(trial.enrollment_type, _COUNTED[""])
-
-
 _PLACEBO_WORD = re.compile(r"\b(?:placebo|sham)\b", re.I)
 # An intervention item that is what a comparison group gets instead of the cells (by its name).
 _COMPARATOR_ITEM = re.compile(r"\b(?:placebo|sham|saline|vehicle|suspension medi(?:a|um)|control(?: group| arm)?"
@@ -220,10 +213,9 @@ def _gives_sentence(entry: Entry) -> str:
     found = arms_giving(study)
     without = [arm.label for arm, gives in found or () if gives is False]
     unsure = not found or any(gives is None for _, gives in found)  # (no groups listed: unsure too)
-    crossover_placebo = study.design.intervention_model == "CROSSOVER" and any(
-        _COMPARATOR_ITEM.search(f"{arm.label} {arm.description}") for arm in study.design.arms) or (
-        study.design.intervention_model == "CROSSOVER" and _PLACEBO_WORD.search(study.official_title))
-    if study.design.intervention_model == "CROSSOVER" and (without or crossover_placebo):
+    placebo_named = _PLACEBO_WORD.search(study.official_title) or any(
+        _COMPARATOR_ITEM.search(f"{arm.label} {arm.description}") for arm in study.design.arms)
+    if study.design.intervention_model == "CROSSOVER" and (without or placebo_named):
         return (f"Participants in this study receive {therapy}, but not all at the same time: in this crossover "
                 "study the groups get it in a different order (one may first get a placebo or another treatment); "
                 "see the groups below.")
@@ -342,7 +334,7 @@ def _status_section(entry: Entry) -> Section:
     items.append(Line("Kind of study", plain.STUDY_TYPE_WORDS.get(trial.study_type, trial.study_type
                                                                   or "not stated in the record"), "study type"))
     if trial.enrollment is not None:
-        items.append(Line("Participants", f"{trial.enrollment} ({_counted(trial)})", "enrollment"))
+        items.append(Line("Participants", f"{trial.enrollment} ({counted(trial)})", "enrollment"))
     return Section("Can I join?", tuple(i for i in items if i.value))
 
 
@@ -527,7 +519,7 @@ def _design_section(trial: Study, gives: bool = True) -> Section:
         items.append(Line("Who knows the group", f"Blinded: {who} are not told who is in which group.",
                           "masking, who masked"))
     if trial.enrollment is not None:
-        items.append(Line("How many people", f"{trial.enrollment} ({_counted(trial)})", "enrollment"))
+        items.append(Line("How many people", f"{trial.enrollment} ({counted(trial)})", "enrollment"))
     end = trial.completion_date or trial.primary_completion_date
     if trial.start_date or end:
         items.append(Line("How long", f"From {trial.start_date or 'a start not stated'} to "
